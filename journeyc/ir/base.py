@@ -1,0 +1,48 @@
+"""Shared IR pieces: source spans and value types every declaration uses."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Node(BaseModel):
+    """Base of every IR model: immutable, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Span(Node):
+    """A range in a source file; lines and columns start at 1, the end is exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def sort_key(self) -> tuple[str, int, int]:
+        return (self.file, self.line, self.column)
+
+
+class Duration(Node):
+    """A length of time as the user wrote it (`7 days`) and in seconds."""
+
+    seconds: int
+    text: str
+
+
+class TimeOfDay(Node):
+    """A wall-clock time in the customer's local time zone, e.g. 21:00."""
+
+    hour: int
+    minute: int
+
+    def __str__(self) -> str:
+        return f"{self.hour:02d}:{self.minute:02d}"
+
+
+class Name(Node):
+    """A reference to a declaration, with where it was written."""
+
+    name: str
+    span: Span

@@ -1,0 +1,242 @@
+"""Parse tree -> IR for the pieces every declaration shares: spans, durations, times and conditions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lark import Token, Transformer, v_args
+from lark.tree import Meta
+
+from journeyc import ir
+from journeyc.diagnostics import Diagnostic
+from journeyc.syntax.values import UNIT_SECONDS, decode_text, duration_unit_error, parse_number, parse_time
+
+_THRESHOLD_OPS = {"least": ">=", "most": "<=", "exactly": "==", "more": ">", "fewer": "<"}
+
+
+class BuildBase(Transformer):
+    """Builds IR nodes bottom-up; the file-level builder extends it with declarations."""
+
+    def __init__(self, path: str, line_offset: int = 0) -> None:
+        super().__init__(visit_tokens=False)
+        self.file_path = path
+        self.line_offset = line_offset
+        self.diagnostics: list[Diagnostic] = []
+
+    # ------------------------------------------------------------ positions and reporting
+    def span(self, where: Meta | Token) -> ir.Span:
+        off = self.line_offset
+        return ir.Span(
+            file=self.file_path,
+            line=where.line + off,
+            column=where.column,
+            end_line=where.end_line + off,
+            end_column=where.end_column,
+        )
+
+    def span_between(self, first: ir.Span, last: ir.Span) -> ir.Span:
+        return ir.Span(
+            file=self.file_path, line=first.line, column=first.column, end_line=last.end_line, end_column=last.end_column
+        )
+
+    def report(self, code: str, message: str, span: ir.Span, label: str | None = None, help: str | None = None) -> None:
+        self.diagnostics.append(
+            Diagnostic(code=code, severity="error", message=message, span=span, label=label, help=help)
+        )
+
+    def name(self, token: Token) -> ir.Name:
+        return ir.Name(name=str(token), span=self.span(token))
+
+    # ------------------------------------------------------------ shared pieces
+    def text(self, children: list[Token]) -> Any:
+        return decode_text(children[0])
+
+    @v_args(meta=True)
+    def description(self, meta: Meta, children: list[Any]) -> tuple[str, Any, ir.Span]:
+        return ("description", children[1].value, self.span(meta))
+
+    def name_list(self, children: list[Token]) -> list[ir.Name]:
+        return [self.name(t) for t in children if t.type == "NAME"]
+
+    @v_args(meta=True)
+    def duration(self, meta: Meta, children: list[Token]) -> ir.Duration:
+        span = self.span(meta)
+        if len(children) == 1:
+            amount: int | float = 1
+            unit_token = children[0]
+            text = str(unit_token)
+        else:
+            amount = parse_number(children[0])
+            unit_token = children[1]
+            text = f"{children[0]} {unit_token}"
+        unit = str(unit_token)
+        if unit.lower() not in UNIT_SECONDS:
+            message, hint = duration_unit_error(unit)
+            self.report("J301", message, self.span(unit_token), "expected minutes, hours, days or weeks", hint)
+            return ir.Duration(seconds=0, text=text)
+        seconds = int(amount * UNIT_SECONDS[unit.lower()])
+        if seconds <= 0:
+            self.report("J301", f'the duration "{text}" is not longer than zero', span, help="use a positive length")
+        return ir.Duration(seconds=seconds, text=text)
+
+    def time_of_day(self, token: Token) -> ir.TimeOfDay:
+        parsed = parse_time(str(token))
+        if parsed is None:
+            self.report(
+                "J302",
+                f'"{token}" is not a time of day',
+                self.span(token),
+                "hours go from 00 to 23, minutes from 00 to 59",
+                help="write times in 24-hour form, e.g. 21:00 or 08:30",
+            )
+            return ir.TimeOfDay(hour=0, minute=0)
+        return ir.TimeOfDay(hour=parsed[0], minute=parsed[1])
+
+    @v_args(meta=True)
+    def where(self, meta: Meta, children: list[Any]) -> Any:
+        return children[1]
+
+    # ------------------------------------------------------------ conditions
+    @v_args(meta=True)
+    def expr(self, meta: Meta, children: list[Any]) -> Any:
+        # A flat chain: item (connective item)*. `and` binds tighter than `or`.
+        groups: list[list[Any]] = [[children[0]]]
+        for connective, item in zip(children[1::2], children[2::2], strict=True):
+            if connective.type == "OR":
+                groups.append([item])
+            else:
+                groups[-1].append(item)
+        ors = []
+        for group in groups:
+            if len(group) == 1:
+                ors.append(group[0])
+            else:
+                ors.append(ir.And(items=tuple(group), span=self.span_between(group[0].span, group[-1].span)))
+        if len(ors) == 1:
+            return ors[0]
+        return ir.Or(items=tuple(ors), span=self.span(meta))
+
+    def tail(self, children: list[Any]) -> Any:
+        return children[0]
+
+    @v_args(meta=True)
+    def not_tail(self, meta: Meta, children: list[Any]) -> ir.Not:
+        return ir.Not(item=children[1], span=self.span(meta))
+
+    not_closed = not_tail
+
+    @v_args(meta=True)
+    def filtered(self, meta: Meta, children: list[Any]) -> Any:
+        head, _, condition = children
+        if isinstance(head, ir.Behaviour):
+            return head.model_copy(update={"where": condition, "span": self.span(meta)})
+        quantifier, path = head
+        return ir.ListPredicate(quantifier=quantifier, list=path, where=condition, span=self.span(meta))
+
+    def list_head(self, children: list[Any]) -> tuple[str, ir.Path]:
+        return (str(children[0]), children[1])
+
+    def group(self, children: list[Any]) -> Any:
+        return children[1]
+
+    @v_args(meta=True)
+    def in_segment(self, meta: Meta, children: list[Token]) -> ir.InSegment:
+        return ir.InSegment(segment=str(children[2]), span=self.span(meta), name_span=self.span(children[2]))
+
+    @v_args(meta=True)
+    def comparison(self, meta: Meta, children: list[Any]) -> Any:
+        span = self.span(meta)
+        if len(children) == 1:
+            return ir.Truthy(operand=children[0], span=span)
+        left, right = children[0], children[-1]
+        if isinstance(children[1], Token) and children[1].type == "COMPARE":
+            op = str(children[1])
+        else:
+            op = "!=" if any(isinstance(c, Token) and c.type == "NOT" for c in children) else "=="
+        return ir.Compare(op=op, left=left, right=right, span=span)
+
+    @v_args(meta=True)
+    def is_set(self, meta: Meta, children: list[Any]) -> ir.IsSet:
+        negated = any(isinstance(c, Token) and c.type == "NOT" for c in children)
+        return ir.IsSet(operand=children[0], negated=negated, span=self.span(meta))
+
+    @v_args(meta=True)
+    def is_one_of(self, meta: Meta, children: list[Any]) -> ir.IsOneOf:
+        negated = any(isinstance(c, Token) and c.type == "NOT" for c in children)
+        values = tuple(c for c in children[1:] if isinstance(c, ir.Const))
+        return ir.IsOneOf(operand=children[0], values=values, negated=negated, span=self.span(meta))
+
+    @v_args(meta=True)
+    def path(self, meta: Meta, children: list[Token]) -> ir.Path:
+        return ir.Path(parts=tuple(str(t) for t in children if t.type == "NAME"), span=self.span(meta))
+
+    @v_args(meta=True)
+    def last_value(self, meta: Meta, children: list[Token]) -> ir.LastValue:
+        return ir.LastValue(
+            property=str(children[1]),
+            event=decode_text(children[3]).value,
+            span=self.span(meta),
+            event_span=self.span(children[3]),
+        )
+
+    @v_args(meta=True)
+    def literal(self, meta: Meta, children: list[Token]) -> ir.Const:
+        token = children[0]
+        value: bool | int | float | str
+        if token.type == "STRING":
+            value = decode_text(token).value
+        elif token.type == "NUMBER":
+            value = parse_number(token)
+        else:
+            value = token.type == "TRUE"
+        return ir.Const(value=value, span=self.span(meta))
+
+    def threshold(self, children: list[Token]) -> tuple[str, float]:
+        return (_THRESHOLD_OPS[str(children[1] if children[0].type == "AT" else children[0])], float(children[-1]))
+
+    @v_args(meta=True)
+    def count_behaviour(self, meta: Meta, children: list[Any]) -> ir.Behaviour:
+        (op, threshold), event = children[0], children[1]
+        window = children[2] if len(children) > 2 else None
+        return ir.Behaviour(
+            event=decode_text(event).value,
+            event_span=self.span(event),
+            op=op,
+            threshold=threshold,
+            window=window,
+            span=self.span(meta),
+        )
+
+    @v_args(meta=True)
+    def sum_behaviour(self, meta: Meta, children: list[Any]) -> ir.Behaviour:
+        (op, threshold), _, prop, _, event = children[:5]
+        window = children[5] if len(children) > 5 else None
+        return ir.Behaviour(
+            event=decode_text(event).value,
+            event_span=self.span(event),
+            op=op,
+            threshold=threshold,
+            sum_of=str(prop),
+            window=window,
+            span=self.span(meta),
+        )
+
+    @v_args(meta=True)
+    def exists_behaviour(self, meta: Meta, children: list[Any]) -> ir.Behaviour:
+        word, event = children[0], children[1]
+        window = children[2] if len(children) > 2 else None
+        op, threshold = (">=", 1.0) if word.type == "ANY" else ("==", 0.0)
+        return ir.Behaviour(
+            event=decode_text(event).value,
+            event_span=self.span(event),
+            op=op,
+            threshold=threshold,
+            window=window,
+            span=self.span(meta),
+        )
+
+    @v_args(meta=True)
+    def window(self, meta: Meta, children: list[Any]) -> ir.Window:
+        if isinstance(children[0], Token) and children[0].type == "SINCE":
+            return ir.Window(kind="since_entry", span=self.span(meta))
+        return ir.Window(kind="last", duration=children[2], span=self.span(meta))

@@ -1,0 +1,234 @@
+"""Text -> per-file IR. Lark LALR with a contextual lexer; syntax errors become plain-word diagnostics.
+
+Recovery: when a file does not parse, it is cut into top-level declarations (a line that starts, unindented,
+with a declaration keyword starts a new one) and each is parsed alone, so one file reports an error per broken
+declaration and the declarations that do parse still reach the resolver.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+from journeyc import ir
+from journeyc.diagnostics import Diagnostic
+from journeyc.syntax.build_journey import JourneyBuilder
+from journeyc.syntax.words import describe_expected, describe_token
+
+GRAMMAR = Path(__file__).with_name("journey.lark")
+MAX_SYNTAX_ERRORS = 20
+DECLARATION_KEYWORDS = (
+    "import",
+    "team",
+    "category",
+    "event",
+    "shape",
+    "profile",
+    "channel",
+    "segment",
+    "offer",
+    "message",
+    "policy",
+    "journey",
+)
+_DECL_START = re.compile(r"^(?:%s)\b" % "|".join(DECLARATION_KEYWORDS), re.MULTILINE)
+
+
+@functools.cache
+def lark_parser() -> Lark:
+    return Lark(
+        GRAMMAR.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        strict=True,
+        maybe_placeholders=False,
+    )
+
+
+def parse_tree(text: str) -> Tree:
+    """The bare Lark parse (what the benchmark compares the whole check against)."""
+    return lark_parser().parse(text)
+
+
+def decode_source(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
+    """Bytes -> text, refusing what is not UTF-8 with a diagnostic at the first bad byte."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        span = ir.Span(file=path, line=line, column=column, end_line=line, end_column=column + 1)
+        return "", [
+            Diagnostic(
+                code="J005",
+                severity="error",
+                message="this file is not UTF-8 text",
+                span=span,
+                label=f"byte 0x{data[error.start]:02x} cannot start a character here",
+                help="save the file as UTF-8 (without changing its encoding, journeyc cannot read it)",
+            )
+        ]
+    if text.startswith("\ufeff"):
+        text = " " + text[1:]  # keep columns: the byte-order mark counts as one blank
+    return text, []
+
+
+def parse_source(text: str, path: str, is_stdlib: bool = False) -> tuple[ir.SourceFile, list[Diagnostic]]:
+    """Parse one file's text into its `SourceFile` and the diagnostics found on the way."""
+    parser = lark_parser()
+    try:
+        tree = parser.parse(text)
+    except UnexpectedInput:
+        return _parse_with_recovery(text, path, is_stdlib)
+    builder = JourneyBuilder(path)
+    groups = _transform(builder, tree)
+    return _source_file(path, is_stdlib, groups), builder.diagnostics
+
+
+def _transform(builder: JourneyBuilder, tree: Tree) -> dict[str, list[object]]:
+    try:
+        return builder.transform(tree)
+    except VisitError as error:  # a builder bug, not a user error: let the CLI report it as internal
+        raise error.orig_exc from error
+
+
+def _source_file(path: str, is_stdlib: bool, groups: dict[str, list[object]]) -> ir.SourceFile:
+    return ir.SourceFile(path=path, is_stdlib=is_stdlib, **{k: tuple(v) for k, v in groups.items()})
+
+
+def split_declarations(text: str) -> list[tuple[int, str]]:
+    """(line offset, text) of each top-level declaration, cut where an unindented declaration keyword starts."""
+    starts = [m.start() for m in _DECL_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    chunks = []
+    line = 0
+    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        chunks.append((line, text[begin:end]))
+        line += text.count("\n", begin, end)
+    return chunks
+
+
+def _parse_with_recovery(text: str, path: str, is_stdlib: bool) -> tuple[ir.SourceFile, list[Diagnostic]]:
+    parser = lark_parser()
+    groups: dict[str, list[object]] = {}
+    diagnostics: list[Diagnostic] = []
+    errors = 0
+    for line_offset, chunk in split_declarations(text):
+        if not chunk.strip():
+            continue
+        try:
+            tree = parser.parse(chunk)
+        except UnexpectedInput as error:
+            errors += 1
+            if errors <= MAX_SYNTAX_ERRORS:
+                diagnostics.append(syntax_diagnostic(error, chunk, path, line_offset))
+            continue
+        builder = JourneyBuilder(path, line_offset=line_offset)
+        for kind, nodes in _transform(builder, tree).items():
+            groups.setdefault(kind, []).extend(nodes)
+        diagnostics.extend(builder.diagnostics)
+    if errors > MAX_SYNTAX_ERRORS:
+        last = diagnostics[-1]
+        diagnostics.append(
+            last.model_copy(
+                update={
+                    "message": f"{errors - MAX_SYNTAX_ERRORS} more syntax errors in this file are not shown",
+                    "label": None,
+                    "help": "fix the errors above first",
+                    "notes": (),
+                }
+            )
+        )
+    return _source_file(path, is_stdlib, groups), diagnostics
+
+
+def _point(path: str, line: int, column: int, width: int = 1) -> ir.Span:
+    return ir.Span(file=path, line=line, column=column, end_line=line, end_column=column + max(width, 1))
+
+
+def syntax_diagnostic(error: UnexpectedInput, text: str, path: str, line_offset: int = 0) -> Diagnostic:
+    """A plain-word diagnostic for a Lark error: what was found, and what could have come instead."""
+    if isinstance(error, UnexpectedCharacters):
+        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        span = _point(path, error.line + line_offset, error.column)
+        if char == '"':
+            return Diagnostic(
+                code="J003",
+                severity="error",
+                message="this text has no closing quote",
+                span=span,
+                label="the text starts here",
+                help='end the text with " on the same line, or use """ for text over several lines',
+            )
+        shown = char if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}" if char else "end of file"
+        return Diagnostic(
+            code="J002",
+            severity="error",
+            message=f'unexpected character "{shown}"',
+            span=span,
+            label=describe_expected(error.allowed or set()),
+            help=_character_help(char),
+        )
+    if isinstance(error, UnexpectedToken) and error.token.type != "$END":
+        token: Token = error.token
+        span = ir.Span(
+            file=path,
+            line=token.line + line_offset,
+            column=token.column,
+            end_line=token.end_line + line_offset,
+            end_column=token.end_column,
+        )
+        expected = error.accepts or error.expected
+        return Diagnostic(
+            code="J001",
+            severity="error",
+            message=f"unexpected {describe_token(token)}",
+            span=span,
+            label=describe_expected(expected),
+            help=_token_help(token, expected),
+        )
+    # End of input in the middle of something.
+    expected = getattr(error, "accepts", None) or getattr(error, "expected", None) or set()
+    last_line = text.count("\n") + 1
+    last_column = len(text) - (text.rfind("\n") + 1) + 1
+    if isinstance(error, UnexpectedToken) and error.token.line is not None:
+        last_line, last_column = error.token.line, error.token.column
+    return Diagnostic(
+        code="J004",
+        severity="error",
+        message="the file ends before this declaration is complete",
+        span=_point(path, last_line + line_offset, last_column),
+        label=describe_expected(expected),
+        help='a "}" may be missing' if "RBRACE" in expected else None,
+    )
+
+
+def _character_help(char: str) -> str | None:
+    if char in "'‘’“”":
+        return 'put texts between straight double quotes: "like this"'
+    if char == "=":
+        return "compare with == (equal) or != (not equal)"
+    if char in ";:":
+        return "statements need no separator: start each on its own line"
+    if char in "[]":
+        return "lists are written with commas: shared with growth, support"
+    return None
+
+
+def _token_help(token: Token, expected: set[str] | frozenset[str]) -> str | None:
+    if token.type == "NAME" and "STRING" in expected and "NAME" not in expected:
+        return f'event names and texts are written in double quotes: "{token}"'
+    if token.type == "STRING" and "NAME" in expected and "STRING" not in expected:
+        return "names are written without quotes"
+    if "RBRACE" in expected and token.type in {"JOURNEY", "EVENT", "SEGMENT", "MESSAGE", "POLICY", "CHANNEL"}:
+        return 'the declaration before this one may be missing its closing "}"'
+    if token.type == "NUMBER" and "NAME" in expected:
+        return "names cannot start with a digit"
+    return None
