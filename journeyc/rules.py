@@ -53,16 +53,40 @@ _RULES = [
     Rule("J201", "type-mismatch", "types and templates", "error", "values of different types are compared"),
     Rule("J202", "list-as-scalar", "types and templates", "error", "a list property used as a single value"),
     Rule("J203", "not-a-condition", "types and templates", "error", "a value used where a yes/no condition belongs"),
-    Rule("J204", "not-in-enum", "types and templates", "error", "a text compared with a choice the property never takes"),
+    Rule(
+        "J204", "not-in-enum", "types and templates", "error", "a text compared with a choice the property never takes"
+    ),
     Rule("J205", "template-syntax", "types and templates", "error", "a message template that Jinja2 cannot parse"),
-    Rule("J206", "unknown-template-variable", "types and templates", "error", "a template reads a value that does not exist"),
+    Rule(
+        "J206",
+        "unknown-template-variable",
+        "types and templates",
+        "error",
+        "a template reads a value that does not exist",
+    ),
     Rule("J207", "template-file-not-found", "types and templates", "error", "a message field names a missing file"),
     Rule("J208", "invalid-message-field", "types and templates", "error", "a field the channel kind does not have"),
-    Rule("J209", "missing-message-field", "types and templates", "error", "a field the channel kind requires is missing"),
+    Rule(
+        "J209", "missing-message-field", "types and templates", "error", "a field the channel kind requires is missing"
+    ),
     Rule("J210", "wrong-channel", "types and templates", "error", "a message sent on a channel it was not written for"),
-    Rule("J211", "invalid-default", "types and templates", "error", "a default value that does not fit the property type"),
-    Rule("J212", "misplaced-behaviour", "types and templates", "error", "a behaviour condition where it cannot be evaluated"),
-    Rule("J213", "invalid-address-trait", "types and templates", "error", "a channel address or consent trait of the wrong type"),
+    Rule(
+        "J211", "invalid-default", "types and templates", "error", "a default value that does not fit the property type"
+    ),
+    Rule(
+        "J212",
+        "misplaced-behaviour",
+        "types and templates",
+        "error",
+        "a behaviour condition where it cannot be evaluated",
+    ),
+    Rule(
+        "J213",
+        "invalid-address-trait",
+        "types and templates",
+        "error",
+        "a channel address or consent trait of the wrong type",
+    ),
     # values
     Rule("J301", "invalid-duration", "values", "error", "a duration with an unknown unit or no length"),
     Rule("J302", "invalid-time", "values", "error", "a time of day that does not exist"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -40,7 +40,7 @@ class LastValue(Node):
     event_span: Span
 
 
-Operand = Annotated[Union[Const, Path, LastValue], Field(discriminator="kind")]
+Operand = Annotated[Const | Path | LastValue, Field(discriminator="kind")]
 
 CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
 
@@ -138,7 +138,7 @@ class Not(Node):
 
 
 Expr = Annotated[
-    Union[Compare, Truthy, IsSet, IsOneOf, InSegment, Behaviour, ListPredicate, And, Or, Not],
+    Compare | Truthy | IsSet | IsOneOf | InSegment | Behaviour | ListPredicate | And | Or | Not,
     Field(discriminator="kind"),
 ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -34,7 +34,7 @@ class ScheduleTrigger(Node):
     span: Span
 
 
-Trigger = Annotated[Union[EventTrigger, SegmentTrigger, ScheduleTrigger], Field(discriminator="kind")]
+Trigger = Annotated[EventTrigger | SegmentTrigger | ScheduleTrigger, Field(discriminator="kind")]
 
 
 class EntryRule(Node):
@@ -140,7 +140,7 @@ class ExitStep(Node):
 
 
 Step = Annotated[
-    Union[SendStep, WaitStep, WaitUntilStep, WaitForStep, IfStep, ExperimentStep, ExitStep],
+    SendStep | WaitStep | WaitUntilStep | WaitForStep | IfStep | ExperimentStep | ExitStep,
     Field(discriminator="kind"),
 ]
 

@@ -42,7 +42,7 @@ class ShapeRef(Node):
     span: Span
 
 
-TypeRef = Annotated[Union[ScalarType, EnumType, ListType, ObjectType, ShapeRef], Field(discriminator="kind")]
+TypeRef = Annotated[ScalarType | EnumType | ListType | ObjectType | ShapeRef, Field(discriminator="kind")]
 
 LiteralValue = Union[bool, int, float, str]
 

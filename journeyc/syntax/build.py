@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lark import Token, Tree, v_args
+from lark import Token, v_args
 from lark.tree import Meta
 
 from journeyc import ir
@@ -47,8 +47,12 @@ class FileBuilder(BuildBase):
 
     def require(self, settings: dict[str, Setting], kind: str, what: str, span: ir.Span, example: str) -> None:
         if kind not in settings:
-            header = ir.Span(file=span.file, line=span.line, column=span.column, end_line=span.line, end_column=span.column + 1)
-            self.report("J116", f"{what} has no {kind}", header, f"{kind} missing", help=f"add a line such as `{example}`")
+            header = ir.Span(
+                file=span.file, line=span.line, column=span.column, end_line=span.line, end_column=span.column + 1
+            )
+            self.report(
+                "J116", f"{what} has no {kind}", header, f"{kind} missing", help=f"add a line such as `{example}`"
+            )
 
     def value(self, settings: dict[str, Setting], kind: str) -> Any:
         item = settings.get(kind)
@@ -273,7 +277,9 @@ class FileBuilder(BuildBase):
     @v_args(meta=True)
     def offer_valid_until(self, meta: Meta, children: list[Token]) -> Setting:
         if parse_date(str(children[2])) is None:
-            self.report("J308", f'"{children[2]}" is not a date', self.span(children[2]), help="write dates as 2026-12-31")
+            self.report(
+                "J308", f'"{children[2]}" is not a date', self.span(children[2]), help="write dates as 2026-12-31"
+            )
         return ("valid", str(children[2]), self.span(meta))
 
     # ------------------------------------------------------------ messages

@@ -36,7 +36,11 @@ class BuildBase(Transformer):
 
     def span_between(self, first: ir.Span, last: ir.Span) -> ir.Span:
         return ir.Span(
-            file=self.file_path, line=first.line, column=first.column, end_line=last.end_line, end_column=last.end_column
+            file=self.file_path,
+            line=first.line,
+            column=first.column,
+            end_line=last.end_line,
+            end_column=last.end_column,
         )
 
     def report(self, code: str, message: str, span: ir.Span, label: str | None = None, help: str | None = None) -> None:

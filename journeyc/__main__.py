@@ -1,0 +1,3 @@
+from journeyc.cli import main
+
+main(prog_name="journeyc")

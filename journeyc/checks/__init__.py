@@ -1,0 +1,35 @@
+"""All checks of the resolved project. Checks return diagnostics; they never print or exit."""
+
+from __future__ import annotations
+
+from journeyc.checks.context import CheckContext
+from journeyc.checks.declarations import check_channel, check_message, check_policy, check_profile, check_types
+from journeyc.checks.journeys import check_journey
+from journeyc.checks.segments import check_segment, check_segment_cycles
+from journeyc.diagnostics import Diagnostic
+
+
+def run_checks(ctx: CheckContext) -> list[Diagnostic]:
+    """Every check over every file, in a fixed order; messages before journeys (journeys use their templates)."""
+    files = ctx.resolved.files
+    for path in sorted(files):
+        source = files[path]
+        for event in source.events:
+            check_types(ctx, event.properties, path)
+        for shape in source.shapes:
+            check_types(ctx, shape.type.fields, path)
+        for profile in source.profiles:
+            check_profile(ctx, profile, path)
+        for channel in source.channels:
+            check_channel(ctx, channel, path)
+        for segment in source.segments:
+            check_segment(ctx, segment, path)
+        for message in source.messages:
+            check_message(ctx, message, path)
+        for policy in source.policies:
+            check_policy(ctx, policy, path)
+    check_segment_cycles(ctx, ctx.project.segments)
+    for path in sorted(files):
+        for journey in files[path].journeys:
+            check_journey(ctx, journey, path)
+    return ctx.diagnostics

@@ -1,0 +1,71 @@
+"""What every check needs: the resolved project, the symbol table, and a place to put diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from journeyc import ir
+from journeyc.diagnostics import Diagnostic, Label
+from journeyc.resolve import Resolved
+
+
+@dataclass
+class CheckContext:
+    resolved: Resolved
+    root: Path
+    read_template: object = None  # callable(display_path) -> str | None, set by the pipeline
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # message name -> [(trigger property, span in the template)] collected by the template check
+    trigger_uses: dict[str, list[tuple[str, ir.Span]]] = field(default_factory=dict)
+    offer_uses: dict[str, list[ir.Span]] = field(default_factory=dict)
+    template_texts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def project(self) -> ir.Project:
+        return self.resolved.project
+
+    def lookup(self, kind: str, name: str, file: str, span: ir.Span):
+        found = self.resolved.symbols.lookup(kind, name, file, span)
+        self.diagnostics.extend(self.resolved.symbols.diagnostics)
+        self.resolved.symbols.diagnostics = []
+        return found
+
+    def error(
+        self,
+        code: str,
+        message: str,
+        span: ir.Span,
+        label: str | None = None,
+        help: str | None = None,
+        labels: tuple[Label, ...] = (),
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        self.diagnostics.append(
+            Diagnostic(
+                code=code,
+                severity="error",
+                message=message,
+                span=span,
+                label=label,
+                help=help,
+                labels=labels,
+                notes=notes,
+            )
+        )
+
+    def shape(self, name: str) -> ir.ObjectType | None:
+        shape = self.project.shapes.get(name)
+        return shape.type if shape is not None else None
+
+    def expand(self, t: ir.TypeRef) -> ir.TypeRef:
+        """A shape reference replaced by its object type (shape names are checked where declared)."""
+        if isinstance(t, ir.ShapeRef):
+            return self.shape(t.name) or t
+        return t
+
+
+def did_you_mean(name: str, candidates: list[str] | tuple[str, ...]) -> str | None:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f'did you mean "{close[0]}"?' if close else None

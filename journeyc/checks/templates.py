@@ -1,0 +1,174 @@
+"""Message templates: Jinja2 syntax, and that every variable they read exists in the schema.
+
+A template may read `profile.<trait>`, `offer.<field>` and `trigger.<property>`. Trigger properties depend on
+the journey that sends the message, so they are collected here and checked at each `send` (see journeys.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from jinja2 import TemplateSyntaxError, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+from journeyc import ir
+from journeyc.checks.context import CheckContext, did_you_mean
+
+OFFER_FIELDS = ("code", "value", "unit", "description", "title", "valid_until", "valid_days", "name")
+ROOTS = ("profile", "trigger", "offer")
+_ENV = SandboxedEnvironment(autoescape=False)
+
+
+def template_env() -> SandboxedEnvironment:
+    return _ENV
+
+
+def check_message_templates(ctx: CheckContext, message: ir.Message, file: str) -> None:
+    for field in message.fields:
+        if field.file is not None:
+            _check_file_template(ctx, message, field, file)
+        elif field.text is not None:
+            _check_template(ctx, message, field.text, _InlinePlacer(field))
+
+
+class _InlinePlacer:
+    """Maps a line of an inline template to its place in the .journey file."""
+
+    def __init__(self, field: ir.MessageField) -> None:
+        self.field = field
+
+    def span(self, template_line: int, source_line: str, needle: str | None) -> ir.Span:
+        field = self.field
+        if not field.raw:
+            # An escaped single-line text: point at the whole text, we cannot map columns through escapes.
+            return field.value_span
+        line = field.value_line + template_line - 1
+        column = (field.value_column if template_line == 1 else 1) + _offset(source_line, needle)
+        width = len(needle) if needle else 1
+        return ir.Span(file=field.span.file, line=line, column=column, end_line=line, end_column=column + width)
+
+
+class _FilePlacer:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def span(self, template_line: int, source_line: str, needle: str | None) -> ir.Span:
+        column = 1 + _offset(source_line, needle)
+        width = len(needle) if needle else max(len(source_line.rstrip()), 1)
+        return ir.Span(
+            file=self.path, line=template_line, column=column, end_line=template_line, end_column=column + width
+        )
+
+
+def _offset(source_line: str, needle: str | None) -> int:
+    if not needle:
+        return 0
+    found = re.search(r"\b" + re.escape(needle), source_line) if needle[0].isalnum() else None
+    if found is None:
+        index = source_line.find(needle)
+        return max(index, 0)
+    return found.start()
+
+
+def _check_file_template(ctx: CheckContext, message: ir.Message, field: ir.MessageField, file: str) -> None:
+    import posixpath
+
+    assert field.file is not None
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(file), field.file.replace("\\", "/")))
+    if path.startswith("../") or path == ".." or field.file.startswith("/"):
+        ctx.error(
+            "J207",
+            f'the template file "{field.file}" is outside the project',
+            field.value_span,
+            "leaves the project folder",
+            help="keep template files inside the project, next to the journey that uses them",
+        )
+        return
+    text = ctx.read_template(path) if callable(ctx.read_template) else None
+    if text is None:
+        ctx.error(
+            "J207",
+            f'the template file "{field.file}" does not exist',
+            field.value_span,
+            f"looked for {path}",
+            help="paths are relative to this .journey file's folder",
+        )
+        return
+    ctx.template_texts[path] = text
+    _check_template(ctx, message, text, _FilePlacer(path))
+
+
+def _check_template(ctx: CheckContext, message: ir.Message, text: str, placer: _InlinePlacer | _FilePlacer) -> None:
+    lines = text.split("\n")
+
+    def line_of(n: int) -> str:
+        return lines[n - 1] if 0 < n <= len(lines) else ""
+
+    try:
+        tree = template_env().parse(text)
+    except TemplateSyntaxError as error:
+        lineno = error.lineno or 1
+        ctx.error(
+            "J205",
+            f"this template is not valid: {_plain(error.message or 'syntax error')}",
+            placer.span(lineno, line_of(lineno), None),
+            "template error here",
+            help="placeholders are written {{ profile.first_name }}; blocks {% if ... %} ... {% endif %}",
+        )
+        return
+    local_names = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    for node in tree.find_all(nodes.Filter):
+        if node.name not in template_env().filters:
+            hint = did_you_mean(node.name, sorted(template_env().filters))
+            ctx.error(
+                "J205",
+                f'unknown template filter "{node.name}"',
+                placer.span(node.lineno, line_of(node.lineno), node.name),
+                "not a Jinja2 filter",
+                help=hint,
+            )
+    for node in tree.find_all(nodes.Name):
+        if node.ctx != "load" or node.name in local_names:
+            continue
+        if node.name not in ROOTS:
+            ctx.error(
+                "J206",
+                f'the template reads "{node.name}", which does not exist',
+                placer.span(node.lineno, line_of(node.lineno), node.name),
+                "unknown variable",
+                help=did_you_mean(node.name, ROOTS)
+                or "templates can read profile.<trait>, trigger.<property> and offer.<field>",
+            )
+    for node in tree.find_all(nodes.Getattr):
+        if not isinstance(node.node, nodes.Name) or node.node.name in local_names:
+            continue
+        root, attr = node.node.name, node.attr
+        written = f"{root}.{attr}"
+        span = placer.span(node.lineno, line_of(node.lineno), written)
+        if root == "profile":
+            profile = ctx.project.profile
+            names = [t.name for t in profile.traits] if profile else []
+            if attr not in names:
+                ctx.error(
+                    "J206",
+                    f'the template reads {written}, but the profile has no trait "{attr}"',
+                    span,
+                    "unknown trait",
+                    help=did_you_mean(attr, names),
+                )
+        elif root == "offer":
+            ctx.offer_uses.setdefault(message.name, []).append(span)
+            if attr not in OFFER_FIELDS:
+                ctx.error(
+                    "J206",
+                    f'the template reads {written}, but offers have no "{attr}"',
+                    span,
+                    "unknown offer field",
+                    help=did_you_mean(attr, OFFER_FIELDS) or "offers have: " + ", ".join(OFFER_FIELDS),
+                )
+        elif root == "trigger":
+            ctx.trigger_uses.setdefault(message.name, []).append((attr, span))
+
+
+def _plain(message: str) -> str:
+    return message.rstrip(".").replace("'", '"')

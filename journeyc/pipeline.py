@@ -1,0 +1,112 @@
+"""The compiler pipeline, top-down: find files -> parse each -> resolve the project -> run the checks."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from journeyc import ir
+from journeyc.checks import run_checks
+from journeyc.checks.context import CheckContext
+from journeyc.diagnostics import Diagnostic, sorted_diagnostics
+from journeyc.load import ProjectFiles, stdlib_dir
+from journeyc.resolve import Resolved, resolve_project
+from journeyc.resolve.imports import STDLIB_PREFIX
+from journeyc.syntax.parser import decode_source, parse_source
+
+
+@dataclass
+class ParseCache:
+    """Parsed files by content hash, so a rebuild re-parses only what changed (and the stdlib once)."""
+
+    entries: dict[tuple[str, str], tuple[ir.SourceFile, list[Diagnostic], str]] = field(default_factory=dict)
+
+    def parse(self, path: str, data: bytes) -> tuple[ir.SourceFile, list[Diagnostic], str]:
+        key = (path, hashlib.sha256(data).hexdigest())
+        hit = self.entries.get(key)
+        if hit is None:
+            text, problems = decode_source(data, path)
+            source, diagnostics = parse_source(text, path, is_stdlib=path.startswith(STDLIB_PREFIX))
+            hit = (source, problems + diagnostics, text)
+            self.entries[key] = hit
+        return hit
+
+
+@dataclass
+class CheckResult:
+    files: ProjectFiles
+    resolved: Resolved
+    diagnostics: list[Diagnostic]
+    sources: dict[str, str]
+
+    @property
+    def project(self) -> ir.Project:
+        return self.resolved.project
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "warning")
+
+
+def stdlib_modules() -> list[str]:
+    return sorted(p.stem for p in stdlib_dir().glob("*.journey"))
+
+
+def check_project(files: ProjectFiles, cache: ParseCache | None = None) -> CheckResult:
+    """Parse, resolve and check a project; the result holds the IR, every diagnostic and the source texts."""
+    cache = cache or ParseCache()
+    sources: dict[str, str] = {}
+    diagnostics: list[Diagnostic] = []
+    modules = stdlib_modules()
+
+    def read(path: str) -> bytes | None:
+        target = _locate(files, path)
+        try:
+            return target.read_bytes() if target is not None and target.is_file() else None
+        except OSError:
+            return None
+
+    def parse(path: str) -> ir.SourceFile | None:
+        data = read(path)
+        if data is None:
+            return None
+        source, problems, text = cache.parse(path, data)
+        sources[path] = text
+        diagnostics.extend(problems)
+        return source
+
+    def exists(path: str) -> bool:
+        target = _locate(files, path)
+        return target is not None and target.is_file()
+
+    resolved = resolve_project(files.files, parse, exists, modules)
+    # Stdlib modules parsed only to suggest imports are not part of the project: drop their problems.
+    diagnostics = [d for d in diagnostics if d.span.file in resolved.files or not d.span.file.startswith(STDLIB_PREFIX)]
+    diagnostics.extend(resolved.diagnostics)
+
+    def read_template(path: str) -> str | None:
+        data = read(path)
+        if data is None:
+            return None
+        text = data.decode("utf-8", errors="replace")
+        sources[path] = text
+        return text
+
+    ctx = CheckContext(resolved=resolved, root=files.root, read_template=read_template)
+    diagnostics.extend(run_checks(ctx))
+    return CheckResult(files=files, resolved=resolved, diagnostics=sorted_diagnostics(diagnostics), sources=sources)
+
+
+def _locate(files: ProjectFiles, path: str) -> Path | None:
+    if path.startswith(STDLIB_PREFIX):
+        return stdlib_dir() / path.removeprefix(STDLIB_PREFIX)
+    target = (files.root / path).resolve()
+    root = files.root.resolve()
+    if target != root and root not in target.parents:
+        return None
+    return target

@@ -1,0 +1,1 @@
+"""Renderers: each turns the same list of diagnostics into one output format."""
