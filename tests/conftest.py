@@ -1,0 +1,112 @@
+"""Shared test helpers: write a small project to a temporary folder and check it."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from journeyc.load import find_project
+from journeyc.pipeline import CheckResult, check_project
+from journeyc.render.full import render_full
+
+REPO = Path(__file__).resolve().parent.parent
+
+# A small, complete, self-contained project that checks clean. Tests copy it and break one thing.
+BASE_FILES: dict[str, str] = {
+    "company.journey": """
+        team growth "Growth"
+        team support "Support"
+        category transactional "Receipts and alerts"
+        category lifecycle "Welcome and service"
+        category promotional "Offers"
+
+        profile {
+          email        string optional
+          phone        string optional
+          first_name   string optional
+          timezone     timezone default "America/New_York"
+          tier         one of "bronze", "silver", "gold" default "bronze"
+          email_opt_in boolean default false
+          sms_opt_in   boolean default false
+        }
+
+        channel email { kind email owner growth shared with support address email consent email_opt_in }
+        channel sms { kind sms owner growth address phone consent sms_opt_in }
+    """,
+    "events.journey": """
+        shape product {
+          product_id string
+          category   string optional
+          price      number optional
+        }
+        event "Signed Up" { description "A customer created an account" }
+        event "Checkout Started" {
+          order_id string
+          value    number optional
+          products list of product optional
+        }
+        event "Order Completed" {
+          order_id string
+          total    number optional
+          products list of product optional
+        }
+        event "Product Reviewed" {
+          product_id string
+          rating     number optional
+        }
+    """,
+    "cart.journey": """
+        import "company.journey"
+        import "events.journey"
+
+        offer CART10 { code "CART10" value 10% off valid for 7 days }
+
+        message cart_reminder on email {
+          subject "You left something behind, {{ profile.first_name | default('friend') }}"
+          text "Order {{ trigger.order_id }} is waiting."
+        }
+
+        journey cart_recovery "Abandoned checkout recovery" {
+          owner growth
+          category promotional
+          trigger "Checkout Started" keyed by order_id
+          entry at most once every 7 days
+          goal "Order Completed" where order_id == trigger.order_id within 7 days
+          wait 1 hour
+          send email cart_reminder with offer CART10
+        }
+    """,
+}
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    """Write `files` (relative path -> text, dedented) under `root` and return `root`."""
+    for relative, text in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """make_project(files, base=True): the base project with `files` added or replacing base files."""
+
+    def make(files: dict[str, str] | None = None, base: bool = True) -> Path:
+        merged = dict(BASE_FILES) if base else {}
+        merged.update(files or {})
+        return write_project(tmp_path / "project", merged)
+
+    return make
+
+
+def check(path: Path | str) -> CheckResult:
+    return check_project(find_project(str(path)))
+
+
+def render(result: CheckResult) -> str:
+    """All diagnostics as the `full` text format, without colour: what a marketer reads."""
+    return "\n\n".join(render_full(d, result.sources) for d in result.diagnostics)
