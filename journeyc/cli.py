@@ -15,7 +15,7 @@ import click
 
 from journeyc import __version__
 from journeyc.ir import Project
-from journeyc.load import ProjectNotFound, find_project
+from journeyc.load import ProjectNotFoundError, find_project
 from journeyc.pipeline import CheckResult, check_project
 from journeyc.render.full import render_full
 from journeyc.render.json_format import render_json
@@ -30,7 +30,7 @@ def _guard(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except ProjectNotFound as error:
+        except ProjectNotFoundError as error:
             raise click.UsageError(str(error)) from error
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise

@@ -10,7 +10,7 @@ CONFIG_FILE = "journeyc.toml"
 SKIPPED_DIRS = {"build", "node_modules", "__pycache__"}
 
 
-class ProjectNotFound(Exception):
+class ProjectNotFoundError(Exception):
     """A CLI usage error: the path given is not a project, a .journey file or readable."""
 
 
@@ -55,7 +55,7 @@ def _read_toml(path: Path) -> dict[str, object]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ProjectNotFound(f"{path.name} is not valid TOML: {error}") from error
+        raise ProjectNotFoundError(f"{path.name} is not valid TOML: {error}") from error
 
 
 def find_project(path: str | None) -> ProjectFiles:
@@ -66,16 +66,16 @@ def find_project(path: str | None) -> ProjectFiles:
             config = read_config(candidate)
             if config is not None:
                 return _directory_project(candidate, config)
-        raise ProjectNotFound(
+        raise ProjectNotFoundError(
             "no project here: give a folder or a .journey file, or add a journeyc.toml to the project's folder"
         )
     target = Path(path)
     if not target.exists():
-        raise ProjectNotFound(f"'{path}' does not exist")
+        raise ProjectNotFoundError(f"'{path}' does not exist")
     if target.is_dir():
         return _directory_project(target.resolve(), read_config(target.resolve()) or {})
     if target.suffix != ".journey":
-        raise ProjectNotFound(f"'{path}' is not a .journey file or a folder")
+        raise ProjectNotFoundError(f"'{path}' is not a .journey file or a folder")
     resolved = target.resolve()
     root = resolved.parent
     for candidate in (resolved.parent, *resolved.parent.parents):

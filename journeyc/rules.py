@@ -30,6 +30,7 @@ _RULES = [
     Rule("J003", "unterminated-text", "syntax", "error", "a quoted text is missing its closing quote"),
     Rule("J004", "unexpected-end", "syntax", "error", "the file ends in the middle of a declaration"),
     Rule("J005", "unreadable-file", "syntax", "error", "the file is not UTF-8 text"),
+    Rule("J006", "nested-too-deeply", "syntax", "error", "blocks or parentheses nested deeper than journeyc allows"),
     # names
     Rule("J101", "duplicate-definition", "names", "error", "two declarations of the same kind share a name"),
     Rule("J102", "unknown-event", "names", "error", "an event that is not in the tracking plan"),

@@ -152,17 +152,21 @@ def _check_pair(
             help="use == or != (or `is one of`) for texts and yes/no values",
         )
         return
-    if isinstance(subject_type, ir.EnumType) and isinstance(other, ir.Const) and isinstance(other.value, str):
-        if other.value not in subject_type.values:
-            hint = did_you_mean(other.value, subject_type.values)
-            choices = ", ".join(f'"{v}"' for v in subject_type.values)
-            ctx.error(
-                "J204",
-                f'{written} is never "{other.value}"',
-                other.span,
-                "not one of its values",
-                help=hint or f"its values are {choices}",
-            )
+    if (
+        isinstance(subject_type, ir.EnumType)
+        and isinstance(other, ir.Const)
+        and isinstance(other.value, str)
+        and other.value not in subject_type.values
+    ):
+        hint = did_you_mean(other.value, subject_type.values)
+        choices = ", ".join(f'"{v}"' for v in subject_type.values)
+        ctx.error(
+            "J204",
+            f'{written} is never "{other.value}"',
+            other.span,
+            "not one of its values",
+            help=hint or f"its values are {choices}",
+        )
 
 
 def _describe_value(operand: ir.Operand, t: ir.TypeRef | None) -> str:

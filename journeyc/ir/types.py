@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -44,7 +44,7 @@ class ShapeRef(Node):
 
 TypeRef = Annotated[ScalarType | EnumType | ListType | ObjectType | ShapeRef, Field(discriminator="kind")]
 
-LiteralValue = Union[bool, int, float, str]
+LiteralValue = bool | int | float | str
 
 
 class Property(Node):

@@ -21,6 +21,8 @@ from journeyc.syntax.words import describe_expected, describe_token
 
 GRAMMAR = Path(__file__).with_name("journey.lark")
 MAX_SYNTAX_ERRORS = 20
+MAX_NESTING = 64
+_BRACKETS = re.compile(r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\r\n]|\\.)*"|#[^\n]*|[{}()]')
 DECLARATION_KEYWORDS = (
     "import",
     "team",
@@ -35,7 +37,7 @@ DECLARATION_KEYWORDS = (
     "policy",
     "journey",
 )
-_DECL_START = re.compile(r"^(?:%s)\b" % "|".join(DECLARATION_KEYWORDS), re.MULTILINE)
+_DECL_START = re.compile(r"^(?:" + "|".join(DECLARATION_KEYWORDS) + r")\b", re.MULTILINE)
 
 
 @functools.cache
@@ -82,12 +84,17 @@ def decode_source(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
 def parse_source(text: str, path: str, is_stdlib: bool = False) -> tuple[ir.SourceFile, list[Diagnostic]]:
     """Parse one file's text into its `SourceFile` and the diagnostics found on the way."""
     parser = lark_parser()
+    if _nesting_depth(text)[0] > MAX_NESTING:
+        return _parse_with_recovery(text, path, is_stdlib)
     try:
         tree = parser.parse(text)
     except UnexpectedInput:
         return _parse_with_recovery(text, path, is_stdlib)
     builder = JourneyBuilder(path)
-    groups = _transform(builder, tree)
+    try:
+        groups = _transform(builder, tree)
+    except RecursionError:
+        return _parse_with_recovery(text, path, is_stdlib)
     return _source_file(path, is_stdlib, groups), builder.diagnostics
 
 
@@ -100,6 +107,25 @@ def _transform(builder: JourneyBuilder, tree: Tree) -> dict[str, list[object]]:
 
 def _source_file(path: str, is_stdlib: bool, groups: dict[str, list[object]]) -> ir.SourceFile:
     return ir.SourceFile(path=path, is_stdlib=is_stdlib, **{k: tuple(v) for k, v in groups.items()})
+
+
+def _nesting_depth(text: str) -> tuple[int, int]:
+    """The deepest nesting of braces and parentheses (outside texts and comments), and where it is reached.
+
+    Only files with many brackets are scanned, so ordinary files pay nothing for the guard.
+    """
+    if text.count("{") + text.count("(") <= MAX_NESTING:
+        return 0, 0
+    depth = deepest = where = 0
+    for match in _BRACKETS.finditer(text):
+        token = match.group()
+        if token in "{(":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, match.start()
+        elif token in "})":
+            depth = max(depth - 1, 0)
+    return deepest, where
 
 
 def split_declarations(text: str) -> list[tuple[int, str]]:
@@ -123,6 +149,12 @@ def _parse_with_recovery(text: str, path: str, is_stdlib: bool) -> tuple[ir.Sour
     for line_offset, chunk in split_declarations(text):
         if not chunk.strip():
             continue
+        depth, where = _nesting_depth(chunk)
+        if depth > MAX_NESTING:
+            line = chunk.count("\n", 0, where) + 1
+            column = where - (chunk.rfind("\n", 0, where) + 1) + 1
+            diagnostics.append(_too_deep(path, line + line_offset, column))
+            continue
         try:
             tree = parser.parse(chunk)
         except UnexpectedInput as error:
@@ -131,7 +163,12 @@ def _parse_with_recovery(text: str, path: str, is_stdlib: bool) -> tuple[ir.Sour
                 diagnostics.append(syntax_diagnostic(error, chunk, path, line_offset))
             continue
         builder = JourneyBuilder(path, line_offset=line_offset)
-        for kind, nodes in _transform(builder, tree).items():
+        try:
+            built = _transform(builder, tree)
+        except RecursionError:
+            diagnostics.append(_too_deep(path, line_offset + 1, 1))
+            continue
+        for kind, nodes in built.items():
             groups.setdefault(kind, []).extend(nodes)
         diagnostics.extend(builder.diagnostics)
     if errors > MAX_SYNTAX_ERRORS:
@@ -147,6 +184,17 @@ def _parse_with_recovery(text: str, path: str, is_stdlib: bool) -> tuple[ir.Sour
             )
         )
     return _source_file(path, is_stdlib, groups), diagnostics
+
+
+def _too_deep(path: str, line: int, column: int) -> Diagnostic:
+    return Diagnostic(
+        code="J006",
+        severity="error",
+        message="this declaration is nested too deeply to process",
+        span=_point(path, line, column),
+        label="too deep",
+        help=f"keep blocks, parentheses and `not`s under {MAX_NESTING} levels: split the logic into segments",
+    )
 
 
 def _point(path: str, line: int, column: int, width: int = 1) -> ir.Span:
