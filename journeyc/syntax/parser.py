@@ -7,6 +7,7 @@ declaration and the declarations that do parse still reach the resolver.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from pathlib import Path
@@ -21,6 +22,7 @@ from journeyc.syntax.words import describe_expected, describe_token
 
 GRAMMAR = Path(__file__).with_name("journey.lark")
 MAX_SYNTAX_ERRORS = 20
+_NOT_KEYWORDS = {"NAME", "STRING", "NUMBER", "TIME", "DATE", "COMPARE", "LBRACE", "RBRACE", "LPAR", "RPAR", "COMMA", "DOT"}
 MAX_NESTING = 64
 _BRACKETS = re.compile(r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\r\n]|\\.)*"|#[^\n]*|[{}()]')
 DECLARATION_KEYWORDS = (
@@ -271,6 +273,15 @@ def _character_help(char: str) -> str | None:
 
 
 def _token_help(token: Token, expected: set[str] | frozenset[str]) -> str | None:
+    keywords = sorted(t.lower() for t in expected if t.isalpha() and t.isupper() and t not in _NOT_KEYWORDS)
+    if token.type == "NAME" and keywords:
+        close = difflib.get_close_matches(str(token).lower(), keywords, n=1, cutoff=0.75)
+        if close:
+            return f'did you mean "{close[0]}"?'
+    if token.type == "ELSE" and "RBRACE" in expected:
+        return 'a "}" is missing: close the block before "else"'
+    if token.type == "RBRACE" and "PERCENT" in expected:
+        return "write the value as 10% off, 10 percent off, or an amount such as 5 USD off"
     if token.type == "NAME" and "STRING" in expected and "NAME" not in expected:
         return f'event names and texts are written in double quotes: "{token}"'
     if token.type == "STRING" and "NAME" in expected and "STRING" not in expected:
