@@ -99,6 +99,8 @@ def _check_file_template(ctx: CheckContext, message: ir.Message, field: ir.Messa
 
 
 def _check_template(ctx: CheckContext, message: ir.Message, text: str, placer: _InlinePlacer | _FilePlacer) -> None:
+    if "{" not in text:
+        return  # plain text: nothing for Jinja2 to parse or resolve
     lines = text.split("\n")
 
     def line_of(n: int) -> str:

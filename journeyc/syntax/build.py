@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lark import Token, v_args
+from lark import Token
 from lark.tree import Meta
 
 from journeyc import ir
@@ -19,6 +19,15 @@ Setting = tuple[str, Any, ir.Span]
 
 _ONCE_ONLY = {"description", "owner", "category", "stage", "trigger", "audience", "goal", "kind", "address", "consent"}
 _ONCE_ONLY |= {"code", "value", "valid", "shared", "priority", "title"}
+
+
+def _tagged_name(kind: str) -> Any:
+    """A rule handler for `keyword NAME` settings such as `owner growth`: (kind, Name, span)."""
+
+    def rule(self: FileBuilder, meta: Meta, children: list[Any]) -> Setting:
+        return (kind, self.name(children[-1]), self.span(meta))
+
+    return rule
 
 
 class FileBuilder(BuildBase):
@@ -59,31 +68,27 @@ class FileBuilder(BuildBase):
         return item[1] if item else None
 
     # ------------------------------------------------------------ file
-    def start(self, children: list[Any]) -> dict[str, list[Any]]:
+    def start(self, meta: Meta, children: list[Any]) -> dict[str, list[Any]]:
         groups: dict[str, list[Any]] = {}
         for kind, node in children:
             groups.setdefault(kind, []).append(node)
         return groups
 
-    @v_args(meta=True)
     def import_decl(self, meta: Meta, children: list[Token]) -> tuple[str, ir.Import]:
         target = children[1]
         is_stdlib = target.type == "NAME"
         value = str(target) if is_stdlib else decode_text(target).value
         return ("imports", ir.Import(target=value, is_stdlib=is_stdlib, span=self.span(meta)))
 
-    @v_args(meta=True)
     def team_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Team]:
         title = children[2].value if len(children) > 2 else None
         return ("teams", ir.Team(name=str(children[1]), title=title, span=self.span(meta)))
 
-    @v_args(meta=True)
     def category_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Category]:
         title = children[2].value if len(children) > 2 else None
         return ("categories", ir.Category(name=str(children[1]), title=title, span=self.span(meta)))
 
     # ------------------------------------------------------------ tracking plan and profile
-    @v_args(meta=True)
     def event_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Event]:
         items = children[3:-1] if len(children) > 2 else []
         settings = self.settings(items, "this event")
@@ -114,12 +119,10 @@ class FileBuilder(BuildBase):
             seen[prop.name] = prop
         return tuple(seen.values())
 
-    @v_args(meta=True)
     def shape_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Shape]:
         props = self.unique_properties([c for c in children if isinstance(c, ir.Property)], "shape")
         return ("shapes", ir.Shape(name=str(children[1]), type=ir.ObjectType(fields=props), span=self.span(meta)))
 
-    @v_args(meta=True)
     def profile_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Profile]:
         items = children[2:-1]
         settings = self.settings(items, "the profile")
@@ -129,7 +132,6 @@ class FileBuilder(BuildBase):
             ir.Profile(description=self.value(settings, "description"), traits=traits, span=self.span(meta)),
         )
 
-    @v_args(meta=True)
     def property(self, meta: Meta, children: list[Any]) -> ir.Property:
         optional, default, description = False, None, None
         for suffix in children[2:]:
@@ -148,31 +150,29 @@ class FileBuilder(BuildBase):
             span=self.span(meta),
         )
 
-    def optional_mark(self, children: list[Token]) -> str:
+    def optional_mark(self, meta: Meta, children: list[Token]) -> str:
         return "optional"
 
-    def default_value(self, children: list[Any]) -> ir.Const:
+    def default_value(self, meta: Meta, children: list[Any]) -> ir.Const:
         return children[1]
 
-    @v_args(meta=True)
     def named_type(self, meta: Meta, children: list[Token]) -> Any:
         name = str(children[0])
         if name in ir.types.SCALAR_TYPES:
             return ir.ScalarType(name=name)
         return ir.ShapeRef(name=name, span=self.span(meta))
 
-    def list_type(self, children: list[Any]) -> ir.ListType:
+    def list_type(self, meta: Meta, children: list[Any]) -> ir.ListType:
         return ir.ListType(item=children[2])
 
-    def enum_type(self, children: list[Token]) -> ir.EnumType:
+    def enum_type(self, meta: Meta, children: list[Token]) -> ir.EnumType:
         return ir.EnumType(values=tuple(decode_text(t).value for t in children if t.type == "STRING"))
 
-    def object_type(self, children: list[Any]) -> ir.ObjectType:
+    def object_type(self, meta: Meta, children: list[Any]) -> ir.ObjectType:
         props = self.unique_properties([c for c in children if isinstance(c, ir.Property)], "object")
         return ir.ObjectType(fields=props)
 
     # ------------------------------------------------------------ channels
-    @v_args(meta=True)
     def channel_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Channel]:
         span = self.span(meta)
         settings = self.settings(children[3:-1], f'channel "{children[1]}"')
@@ -191,13 +191,6 @@ class FileBuilder(BuildBase):
             ),
         )
 
-    def _tagged_name(kind: str):  # type: ignore[no-untyped-def]  # noqa: N805 - a rule factory
-        @v_args(meta=True)
-        def rule(self: FileBuilder, meta: Meta, children: list[Any]) -> Setting:
-            return (kind, self.name(children[-1]), self.span(meta))
-
-        return rule
-
     channel_kind = _tagged_name("kind")
     channel_owner = _tagged_name("owner")
     channel_address = _tagged_name("address")
@@ -206,12 +199,10 @@ class FileBuilder(BuildBase):
     journey_category = _tagged_name("category")
     message_category = _tagged_name("category")
 
-    @v_args(meta=True)
     def channel_shared(self, meta: Meta, children: list[Any]) -> Setting:
         return ("shared", children[2], self.span(meta))
 
     # ------------------------------------------------------------ segments and offers
-    @v_args(meta=True)
     def segment_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Segment]:
         title = next((c.value for c in children[2:] if hasattr(c, "raw")), None)
         description = next((c[1] for c in children if isinstance(c, tuple)), None)
@@ -223,7 +214,6 @@ class FileBuilder(BuildBase):
             ),
         )
 
-    @v_args(meta=True)
     def offer_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Offer]:
         span = self.span(meta)
         title = children[2].value if hasattr(children[2], "raw") else None
@@ -245,11 +235,9 @@ class FileBuilder(BuildBase):
             ),
         )
 
-    @v_args(meta=True)
     def offer_code(self, meta: Meta, children: list[Token]) -> Setting:
         return ("code", decode_text(children[1]).value, self.span(meta))
 
-    @v_args(meta=True)
     def offer_value(self, meta: Meta, children: list[Token]) -> Setting:
         span = self.span(meta)
         amount = float(parse_number(children[1]))
@@ -270,11 +258,9 @@ class FileBuilder(BuildBase):
                 )
         return ("value", ir.OfferValue(amount=amount, unit=unit, span=span), span)
 
-    @v_args(meta=True)
     def offer_valid_for(self, meta: Meta, children: list[Any]) -> Setting:
         return ("valid", children[2], self.span(meta))
 
-    @v_args(meta=True)
     def offer_valid_until(self, meta: Meta, children: list[Token]) -> Setting:
         if parse_date(str(children[2])) is None:
             self.report(
@@ -283,7 +269,6 @@ class FileBuilder(BuildBase):
         return ("valid", str(children[2]), self.span(meta))
 
     # ------------------------------------------------------------ messages
-    @v_args(meta=True)
     def message_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Message]:
         items = children[5:-1]
         settings = self.settings([c for c in items if isinstance(c, tuple)], f'message "{children[1]}"')
@@ -299,7 +284,6 @@ class FileBuilder(BuildBase):
             ),
         )
 
-    @v_args(meta=True)
     def message_field(self, meta: Meta, children: list[Any]) -> ir.MessageField:
         text = children[1]
         return ir.MessageField(
@@ -312,7 +296,6 @@ class FileBuilder(BuildBase):
             raw=text.raw,
         )
 
-    @v_args(meta=True)
     def message_file_field(self, meta: Meta, children: list[Token]) -> ir.MessageField:
         return ir.MessageField(
             name=str(children[0]),
@@ -325,7 +308,6 @@ class FileBuilder(BuildBase):
         )
 
     # ------------------------------------------------------------ contact policy
-    @v_args(meta=True)
     def policy_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Policy]:
         title = children[1].value if hasattr(children[1], "raw") else None
         items = [c for c in children if isinstance(c, tuple)]
@@ -348,11 +330,9 @@ class FileBuilder(BuildBase):
             ),
         )
 
-    @v_args(meta=True)
     def priority(self, meta: Meta, children: list[Any]) -> Setting:
         return ("priority", children[1], self.span(meta))
 
-    @v_args(meta=True)
     def cap(self, meta: Meta, children: list[Any]) -> Setting:
         span = self.span(meta)
         limit = parse_number(children[1])
@@ -364,16 +344,15 @@ class FileBuilder(BuildBase):
         cap = ir.Cap(limit=limit, window=children[4], categories=categories, channels=channels, span=span)
         return ("cap", cap, span)
 
-    def cap_categories(self, children: list[Any]) -> tuple[str, list[ir.Name]]:
+    def cap_categories(self, meta: Meta, children: list[Any]) -> tuple[str, list[ir.Name]]:
         return ("for", children[1])
 
-    def cap_channels(self, children: list[Any]) -> tuple[str, list[ir.Name]]:
+    def cap_channels(self, meta: Meta, children: list[Any]) -> tuple[str, list[ir.Name]]:
         return ("on", children[1])
 
-    def quiet_channels(self, children: list[Any]) -> list[ir.Name]:
+    def quiet_channels(self, meta: Meta, children: list[Any]) -> list[ir.Name]:
         return children[1]
 
-    @v_args(meta=True)
     def quiet_hours(self, meta: Meta, children: list[Any]) -> Setting:
         span = self.span(meta)
         channels = next((c for c in children if isinstance(c, list)), [])
@@ -387,7 +366,6 @@ class FileBuilder(BuildBase):
         )
         return ("quiet_hours", quiet, span)
 
-    @v_args(meta=True)
     def suppression(self, meta: Meta, children: list[Any]) -> Setting:
         span = self.span(meta)
         suppression = ir.Suppression(
@@ -400,13 +378,12 @@ class FileBuilder(BuildBase):
         )
         return ("suppression", suppression, span)
 
-    @v_args(meta=True)
     def exemption(self, meta: Meta, children: list[Any]) -> Setting:
         span = self.span(meta)
         rules = tuple(c for c in children[3:] if isinstance(c, str) and not isinstance(c, Token))
         return ("exemption", ir.Exemption(categories=tuple(children[1]), rules=rules, span=span), span)
 
-    def exempt_item(self, children: list[Token]) -> str:
+    def exempt_item(self, meta: Meta, children: list[Token]) -> str:
         return {"CAPS": "caps", "QUIET": "quiet_hours", "SUPPRESSION": "suppression", "CONSENT": "consent"}[
             children[0].type
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lark import Token, Transformer, v_args
+from lark import Token, Tree
 from lark.tree import Meta
 
 from journeyc import ir
@@ -14,19 +14,31 @@ from journeyc.syntax.values import UNIT_SECONDS, decode_text, duration_unit_erro
 _THRESHOLD_OPS = {"least": ">=", "most": "<=", "exactly": "==", "more": ">", "fewer": "<"}
 
 
-class BuildBase(Transformer):
-    """Builds IR nodes bottom-up; the file-level builder extends it with declarations."""
+class BuildBase:
+    """Builds IR nodes bottom-up; the file-level builder extends it with declarations.
+
+    Each grammar rule has a method `rule(meta, children)` taking the already-built children. The walk is a
+    plain recursive dispatch on the rule name (cheaper than a generic tree transformer on large projects).
+    """
 
     def __init__(self, path: str, line_offset: int = 0) -> None:
-        super().__init__(visit_tokens=False)
         self.file_path = path
         self.line_offset = line_offset
         self.diagnostics: list[Diagnostic] = []
+        self._handlers: dict[str, Any] = {}
+
+    def transform(self, tree: Tree) -> Any:
+        handler = self._handlers.get(tree.data)
+        if handler is None:
+            handler = self._handlers[tree.data] = getattr(self, tree.data)
+        children = [self.transform(c) if type(c) is Tree else c for c in tree.children]
+        return handler(tree.meta, children)
 
     # ------------------------------------------------------------ positions and reporting
     def span(self, where: Meta | Token) -> ir.Span:
+        # Positions come straight from Lark and are always ints: skip re-validating them (a hot path).
         off = self.line_offset
-        return ir.Span(
+        return ir.Span.model_construct(
             file=self.file_path,
             line=where.line + off,
             column=where.column,
@@ -52,17 +64,15 @@ class BuildBase(Transformer):
         return ir.Name(name=str(token), span=self.span(token))
 
     # ------------------------------------------------------------ shared pieces
-    def text(self, children: list[Token]) -> Any:
+    def text(self, meta: Meta, children: list[Token]) -> Any:
         return decode_text(children[0])
 
-    @v_args(meta=True)
     def description(self, meta: Meta, children: list[Any]) -> tuple[str, Any, ir.Span]:
         return ("description", children[1].value, self.span(meta))
 
-    def name_list(self, children: list[Token]) -> list[ir.Name]:
+    def name_list(self, meta: Meta, children: list[Token]) -> list[ir.Name]:
         return [self.name(t) for t in children if t.type == "NAME"]
 
-    @v_args(meta=True)
     def duration(self, meta: Meta, children: list[Token]) -> ir.Duration:
         span = self.span(meta)
         if len(children) == 1:
@@ -96,12 +106,10 @@ class BuildBase(Transformer):
             return ir.TimeOfDay(hour=0, minute=0)
         return ir.TimeOfDay(hour=parsed[0], minute=parsed[1])
 
-    @v_args(meta=True)
     def where(self, meta: Meta, children: list[Any]) -> Any:
         return children[1]
 
     # ------------------------------------------------------------ conditions
-    @v_args(meta=True)
     def expr(self, meta: Meta, children: list[Any]) -> Any:
         # A flat chain: item (connective item)*. `and` binds tighter than `or`.
         groups: list[list[Any]] = [[children[0]]]
@@ -120,16 +128,14 @@ class BuildBase(Transformer):
             return ors[0]
         return ir.Or(items=tuple(ors), span=self.span(meta))
 
-    def tail(self, children: list[Any]) -> Any:
+    def tail(self, meta: Meta, children: list[Any]) -> Any:
         return children[0]
 
-    @v_args(meta=True)
     def not_tail(self, meta: Meta, children: list[Any]) -> ir.Not:
         return ir.Not(item=children[1], span=self.span(meta))
 
     not_closed = not_tail
 
-    @v_args(meta=True)
     def filtered(self, meta: Meta, children: list[Any]) -> Any:
         head, _, condition = children
         if isinstance(head, ir.Behaviour):
@@ -137,17 +143,15 @@ class BuildBase(Transformer):
         quantifier, path = head
         return ir.ListPredicate(quantifier=quantifier, list=path, where=condition, span=self.span(meta))
 
-    def list_head(self, children: list[Any]) -> tuple[str, ir.Path]:
+    def list_head(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Path]:
         return (str(children[0]), children[1])
 
-    def group(self, children: list[Any]) -> Any:
+    def group(self, meta: Meta, children: list[Any]) -> Any:
         return children[1]
 
-    @v_args(meta=True)
     def in_segment(self, meta: Meta, children: list[Token]) -> ir.InSegment:
         return ir.InSegment(segment=str(children[2]), span=self.span(meta), name_span=self.span(children[2]))
 
-    @v_args(meta=True)
     def comparison(self, meta: Meta, children: list[Any]) -> Any:
         span = self.span(meta)
         if len(children) == 1:
@@ -159,22 +163,18 @@ class BuildBase(Transformer):
             op = "!=" if any(isinstance(c, Token) and c.type == "NOT" for c in children) else "=="
         return ir.Compare(op=op, left=left, right=right, span=span)
 
-    @v_args(meta=True)
     def is_set(self, meta: Meta, children: list[Any]) -> ir.IsSet:
         negated = any(isinstance(c, Token) and c.type == "NOT" for c in children)
         return ir.IsSet(operand=children[0], negated=negated, span=self.span(meta))
 
-    @v_args(meta=True)
     def is_one_of(self, meta: Meta, children: list[Any]) -> ir.IsOneOf:
         negated = any(isinstance(c, Token) and c.type == "NOT" for c in children)
         values = tuple(c for c in children[1:] if isinstance(c, ir.Const))
         return ir.IsOneOf(operand=children[0], values=values, negated=negated, span=self.span(meta))
 
-    @v_args(meta=True)
     def path(self, meta: Meta, children: list[Token]) -> ir.Path:
         return ir.Path(parts=tuple(str(t) for t in children if t.type == "NAME"), span=self.span(meta))
 
-    @v_args(meta=True)
     def last_value(self, meta: Meta, children: list[Token]) -> ir.LastValue:
         return ir.LastValue(
             property=str(children[1]),
@@ -183,7 +183,6 @@ class BuildBase(Transformer):
             event_span=self.span(children[3]),
         )
 
-    @v_args(meta=True)
     def literal(self, meta: Meta, children: list[Token]) -> ir.Const:
         token = children[0]
         value: bool | int | float | str
@@ -195,10 +194,9 @@ class BuildBase(Transformer):
             value = token.type == "TRUE"
         return ir.Const(value=value, span=self.span(meta))
 
-    def threshold(self, children: list[Token]) -> tuple[str, float]:
+    def threshold(self, meta: Meta, children: list[Token]) -> tuple[str, float]:
         return (_THRESHOLD_OPS[str(children[1] if children[0].type == "AT" else children[0])], float(children[-1]))
 
-    @v_args(meta=True)
     def count_behaviour(self, meta: Meta, children: list[Any]) -> ir.Behaviour:
         (op, threshold), event = children[0], children[1]
         window = children[2] if len(children) > 2 else None
@@ -211,7 +209,6 @@ class BuildBase(Transformer):
             span=self.span(meta),
         )
 
-    @v_args(meta=True)
     def sum_behaviour(self, meta: Meta, children: list[Any]) -> ir.Behaviour:
         (op, threshold), _, prop, _, event = children[:5]
         window = children[5] if len(children) > 5 else None
@@ -225,7 +222,6 @@ class BuildBase(Transformer):
             span=self.span(meta),
         )
 
-    @v_args(meta=True)
     def exists_behaviour(self, meta: Meta, children: list[Any]) -> ir.Behaviour:
         word, event = children[0], children[1]
         window = children[2] if len(children) > 2 else None
@@ -239,7 +235,6 @@ class BuildBase(Transformer):
             span=self.span(meta),
         )
 
-    @v_args(meta=True)
     def window(self, meta: Meta, children: list[Any]) -> ir.Window:
         if isinstance(children[0], Token) and children[0].type == "SINCE":
             return ir.Window(kind="since_entry", span=self.span(meta))

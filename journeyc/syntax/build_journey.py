@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lark import Token, v_args
+from lark import Token
 from lark.tree import Meta
 
 from journeyc import ir
@@ -15,7 +15,6 @@ from journeyc.syntax.values import decode_text, parse_number
 class JourneyBuilder(FileBuilder):
     """Adds journeys to the file builder; the full builder for a .journey file."""
 
-    @v_args(meta=True)
     def journey_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Journey]:
         span = self.span(meta)
         name = str(children[1])
@@ -48,17 +47,14 @@ class JourneyBuilder(FileBuilder):
         )
 
     # ------------------------------------------------------------ settings
-    @v_args(meta=True)
     def stage(self, meta: Meta, children: list[Token]) -> Setting:
         token = children[1]
         value = decode_text(token).value if token.type == "STRING" else str(token)
         return ("stage", value, self.span(meta))
 
-    @v_args(meta=True)
     def trigger(self, meta: Meta, children: list[Any]) -> Setting:
         return ("trigger", children[1], self.span(meta))
 
-    @v_args(meta=True)
     def event_trigger(self, meta: Meta, children: list[Any]) -> ir.EventTrigger:
         where = next((c for c in children[1:] if not isinstance(c, (ir.Name, Token))), None)
         key = next((c for c in children[1:] if isinstance(c, ir.Name)), None)
@@ -70,14 +66,12 @@ class JourneyBuilder(FileBuilder):
             span=self.span(meta),
         )
 
-    def keyed(self, children: list[Token]) -> ir.Name:
+    def keyed(self, meta: Meta, children: list[Token]) -> ir.Name:
         return self.name(children[2])
 
-    @v_args(meta=True)
     def segment_trigger(self, meta: Meta, children: list[Token]) -> ir.SegmentTrigger:
         return ir.SegmentTrigger(segment=self.name(children[2]), span=self.span(meta))
 
-    @v_args(meta=True)
     def schedule_trigger(self, meta: Meta, children: list[Token]) -> ir.ScheduleTrigger:
         every = str(children[1]).lower()
         if every not in ("day", "weekday", *ir.WEEKDAYS):
@@ -90,23 +84,18 @@ class JourneyBuilder(FileBuilder):
             )
         return ir.ScheduleTrigger(every=every, at=self.time_of_day(children[3]), span=self.span(meta))
 
-    @v_args(meta=True)
     def audience(self, meta: Meta, children: list[Any]) -> Setting:
         return ("audience", children[1], self.span(meta))
 
-    @v_args(meta=True)
     def entry(self, meta: Meta, children: list[Any]) -> Setting:
         return ("entry", children[1], self.span(meta))
 
-    @v_args(meta=True)
     def entry_once(self, meta: Meta, children: list[Token]) -> ir.EntryRule:
         return ir.EntryRule(kind="once", span=self.span(meta))
 
-    @v_args(meta=True)
     def entry_once_every(self, meta: Meta, children: list[Any]) -> ir.EntryRule:
         return ir.EntryRule(kind="once_per", period=children[-1], span=self.span(meta))
 
-    @v_args(meta=True)
     def entry_max_times(self, meta: Meta, children: list[Token]) -> ir.EntryRule:
         times = parse_number(children[2])
         if not isinstance(times, int) or times < 1:
@@ -114,11 +103,9 @@ class JourneyBuilder(FileBuilder):
             times = 1
         return ir.EntryRule(kind="max_times", times=times, span=self.span(meta))
 
-    @v_args(meta=True)
     def entry_one_active(self, meta: Meta, children: list[Token]) -> ir.EntryRule:
         return ir.EntryRule(kind="one_active", key=self.name(children[-1]), span=self.span(meta))
 
-    @v_args(meta=True)
     def goal(self, meta: Meta, children: list[Any]) -> Setting:
         within = next((c for c in children if isinstance(c, ir.Duration)), None)
         where = next((c for c in children[2:] if not isinstance(c, (ir.Duration, Token))), None)
@@ -131,10 +118,9 @@ class JourneyBuilder(FileBuilder):
         )
         return ("goal", goal, goal.span)
 
-    def within(self, children: list[Any]) -> ir.Duration:
+    def within(self, meta: Meta, children: list[Any]) -> ir.Duration:
         return children[1]
 
-    @v_args(meta=True)
     def exit_on(self, meta: Meta, children: list[Any]) -> Setting:
         exit_event = ir.ExitEvent(
             event=decode_text(children[2]).value,
@@ -145,7 +131,6 @@ class JourneyBuilder(FileBuilder):
         return ("exit_on", exit_event, exit_event.span)
 
     # ------------------------------------------------------------ steps (ids are set by number_steps)
-    @v_args(meta=True)
     def send(self, meta: Meta, children: list[Any]) -> ir.SendStep:
         names = [c for c in children if isinstance(c, Token) and c.type == "NAME"]
         offer = next((c for c in children if isinstance(c, ir.Name)), None)
@@ -158,18 +143,15 @@ class JourneyBuilder(FileBuilder):
             span=self.span(meta),
         )
 
-    def with_offer(self, children: list[Token]) -> ir.Name:
+    def with_offer(self, meta: Meta, children: list[Token]) -> ir.Name:
         return self.name(children[2])
 
-    @v_args(meta=True)
     def wait(self, meta: Meta, children: list[Any]) -> ir.WaitStep:
         return ir.WaitStep(id="", duration=children[1], span=self.span(meta))
 
-    @v_args(meta=True)
     def wait_until(self, meta: Meta, children: list[Token]) -> ir.WaitUntilStep:
         return ir.WaitUntilStep(id="", time=self.time_of_day(children[2]), span=self.span(meta))
 
-    @v_args(meta=True)
     def wait_until_day(self, meta: Meta, children: list[Token]) -> ir.WaitUntilStep:
         day = str(children[2]).lower()
         if day not in (*ir.WEEKDAYS, "weekday"):
@@ -181,7 +163,6 @@ class JourneyBuilder(FileBuilder):
             )
         return ir.WaitUntilStep(id="", time=self.time_of_day(children[4]), weekday=day, span=self.span(meta))
 
-    @v_args(meta=True)
     def wait_for(self, meta: Meta, children: list[Any]) -> ir.WaitForStep:
         event = children[5]
         where = next((c for c in children[6:] if not isinstance(c, tuple)), None)
@@ -197,16 +178,15 @@ class JourneyBuilder(FileBuilder):
             span=self.span(meta),
         )
 
-    def then_branch(self, children: list[Any]) -> tuple[str, list[Any]]:
+    def then_branch(self, meta: Meta, children: list[Any]) -> tuple[str, list[Any]]:
         return ("then", children[1])
 
-    def otherwise_branch(self, children: list[Any]) -> tuple[str, list[Any]]:
+    def otherwise_branch(self, meta: Meta, children: list[Any]) -> tuple[str, list[Any]]:
         return ("otherwise", children[1])
 
-    def block(self, children: list[Any]) -> list[Any]:
+    def block(self, meta: Meta, children: list[Any]) -> list[Any]:
         return children[1:-1]
 
-    @v_args(meta=True)
     def if_step(self, meta: Meta, children: list[Any]) -> ir.IfStep:
         span = self.span(meta)
         branches = [ir.Branch(condition=children[1], steps=tuple(children[2]), span=span)]
@@ -218,14 +198,12 @@ class JourneyBuilder(FileBuilder):
                 otherwise = tuple(extra[1])
         return ir.IfStep(id="", branches=tuple(branches), otherwise=otherwise, span=span)
 
-    @v_args(meta=True)
     def else_if(self, meta: Meta, children: list[Any]) -> ir.Branch:
         return ir.Branch(condition=children[2], steps=tuple(children[3]), span=self.span(meta))
 
-    def else_branch(self, children: list[Any]) -> tuple[str, list[Any]]:
+    def else_branch(self, meta: Meta, children: list[Any]) -> tuple[str, list[Any]]:
         return ("else", children[1])
 
-    @v_args(meta=True)
     def experiment(self, meta: Meta, children: list[Any]) -> ir.ExperimentStep:
         holdouts = [c for c in children if isinstance(c, tuple)]
         arms = [c for c in children if isinstance(c, ir.Arm)]
@@ -245,22 +223,18 @@ class JourneyBuilder(FileBuilder):
             span=self.span(meta),
         )
 
-    @v_args(meta=True)
     def holdout(self, meta: Meta, children: list[Any]) -> tuple[float, ir.Span]:
         return (children[1], self.span(meta))
 
-    @v_args(meta=True)
     def arm(self, meta: Meta, children: list[Any]) -> ir.Arm:
         return ir.Arm(name=str(children[1]), weight=children[2], steps=tuple(children[3]), span=self.span(meta))
 
-    @v_args(meta=True)
     def percent(self, meta: Meta, children: list[Token]) -> float:
         value = float(parse_number(children[0]))
         if value > 100:
             self.report("J305", f"{children[0]}% is more than 100%", self.span(meta), help="weights are percentages")
         return value
 
-    @v_args(meta=True)
     def exit_step(self, meta: Meta, children: list[Token]) -> ir.ExitStep:
         return ir.ExitStep(id="", span=self.span(meta))
 

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from journeyc import ir
 from journeyc.diagnostics import Diagnostic
@@ -22,7 +22,20 @@ from journeyc.syntax.words import describe_expected, describe_token
 
 GRAMMAR = Path(__file__).with_name("journey.lark")
 MAX_SYNTAX_ERRORS = 20
-_NOT_KEYWORDS = {"NAME", "STRING", "NUMBER", "TIME", "DATE", "COMPARE", "LBRACE", "RBRACE", "LPAR", "RPAR", "COMMA", "DOT"}
+_NOT_KEYWORDS = {
+    "NAME",
+    "STRING",
+    "NUMBER",
+    "TIME",
+    "DATE",
+    "COMPARE",
+    "LBRACE",
+    "RBRACE",
+    "LPAR",
+    "RPAR",
+    "COMMA",
+    "DOT",
+}
 MAX_NESTING = 64
 _BRACKETS = re.compile(r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\r\n]|\\.)*"|#[^\n]*|[{}()]')
 DECLARATION_KEYWORDS = (
@@ -101,10 +114,7 @@ def parse_source(text: str, path: str, is_stdlib: bool = False) -> tuple[ir.Sour
 
 
 def _transform(builder: JourneyBuilder, tree: Tree) -> dict[str, list[object]]:
-    try:
-        return builder.transform(tree)
-    except VisitError as error:  # a builder bug, not a user error: let the CLI report it as internal
-        raise error.orig_exc from error
+    return builder.transform(tree)
 
 
 def _source_file(path: str, is_stdlib: bool, groups: dict[str, list[object]]) -> ir.SourceFile:
