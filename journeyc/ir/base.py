@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Node(BaseModel):
@@ -27,15 +29,15 @@ class Span(Node):
 class Duration(Node):
     """A length of time as the user wrote it (`7 days`) and in seconds."""
 
-    seconds: int
+    seconds: Annotated[int, Field(ge=0)]
     text: str
 
 
 class TimeOfDay(Node):
     """A wall-clock time in the customer's local time zone, e.g. 21:00."""
 
-    hour: int
-    minute: int
+    hour: Annotated[int, Field(ge=0, le=23)]
+    minute: Annotated[int, Field(ge=0, le=59)]
 
     def __str__(self) -> str:
         return f"{self.hour:02d}:{self.minute:02d}"

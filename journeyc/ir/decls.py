@@ -3,7 +3,9 @@ messages and the contact policy."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from journeyc.ir.base import Duration, Name, Node, Span, TimeOfDay
 from journeyc.ir.expr import Expr
@@ -127,7 +129,7 @@ class Message(Node):
 class Cap(Node):
     """`limit 3 messages per 7 days for promotional on email`: at most N sends in a sliding window."""
 
-    limit: int
+    limit: Annotated[int, Field(ge=0)]
     window: Duration
     categories: tuple[Name, ...] = ()
     channels: tuple[Name, ...] = ()

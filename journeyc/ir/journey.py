@@ -42,7 +42,7 @@ class EntryRule(Node):
 
     kind: Literal["once", "once_per", "max_times", "one_active"]
     period: Duration | None = None
-    times: int | None = None
+    times: Annotated[int, Field(ge=1)] | None = None
     key: Name | None = None
     span: Span
 
@@ -118,7 +118,7 @@ class IfStep(Node):
 
 class Arm(Node):
     name: str
-    weight: float
+    weight: Annotated[float, Field(ge=0)]
     steps: tuple[Step, ...]
     span: Span
 
