@@ -21,6 +21,7 @@ from journeyc.ir.decls import (
     Shape,
     Suppression,
     Team,
+    Unparsed,
 )
 from journeyc.ir.expr import (
     And,
@@ -128,6 +129,7 @@ __all__ = [
     "Trigger",
     "Truthy",
     "TypeRef",
+    "Unparsed",
     "WaitForStep",
     "WaitStep",
     "WaitUntilStep",

@@ -23,6 +23,14 @@ class Import(Node):
     span: Span
 
 
+class Unparsed(Node):
+    """A declaration that did not parse: its kind and name are kept so references to it raise no second error."""
+
+    kind: str
+    name: str
+    span: Span
+
+
 class Team(Node):
     name: str
     title: str | None = None

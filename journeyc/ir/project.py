@@ -5,7 +5,20 @@ from __future__ import annotations
 from pydantic import Field
 
 from journeyc.ir.base import Node
-from journeyc.ir.decls import Category, Channel, Event, Import, Message, Offer, Policy, Profile, Segment, Shape, Team
+from journeyc.ir.decls import (
+    Category,
+    Channel,
+    Event,
+    Import,
+    Message,
+    Offer,
+    Policy,
+    Profile,
+    Segment,
+    Shape,
+    Team,
+    Unparsed,
+)
 from journeyc.ir.journey import Journey
 
 
@@ -26,6 +39,7 @@ class SourceFile(Node):
     messages: tuple[Message, ...] = ()
     policies: tuple[Policy, ...] = ()
     journeys: tuple[Journey, ...] = ()
+    unparsed: tuple[Unparsed, ...] = ()
 
 
 IR_VERSION = "1"

@@ -77,7 +77,7 @@ def find_cycles(graph: dict[str, list[tuple[str, ir.Import]]]) -> list[Diagnosti
         for target, imp in graph.get(node, []):
             if state.get(target) == 1:
                 start = next(i for i, (name, _) in enumerate(stack) if name == target)
-                members = [name for name, _ in stack[start:]] + [node]
+                members = [name for name, _ in stack[start:]]
                 key = frozenset(members)
                 if key not in reported:
                     reported.add(key)

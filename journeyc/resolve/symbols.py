@@ -42,12 +42,16 @@ class SymbolTable:
     # Declarations in stdlib modules nobody imports: only used to suggest the import to add.
     unimported: dict[str, dict[str, Entry]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Names of declarations that failed to parse: their syntax error is reported, references to them are not.
+    broken: dict[str, set[str]] = field(default_factory=dict)
 
     def lookup(self, kind: str, name: str, from_file: str, span: ir.Span) -> Any | None:
         """The declaration `name` of `kind` as seen from `from_file`, or None after reporting why not."""
         entry = self.entries.get(kind, {}).get(name)
         if entry is not None and (kind in GLOBAL_KINDS or entry.file in self.visible.get(from_file, {from_file})):
             return entry.decl
+        if entry is None and name in self.broken.get(kind, ()):
+            return None
         _, word, code = KINDS[kind]
         shown = f'"{name}"'
         if entry is None:
@@ -117,6 +121,9 @@ def build_symbols(
 ) -> SymbolTable:
     """Index every declaration; a second declaration of a name is a J101 pointing at the first."""
     table = SymbolTable(visible=visible)
+    for path in sorted(files):
+        for unparsed in files[path].unparsed:
+            table.broken.setdefault(unparsed.kind, set()).add(unparsed.name)
     for kind, (attr, word, _) in KINDS.items():
         entries: dict[str, Entry] = {}
         for path in sorted(files):

@@ -16,7 +16,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from journeyc import ir
-from journeyc.diagnostics import Diagnostic
+from journeyc.diagnostics import Diagnostic, Label
 from journeyc.syntax.build_journey import JourneyBuilder
 from journeyc.syntax.words import describe_expected, describe_token
 
@@ -53,6 +53,10 @@ DECLARATION_KEYWORDS = (
     "journey",
 )
 _DECL_START = re.compile(r"^(?:" + "|".join(DECLARATION_KEYWORDS) + r")\b", re.MULTILINE)
+# The kind and name at the head of a declaration, read without the parser (for declarations that fail to parse).
+_DECL_HEAD = re.compile(
+    r'\s*(?P<kind>team|category|event|shape|channel|segment|offer|message|journey)\s+(?P<name>"[^"\n]*"|[A-Za-z_]\w*)'
+)
 
 
 @functools.cache
@@ -158,7 +162,9 @@ def _parse_with_recovery(text: str, path: str, is_stdlib: bool) -> tuple[ir.Sour
     groups: dict[str, list[object]] = {}
     diagnostics: list[Diagnostic] = []
     errors = 0
-    for line_offset, chunk in split_declarations(text):
+    unparsed: list[ir.Unparsed] = []
+    chunks = split_declarations(text)
+    for index, (line_offset, chunk) in enumerate(chunks):
         if not chunk.strip():
             continue
         depth, where = _nesting_depth(chunk)
@@ -166,23 +172,28 @@ def _parse_with_recovery(text: str, path: str, is_stdlib: bool) -> tuple[ir.Sour
             line = chunk.count("\n", 0, where) + 1
             column = where - (chunk.rfind("\n", 0, where) + 1) + 1
             diagnostics.append(_too_deep(path, line + line_offset, column))
+            unparsed.extend(_unparsed_head(chunk, path, line_offset))
             continue
         try:
             tree = parser.parse(chunk)
         except UnexpectedInput as error:
             errors += 1
+            unparsed.extend(_unparsed_head(chunk, path, line_offset))
             if errors <= MAX_SYNTAX_ERRORS:
-                diagnostics.append(syntax_diagnostic(error, chunk, path, line_offset))
+                is_last = index == len(chunks) - 1
+                diagnostics.append(syntax_diagnostic(error, chunk, path, line_offset, is_last=is_last))
             continue
         builder = JourneyBuilder(path, line_offset=line_offset)
         try:
             built = _transform(builder, tree)
         except RecursionError:
             diagnostics.append(_too_deep(path, line_offset + 1, 1))
+            unparsed.extend(_unparsed_head(chunk, path, line_offset))
             continue
         for kind, nodes in built.items():
             groups.setdefault(kind, []).extend(nodes)
         diagnostics.extend(builder.diagnostics)
+    groups["unparsed"] = list(unparsed)
     if errors > MAX_SYNTAX_ERRORS:
         last = diagnostics[-1]
         diagnostics.append(
@@ -196,6 +207,37 @@ def _parse_with_recovery(text: str, path: str, is_stdlib: bool) -> tuple[ir.Sour
             )
         )
     return _source_file(path, is_stdlib, groups), diagnostics
+
+
+def _unparsed_head(chunk: str, path: str, line_offset: int) -> list[ir.Unparsed]:
+    """The kind and name of a declaration that did not parse, if its first words say them."""
+    match = _DECL_HEAD.match(chunk)
+    if match is None:
+        return []
+    name = match.group("name").strip('"')
+    start = match.start("name")
+    line = chunk.count("\n", 0, start) + 1 + line_offset
+    column = start - (chunk.rfind("\n", 0, start) + 1) + 1
+    span = ir.Span(file=path, line=line, column=column, end_line=line, end_column=column + len(match.group("name")))
+    return [ir.Unparsed(kind=match.group("kind"), name=name, span=span)]
+
+
+def _unclosed_brace(text: str) -> int | None:
+    """Offset of the outermost "{" that is never closed (outside texts and comments), if any."""
+    opened: list[int] = []
+    for match in _BRACKETS.finditer(text):
+        token = match.group()
+        if token == "{":
+            opened.append(match.start())
+        elif token == "}" and opened:
+            opened.pop()
+    return opened[0] if opened else None
+
+
+def _offset_point(path: str, text: str, offset: int, line_offset: int) -> ir.Span:
+    line = text.count("\n", 0, offset) + 1 + line_offset
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return _point(path, line, column)
 
 
 def _too_deep(path: str, line: int, column: int) -> Diagnostic:
@@ -213,7 +255,9 @@ def _point(path: str, line: int, column: int, width: int = 1) -> ir.Span:
     return ir.Span(file=path, line=line, column=column, end_line=line, end_column=column + max(width, 1))
 
 
-def syntax_diagnostic(error: UnexpectedInput, text: str, path: str, line_offset: int = 0) -> Diagnostic:
+def syntax_diagnostic(
+    error: UnexpectedInput, text: str, path: str, line_offset: int = 0, is_last: bool = True
+) -> Diagnostic:
     """A plain-word diagnostic for a Lark error: what was found, and what could have come instead."""
     if isinstance(error, UnexpectedCharacters):
         char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
@@ -254,19 +298,44 @@ def syntax_diagnostic(error: UnexpectedInput, text: str, path: str, line_offset:
             label=describe_expected(expected),
             help=_token_help(token, expected),
         )
-    # End of input in the middle of something.
-    expected = getattr(error, "accepts", None) or getattr(error, "expected", None) or set()
-    last_line = text.count("\n") + 1
-    last_column = len(text) - (text.rfind("\n") + 1) + 1
-    if isinstance(error, UnexpectedToken) and error.token.line is not None:
-        last_line, last_column = error.token.line, error.token.column
+    return _end_of_input(error, text, path, line_offset, is_last)
+
+
+def _end_of_input(error: UnexpectedInput, text: str, path: str, line_offset: int, is_last: bool) -> Diagnostic:
+    """The input (the file, or this declaration when another one follows) ends before the declaration does."""
+    expected = set(getattr(error, "accepts", None) or getattr(error, "expected", None) or set())
+    body = text.rstrip()
+    end = _offset_point(path, body, len(body), line_offset)
+    brace = _unclosed_brace(text)
+    opened = (
+        (Label(span=_offset_point(path, text, brace, line_offset), message='this "{" is never closed'),)
+        if (brace is not None)
+        else ()
+    )
+    head = _DECL_HEAD.match(text)
+    what = f"{head.group('kind')} {head.group('name')}" if head else "this declaration"
+    if "RBRACE" in expected:
+        expected = {"RBRACE"}
+    if not is_last and brace is not None:
+        # Not the end of the file: the next declaration starts while this one is still open.
+        next_line = text.count("\n") + 1 + line_offset
+        return Diagnostic(
+            code="J001",
+            severity="error",
+            message=f'{what} is missing its closing "}}"',
+            span=_point(path, next_line, 1),
+            label="the next declaration starts here",
+            labels=opened,
+            help=f'add "}}" at the end of {what}',
+        )
     return Diagnostic(
         code="J004",
         severity="error",
-        message="the file ends before this declaration is complete",
-        span=_point(path, last_line + line_offset, last_column),
+        message="the file ends before this declaration is complete" if is_last else f"{what} is incomplete",
+        span=end.model_copy(update={"column": end.column, "end_column": end.column + 1}),
         label=describe_expected(expected),
-        help='a "}" may be missing' if "RBRACE" in expected else None,
+        labels=opened,
+        help=f'add "}}" at the end of {what}' if "RBRACE" in expected else None,
     )
 
 

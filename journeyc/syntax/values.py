@@ -44,7 +44,7 @@ def decode_text(token: Token) -> Text:
     """The value of a STRING (with escapes) or LONG_STRING (raw) token."""
     source = str(token)
     if token.type == "LONG_STRING":
-        return Text(source[3:-3], token, raw=True)
+        return Text(source[3:-3].replace("\r\n", "\n"), token, raw=True)
     body = source[1:-1]
     if "\\" not in body:
         return Text(body, token, raw=False)
