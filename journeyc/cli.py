@@ -56,9 +56,16 @@ def main() -> None:
 
 
 def _summary(result: CheckResult) -> dict[str, int]:
+    focus = result.files.focus
+    if focus is not None:
+        files = 1
+        journeys = sum(1 for journey in result.project.journeys.values() if journey.span.file == focus)
+    else:
+        files = len([f for f in result.project.files if not f.startswith("stdlib/")])
+        journeys = len(result.project.journeys)
     return {
-        "files": len([f for f in result.project.files if not f.startswith("stdlib/")]),
-        "journeys": len(result.project.journeys),
+        "files": files,
+        "journeys": journeys,
         "errors": result.errors,
         "warnings": result.warnings,
     }

@@ -31,6 +31,8 @@ class ProjectFiles:
     files: list[str]
     config: dict[str, object] = field(default_factory=dict)
     single_file: bool = False
+    # A file checked inside its project: the whole project is read, only this file's problems are reported.
+    focus: str | None = None
 
     def absolute(self, display_path: str) -> Path:
         if display_path.startswith("stdlib/") and not (self.root / display_path).exists():
@@ -77,13 +79,18 @@ def find_project(path: str | None) -> ProjectFiles:
     if target.suffix != ".journey":
         raise ProjectNotFoundError(f"'{path}' is not a .journey file or a folder")
     resolved = target.resolve()
-    root = resolved.parent
     for candidate in (resolved.parent, *resolved.parent.parents):
-        if read_config(candidate) is not None:
-            root = candidate
-            break
-    config = read_config(root) or {}
-    return ProjectFiles(root=root, files=[_display(resolved, root)], config=config, single_file=True)
+        config = read_config(candidate)
+        if config is not None:
+            # Inside a project: teams, the profile and the policy of other files are part of its context.
+            project = _directory_project(candidate, config)
+            focus = _display(resolved, candidate)
+            if focus not in project.files:
+                project.files = sorted([*project.files, focus])
+            project.focus = focus
+            return project
+    root = resolved.parent
+    return ProjectFiles(root=root, files=[_display(resolved, root)], single_file=True)
 
 
 def _directory_project(root: Path, config: dict[str, object]) -> ProjectFiles:

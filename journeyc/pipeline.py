@@ -99,6 +99,8 @@ def check_project(files: ProjectFiles, cache: ParseCache | None = None) -> Check
 
     ctx = CheckContext(resolved=resolved, root=files.root, read_template=read_template)
     diagnostics.extend(run_checks(ctx))
+    if files.focus is not None:
+        diagnostics = [d for d in diagnostics if d.span.file == files.focus]
     return CheckResult(files=files, resolved=resolved, diagnostics=sorted_diagnostics(diagnostics), sources=sources)
 
 

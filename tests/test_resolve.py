@@ -424,8 +424,20 @@ def test_single_file_check_in_a_subfolder_loads_imports_transitively(make_projec
         }
     )
     result = check(root / "growth" / "welcome.journey")
+    clean(result)  # unrelated.journey's error is not this file's: only the checked file's problems are reported
+    assert "growth/welcome.journey" in result.project.files
+    assert "J104" in codes(check(root))
+
+
+def test_single_file_outside_any_project_is_checked_with_its_imports(tmp_path):
+    from conftest import write_project
+
+    root = write_project(
+        tmp_path / "loose", {**BASE_FILES, "unrelated.journey": "segment bad { in segment missing }\n"}
+    )
+    result = check(root / "cart.journey")
     clean(result)
-    assert result.project.files == ("cart.journey", "company.journey", "events.journey", "growth/welcome.journey")
+    assert result.project.files == ("cart.journey", "company.journey", "events.journey")
 
 
 # ---------------------------------------------------------------- the Project IR
@@ -811,3 +823,28 @@ def test_experiment_holdout_counts_towards_100(make_project):
     d = only(check(make_project({"j.journey": journey_file(body)})), "J304")
     assert d.message == 'the arms of experiment "t" add up to 110%, not 100%'
     assert d.label == "a 45% + b 45% + holdout 20% = 110%"
+
+
+def test_one_file_inside_a_project_is_checked_in_the_project_context(make_project):
+    # other.journey imports nothing but names a team: teams are global, so the team resolves from the project.
+    root = make_project(
+        {
+            "journeyc.toml": "",
+            "other.journey": 'import "company.journey"\nimport "events.journey"\n'
+            'journey hello "Hello" { owner growth category lifecycle trigger "Signed Up" }\n',
+            "broken.journey": 'import "company.journey"\njourney x "X" { owner nobody category lifecycle }\n',
+        }
+    )
+    result = check(root / "other.journey")
+    assert result.diagnostics == []
+    assert result.files.focus == "other.journey"
+    # The project has errors elsewhere (broken.journey); they are not this file's, so they are not reported.
+    assert "J108" in codes(check(root))
+    focused = check(root / "broken.journey")
+    assert {d.span.file for d in focused.diagnostics} == {"broken.journey"}
+
+
+def test_unknown_name_without_a_close_match_lists_the_visible_names(make_project):
+    root = make_project({"other.journey": 'journey x "X" { owner nobody category lifecycle trigger "Signed Up" }\n'})
+    [d] = [d for d in check(root).diagnostics if d.code == "J108"]
+    assert d.help == "the teams visible here are growth, support"

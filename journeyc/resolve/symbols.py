@@ -80,6 +80,9 @@ class SymbolTable:
                 help_text += f" (declared in {where.file}:{where.span.line})"
         elif not candidates:
             help_text = f"no {word} is visible from this file; declare one or import the file that does"
+        elif len(candidates) <= 8:
+            shown_names = ", ".join(f'"{c}"' if kind == "event" else c for c in candidates)
+            help_text = f"the {plural(word)} visible here are {shown_names}"
         self.diagnostics.append(
             Diagnostic(
                 code=code if kind != "journey" else "J101",
@@ -97,6 +100,10 @@ class SymbolTable:
         table = self.entries.get(kind, {})
         seen = self.visible.get(from_file, frozenset({from_file}))
         return sorted(name for name, entry in table.items() if kind in GLOBAL_KINDS or entry.file in seen)
+
+
+def plural(word: str) -> str:
+    return word[:-1] + "ies" if word.endswith("y") and word[-2] not in "aeiou" else word + "s"
 
 
 def import_statement(target: str, from_file: str) -> str:
@@ -142,7 +149,7 @@ def build_symbols(
                         span=span,
                         label="declared again here",
                         labels=(Label(span=first.span, message="first declared here"),),
-                        help=f"names of {word}s are shared by the whole project: rename or remove one",
+                        help=f"names of {plural(word)} are shared by the whole project: rename or remove one",
                     )
                 )
         table.entries[kind] = entries
