@@ -275,8 +275,9 @@ def test_duplicate_names_across_files_point_at_the_other_file(make_project):
     ]
     assert event.help == "names of events are shared by the whole project: rename or remove one"
     assert message.message == 'message "cart_reminder" is declared twice'
-    # cart.journey sorts before more.journey, so it holds the first declaration.
-    assert where(message) == ("more.journey", 5, 1)
+    # cart.journey sorts before more.journey, so it holds the first declaration. Both labels underline the name.
+    assert where(message) == ("more.journey", 5, 9)
+    assert (message.span.end_column - message.span.column) == len("cart_reminder")
     assert related(message) == [
         ("cart.journey", base_line("cart.journey", "message cart_reminder"), "first declared here")
     ]

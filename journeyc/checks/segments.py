@@ -42,7 +42,7 @@ def _walk(
 ) -> None:
     for ref in edges.get(node, []):
         if ref.segment == start:
-            members = frozenset([start, *(name for name, _ in path)])
+            members = frozenset([start, *(r.segment for _, r in path)])
             if members not in reported:
                 reported.add(members)
                 chain = " -> ".join([start, *(r.segment for _, r in path), start])

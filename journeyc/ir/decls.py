@@ -35,12 +35,14 @@ class Team(Node):
     name: str
     title: str | None = None
     span: Span
+    name_span: Span | None = None  # just the name, for diagnostics
 
 
 class Category(Node):
     name: str
     title: str | None = None
     span: Span
+    name_span: Span | None = None  # just the name, for diagnostics
 
 
 class Event(Node):
@@ -62,6 +64,7 @@ class Shape(Node):
     name: str
     type: ObjectType
     span: Span
+    name_span: Span | None = None  # just the name, for diagnostics
 
 
 class Profile(Node):
@@ -84,6 +87,7 @@ class Channel(Node):
     consent: Name | None = None
     description: str | None = None
     span: Span
+    name_span: Span | None = None  # just the name, for diagnostics
 
 
 class Segment(Node):
@@ -92,6 +96,7 @@ class Segment(Node):
     description: str | None = None
     condition: Expr
     span: Span
+    name_span: Span | None = None  # just the name, for diagnostics
 
 
 class OfferValue(Node):
@@ -109,6 +114,7 @@ class Offer(Node):
     valid_until: str | None = None
     description: str | None = None
     span: Span
+    name_span: Span | None = None  # just the name, for diagnostics
 
 
 class MessageField(Node):
@@ -132,6 +138,7 @@ class Message(Node):
     description: str | None = None
     fields: tuple[MessageField, ...] = ()
     span: Span
+    name_span: Span | None = None  # just the name, for diagnostics
 
 
 class Cap(Node):

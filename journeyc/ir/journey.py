@@ -162,3 +162,4 @@ class Journey(Node):
     exits: tuple[ExitEvent, ...] = ()
     steps: tuple[Step, ...] = ()
     span: Span
+    name_span: Span | None = None  # just the name, for diagnostics

@@ -118,7 +118,7 @@ def decl_name(kind: str, decl: Any) -> str:
 
 
 def decl_span(kind: str, decl: Any) -> ir.Span:
-    return decl.name_span if kind == "event" else decl.span
+    return decl.name_span or decl.span
 
 
 def build_symbols(

@@ -12,6 +12,7 @@ from lark import Token
 from lark.tree import Meta
 
 from journeyc import ir
+from journeyc.diagnostics import Label
 from journeyc.syntax.build_expr import BuildBase
 from journeyc.syntax.values import decode_text, parse_date, parse_number
 
@@ -48,7 +49,8 @@ class FileBuilder(BuildBase):
                     f"{what} has more than one {kind.replace('_', ' ')}",
                     span,
                     "given again here",
-                    help=f"keep one; the first is at line {first.line}",
+                    help="keep one of them",
+                    labels=(Label(span=first, message="first given here"),),
                 )
                 continue
             seen.setdefault(kind, item)
@@ -56,9 +58,11 @@ class FileBuilder(BuildBase):
 
     def require(self, settings: dict[str, Setting], kind: str, what: str, span: ir.Span, example: str) -> None:
         if kind not in settings:
-            header = ir.Span(
-                file=span.file, line=span.line, column=span.column, end_line=span.line, end_column=span.column + 1
-            )
+            header = span
+            if span.end_line != span.line:
+                header = ir.Span(
+                    file=span.file, line=span.line, column=span.column, end_line=span.line, end_column=span.column + 1
+                )
             self.report(
                 "J116", f"{what} has no {kind}", header, f"{kind} missing", help=f"add a line such as `{example}`"
             )
@@ -82,11 +86,17 @@ class FileBuilder(BuildBase):
 
     def team_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Team]:
         title = children[2].value if len(children) > 2 else None
-        return ("teams", ir.Team(name=str(children[1]), title=title, span=self.span(meta)))
+        return (
+            "teams",
+            ir.Team(name=str(children[1]), title=title, span=self.span(meta), name_span=self.span(children[1])),
+        )
 
     def category_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Category]:
         title = children[2].value if len(children) > 2 else None
-        return ("categories", ir.Category(name=str(children[1]), title=title, span=self.span(meta)))
+        return (
+            "categories",
+            ir.Category(name=str(children[1]), title=title, span=self.span(meta), name_span=self.span(children[1])),
+        )
 
     # ------------------------------------------------------------ tracking plan and profile
     def event_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Event]:
@@ -121,7 +131,15 @@ class FileBuilder(BuildBase):
 
     def shape_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Shape]:
         props = self.unique_properties([c for c in children if isinstance(c, ir.Property)], "shape")
-        return ("shapes", ir.Shape(name=str(children[1]), type=ir.ObjectType(fields=props), span=self.span(meta)))
+        return (
+            "shapes",
+            ir.Shape(
+                name=str(children[1]),
+                type=ir.ObjectType(fields=props),
+                span=self.span(meta),
+                name_span=self.span(children[1]),
+            ),
+        )
 
     def profile_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Profile]:
         items = children[2:-1]
@@ -175,8 +193,9 @@ class FileBuilder(BuildBase):
     # ------------------------------------------------------------ channels
     def channel_decl(self, meta: Meta, children: list[Any]) -> tuple[str, ir.Channel]:
         span = self.span(meta)
+        head = self.span(children[1]).model_copy(update={"line": span.line, "column": span.column})
         settings = self.settings(children[3:-1], f'channel "{children[1]}"')
-        self.require(settings, "kind", f'channel "{children[1]}"', span, "kind email")
+        self.require(settings, "kind", f'channel "{children[1]}"', head, "kind email")
         return (
             "channels",
             ir.Channel(
@@ -188,6 +207,7 @@ class FileBuilder(BuildBase):
                 consent=self.value(settings, "consent"),
                 description=self.value(settings, "description"),
                 span=span,
+                name_span=self.span(children[1]),
             ),
         )
 
@@ -210,7 +230,12 @@ class FileBuilder(BuildBase):
         return (
             "segments",
             ir.Segment(
-                name=str(children[1]), title=title, description=description, condition=condition, span=self.span(meta)
+                name=str(children[1]),
+                title=title,
+                description=description,
+                condition=condition,
+                span=self.span(meta),
+                name_span=self.span(children[1]),
             ),
         )
 
@@ -218,8 +243,9 @@ class FileBuilder(BuildBase):
         span = self.span(meta)
         title = children[2].value if hasattr(children[2], "raw") else None
         settings = self.settings([c for c in children if isinstance(c, tuple)], f'offer "{children[1]}"')
-        self.require(settings, "code", f'offer "{children[1]}"', span, f'code "{children[1]}"')
-        self.require(settings, "value", f'offer "{children[1]}"', span, "value 10% off")
+        head = self.span(children[1]).model_copy(update={"line": span.line, "column": span.column})
+        self.require(settings, "code", f'offer "{children[1]}"', head, f'code "{children[1]}"')
+        self.require(settings, "value", f'offer "{children[1]}"', head, "value 10% off")
         valid = self.value(settings, "valid")
         return (
             "offers",
@@ -232,6 +258,7 @@ class FileBuilder(BuildBase):
                 valid_until=valid if isinstance(valid, str) else None,
                 description=self.value(settings, "description"),
                 span=span,
+                name_span=self.span(children[1]),
             ),
         )
 
@@ -281,6 +308,7 @@ class FileBuilder(BuildBase):
                 description=self.value(settings, "description"),
                 fields=tuple(c for c in items if isinstance(c, ir.MessageField)),
                 span=self.span(meta),
+                name_span=self.span(children[1]),
             ),
         )
 

@@ -8,7 +8,7 @@ from lark import Token, Tree
 from lark.tree import Meta
 
 from journeyc import ir
-from journeyc.diagnostics import Diagnostic
+from journeyc.diagnostics import Diagnostic, Label
 from journeyc.syntax.values import UNIT_SECONDS, decode_text, duration_unit_error, parse_number, parse_time
 
 _THRESHOLD_OPS = {"least": ">=", "most": "<=", "exactly": "==", "more": ">", "fewer": "<"}
@@ -55,9 +55,17 @@ class BuildBase:
             end_column=last.end_column,
         )
 
-    def report(self, code: str, message: str, span: ir.Span, label: str | None = None, help: str | None = None) -> None:
+    def report(
+        self,
+        code: str,
+        message: str,
+        span: ir.Span,
+        label: str | None = None,
+        help: str | None = None,
+        labels: tuple[Label, ...] = (),
+    ) -> None:
         self.diagnostics.append(
-            Diagnostic(code=code, severity="error", message=message, span=span, label=label, help=help)
+            Diagnostic(code=code, severity="error", message=message, span=span, label=label, help=help, labels=labels)
         )
 
     def name(self, token: Token) -> ir.Name:

@@ -22,9 +22,10 @@ class JourneyBuilder(FileBuilder):
         items = [c for c in children if isinstance(c, tuple)]
         what = f'journey "{name}"'
         settings = self.settings(items, what)
-        self.require(settings, "owner", what, span, "owner growth")
-        self.require(settings, "category", what, span, "category lifecycle")
-        self.require(settings, "trigger", what, span, 'trigger "Signed Up"')
+        head = self.span(children[1]).model_copy(update={"line": span.line, "column": span.column})
+        self.require(settings, "owner", what, head, "owner growth")
+        self.require(settings, "category", what, head, "category lifecycle")
+        self.require(settings, "trigger", what, head, 'trigger "Signed Up"')
         steps = [c for c in children if isinstance(c, ir.Node) and hasattr(c, "id")]
         stage = self.value(settings, "stage")
         return (
@@ -43,6 +44,7 @@ class JourneyBuilder(FileBuilder):
                 exits=tuple(value for kind, value, _ in items if kind == "exit_on"),
                 steps=number_steps(steps, ""),
                 span=span,
+                name_span=self.span(children[1]),
             ),
         )
 

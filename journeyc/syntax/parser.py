@@ -272,12 +272,17 @@ def syntax_diagnostic(
                 help='end the text with " on the same line, or use """ for text over several lines',
             )
         shown = char if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}" if char else "end of file"
+        label = describe_expected(error.allowed or set())
+        if char == "=" and "COMPARE" in (error.allowed or set()):
+            label = "expected == or !="
+        elif char == ";":
+            label = "not needed here"
         return Diagnostic(
             code="J002",
             severity="error",
             message=f'unexpected character "{shown}"',
             span=span,
-            label=describe_expected(error.allowed or set()),
+            label=label,
             help=_character_help(char),
         )
     if isinstance(error, UnexpectedToken) and error.token.type != "$END":
@@ -296,7 +301,7 @@ def syntax_diagnostic(
             message=f"unexpected {describe_token(token)}",
             span=span,
             label=describe_expected(expected),
-            help=_token_help(token, expected),
+            help=_token_help(token, expected, text),
         )
     return _end_of_input(error, text, path, line_offset, is_last)
 
@@ -339,6 +344,32 @@ def _end_of_input(error: UnexpectedInput, text: str, path: str, line_offset: int
     )
 
 
+_PHRASE = re.compile(r"[\w'-]+(?:[ \t]+[\w'-]+)*")
+_PHRASE_END = {"where", "keyed", "within", "then", "since", "in", "for", "after", "on", "and", "or"}
+
+
+def _previous_word(token: Token, text: str) -> str | None:
+    """The word just before `token` on its line, lower-cased."""
+    if not text or token.start_pos is None:
+        return None
+    line_start = text.rfind("\n", 0, token.start_pos) + 1
+    words = text[line_start : token.start_pos].split()
+    return words[-1].lower() if words else None
+
+
+def _unquoted_phrase(token: Token, text: str) -> str:
+    """The words of an unquoted event name or text, up to the first word that would follow it ("where", ...)."""
+    match = _PHRASE.match(text, token.start_pos or 0) if text else None
+    if match is None:
+        return str(token)
+    words: list[str] = []
+    for word in match.group().split():
+        if words and word.lower() in _PHRASE_END:
+            break
+        words.append(word)
+    return " ".join(words)
+
+
 def _character_help(char: str) -> str | None:
     if char in "'‘’“”":
         return 'put texts between straight double quotes: "like this"'
@@ -351,7 +382,7 @@ def _character_help(char: str) -> str | None:
     return None
 
 
-def _token_help(token: Token, expected: set[str] | frozenset[str]) -> str | None:
+def _token_help(token: Token, expected: set[str] | frozenset[str], text: str = "") -> str | None:
     keywords = sorted(t.lower() for t in expected if t.isalpha() and t.isupper() and t not in _NOT_KEYWORDS)
     if token.type == "NAME" and keywords:
         close = difflib.get_close_matches(str(token).lower(), keywords, n=1, cutoff=0.75)
@@ -361,8 +392,19 @@ def _token_help(token: Token, expected: set[str] | frozenset[str]) -> str | None
         return 'a "}" is missing: close the block before "else"'
     if token.type == "RBRACE" and "PERCENT" in expected:
         return "write the value as 10% off, 10 percent off, or an amount such as 5 USD off"
+    before = _previous_word(token, text)
+    if before == "description" and token.type == "NAME" and "NAME" not in expected:
+        return (
+            '"description" starts a description here (description "what it is"), so it cannot name a property: '
+            "rename the property, for example to details"
+        )
+    if before == "last" and token.type != "NAME" and expected == {"NAME"}:
+        return (
+            '"last" starts a condition such as `last category of "Product Viewed" == "dresses"`; '
+            "a property cannot be called last in a condition"
+        )
     if token.type == "NAME" and "STRING" in expected and "NAME" not in expected:
-        return f'event names and texts are written in double quotes: "{token}"'
+        return f'event names and texts are written in double quotes: "{_unquoted_phrase(token, text)}"'
     if token.type == "STRING" and "NAME" in expected and "STRING" not in expected:
         return "names are written without quotes"
     if "RBRACE" in expected and token.type in {"JOURNEY", "EVENT", "SEGMENT", "MESSAGE", "POLICY", "CHANNEL"}:
