@@ -133,7 +133,8 @@ def _check_send(ctx: CheckContext, journey: ir.Journey, step: ir.SendStep, scope
                         span=step.span, message=f'sent by journey "{journey.name}", triggered by "{scope.trigger.name}"'
                     ),
                 ),
-                help=did_you_mean(prop, names),
+                help=did_you_mean(prop, names)
+                or (f'"{scope.trigger.name}" has ' + ", ".join(names) if names else "this event has no properties"),
             )
 
 

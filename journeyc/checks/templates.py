@@ -6,6 +6,7 @@ the journey that sends the message, so they are collected here and checked at ea
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from jinja2 import TemplateSyntaxError, nodes
@@ -39,13 +40,24 @@ class _InlinePlacer:
 
     def span(self, template_line: int, source_line: str, needle: str | None) -> ir.Span:
         field = self.field
-        if not field.raw:
-            # An escaped single-line text: point at the whole text, we cannot map columns through escapes.
+        if not field.raw and not _verbatim(field):
+            # A single-line text with escapes: point at the whole text, columns do not map through escapes.
             return field.value_span
         line = field.value_line + template_line - 1
         column = (field.value_column if template_line == 1 else 1) + _offset(source_line, needle)
         width = len(needle) if needle else 1
         return ir.Span(file=field.span.file, line=line, column=column, end_line=line, end_column=column + width)
+
+
+def _verbatim(field: ir.MessageField) -> bool:
+    """True when a quoted text holds no escapes, so its value is exactly what the file shows between the quotes."""
+    span = field.value_span
+    return (
+        field.text is not None
+        and span.line == span.end_line
+        and len(field.text) == span.end_column - span.column - 2
+        and "\n" not in field.text
+    )
 
 
 class _FilePlacer:
@@ -71,8 +83,6 @@ def _offset(source_line: str, needle: str | None) -> int:
 
 
 def _check_file_template(ctx: CheckContext, message: ir.Message, field: ir.MessageField, file: str) -> None:
-    import posixpath
-
     assert field.file is not None
     path = posixpath.normpath(posixpath.join(posixpath.dirname(file), field.file.replace("\\", "/")))
     if path.startswith("../") or path == ".." or field.file.startswith("/"):
