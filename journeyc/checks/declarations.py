@@ -61,13 +61,14 @@ def check_default(ctx: CheckContext, prop: ir.Property) -> None:
         return
     t = ctx.expand(prop.type)
     value = prop.default
+    where = prop.default_span or prop.span
     want = family(t)
     got = "boolean" if isinstance(value, bool) else "number" if isinstance(value, (int, float)) else "string"
     if want in ("list", "object", "datetime") or (want is not None and want != got):
         ctx.error(
             "J211",
             f'the default of "{prop.name}" does not fit its type {ir.describe_type(prop.type)}',
-            prop.span,
+            where,
             "default of the wrong kind",
         )
         return
@@ -75,14 +76,14 @@ def check_default(ctx: CheckContext, prop: ir.Property) -> None:
         ctx.error(
             "J204",
             f'the default "{value}" of "{prop.name}" is not one of its values',
-            prop.span,
+            where,
             "not a declared value",
             help=did_you_mean(str(value), t.values),
         )
     if isinstance(t, ir.ScalarType) and t.name == "integer" and isinstance(value, float):
-        ctx.error("J211", f'the default of "{prop.name}" must be a whole number', prop.span)
+        ctx.error("J211", f'the default of "{prop.name}" must be a whole number', where)
     if isinstance(t, ir.ScalarType) and t.name == "timezone" and isinstance(value, str):
-        check_timezone(ctx, value, prop.span)
+        check_timezone(ctx, value, where)
 
 
 def check_timezone(ctx: CheckContext, name: str, span: ir.Span) -> None:

@@ -56,6 +56,7 @@ class Property(Node):
     default: LiteralValue | None = None
     description: str | None = None
     span: Span
+    default_span: Span | None = None  # where the default value is written, for diagnostics
 
 
 ListType.model_rebuild()

@@ -31,6 +31,16 @@ def _tagged_name(kind: str) -> Any:
     return rule
 
 
+_CURRENCY_WORDS = {"dollar": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP"}
+
+
+def _currency_hint(unit: str) -> str:
+    code = _CURRENCY_WORDS.get(unit.lower()) or (unit.upper() if len(unit) == 3 and unit.isalpha() else None)
+    if code:
+        return f"write the currency as its code: `value 5 {code} off`"
+    return "write `value 10% off` or `value 5 USD off`"
+
+
 class FileBuilder(BuildBase):
     """Turns one file's parse tree into a `SourceFile`. Diagnostics accumulate in `self.diagnostics`."""
 
@@ -151,12 +161,12 @@ class FileBuilder(BuildBase):
         )
 
     def property(self, meta: Meta, children: list[Any]) -> ir.Property:
-        optional, default, description = False, None, None
+        optional, default, description, default_span = False, None, None, None
         for suffix in children[2:]:
             if suffix == "optional":
                 optional = True
             elif isinstance(suffix, ir.Const):
-                default = suffix.value
+                default, default_span = suffix.value, suffix.span
             else:
                 description = suffix.value
         return ir.Property(
@@ -166,6 +176,7 @@ class FileBuilder(BuildBase):
             default=default,
             description=description,
             span=self.span(meta),
+            default_span=default_span,
         )
 
     def optional_mark(self, meta: Meta, children: list[Token]) -> str:
@@ -281,7 +292,7 @@ class FileBuilder(BuildBase):
                     f'"{unit}" is neither "percent" nor a currency code',
                     self.span(unit_token),
                     "expected percent, % or a currency such as USD",
-                    help="write `value 10% off` or `value 5 USD off`",
+                    help=_currency_hint(unit),
                 )
         return ("value", ir.OfferValue(amount=amount, unit=unit, span=span), span)
 

@@ -93,7 +93,7 @@ class BuildBase:
             text = f"{children[0]} {unit_token}"
         unit = str(unit_token)
         if unit.lower() not in UNIT_SECONDS:
-            message, hint = duration_unit_error(unit)
+            message, hint = duration_unit_error(unit, amount)
             self.report("J301", message, self.span(unit_token), "expected minutes, hours, days or weeks", hint)
             return ir.Duration(seconds=0, text=text)
         seconds = int(amount * UNIT_SECONDS[unit.lower()])

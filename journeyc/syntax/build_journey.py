@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from lark import Token
@@ -82,7 +83,8 @@ class JourneyBuilder(FileBuilder):
                 f'"{children[1]}" is not a day',
                 self.span(children[1]),
                 "expected day, weekday or a day of the week",
-                help="write `every day at 09:00` or `every monday at 10:00`",
+                help=_day_hint(every, ("day", "weekday", *ir.WEEKDAYS))
+                or "write `every day at 09:00` or `every monday at 10:00`",
             )
         return ir.ScheduleTrigger(every=every, at=self.time_of_day(children[3]), span=self.span(meta))
 
@@ -161,7 +163,9 @@ class JourneyBuilder(FileBuilder):
                 "J306",
                 f'"{children[2]}" is not a day of the week',
                 self.span(children[2]),
-                help="write e.g. `wait until monday at 10:00` or `wait until weekday at 09:00`",
+                "expected a day of the week or weekday",
+                help=_day_hint(day, (*ir.WEEKDAYS, "weekday"))
+                or "write e.g. `wait until monday at 10:00` or `wait until weekday at 09:00`",
             )
         return ir.WaitUntilStep(id="", time=self.time_of_day(children[4]), weekday=day, span=self.span(meta))
 
@@ -263,3 +267,8 @@ def number_steps(steps: list[Any] | tuple[Any, ...], prefix: str) -> tuple[Any, 
             )
         numbered.append(step.model_copy(update=update))
     return tuple(numbered)
+
+
+def _day_hint(word: str, days: tuple[str, ...]) -> str | None:
+    close = difflib.get_close_matches(word, days, n=1, cutoff=0.6)
+    return f'did you mean "{close[0]}"?' if close else None

@@ -67,10 +67,13 @@ def parse_number(token: Token) -> int | float:
     return float(text) if "." in text else int(text)
 
 
-def duration_unit_error(unit: str) -> tuple[str, str]:
-    """Message and help for a unit that is not a duration unit."""
+def duration_unit_error(unit: str, amount: float = 2) -> tuple[str, str]:
+    """Message and help for a unit that is not a duration unit (the suggestion agrees with the amount)."""
     close = difflib.get_close_matches(unit.lower(), list(UNIT_SECONDS), n=1)
-    hint = f'did you mean "{close[0]}"?' if close else "use minutes, hours, days or weeks"
+    hint = "use minutes, hours, days or weeks"
+    if close:
+        singular = close[0].rstrip("s")
+        hint = f'did you mean "{singular if amount == 1 else singular + "s"}"?'
     return f'"{unit}" is not a unit of time', hint
 
 
