@@ -227,12 +227,14 @@ def test_event_name_description_and_every_property_type():
                     type=scalar(name="integer"),
                     default=2,
                     span=props["lines"].type.item.fields[1].span,
+                    default_span=props["lines"].type.item.fields[1].default_span,
                 ),
             )
         )
     )
     assert props["lines"].optional is True
     assert at(props["lines"].type.item.fields[1].span) == (12, 36)
+    assert props["lines"].type.item.fields[1].default_span is not None  # the `2` after `default`
     address = props["address"].type
     assert isinstance(address, ir.ObjectType)
     assert [(f.name, f.type, f.optional) for f in address.fields] == [
@@ -1281,3 +1283,32 @@ def test_crlf_triple_quoted_text_has_the_same_text_and_positions():
     assert lf.text == "line one\n  line two\n  "
     assert crlf.text == lf.text
     assert (crlf.value_line, crlf.value_column) == (lf.value_line, lf.value_column) == (2, 11)
+
+
+def test_properties_may_be_named_like_keywords_of_other_blocks():
+    # `value`, `code`, `priority`, `kind` and `owner` are keywords in offers, policies and channels; after a
+    # description or a property text they must still be read as property names.
+    source = parse(
+        """
+        event "OTP Requested" {
+          description "A customer asked for a code"
+          code     string "The code"
+          value    number optional "Worth"
+          priority string default "high"
+          kind     string optional
+          owner    string optional
+        }
+        message otp on sms { description "The code" text "Your code is {{ trigger.code }}" }
+        """
+    )
+    [event] = source.events
+    assert [p.name for p in event.properties] == ["code", "value", "priority", "kind", "owner"]
+    assert event.properties[2].default == "high"
+    [message] = source.messages
+    assert [f.name for f in message.fields] == ["text"]
+
+
+def test_triple_quoted_text_is_raw_even_with_a_trailing_backslash():
+    source = parse('message m on email {\n  subject "s"\n  text """C:\\\\path\\\\"""\n}\n', dedent=False)
+    [message] = source.messages
+    assert message.fields[1].text == "C:\\\\path\\\\"

@@ -246,7 +246,7 @@ class JourneyBuilder(FileBuilder):
 
 
 def number_steps(steps: list[Any] | tuple[Any, ...], prefix: str) -> tuple[Any, ...]:
-    """Give every step a stable id from its place: `3`, `3.then.1`, `5.if2.1`, `6.arm_a.1`, `5.else.2`."""
+    """Give every step a stable id from its place: `3`, `3.then.1`, `5.if2.1`, `6.a.1` (arm a), `5.else.2`."""
     numbered = []
     for index, step in enumerate(steps, start=1):
         step_id = f"{prefix}{index}"

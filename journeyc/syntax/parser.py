@@ -37,7 +37,7 @@ _NOT_KEYWORDS = {
     "DOT",
 }
 MAX_NESTING = 64
-_BRACKETS = re.compile(r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\r\n]|\\.)*"|#[^\n]*|[{}()]')
+_BRACKETS = re.compile(r'"""(?:[^"]|"(?!""))*"""|"(?:[^"\\\r\n]|\\.)*"|#[^\n]*|[{}()]')
 DECLARATION_KEYWORDS = (
     "import",
     "team",
