@@ -1312,3 +1312,17 @@ def test_triple_quoted_text_is_raw_even_with_a_trailing_backslash():
     source = parse('message m on email {\n  subject "s"\n  text """C:\\\\path\\\\"""\n}\n', dedent=False)
     [message] = source.messages
     assert message.fields[1].text == "C:\\\\path\\\\"
+
+
+def test_segment_description_followed_by_a_profile_condition():
+    source = parse(
+        """
+        segment gold_members {
+          description "Customers on the gold tier"
+          profile.tier == "gold"
+        }
+        """
+    )
+    [segment] = source.segments
+    assert segment.description == "Customers on the gold tier"
+    assert sx(segment.condition)[0] == "=="

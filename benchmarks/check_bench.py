@@ -1,0 +1,122 @@
+"""How long `journeyc check` takes on a large project, next to the bare Lark parse of the same files.
+
+Generates a seeded, realistic project (shared tracking plan, segments, offers, policy; ~990 journey files), makes
+sure it checks clean, then times the bare LALR parse and the full in-process check (best of N) and prints a table.
+Run: .venv/bin/python benchmarks/check_bench.py [--files N] [--repeat N] [--out DIR] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+from project_gen import generate
+
+from journeyc.load import find_project
+from journeyc.pipeline import CheckResult, check_project
+from journeyc.render.full import render_full
+from journeyc.syntax.parser import lark_parser
+
+TARGET = 1.5  # the full check may take at most this many times the bare parse
+
+
+def run_check(root: Path) -> CheckResult:
+    """What `journeyc check DIR` does in-process: find the files, then the whole pipeline with a fresh cache."""
+    return check_project(find_project(str(root)))
+
+
+def best_of(repeat: int, work: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def bench(root: Path, texts: dict[str, str], repeat: int, profile: bool) -> int:
+    result = run_check(root)  # also warms up: the Lark parser, Jinja2, imports
+    if result.errors:
+        print(f"the generated project does not check clean: {result.errors} errors; the first ones:\n")
+        for diagnostic in result.diagnostics[:5]:
+            print(render_full(diagnostic, result.sources), end="\n\n")
+        return 1
+    journeys, warnings = len(result.project.journeys), result.warnings
+    del result  # time and measure each check without the previous one's IR alive
+    parser, sources = lark_parser(), list(texts.values())
+
+    def bare_parse() -> None:
+        for text in sources:
+            parser.parse(text)
+
+    parse_s = best_of(repeat, bare_parse)
+    check_s = best_of(repeat, lambda: run_check(root))
+    tracemalloc.start()
+    run_check(root)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    cli = subprocess.run([sys.executable, "-m", "journeyc", "check", str(root)], capture_output=True, text=True)
+    cli_s = time.perf_counter() - start
+    ratio = check_s / parse_s
+    lines = sum(text.count("\n") for text in sources)
+    print(f"journeyc check benchmark (best of {repeat}, Python {sys.version.split()[0]})")
+    print(f"project: {root} ({journeys} journeys, {warnings} warnings)\n")
+    rows = [
+        ("files", f"{len(sources):,}", ""),
+        ("lines", f"{lines:,}", ""),
+        ("bare parse", f"{parse_s:.2f} s", "lark_parser().parse(text) of every file, texts in memory"),
+        ("full check", f"{check_s:.2f} s", "check_project(find_project(DIR)), as `journeyc check`, fresh cache"),
+        ("check / parse", f"{ratio:.2f}x", f"target <= {TARGET}x: {'PASS' if ratio <= TARGET else 'MISS'}"),
+        ("check memory", f"{peak:.0f} MB", f"peak traced by tracemalloc; process max RSS {rss:.0f} MB"),
+        ("CLI subprocess", f"{cli_s:.2f} s", f"`journeyc check DIR` once, incl. interpreter start-up (exit {cli.returncode})"),
+    ]  # fmt: skip
+    for name, value, note in rows:
+        print(f"  {name:<15}{value:>10}   {note}".rstrip())
+    if profile:
+        profiler = cProfile.Profile()
+        profiler.runcall(run_check, root)
+        print("\ncProfile of one check, top 25 by cumulative time:")
+        pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats("cumulative").print_stats(25)
+    return 0
+
+
+def main() -> int:
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("--files", type=int, default=1000, help="files in the project (default 1000)")
+    args.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
+    args.add_argument("--out", type=Path, help="write the project here and keep it (default: a temporary folder)")
+    args.add_argument("--profile", action="store_true", help="also print a cProfile of one check (top 25)")
+    opts = args.parse_args()
+    if opts.files < 10 or opts.repeat < 1:
+        print("--files must be at least 10 and --repeat at least 1")
+        return 2
+    if opts.out is not None and opts.out.exists() and any(opts.out.iterdir()):
+        print(f"--out {opts.out}: give a new or empty folder (old .journey files there would be checked too)")
+        return 2
+    try:
+        if opts.out is not None:
+            opts.out.mkdir(parents=True, exist_ok=True)
+            return bench(opts.out.resolve(), generate(opts.out, opts.files), opts.repeat, opts.profile)
+        with tempfile.TemporaryDirectory(prefix="journeyc-bench-") as folder:
+            return bench(Path(folder), generate(Path(folder), opts.files), opts.repeat, opts.profile)
+    except KeyboardInterrupt:
+        print("interrupted")
+        return 2
+    except Exception as error:  # a figure, not a test: say what went wrong in one line
+        print(f"benchmark failed: {type(error).__name__}: {error}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
