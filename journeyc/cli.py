@@ -1,6 +1,7 @@
 """The `journeyc` command line. Thin: it finds the project, runs the pipeline and renders the result.
 
-Exit codes: 0 no errors, 1 errors in the project, 2 a usage or internal error.
+Exit codes: 0 no errors, 1 errors in the project (or warnings, with `--strict` or `fail-on = "warning"`),
+2 a usage or internal error.
 """
 
 from __future__ import annotations
@@ -17,10 +18,24 @@ from journeyc import __version__
 from journeyc.ir import Project
 from journeyc.load import ProjectNotFoundError, find_project
 from journeyc.pipeline import CheckResult, check_project
+from journeyc.render.catalogue import (
+    find_rule,
+    render_explain,
+    render_rules_json,
+    render_rules_text,
+    rules_in,
+    suggest_rule,
+)
+from journeyc.render.concise import render_concise
 from journeyc.render.full import render_full
+from journeyc.render.github import render_github
 from journeyc.render.json_format import render_json
+from journeyc.render.junit import render_junit
+from journeyc.render.locations import root_prefix
+from journeyc.render.sarif import render_sarif
+from journeyc.rules import FAMILIES
 
-OUTPUT_FORMATS = ("full", "json")
+OUTPUT_FORMATS = ("full", "concise", "json", "github", "sarif", "junit")
 
 
 def _guard(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -87,26 +102,43 @@ def _summary_line(result: CheckResult) -> str:
     type=click.Choice(OUTPUT_FORMATS),
     default="full",
     show_default=True,
-    help="full: readable text with code frames; json: machine-readable (see docs/cli.md).",
+    help="full: readable text with code frames; concise: one line per problem; json: machine-readable; "
+    "github: GitHub Actions annotations; sarif: SARIF 2.1.0 for code scanning; junit: JUnit XML (see docs/cli.md).",
 )
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when printing to a terminal).")
+@click.option("--strict", is_flag=True, help='Exit 1 on warnings too (like fail-on = "warning" in the settings).')
 @_guard
-def check(path: str | None, output_format: str, color: bool | None) -> None:
+def check(path: str | None, output_format: str, color: bool | None, strict: bool) -> None:
     """Check a project (or one file) and report every problem.
 
-    Exits 0 when there are no errors, 1 when there are, 2 on a usage or internal error.
+    Exits 0 when there are no errors, 1 when there are (or warnings, with --strict), 2 on a usage or internal
+    error.
     """
     result = check_project(find_project(path))
+    use_colour = sys.stdout.isatty() if color is None else color
+    style = click.style if use_colour else (lambda text, **_: text)
+    prefix = root_prefix(result.files.root)
     if output_format == "json":
         click.echo(render_json(result.diagnostics, _summary(result)))
+    elif output_format == "sarif":
+        click.echo(render_sarif(result.diagnostics, result.sources, prefix))
+    elif output_format == "junit":
+        checked = [result.files.focus] if result.files.focus is not None else result.files.files
+        click.echo(render_junit(result.diagnostics, checked, prefix))
+    elif output_format == "github":
+        for diagnostic in result.diagnostics:
+            click.echo(render_github(diagnostic, prefix))
+        click.echo(_summary_line(result))
+    elif output_format == "concise":
+        for diagnostic in result.diagnostics:
+            click.echo(render_concise(diagnostic, style), color=use_colour)
+        click.echo(_summary_line(result))
     else:
-        use_colour = sys.stdout.isatty() if color is None else color
-        style = click.style if use_colour else (lambda text, **_: text)
         for diagnostic in result.diagnostics:
             click.echo(render_full(diagnostic, result.sources, style), color=use_colour)
             click.echo("")
         click.echo(_summary_line(result))
-    sys.exit(1 if result.errors else 0)
+    sys.exit(1 if result.failed or (strict and result.warnings) else 0)
 
 
 @main.command(name="ir")
@@ -125,6 +157,42 @@ def ir_command(path: str | None) -> None:
         click.echo(_summary_line(result), err=True)
         sys.exit(1)
     click.echo(result.project.model_dump_json(indent=2))
+
+
+@main.command()
+@click.option(
+    "--family",
+    type=click.Choice(sorted(FAMILIES.values()), case_sensitive=False),
+    help="Only the rules of one family.",
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="text: a table per family; json: a list of rules (see docs/cli.md).",
+)
+@_guard
+def rules(family: str | None, output_format: str) -> None:
+    """List every rule: code, name, family, default severity and summary."""
+    selected = rules_in(family.lower() if family else None)
+    click.echo(render_rules_json(selected) if output_format == "json" else render_rules_text(selected))
+
+
+@main.command()
+@click.argument("code")
+@_guard
+def explain(code: str) -> None:
+    """Explain a rule: what it does, why it matters, an example and how to fix it.
+
+    CODE is a rule code such as J102 (or j102), or a rule name such as unknown-event.
+    """
+    found = find_rule(code)
+    if found is None:
+        close = suggest_rule(code)
+        hint = f' (did you mean "{close}"?)' if close else " (`journeyc rules` lists them)"
+        raise click.UsageError(f'"{code}" is not a journeyc rule{hint}')
+    click.echo(render_explain(found))
 
 
 @main.command()

@@ -9,10 +9,12 @@ from pathlib import Path
 from journeyc import ir
 from journeyc.checks import run_checks
 from journeyc.checks.context import CheckContext
+from journeyc.config import Config, parse_config
 from journeyc.diagnostics import Diagnostic, sorted_diagnostics
-from journeyc.load import ProjectFiles, stdlib_dir
+from journeyc.load import CONFIG_FILE, ProjectFiles, stdlib_dir
 from journeyc.resolve import Resolved, resolve_project
 from journeyc.resolve.imports import STDLIB_PREFIX
+from journeyc.suppress import apply_settings
 from journeyc.syntax.parser import decode_source, parse_source
 
 
@@ -28,6 +30,8 @@ class ParseCache:
         if hit is None:
             text, problems = decode_source(data, path)
             source, diagnostics = parse_source(text, path, is_stdlib=path.startswith(STDLIB_PREFIX))
+            if problems:  # undecodable bytes: J005 says it all; what still parses keeps its names known
+                diagnostics = [d for d in diagnostics if not d.code.startswith("J0")]
             hit = (source, problems + diagnostics, text)
             self.entries[key] = hit
         return hit
@@ -39,6 +43,12 @@ class CheckResult:
     resolved: Resolved
     diagnostics: list[Diagnostic]
     sources: dict[str, str]
+    config: Config = field(default_factory=Config)
+
+    @property
+    def failed(self) -> bool:
+        """Whether `journeyc check` exits 1: errors, or warnings when the settings say so (`fail-on`)."""
+        return bool(self.errors or (self.config.fail_on == "warning" and self.warnings))
 
     @property
     def project(self) -> ir.Project:
@@ -60,6 +70,7 @@ def stdlib_modules() -> list[str]:
 def check_project(files: ProjectFiles, cache: ParseCache | None = None) -> CheckResult:
     """Parse, resolve and check a project; the result holds the IR, every diagnostic and the source texts."""
     cache = cache or ParseCache()
+    config = parse_config(files.config, _config_source(files))
     sources: dict[str, str] = {}
     diagnostics: list[Diagnostic] = []
     modules = stdlib_modules()
@@ -97,11 +108,19 @@ def check_project(files: ProjectFiles, cache: ParseCache | None = None) -> Check
         sources[path] = text
         return text
 
-    ctx = CheckContext(resolved=resolved, root=files.root, read_template=read_template)
+    ctx = CheckContext(resolved=resolved, root=files.root, read_template=read_template, config=config)
     diagnostics.extend(run_checks(ctx))
+    journey_sources = {p: t for p, t in sources.items() if p.endswith(".journey") and not p.startswith(STDLIB_PREFIX)}
+    diagnostics = apply_settings(diagnostics, config, journey_sources)
     if files.focus is not None:
         diagnostics = [d for d in diagnostics if d.span.file == files.focus]
-    return CheckResult(files=files, resolved=resolved, diagnostics=sorted_diagnostics(diagnostics), sources=sources)
+    return CheckResult(
+        files=files, resolved=resolved, diagnostics=sorted_diagnostics(diagnostics), sources=sources, config=config
+    )
+
+
+def _config_source(files: ProjectFiles) -> str:
+    return CONFIG_FILE if (files.root / CONFIG_FILE).is_file() else "pyproject.toml [tool.journeyc]"
 
 
 def _locate(files: ProjectFiles, path: str) -> Path | None:

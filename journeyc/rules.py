@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from journeyc.diagnostics import Severity
 
@@ -21,6 +22,12 @@ FAMILIES = {
     "J1": "names",
     "J2": "types and templates",
     "J3": "values",
+    "J4": "flow",
+    "J5": "messages",
+    "J6": "contact policy",
+    "J7": "cross-journey conflicts",
+    "J8": "channels",
+    "J9": "suppressions",
 }
 
 _RULES = [
@@ -98,6 +105,99 @@ _RULES = [
     Rule("J307", "invalid-channel-kind", "values", "error", "a channel kind journeyc does not know"),
     Rule("J308", "invalid-date", "values", "error", "a calendar date that does not exist"),
     Rule("J309", "invalid-offer-value", "values", "error", "an offer value that is not a percent or a currency amount"),
+    # flow (one journey)
+    Rule("J401", "unreachable-step", "flow", "warning", "a step that no customer can reach"),
+    Rule("J402", "wait-never-matches", "flow", "warning", "a wait for an event whose filter can never match"),
+    Rule("J403", "repeats-without-pause", "flow", "warning", "a journey that can send again on every trigger event"),
+    Rule("J404", "empty-branch", "flow", "warning", "a branch or experiment arm with no steps"),
+    Rule(
+        "J405", "goal-is-trigger", "flow", "warning", "the goal is the trigger event, so the journey converts at once"
+    ),
+    # messages
+    Rule("J501", "sms-too-long", "messages", "warning", "an SMS longer than the allowed number of segments"),
+    Rule("J502", "push-too-long", "messages", "warning", "a push title or body longer than a phone shows"),
+    Rule("J503", "email-subject-too-long", "messages", "warning", "an email subject longer than inboxes show"),
+    Rule("J504", "missing-unsubscribe", "messages", "error", "a promotional email without an unsubscribe link"),
+    Rule("J505", "whatsapp-not-template", "messages", "error", "a WhatsApp message that is not an approved template"),
+    Rule("J506", "offer-missing", "messages", "error", "a message that shows an offer, sent without one"),
+    Rule("J507", "offer-not-shown", "messages", "warning", "an offer sent with a message that never shows it"),
+    # contact policy (one journey against the policy)
+    Rule(
+        "J601",
+        "always-quiet-hours",
+        "contact policy",
+        "warning",
+        "a send that always falls in quiet hours and is dropped",
+    ),
+    Rule("J602", "journey-over-cap", "contact policy", "warning", "one journey sends more than a cap allows"),
+    Rule("J603", "consent-never-given", "contact policy", "error", "a send to customers who can never have consented"),
+    Rule(
+        "J604",
+        "triggered-by-suppression",
+        "contact policy",
+        "error",
+        "a promotion started by the event that suppresses it",
+    ),
+    # cross-journey conflicts
+    Rule(
+        "J701",
+        "conflicting-offers",
+        "cross-journey conflicts",
+        "warning",
+        "two journeys answer one moment with two offers",
+    ),
+    Rule("J702", "offer-code-conflict", "cross-journey conflicts", "error", "one offer code with two different values"),
+    Rule(
+        "J703",
+        "redundant-messages",
+        "cross-journey conflicts",
+        "warning",
+        "two journeys send the same nudge on two channels",
+    ),
+    Rule(
+        "J704",
+        "cap-budget-overrun",
+        "cross-journey conflicts",
+        "warning",
+        "journeys together send more than a cap allows",
+    ),
+    Rule(
+        "J705",
+        "suppression-breach",
+        "cross-journey conflicts",
+        "warning",
+        "a promotion reaches customers in a suppression window",
+    ),
+    # channels
+    Rule("J801", "channel-not-shared", "channels", "error", "a journey sends on a channel its owner team may not use"),
+    Rule(
+        "J802",
+        "channel-without-consent",
+        "channels",
+        "warning",
+        "a non-transactional send on a channel with no consent trait",
+    ),
+    # suppressions
+    Rule("J901", "unused-suppression", "suppressions", "warning", "an ignore comment that suppresses nothing"),
+    Rule(
+        "J902",
+        "unknown-code",
+        "suppressions",
+        "warning",
+        "an ignore comment or setting naming a code that does not exist",
+    ),
 ]
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+
+DOCS_DIR = Path(__file__).with_name("rule_docs")
+
+
+def rule_doc(code: str) -> str | None:
+    """The rule's documentation page (What it does / Why it matters / Example / How to fix), as Markdown."""
+    path = DOCS_DIR / f"{code}.md"
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def family_of(code: str) -> str:
+    return FAMILIES.get(code[:2], "other")

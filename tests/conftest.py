@@ -66,7 +66,7 @@ BASE_FILES: dict[str, str] = {
 
         message cart_reminder on email {
           subject "You left something behind, {{ profile.first_name | default('friend') }}"
-          text "Order {{ trigger.order_id }} is waiting."
+          text "Order {{ trigger.order_id }} is waiting. Code {{ offer.code }}. Unsubscribe: https://shop.example/u"
         }
 
         journey cart_recovery "Abandoned checkout recovery" {

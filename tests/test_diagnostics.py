@@ -218,7 +218,7 @@ CASES: dict[str, Case] = {
     "template_syntax_error_on_second_line": Case(
         "J205",
         cart(
-            'text "Order {{ trigger.order_id }} is waiting."',
+            'text "Order {{ trigger.order_id }} is waiting. Code {{ offer.code }}. Unsubscribe: https://shop.example/u"',
             'text """Hi there,\n  your order {{ trigger.order_id }\n  is waiting."""',
         ),
     ),
@@ -233,14 +233,21 @@ CASES: dict[str, Case] = {
     # An html template file that does not exist.
     "template_file_missing": Case(
         "J207",
-        cart('text "Order {{ trigger.order_id }} is waiting."', 'html file "emails/cart_reminder.mjml"'),
+        cart(
+            'text "Order {{ trigger.order_id }} is waiting. Code {{ offer.code }}. Unsubscribe: https://shop.example/u"',
+            'html file "emails/cart_reminder.mjml"',
+        ),
     ),
     # A template file that reads a trait the profile does not have, on its third line.
     "template_file_unknown_trait": Case(
         "J206",
         {
-            **cart('text "Order {{ trigger.order_id }} is waiting."', 'html file "emails/cart_reminder.mjml"'),
-            "emails/cart_reminder.mjml": "<mj-text>\n  Hello,\n  {{ profile.frist_name }}, your cart is waiting.\n</mj-text>\n",
+            **cart(
+                'text "Order {{ trigger.order_id }} is waiting. Code {{ offer.code }}. Unsubscribe: https://shop.example/u"',
+                'html file "emails/cart_reminder.mjml"',
+            ),
+            "emails/cart_reminder.mjml": "<mj-text>\n  Hello,\n  {{ profile.frist_name }}, your cart is waiting.\n"
+            "  Code {{ offer.code }}. Unsubscribe: https://shop.example/u\n</mj-text>\n",
         },
     ),
     # ------------------------------------------------------------------ message fields
@@ -318,6 +325,8 @@ def test_diagnostic(make_project, snapshot, case: Case):
     assert result.errors >= 1, "the mistake went unnoticed"
     assert case.code in [d.code for d in result.diagnostics], render(result)
     assert_readable(result)
+    # The snapshot keeps the families these mistakes are about; later rule families have their own tests.
+    result.diagnostics = [d for d in result.diagnostics if d.code[:2] in ("J0", "J1", "J2", "J3")]
     assert render(result) == snapshot
 
 

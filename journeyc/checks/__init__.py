@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from journeyc.checks.conflicts import check_conflicts
 from journeyc.checks.context import CheckContext
 from journeyc.checks.declarations import check_channel, check_message, check_policy, check_profile, check_types
+from journeyc.checks.facts import all_facts
+from journeyc.checks.flow import check_flow
 from journeyc.checks.journeys import check_journey
+from journeyc.checks.messages import check_messages
+from journeyc.checks.policy_fit import check_policy_fit
 from journeyc.checks.segments import check_segment, check_segment_cycles
 from journeyc.diagnostics import Diagnostic
 
@@ -32,4 +37,11 @@ def run_checks(ctx: CheckContext) -> list[Diagnostic]:
     for path in sorted(files):
         for journey in files[path].journeys:
             check_journey(ctx, journey, path)
+    check_messages(ctx)
+    # Flow, policy and cross-journey checks work on each journey's paths and timings.
+    facts = all_facts(ctx.project, files)
+    for journey_facts in facts:
+        check_flow(ctx, journey_facts.journey)
+        check_policy_fit(ctx, journey_facts)
+    check_conflicts(ctx, facts)
     return ctx.diagnostics

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from journeyc import ir
+from journeyc.config import Config
 from journeyc.diagnostics import Diagnostic, Label
 from journeyc.resolve import Resolved
+from journeyc.rules import RULES
 
 
 @dataclass
@@ -21,6 +23,7 @@ class CheckContext:
     trigger_uses: dict[str, list[tuple[str, ir.Span]]] = field(default_factory=dict)
     offer_uses: dict[str, list[ir.Span]] = field(default_factory=dict)
     template_texts: dict[str, str] = field(default_factory=dict)
+    config: Config = field(default_factory=Config)
 
     @property
     def project(self) -> ir.Project:
@@ -32,7 +35,7 @@ class CheckContext:
         self.resolved.symbols.diagnostics = []
         return found
 
-    def error(
+    def report(
         self,
         code: str,
         message: str,
@@ -42,10 +45,11 @@ class CheckContext:
         labels: tuple[Label, ...] = (),
         notes: tuple[str, ...] = (),
     ) -> None:
+        """A diagnostic of rule `code`, at the rule's default severity (the settings may change it later)."""
         self.diagnostics.append(
             Diagnostic(
                 code=code,
-                severity="error",
+                severity=RULES[code].severity,
                 message=message,
                 span=span,
                 label=label,
@@ -54,6 +58,8 @@ class CheckContext:
                 notes=notes,
             )
         )
+
+    error = report  # the rules of the early checks are all errors; new code calls `report`
 
     def shape(self, name: str) -> ir.ObjectType | None:
         shape = self.project.shapes.get(name)

@@ -25,6 +25,7 @@ def check_types(ctx: CheckContext, props: tuple[ir.Property, ...], file: str) ->
     """Shape names used in property types exist and are visible from the declaring file."""
     for prop in props:
         _check_type(ctx, prop.type, file)
+        check_default(ctx, prop)
 
 
 def _check_type(ctx: CheckContext, t: ir.TypeRef, file: str) -> None:
@@ -52,8 +53,6 @@ def _check_type(ctx: CheckContext, t: ir.TypeRef, file: str) -> None:
 
 def check_profile(ctx: CheckContext, profile: ir.Profile, file: str) -> None:
     check_types(ctx, profile.traits, file)
-    for trait in profile.traits:
-        check_default(ctx, trait)
 
 
 def check_default(ctx: CheckContext, prop: ir.Property) -> None:

@@ -113,6 +113,7 @@ class IfStep(Node):
     id: str
     branches: tuple[Branch, ...]
     otherwise: tuple[Step, ...] | None = None
+    otherwise_span: Span | None = None  # the `else` word
     span: Span
 
 

@@ -20,6 +20,7 @@ Setting = tuple[str, Any, ir.Span]
 
 _ONCE_ONLY = {"description", "owner", "category", "stage", "trigger", "audience", "goal", "kind", "address", "consent"}
 _ONCE_ONLY |= {"code", "value", "valid", "shared", "priority", "title"}
+_SETTING_WORDS = {"valid": "validity (valid for / valid until)", "shared": "shared with"}
 
 
 def _tagged_name(kind: str) -> Any:
@@ -56,7 +57,7 @@ class FileBuilder(BuildBase):
                 first = seen[kind][2]
                 self.report(
                     "J117",
-                    f"{what} has more than one {kind.replace('_', ' ')}",
+                    f"{what} has more than one {_SETTING_WORDS.get(kind, kind.replace('_', ' '))}",
                     span,
                     "given again here",
                     help="keep one of them",

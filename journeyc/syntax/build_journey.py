@@ -103,7 +103,14 @@ class JourneyBuilder(FileBuilder):
     def entry_max_times(self, meta: Meta, children: list[Token]) -> ir.EntryRule:
         times = parse_number(children[2])
         if not isinstance(times, int) or times < 1:
-            self.report("J305", f'"{children[2]}" is not a whole number of times', self.span(children[2]))
+            problem = "is not a whole number of times" if not isinstance(times, int) else "times lets nobody in"
+            self.report(
+                "J305",
+                f'"{children[2]}" {problem}',
+                self.span(children[2]),
+                "expected a whole number of at least 1",
+                help="write e.g. `entry at most 3 times`",
+            )
             times = 1
         return ir.EntryRule(kind="max_times", times=times, span=self.span(meta))
 
@@ -196,19 +203,19 @@ class JourneyBuilder(FileBuilder):
     def if_step(self, meta: Meta, children: list[Any]) -> ir.IfStep:
         span = self.span(meta)
         branches = [ir.Branch(condition=children[1], steps=tuple(children[2]), span=span)]
-        otherwise = None
+        otherwise, otherwise_span = None, None
         for extra in children[3:]:
             if isinstance(extra, ir.Branch):
                 branches.append(extra)
             else:
-                otherwise = tuple(extra[1])
-        return ir.IfStep(id="", branches=tuple(branches), otherwise=otherwise, span=span)
+                otherwise, otherwise_span = tuple(extra[1]), extra[2]
+        return ir.IfStep(id="", branches=tuple(branches), otherwise=otherwise, otherwise_span=otherwise_span, span=span)
 
     def else_if(self, meta: Meta, children: list[Any]) -> ir.Branch:
         return ir.Branch(condition=children[2], steps=tuple(children[3]), span=self.span(meta))
 
-    def else_branch(self, meta: Meta, children: list[Any]) -> tuple[str, list[Any]]:
-        return ("else", children[1])
+    def else_branch(self, meta: Meta, children: list[Any]) -> tuple[str, list[Any], ir.Span]:
+        return ("else", children[1], self.span(children[0]))
 
     def experiment(self, meta: Meta, children: list[Any]) -> ir.ExperimentStep:
         holdouts = [c for c in children if isinstance(c, tuple)]

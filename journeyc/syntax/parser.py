@@ -38,6 +38,7 @@ _NOT_KEYWORDS = {
 }
 MAX_NESTING = 64
 _BRACKETS = re.compile(r'"""(?:[^"]|"(?!""))*"""|"(?:[^"\\\r\n]|\\.)*"|#[^\n]*|[{}()]')
+_WORD_RUNS = re.compile(r"\bnot(?:\s+not\b)+|\blist\s+of(?:\s+list\s+of\b)+")
 DECLARATION_KEYWORDS = (
     "import",
     "team",
@@ -81,11 +82,12 @@ def decode_source(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
+        # The rest of the file is still read (bad bytes become U+FFFD), so its declarations stay known.
         before = data[: error.start]
         line = before.count(b"\n") + 1
         column = error.start - (before.rfind(b"\n") + 1) + 1
         span = ir.Span(file=path, line=line, column=column, end_line=line, end_column=column + 1)
-        return "", [
+        return data.decode("utf-8", errors="replace"), [
             Diagnostic(
                 code="J005",
                 severity="error",
@@ -96,7 +98,7 @@ def decode_source(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
             )
         ]
     if text.startswith("\ufeff"):
-        text = " " + text[1:]  # keep columns: the byte-order mark counts as one blank
+        text = text[1:]  # the byte-order mark is invisible: editors count columns after it
     return text, []
 
 
@@ -130,9 +132,16 @@ def _nesting_depth(text: str) -> tuple[int, int]:
 
     Only files with many brackets are scanned, so ordinary files pay nothing for the guard.
     """
+    deepest = where = 0
+    if text.count("not") + text.count("list") > MAX_NESTING:
+        # `not not not ...` and `list of list of ...` nest without brackets.
+        for match in _WORD_RUNS.finditer(text):
+            run = len(match.group().split()) // (2 if match.group().startswith("list") else 1)
+            if run > deepest:
+                deepest, where = run, match.start()
     if text.count("{") + text.count("(") <= MAX_NESTING:
-        return 0, 0
-    depth = deepest = where = 0
+        return deepest, where
+    depth = 0
     for match in _BRACKETS.finditer(text):
         token = match.group()
         if token in "{(":
@@ -196,9 +205,12 @@ def _parse_with_recovery(text: str, path: str, is_stdlib: bool) -> tuple[ir.Sour
     groups["unparsed"] = list(unparsed)
     if errors > MAX_SYNTAX_ERRORS:
         last = diagnostics[-1]
+        after = last.span.model_copy(update={"column": last.span.end_column, "end_column": last.span.end_column + 1})
+        after = after.model_copy(update={"line": last.span.end_line, "end_line": last.span.end_line})
         diagnostics.append(
             last.model_copy(
                 update={
+                    "span": after,
                     "message": f"{errors - MAX_SYNTAX_ERRORS} more syntax errors in this file are not shown",
                     "label": None,
                     "help": "fix the errors above first",
@@ -262,6 +274,15 @@ def syntax_diagnostic(
     if isinstance(error, UnexpectedCharacters):
         char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
         span = _point(path, error.line + line_offset, error.column)
+        if char == '"' and text[max(error.pos_in_stream - 2, 0) : error.pos_in_stream] == '""':
+            return Diagnostic(
+                code="J003",
+                severity="error",
+                message='this """ text has no closing """',
+                span=_point(path, error.line + line_offset, error.column - 2, 3),
+                label="the text starts here",
+                help='end the text with """ (the file ends before it does)',
+            )
         if char == '"':
             return Diagnostic(
                 code="J003",

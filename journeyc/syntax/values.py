@@ -69,6 +69,11 @@ def parse_number(token: Token) -> int | float:
 
 def duration_unit_error(unit: str, amount: float = 2) -> tuple[str, str]:
     """Message and help for a unit that is not a duration unit (the suggestion agrees with the amount)."""
+    if unit.lower().rstrip("s") in ("month", "year"):
+        return (
+            f'"{unit}" is not a unit journeyc uses: months and years have no fixed length',
+            "write days or weeks, e.g. 30 days or 52 weeks",
+        )
     close = difflib.get_close_matches(unit.lower(), list(UNIT_SECONDS), n=1)
     hint = "use minutes, hours, days or weeks"
     if close:

@@ -1,0 +1,344 @@
+"""Conflicts between journeys, usually of different teams (J701-J705): the checks no journey tool has.
+
+Two journeys *overlap* when one customer can be inside both at once. journeyc says they cannot only when it
+can prove it: their audiences (or, for the same trigger event, their trigger filters) contradict each other,
+such as `profile.tier == "gold"` and `profile.tier != "gold"`. Every conflict names both journeys, both owner
+teams and both places, and says why journeyc thinks they overlap.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+
+from journeyc import ir
+from journeyc.checks import logic
+from journeyc.checks.context import CheckContext
+from journeyc.checks.facts import JourneyFacts, event_domains, exempt, profile_domains, segment_expander
+from journeyc.checks.policy_fit import cap_counts, cap_scope_words, suppresses
+from journeyc.checks.timeline import PlannedSend, as_written, describe_offset, duration_words, most_in_window
+from journeyc.diagnostics import Label
+
+MAX_AUDIENCE_GROUPS = 64  # the cap budget compares at most this many distinct audiences, heaviest first
+
+
+def check_conflicts(ctx: CheckContext, facts: list[JourneyFacts]) -> None:
+    _check_offer_codes(ctx)
+    by_moment: dict[str, list[JourneyFacts]] = {}
+    for f in facts:
+        trigger = f.journey.trigger
+        if isinstance(trigger, ir.EventTrigger):
+            by_moment.setdefault(f"event {trigger.event}", []).append(f)
+        elif isinstance(trigger, ir.SegmentTrigger):
+            by_moment.setdefault(f"segment {trigger.segment.name}", []).append(f)
+    for key in sorted(by_moment):
+        for a, b in combinations(by_moment[key], 2):
+            reason = same_moment_reason(ctx, a, b)
+            if reason is not None and not _overlap_suppressed(ctx, a, b):
+                _check_offers(ctx, a, b, reason)
+                _check_redundant(ctx, a, b, reason)
+    policy = ctx.project.policy
+    if policy is not None:
+        for cap in policy.caps:
+            _check_cap_budget(ctx, policy, cap, facts)
+        for a in facts:
+            _check_suppression_breach(ctx, policy, a, facts)
+
+
+# ---------------------------------------------------------------- overlap
+def audiences_overlap(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts) -> bool:
+    domains, expand = profile_domains(ctx.project), segment_expander(ctx.project)
+    return logic.both_possible(a.audience, b.audience, domains, expand)
+
+
+def same_moment_reason(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts) -> str | None:
+    """Why a and b start for the same customer at the same moment, or None if they cannot."""
+    ta, tb = a.journey.trigger, b.journey.trigger
+    if isinstance(ta, ir.EventTrigger) and isinstance(tb, ir.EventTrigger) and ta.event == tb.event:
+        domains = event_domains(ctx.project, a.trigger_event)
+        if not logic.both_possible(ta.where, tb.where, domains) or not audiences_overlap(ctx, a, b):
+            return None
+        return f'both start on "{ta.event}" and nothing keeps one customer out of either'
+    if isinstance(ta, ir.SegmentTrigger) and isinstance(tb, ir.SegmentTrigger) and ta.segment.name == tb.segment.name:
+        if not audiences_overlap(ctx, a, b):
+            return None
+        return f'both start when a customer enters segment "{ta.segment.name}"'
+    return None
+
+
+def _overlap_suppressed(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts) -> bool:
+    """Whether, for every event that starts both, the policy suppresses all the messages of one of them."""
+    policy, ta, tb = ctx.project.policy, a.journey.trigger, b.journey.trigger
+    if policy is None or not isinstance(ta, ir.EventTrigger) or not isinstance(tb, ir.EventTrigger):
+        return False
+    domains = event_domains(ctx.project, a.trigger_event)
+    both = ir.And(items=tuple(w for w in (ta.where, tb.where) if w is not None), span=ta.span)
+    for rule in policy.suppressions:
+        if rule.event != ta.event or not logic.implies(both if both.items else None, rule.where, domains):
+            continue
+        for side in (a, b):
+            if side.sends and all(suppresses(policy, rule, p.category) for p in side.sends):
+                return True
+    return False
+
+
+def _teams(a: JourneyFacts, b: JourneyFacts) -> str:
+    """The subject of a sentence about both owners (plural verb)."""
+    return f"teams {a.owner} and {b.owner}" if a.owner != b.owner else f"{a.owner}'s two journeys"
+
+
+# ---------------------------------------------------------------- offers
+def _value_words(value: ir.OfferValue) -> str:
+    return f"{value.amount:g}% off" if value.unit == "percent" else f"{value.amount:g} {value.unit} off"
+
+
+def _offer_words(ctx: CheckContext, name: str) -> str:
+    offer = ctx.project.offers.get(name)
+    if offer is None or offer.value is None:
+        return name
+    return f"{name} ({_value_words(offer.value)})"
+
+
+def _check_offers(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts, reason: str) -> None:
+    offers_a = [p for p in a.sends if p.offer]
+    offers_b = [p for p in b.sends if p.offer]
+    if not offers_a or not offers_b:
+        return
+    first, second = offers_a[0], offers_b[0]
+    if {p.offer for p in offers_a} == {p.offer for p in offers_b}:
+        return
+    ctx.report(
+        "J701",
+        f'journeys "{a.name}" ({a.owner}) and "{b.name}" ({b.owner}) answer the same moment with different offers: '
+        f"{_offer_words(ctx, first.offer or '')} and {_offer_words(ctx, second.offer or '')}",
+        second.step.offer.span if second.step.offer else second.step.span,
+        f"{b.owner} offers {second.offer} here",
+        labels=(
+            Label(
+                span=first.step.offer.span if first.step.offer else first.step.span,
+                message=f'{a.owner}\'s "{a.name}" offers {first.offer} here',
+            ),
+        ),
+        notes=(f"they overlap because they {reason}",),
+        help=f"{_teams(a, b)} should agree on one offer for this moment, or make the audiences exclusive",
+    )
+
+
+def _check_offer_codes(ctx: CheckContext) -> None:
+    by_code: dict[str, ir.Offer] = {}
+    for name in sorted(ctx.project.offers):
+        offer = ctx.project.offers[name]
+        if offer.code is None or offer.value is None:
+            continue
+        first = by_code.setdefault(offer.code, offer)
+        if first is offer or first.value is None:
+            continue
+        if (first.value.amount, first.value.unit) != (offer.value.amount, offer.value.unit):
+            ctx.report(
+                "J702",
+                f'the code "{offer.code}" means {_value_words(offer.value)} in offer {offer.name} '
+                f"and {_value_words(first.value)} in offer {first.name}",
+                offer.value.span,
+                f"offer {offer.name}",
+                labels=(Label(span=first.value.span, message=f"offer {first.name}"),),
+                help="the checkout applies one value per code: give each value its own code",
+            )
+
+
+# ---------------------------------------------------------------- redundant messages
+def _check_redundant(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts, reason: str) -> None:
+    window = ctx.config.redundancy_window_seconds
+    for first in a.sends:
+        for second in b.sends:
+            if first.channel is None or second.channel is None or first.channel.name == second.channel.name:
+                continue
+            if _gap(first, second) >= window:
+                continue
+            ctx.report(
+                "J703",
+                f'"{a.name}" ({a.owner}) and "{b.name}" ({b.owner}) message the same customer on '
+                f"{first.channel.name} and {second.channel.name} within {duration_words(window)} of each other",
+                second.step.span,
+                f"{second.channel.name}, {describe_offset(second.clock)}",
+                labels=(Label(span=first.step.span, message=f"{first.channel.name}, {describe_offset(first.clock)}"),),
+                notes=(f"they overlap because they {reason}",),
+                help=f"{_teams(a, b)} are sending the same nudge twice: keep one, or wait longer in one of them",
+            )
+            return
+
+
+def _gap(first: PlannedSend, second: PlannedSend) -> float:
+    """The smallest possible time between two sends timed from the same moment."""
+    return max(0, first.clock.earliest - second.clock.latest, second.clock.earliest - first.clock.latest)
+
+
+# ---------------------------------------------------------------- cap budgets
+def runs_in(journey: ir.Journey, window: int) -> tuple[int, str | None]:
+    """How many runs of a journey one customer can have within `window`, and a note when it is a guess."""
+    bounds: list[int] = []
+    for rule in journey.entry:
+        if rule.kind == "once":
+            bounds.append(1)
+        elif rule.kind == "once_per" and rule.period is not None and rule.period.seconds > 0:
+            bounds.append(max(1, math.ceil(window / rule.period.seconds)))
+        elif rule.kind == "max_times" and rule.times is not None:
+            bounds.append(rule.times)
+    if bounds:
+        return min(bounds), None
+    if isinstance(journey.trigger, ir.EventTrigger):
+        return 1, f'"{journey.name}" has no entry rule: every trigger event starts another run, so it can send more'
+    return 1, None
+
+
+def _weight(policy: ir.Policy, cap: ir.Cap, facts: JourneyFacts) -> tuple[int, list[PlannedSend], str | None]:
+    best: list[PlannedSend] = []
+    for path in facts.paths:
+        run = most_in_window([p for p in path if cap_counts(policy, cap, p)], cap.window.seconds)
+        if len(run) > len(best):
+            best = run
+    runs, note = runs_in(facts.journey, cap.window.seconds)
+    return len(best) * runs, best, note if best else None
+
+
+def _check_cap_budget(ctx: CheckContext, policy: ir.Policy, cap: ir.Cap, facts: list[JourneyFacts]) -> None:
+    weights = {id(f): _weight(policy, cap, f) for f in facts}
+    # Journeys with the same audience overlap each other: group them, then grow the heaviest set of groups
+    # whose audiences all overlap pairwise.
+    groups: dict[str, list[JourneyFacts]] = {}
+    for f in facts:
+        if weights[id(f)][0] > 0:
+            groups.setdefault(logic.describe(f.audience), []).append(f)
+    weight = {key: sum(weights[id(f)][0] for f in members) for key, members in groups.items()}
+    keys = sorted(groups, key=lambda k: (-weight[k], k))[:MAX_AUDIENCE_GROUPS]
+    overlap: dict[tuple[str, str], bool] = {}
+
+    def overlaps(x: str, y: str) -> bool:
+        pair = (x, y) if x < y else (y, x)
+        if pair not in overlap:
+            overlap[pair] = audiences_overlap(ctx, groups[x][0], groups[y][0])
+        return overlap[pair]
+
+    chosen: list[str] = []
+    for start in keys:
+        clique = [start]
+        for other in keys:
+            if other != start and all(overlaps(other, member) for member in clique):
+                clique.append(other)
+        if sum(weight[k] for k in clique) > sum(weight[k] for k in chosen):
+            chosen = clique
+    best = [f for key in chosen for f in groups[key]]
+    total = sum(weights[id(f)][0] for f in best)
+    if len(best) < 2 or total <= cap.limit:
+        return
+    best.sort(key=lambda f: (f.file, f.journey.span.line))
+    parts = [f'"{f.name}" ({f.owner}) {weights[id(f)][0]}' for f in best]
+    notes = [note for f in best if (note := weights[id(f)][2])]
+    ctx.report(
+        "J704",
+        f"together, journeys can send one customer {total} {cap_scope_words(cap)} within {as_written(cap.window)}; "
+        f"the cap allows {cap.limit}",
+        cap.span,
+        f"at most {cap.limit}",
+        labels=tuple(
+            Label(
+                span=f.journey.name_span or f.journey.span,
+                message=f"{f.owner}: up to {weights[id(f)][0]} ({', '.join(p.step.message.name for p in weights[id(f)][1])})",
+            )
+            for f in best
+        ),
+        notes=(f"worst case per journey: {', '.join(parts)}; nothing keeps one customer out of any of them", *notes),
+        help=f"the runtime will drop {total - cap.limit} of them, by priority: {_who_decides(best)}",
+    )
+
+
+def _who_decides(group: list[JourneyFacts]) -> str:
+    teams = sorted({f.owner for f in group})
+    if len(teams) == 1:
+        return f"team {teams[0]} should decide which of its journeys gets the budget"
+    return f"teams {', '.join(teams[:-1])} and {teams[-1]} should agree who gets the budget"
+
+
+# ---------------------------------------------------------------- suppression breaches
+def _check_suppression_breach(
+    ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts, everyone: list[JourneyFacts]
+) -> None:
+    trigger = facts.journey.trigger
+    if not isinstance(trigger, ir.EventTrigger) or not facts.sends:
+        return
+    domains = event_domains(ctx.project, facts.trigger_event)
+    categories = {p.category for p in facts.sends}
+    for rule in policy.suppressions:
+        if rule.event != trigger.event or not any(suppresses(policy, rule, c) for c in categories):
+            continue
+        if logic.implies(trigger.where, rule.where, domains):
+            continue  # every run is suppressed: J604, reported with the policy checks
+        if not logic.both_possible(trigger.where, rule.where, domains):
+            continue
+        handler = _handler(ctx, facts, everyone, rule.where, domains)
+        labels = [Label(span=rule.span, message=f"suppresses {_categories(rule)} for {rule.duration.text}")]
+        handled = ""
+        if handler is not None:
+            labels.append(Label(span=handler.journey.trigger.span, message=f"{handler.who} handles these customers"))
+            handled = f'; {handler.owner}\'s "{handler.name}" is looking after them'
+        ctx.report(
+            "J705",
+            f'journey "{facts.name}" ({facts.owner}) starts on every "{trigger.event}", including the ones that '
+            f"open a suppression window for its messages",
+            trigger.span,
+            "also matches the suppressing events",
+            labels=tuple(labels),
+            help=f"its sends to those customers will be dropped{handled}: add a filter that leaves them out, "
+            "such as the opposite of the suppression's `where`",
+        )
+        return
+    _check_unguarded(ctx, policy, facts, everyone, domains)
+
+
+def _categories(rule: ir.Suppression) -> str:
+    return ", ".join(c.name for c in rule.categories)
+
+
+def _handler(
+    ctx: CheckContext, facts: JourneyFacts, everyone: list[JourneyFacts], where: ir.Expr | None, domains: logic.Domains
+) -> JourneyFacts | None:
+    """Another journey that starts on the same bad experience (a filtered trigger on the same event)."""
+    trigger = facts.journey.trigger
+    for other in everyone:
+        ot = other.journey.trigger
+        if other is facts or not isinstance(ot, ir.EventTrigger) or not isinstance(trigger, ir.EventTrigger):
+            continue
+        if ot.event != trigger.event or ot.where is None:
+            continue
+        if where is None or logic.both_possible(ot.where, where, domains):
+            return other
+    return None
+
+
+def _check_unguarded(
+    ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts, everyone: list[JourneyFacts], domains: logic.Domains
+) -> None:
+    """No policy suppresses it, but another team treats some of the same events as a bad experience."""
+    trigger = facts.journey.trigger
+    if not isinstance(trigger, ir.EventTrigger) or facts.category != "promotional":
+        return
+    if exempt(policy, facts.category, "suppression"):
+        return
+    for other in everyone:
+        ot = other.journey.trigger
+        if other is facts or other.owner == facts.owner or not isinstance(ot, ir.EventTrigger):
+            continue
+        if ot.event != trigger.event or ot.where is None or other.category == "promotional":
+            continue
+        if logic.implies(trigger.where, ot.where, domains) or not logic.both_possible(trigger.where, ot.where, domains):
+            continue
+        ctx.report(
+            "J705",
+            f'promotional journey "{facts.name}" ({facts.owner}) starts on every "{trigger.event}", including the '
+            f'ones {other.owner}\'s "{other.name}" handles as a bad experience',
+            trigger.span,
+            "also matches those events",
+            labels=(Label(span=ot.span, message=f"{other.who} starts on these"),),
+            help="no policy suppresses promotions after them, so an unhappy customer gets this promotion: "
+            f'add a `suppress promotional ... after "{trigger.event}" where ...` rule, or filter them out',
+        )
+        return

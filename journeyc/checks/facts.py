@@ -1,0 +1,116 @@
+"""What the policy and conflict checks need to know about each journey, computed once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from journeyc import ir
+from journeyc.checks import logic
+from journeyc.checks.flow import property_domains
+from journeyc.checks.timeline import Clock, PlannedSend, plan, planned_send
+from journeyc.checks.walk import sends
+
+
+@dataclass(frozen=True)
+class JourneyFacts:
+    journey: ir.Journey
+    file: str
+    paths: list[list[PlannedSend]]  # every path's sends (one path per send when the paths were too many)
+    trigger_event: ir.Event | None
+
+    @property
+    def name(self) -> str:
+        return self.journey.name
+
+    @property
+    def owner(self) -> str:
+        return self.journey.owner.name if self.journey.owner else "no team"
+
+    @property
+    def category(self) -> str | None:
+        return self.journey.category.name if self.journey.category else None
+
+    @cached_property
+    def sends(self) -> list[PlannedSend]:
+        """Every send once, in source order."""
+        seen: dict[int, PlannedSend] = {}
+        for path in self.paths:
+            for planned in path:
+                seen.setdefault(id(planned.step), planned)
+        order = {id(step): i for i, step in enumerate(sends(self.journey))}
+        return sorted(seen.values(), key=lambda p: order.get(id(p.step), 0))
+
+    @cached_property
+    def audience(self) -> ir.Expr | None:
+        """Who can be inside: the audience, and for a segment trigger, membership of that segment."""
+        journey, trigger = self.journey, self.journey.trigger
+        if not isinstance(trigger, ir.SegmentTrigger):
+            return journey.audience
+        member = ir.InSegment(segment=trigger.segment.name, span=trigger.span, name_span=trigger.segment.span)
+        if journey.audience is None:
+            return member
+        return ir.And(items=(member, journey.audience), span=trigger.span)
+
+    @property
+    def who(self) -> str:
+        return f'{self.owner}\'s "{self.name}"'
+
+
+def journey_facts(project: ir.Project, journey: ir.Journey, file: str) -> JourneyFacts:
+    paths = plan(journey, project)
+    if paths is None:
+        # Too many paths to expand: each send alone, timed as if nothing came before it.
+        paths = [[planned_send(step, Clock(), journey, project)] for step in sends(journey)]
+    trigger = journey.trigger
+    event = project.events.get(trigger.event) if isinstance(trigger, ir.EventTrigger) else None
+    return JourneyFacts(journey=journey, file=file, paths=paths, trigger_event=event)
+
+
+def all_facts(project: ir.Project, files: dict[str, ir.SourceFile]) -> list[JourneyFacts]:
+    """Facts of every journey of the project (not the stdlib), in file and source order."""
+    return [
+        journey_facts(project, journey, path)
+        for path in sorted(files)
+        if not files[path].is_stdlib
+        for journey in files[path].journeys
+        if project.journeys.get(journey.name) is journey
+    ]
+
+
+def exempt(policy: ir.Policy | None, category: str | None, rule: str) -> bool:
+    """Whether the policy exempts this category from a rule (caps, quiet_hours, suppression, consent)."""
+    if policy is None or category is None:
+        return False
+    return any(
+        rule in exemption.rules and category in {c.name for c in exemption.categories}
+        for exemption in policy.exemptions
+    )
+
+
+def profile_domains(project: ir.Project) -> logic.Domains:
+    traits = project.profile.traits if project.profile else ()
+    return property_domains(traits, prefix="profile.")
+
+
+def event_domains(project: ir.Project, event: ir.Event | None) -> logic.Domains:
+    """Bare properties of the event (inside its `where`) and profile traits."""
+    profile = profile_domains(project)
+    bare = property_domains(event.properties, prefix="") if event else (lambda _: None)
+
+    def lookup(subject: str) -> frozenset[logic.Value] | None:
+        return profile(subject) if subject.startswith("profile.") else bare(subject)
+
+    return lookup
+
+
+def segment_expander(project: ir.Project):
+    """Segments whose definition names no other segment can be read through `in segment` (no cycles)."""
+
+    def expand(name: str) -> ir.Expr | None:
+        segment = project.segments.get(name)
+        if segment is None or '"in_segment"' in segment.condition.model_dump_json():
+            return None
+        return segment.condition
+
+    return expand

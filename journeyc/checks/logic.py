@@ -1,0 +1,234 @@
+"""Reasoning about conditions: can two conditions both hold, does one imply the other?
+
+Used by the flow, policy and conflict checks to stay conservative: journeyc says two audiences are disjoint
+only when it can prove it (`tier == "gold"` against `tier != "gold"`, `rating <= 2` against `rating >= 4`), and
+says "they may overlap" otherwise.
+
+A condition is turned into disjunctive normal form over literals. A literal is an atom, possibly negated:
+- a comparison of a property with a literal value (`rating <= 2`, `tier == "gold"`, a yes/no trait);
+- `is set`; `is one of`;
+- anything else (behaviour, segment membership, list tests, comparisons of two properties) is an opaque
+  atom, known only by its text: `X and not X` is a contradiction, nothing more is assumed about it.
+Comparisons with a missing value are false, except `!=` which is true (`!=` is the negation of `==`).
+When the normal form would grow beyond a limit, the answer is "unknown", which every caller treats as
+"possibly true" (satisfiable, not disjoint, not implied).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from journeyc import ir
+
+MAX_TERMS = 256
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+Value = str | float | bool
+
+
+@dataclass(frozen=True)
+class Atom:
+    kind: str  # "cmp", "set", "in", "opaque"
+    subject: str
+    op: str = ""
+    value: Value | frozenset[Value] | None = None
+
+
+Literal = tuple[Atom, bool]  # (atom, positive)
+Term = frozenset[Literal]  # a conjunction
+# subject -> the finite set of values it can take (enums, booleans), when known
+Domains = Callable[[str], frozenset[Value] | None]
+
+
+def no_domains(subject: str) -> frozenset[Value] | None:
+    return None
+
+
+class TooComplexError(Exception):
+    pass
+
+
+def _key(value: Value) -> Value:
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _operand_key(operand: ir.Operand) -> str:
+    if isinstance(operand, ir.Path):
+        return operand.dotted
+    if isinstance(operand, ir.LastValue):
+        return f'last {operand.property} of "{operand.event}"'
+    return repr(operand.value)
+
+
+def _atom(expr: ir.Expr) -> Literal:
+    """One condition that is not and / or / not, as a literal."""
+    if isinstance(expr, ir.Compare):
+        left, right, op = expr.left, expr.right, expr.op
+        if isinstance(left, ir.Const) and isinstance(right, ir.Path):
+            left, right, op = right, left, _FLIP[op]
+        if isinstance(left, ir.Path) and isinstance(right, ir.Const):
+            if op == "!=":
+                return (Atom("cmp", left.dotted, "==", _key(right.value)), False)
+            return (Atom("cmp", left.dotted, op, _key(right.value)), True)
+        return (Atom("opaque", f"{_operand_key(left)} {op} {_operand_key(right)}"), True)
+    if isinstance(expr, ir.Truthy) and isinstance(expr.operand, ir.Path):
+        return (Atom("cmp", expr.operand.dotted, "==", True), True)
+    if isinstance(expr, ir.IsSet) and isinstance(expr.operand, ir.Path):
+        return (Atom("set", expr.operand.dotted), not expr.negated)
+    if isinstance(expr, ir.IsOneOf) and isinstance(expr.operand, ir.Path):
+        values = frozenset(_key(v.value) for v in expr.values)
+        return (Atom("in", expr.operand.dotted, value=values), not expr.negated)
+    return (Atom("opaque", describe(expr)), True)
+
+
+def describe(expr: ir.Expr | None) -> str:
+    """A canonical text for a condition (spans left out), so equal conditions compare equal."""
+    return "" if expr is None else json.dumps(_without_spans(expr.model_dump()), sort_keys=True)
+
+
+def _without_spans(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_spans(v) for k, v in value.items() if not k.endswith("span")}
+    if isinstance(value, list | tuple):
+        return [_without_spans(v) for v in value]
+    return value
+
+
+def dnf(
+    expr: ir.Expr | None, negate: bool = False, expand: Callable[[str], ir.Expr | None] | None = None
+) -> list[Term]:
+    """The condition as a list of conjunctions (an empty list is `false`; [frozenset()] is `true`)."""
+    if expr is None:
+        return [] if negate else [frozenset()]
+    if isinstance(expr, ir.Not):
+        return dnf(expr.item, not negate, expand)
+    if isinstance(expr, ir.InSegment) and expand is not None:
+        definition = expand(expr.segment)
+        if definition is not None:
+            return dnf(definition, negate, expand)
+    is_and = isinstance(expr, ir.And)
+    if is_and or isinstance(expr, ir.Or):
+        parts = [dnf(item, negate, expand) for item in expr.items]
+        if is_and != negate:  # a conjunction (and, or a negated or)
+            return _product(parts)
+        return [term for part in parts for term in part]
+    atom, positive = _atom(expr)
+    return [frozenset({(atom, positive != negate)})]
+
+
+def _product(parts: list[list[Term]]) -> list[Term]:
+    terms: list[Term] = [frozenset()]
+    for part in parts:
+        terms = [a | b for a, b in itertools.product(terms, part)]
+        if len(terms) > MAX_TERMS:
+            raise TooComplexError
+    return terms
+
+
+def satisfiable_term(term: Term, domains: Domains = no_domains) -> bool:
+    opaque_pos = {atom.subject for atom, positive in term if atom.kind == "opaque" and positive}
+    opaque_neg = {atom.subject for atom, positive in term if atom.kind == "opaque" and not positive}
+    if opaque_pos & opaque_neg:
+        return False
+    by_subject: dict[str, list[Literal]] = {}
+    for atom, positive in term:
+        if atom.kind != "opaque":
+            by_subject.setdefault(atom.subject, []).append((atom, positive))
+    return all(_subject_possible(subject, lits, domains(subject)) for subject, lits in by_subject.items())
+
+
+def _subject_possible(subject: str, literals: list[Literal], domain: frozenset[Value] | None) -> bool:
+    # Either the value is missing (every positive literal needs a value), or it is some value v.
+    if not any(positive for _, positive in literals):
+        return True
+    if any(atom.kind == "set" and not positive for atom, positive in literals):
+        return False
+    candidates: set[Value] | None = set(domain) if domain is not None else None
+    for atom, positive in literals:
+        if positive and atom.kind == "cmp" and atom.op == "==":
+            candidates = {atom.value} if candidates is None else candidates & {atom.value}  # type: ignore[arg-type]
+        if positive and atom.kind == "in":
+            candidates = set(atom.value) if candidates is None else candidates & set(atom.value)  # type: ignore[arg-type]
+    if candidates is not None:
+        return any(all(_holds(atom, positive, v) for atom, positive in literals) for v in candidates)
+    return _interval_possible(literals)
+
+
+def _holds(atom: Atom, positive: bool, value: Value) -> bool:
+    if atom.kind == "set":
+        return positive
+    if atom.kind == "in":
+        return (value in atom.value) == positive  # type: ignore[operator]
+    result = _compare(value, atom.op, atom.value)  # type: ignore[arg-type]
+    if result is None:
+        return True  # values of different kinds: journeyc does not guess
+    return result == positive
+
+
+def _compare(left: Value, op: str, right: Value) -> bool | None:
+    if op == "==":
+        return left == right
+    both_numbers = all(isinstance(v, float | int) and not isinstance(v, bool) for v in (left, right))
+    both_texts = isinstance(left, str) and isinstance(right, str)
+    if not (both_numbers or both_texts):
+        return None
+    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]  # type: ignore[operator]
+
+
+def _interval_possible(literals: list[Literal]) -> bool:
+    """No equality pins the value: is there a number in every positive range and outside every negative one?"""
+    low, low_open, high, high_open = float("-inf"), True, float("inf"), True
+    excluded: set[Value] = set()
+    for atom, positive in literals:
+        if atom.kind == "in":
+            if not positive:
+                excluded |= set(atom.value)  # type: ignore[arg-type]
+            continue
+        if atom.kind != "cmp":
+            continue
+        value = atom.value
+        if atom.op == "==":
+            if not positive:
+                excluded.add(value)  # type: ignore[arg-type]
+            continue
+        if not isinstance(value, float) or isinstance(value, bool):
+            return True  # text ranges and odd comparisons: not reasoned about
+        op = atom.op if positive else {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}[atom.op]
+        if op in (">", ">=") and (value > low or (value == low and op == ">")):
+            low, low_open = value, op == ">"
+        if op in ("<", "<=") and (value < high or (value == high and op == "<")):
+            high, high_open = value, op == "<"
+    if low > high or (low == high and (low_open or high_open)):
+        return False
+    return not (low == high and low in excluded)
+
+
+def satisfiable(expr: ir.Expr | None, domains: Domains = no_domains, expand=None) -> bool:
+    try:
+        return any(satisfiable_term(term, domains) for term in dnf(expr, expand=expand))
+    except TooComplexError:
+        return True
+
+
+def both_possible(a: ir.Expr | None, b: ir.Expr | None, domains: Domains = no_domains, expand=None) -> bool:
+    """Whether some customer (or event) can meet `a` and `b` at once; True when unsure."""
+    try:
+        left, right = dnf(a, expand=expand), dnf(b, expand=expand)
+        pairs = itertools.product(left, right)
+        return any(satisfiable_term(x | y, domains) for x, y in pairs)
+    except TooComplexError:
+        return True
+
+
+def implies(a: ir.Expr | None, b: ir.Expr | None, domains: Domains = no_domains, expand=None) -> bool:
+    """Whether every case that meets `a` also meets `b`; False when unsure."""
+    if b is None:
+        return True
+    try:
+        left, not_right = dnf(a, expand=expand), dnf(b, negate=True, expand=expand)
+        return not any(satisfiable_term(x | y, domains) for x, y in itertools.product(left, not_right))
+    except TooComplexError:
+        return False

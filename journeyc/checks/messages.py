@@ -1,0 +1,394 @@
+"""Message content against channel limits, and offers against the messages that show them (J501-J507).
+
+Lengths are measured on the template rendered with the longest plausible values. Every `profile.x`,
+`trigger.x` and `offer.x` a template reads stands for a value of this length (in characters):
+
+| what the template reads                                  | stand-in                                        |
+|----------------------------------------------------------|-------------------------------------------------|
+| a text (string, timezone), or a property of unknown type | 20                                              |
+| `first_name`, `last_name`                                | 12                                              |
+| a link: `url`, `link`, or a name ending in `_url`/`_link` | 60                                              |
+| a number or an integer                                   | 8                                               |
+| a datetime                                               | 25                                              |
+| a true/false                                             | 5 (`False`)                                     |
+| `one of "a", "b"`                                        | the longest choice                              |
+| a list                                                   | one item                                        |
+| `offer.code` (other offer fields alike)                  | the longest among the offers sent with it (10)  |
+
+A `trigger.x` takes the longest stand-in among the trigger events of the journeys that send the message.
+Templates that render cannot loop or call anything here: a template with a loop, a macro, a call, an assignment
+or a filter outside a short safe list (or any that fails to render) is measured as its text with every
+`{{ ... }}` counted as 20 characters and every `{% ... %}` left out.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+from journeyc import ir
+from journeyc.checks.context import CheckContext
+from journeyc.checks.sms import characters, check_sms_length
+from journeyc.checks.templates import ROOTS, _FilePlacer, _InlinePlacer
+from journeyc.checks.walk import sends
+from journeyc.diagnostics import Label
+
+STRING, NAME, LINK, NUMBER, DATETIME, OFFER_CODE = 20, 12, 60, 8, 25, 10
+_SAFE_NODES = (
+    *(nodes.Output, nodes.TemplateData, nodes.If, nodes.Name, nodes.Const, nodes.Getattr, nodes.Getitem),
+    *(nodes.Slice, nodes.Filter, nodes.Test, nodes.Compare, nodes.Operand, nodes.CondExpr, nodes.Keyword),
+    *(nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Concat, nodes.Add, nodes.Sub, nodes.Div),
+    *(nodes.FloorDiv, nodes.Tuple, nodes.List),
+)
+# Filters whose output is no longer than a small multiple of their input: nothing a template writes can blow up.
+_SAFE_FILTERS = ("default", "d", "upper", "lower", "title", "capitalize", "trim", "striptags", "escape", "e")
+_SAFE_FILTERS += ("string", "int", "float", "round", "abs", "first", "last", "length", "count", "truncate", "safe")
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_UNSUBSCRIBE = re.compile(r"unsubscribe", re.I)
+
+
+def _text_length(name: str) -> int:
+    if name in ("first_name", "last_name"):
+        return NAME
+    if name in ("url", "link") or name.endswith(("_url", "_link")):
+        return LINK
+    return STRING
+
+
+class _Undefined(ChainableUndefined):
+    """A root a template may not read (reported by J206): measured as a text of its name's length."""
+
+    def __str__(self) -> str:
+        return "x" * _text_length(self._undefined_name or "")
+
+
+_ENV = SandboxedEnvironment(autoescape=False, undefined=_Undefined)
+_ENV.filters = {name: _ENV.filters[name] for name in _SAFE_FILTERS}
+_ENV.globals.clear()
+
+
+class _StandIn:
+    """`profile`, `trigger`, `offer` or an object property: every attribute is its longest plausible value."""
+
+    def __init__(self, value_of: Callable[[str], object]) -> None:
+        self._value_of = value_of
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._value_of(name)
+
+    def __getitem__(self, name: object) -> object:
+        return self._value_of(str(name))
+
+    def __str__(self) -> str:
+        return "x" * STRING
+
+
+def _value(ctx: CheckContext, name: str, type_: ir.TypeRef | None) -> object:
+    type_ = ctx.expand(type_) if type_ is not None else None
+    if isinstance(type_, ir.ScalarType) and type_.name in ("number", "integer"):
+        return float("9" * (NUMBER - 3) + ".99") if type_.name == "number" else int("9" * NUMBER)
+    if isinstance(type_, ir.ScalarType) and type_.name in ("boolean", "datetime"):
+        return False if type_.name == "boolean" else "x" * DATETIME
+    if isinstance(type_, ir.EnumType) and type_.values:
+        return max(type_.values, key=len)
+    if isinstance(type_, ir.ListType):
+        return [_value(ctx, name, type_.item)]
+    if isinstance(type_, ir.ObjectType):
+        fields = type_
+
+        def field_value(attr: str) -> object:
+            field = fields.field(attr)
+            return _value(ctx, attr, field.type if field else None)
+
+        return _StandIn(field_value)
+    return "x" * _text_length(name)
+
+
+def _longest(values: list[object], default: object) -> object:
+    return max(values, key=lambda v: len(str(v))) if values else default
+
+
+def _offer_value(offers: list[ir.Offer], attr: str) -> object:
+    values: dict[str, list[object]] = {
+        "code": [o.code or o.name for o in offers],
+        "name": [o.name for o in offers],
+        "title": [o.title for o in offers if o.title],
+        "description": [o.description for o in offers if o.description],
+        "value": [f"{o.value.amount:g}" for o in offers if o.value],
+        "unit": [o.value.unit for o in offers if o.value],
+        "valid_until": [o.valid_until for o in offers if o.valid_until],
+        "valid_days": [o.valid_for.seconds // 86400 for o in offers if o.valid_for],
+    }
+    return _longest(values.get(attr, []), "x" * (OFFER_CODE if attr == "code" else STRING))
+
+
+@dataclass
+class _Send:
+    journey: ir.Journey
+    step: ir.SendStep
+
+
+def _stand_ins(ctx: CheckContext, message: ir.Message, sent_by: list[_Send]) -> dict[str, object]:
+    profile = ctx.project.profile
+    events = [
+        event
+        for send in sent_by
+        if isinstance(send.journey.trigger, ir.EventTrigger)
+        and (event := ctx.project.events.get(send.journey.trigger.event)) is not None
+    ]
+    names = [send.step.offer.name for send in sent_by if send.step.offer is not None]
+    offers = [ctx.project.offers[n] for n in dict.fromkeys(names) if n in ctx.project.offers]
+
+    def trait(attr: str) -> object:
+        found = profile.trait(attr) if profile is not None else None
+        return _value(ctx, attr, found.type if found else None)
+
+    def trigger(attr: str) -> object:
+        found = [p.type for event in events if (p := event.property(attr)) is not None]
+        return _longest([_value(ctx, attr, t) for t in found], _value(ctx, attr, None))
+
+    return {
+        "profile": _StandIn(trait),
+        "trigger": _StandIn(trigger),
+        "offer": _StandIn(lambda attr: _offer_value(offers, attr)),
+    }
+
+
+@dataclass(frozen=True)
+class _Measured:
+    text: str
+    note: str | None  # how the placeholders were measured, for the diagnostic
+
+
+def _measure(template: str, stand_ins: dict[str, object]) -> _Measured:
+    """The template rendered with the longest plausible values (or its text with 20 characters a placeholder)."""
+    if "{" not in template:
+        return _Measured(template, None)
+    try:
+        tree = _ENV.parse(template)
+        if all(isinstance(node, _SAFE_NODES) for node in tree.find_all(nodes.Node)):
+            text = _ENV.from_string(tree).render(stand_ins)
+            return _Measured(text, _stand_in_note(tree, stand_ins))
+    except Exception:  # a user's template may fail in any way; the plain text measure below still applies
+        pass
+    text = _PLACEHOLDER.sub(lambda m: "" if m.group(0).startswith(("{%", "{#")) else "x" * STRING, template)
+    return _Measured(
+        text,
+        f"this template could not be rendered with stand-in values, so each {{{{ ... }}}} counts {STRING} characters",
+    )
+
+
+def _stand_in_note(tree: nodes.Template, stand_ins: dict[str, object]) -> str | None:
+    reads = [node for node in tree.find_all(nodes.Getattr) if isinstance(node.node, nodes.Name)]
+    values = {f"{n.node.name}.{n.attr}": getattr(stand_ins[n.node.name], n.attr) for n in reads if n.node.name in ROOTS}
+    lengths = {f"{read} as {len(str(v))}": None for read, v in values.items() if isinstance(v, str | int | float)}
+    return "measured with " + ", ".join(lengths) + " characters" if lengths else None
+
+
+def _source(ctx: CheckContext, field: ir.MessageField, file: str) -> tuple[str, _InlinePlacer | _FilePlacer] | None:
+    """A field's template text and how to place a position in it, or None for an unreadable template file."""
+    if field.file is None:
+        return (field.text or "", _InlinePlacer(field))
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(file), field.file.replace("\\", "/")))
+    text = ctx.template_texts.get(path)
+    return (text, _FilePlacer(path)) if text is not None else None
+
+
+def _kind(ctx: CheckContext, message: ir.Message) -> str | None:
+    channel = ctx.project.channels.get(message.channel.name)
+    return channel.kind.name if channel is not None and channel.kind is not None else None
+
+
+def check_messages(ctx: CheckContext) -> None:
+    """Every message's content, and every send's offer against its message."""
+    files = ctx.resolved.files
+    sent_by: dict[str, list[_Send]] = {}
+    for path in sorted(files):
+        for journey in files[path].journeys:
+            for step in sends(journey):
+                sent_by.setdefault(step.message.name, []).append(_Send(journey, step))
+    for path in sorted(files):
+        for message in files[path].messages:
+            _check_message(ctx, message, path, sent_by.get(message.name, []))
+    for path in sorted(files):
+        for journey in files[path].journeys:
+            for step in sends(journey):
+                _check_offer(ctx, step)
+
+
+def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: list[_Send]) -> None:
+    kind = _kind(ctx, message)
+    if kind == "email":
+        _check_unsubscribe(ctx, message, file, sent_by)
+    elif kind == "whatsapp":
+        _check_whatsapp(ctx, message)
+    limits = {
+        "sms": {"text": ctx.config.sms_max_segments},
+        "push": {"title": ctx.config.push_title_max, "body": ctx.config.push_body_max},
+        "email": {"subject": ctx.config.email_subject_max},
+    }.get(kind or "", {})
+    stand_ins: dict[str, object] | None = None
+    for field in message.fields:
+        if field.name not in limits or (source := _source(ctx, field, file)) is None:
+            continue
+        stand_ins = stand_ins or _stand_ins(ctx, message, sent_by)
+        measured = _measure(source[0], stand_ins)
+        if kind == "sms":
+            check_sms_length(ctx, message, field, source, measured.text, measured.note)
+        else:
+            _check_length(ctx, kind or "", message, field, measured, limits[field.name])
+
+
+def _check_length(
+    ctx: CheckContext, kind: str, message: ir.Message, field: ir.MessageField, measured: _Measured, limit: int
+) -> None:
+    length = len(measured.text)
+    if length <= limit:
+        return
+    if kind == "push":
+        code, what, where = "J502", f"push {field.name}", "phones show"
+    else:
+        code, what, where = "J503", "subject", "inboxes show about"
+    ctx.report(
+        code,
+        f'the {what} of "{message.name}" is {length} characters with the longest plausible values; {where} {limit}',
+        field.value_span,
+        f"{length} characters, {where} {limit}",
+        help=f"cut at least {characters(length - limit)}, and put what matters first: the end is cut off",
+        notes=(measured.note,) if measured.note else (),
+    )
+
+
+def _check_unsubscribe(ctx: CheckContext, message: ir.Message, file: str, sent_by: list[_Send]) -> None:
+    if message.category is not None:
+        if message.category.name != "promotional":
+            return
+        why = Label(span=message.category.span, message="the message is promotional")
+    else:
+        promotional = [s for s in sent_by if s.journey.category and s.journey.category.name == "promotional"]
+        if not promotional:
+            return
+        first = promotional[0]
+        why = Label(span=first.step.span, message=f'sent by the promotional journey "{first.journey.name}"')
+    texts = []
+    for field in message.fields:
+        if field.name in ("html", "text"):
+            source = _source(ctx, field, file)
+            if source is None:
+                return  # an unreadable template file is J207's; what it holds is unknown
+            texts.append(source[0])
+    if any(_UNSUBSCRIBE.search(text) for text in texts):
+        return
+    ctx.report(
+        "J504",
+        f'the promotional email "{message.name}" has no unsubscribe link',
+        message.name_span or message.span,
+        "no unsubscribe link in its html or text",
+        help="add a link such as `Unsubscribe: https://example.com/preferences` to its html and text",
+        labels=(why,),
+        notes=("marketing email must offer a way to opt out (CAN-SPAM, GDPR, and Gmail and Yahoo sender rules)",),
+    )
+
+
+def _check_whatsapp(ctx: CheckContext, message: ir.Message) -> None:
+    template = next((f for f in message.fields if f.name == "template"), None)
+    note = ("outside the 24-hour service window, WhatsApp delivers only templates it has approved",)
+    if template is None:
+        ctx.report(
+            "J505",
+            f'the WhatsApp message "{message.name}" names no approved template',
+            message.name_span or message.span,
+            "no `template` field",
+            help='add `template "order_update"` with the name of a template approved in WhatsApp Business Manager',
+            notes=note,
+        )
+    elif template.file is not None or "{{" in (template.text or "") or "{%" in (template.text or ""):
+        ctx.report(
+            "J505",
+            f'the WhatsApp template of "{message.name}" is not the name of an approved template',
+            template.value_span,
+            "computed text, not a template name",
+            help='write the approved template\'s name as it is (e.g. "order_update"); pass the values that change '
+            'with `parameter "{{ ... }}"`',
+            notes=note,
+        )
+
+
+def _check_offer(ctx: CheckContext, step: ir.SendStep) -> None:
+    message = ctx.project.messages.get(step.message.name)
+    if message is None:
+        return
+    uses = ctx.offer_uses.get(message.name, [])
+    if step.offer is None and uses and (shown := _unguarded_offer_read(ctx, message)) is not None:
+        ctx.report(
+            "J506",
+            f'"{message.name}" shows an offer, but this send gives it none',
+            step.span,
+            "sent without an offer",
+            help="add `with offer` and an offer's name to this send, or remove the offer from the message",
+            labels=(Label(span=shown, message="reads the offer here"),),
+        )
+    elif step.offer is not None and not uses and _readable(ctx, message):
+        ctx.report(
+            "J507",
+            f'the offer {step.offer.name} is sent with "{message.name}", which never shows it',
+            step.offer.span,
+            "the customer never sees this offer",
+            help=f"show it in the message, e.g. `Your code: {{{{ offer.code }}}}`, or remove `with offer {step.offer.name}`",
+            labels=(Label(span=message.name_span or message.span, message="reads no offer.* field"),),
+        )
+
+
+def _readable(ctx: CheckContext, message: ir.Message) -> bool:
+    """Whether every template of the message was read and parsed, so no offer use can have been missed."""
+    for field in message.fields:
+        source = _source(ctx, field, message.span.file)
+        if source is None:
+            return False
+        try:
+            _ENV.parse(source[0])
+        except TemplateSyntaxError:
+            return False
+    return True
+
+
+def _unguarded_offer_read(ctx: CheckContext, message: ir.Message) -> ir.Span | None:
+    """Where the message first shows the offer without checking it has one (`{% if offer %}` guards it)."""
+    for field in message.fields:
+        source = _source(ctx, field, message.span.file)
+        if source is None or "offer" not in source[0]:
+            continue
+        try:
+            node = _first_unguarded(_ENV.parse(source[0]), guarded=False)
+        except TemplateSyntaxError:
+            continue
+        if node is not None:
+            lines = source[0].split("\n")
+            line = lines[node.lineno - 1] if 0 < node.lineno <= len(lines) else ""
+            return source[1].span(node.lineno, line, f"offer.{node.attr}")
+    return None
+
+
+def _first_unguarded(node: nodes.Node, guarded: bool) -> nodes.Getattr | None:
+    if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name) and node.node.name == "offer":
+        return None if guarded else node
+    if isinstance(node, nodes.If | nodes.CondExpr) and node.test is not None:
+        test = node.test
+        checks = any(n.name == "offer" for n in [test, *test.find_all(nodes.Name)] if isinstance(n, nodes.Name))
+        shown = node.body if isinstance(node, nodes.If) else [node.expr1]
+        rest = [*node.elif_, *node.else_] if isinstance(node, nodes.If) else [node.expr2]
+        pairs = [(child, guarded or checks) for child in shown] + [(child, guarded) for child in rest if child]
+    else:
+        pairs = [(child, guarded) for child in node.iter_child_nodes()]
+    for child, inner in pairs:
+        found = _first_unguarded(child, inner)
+        if found is not None:
+            return found
+    return None

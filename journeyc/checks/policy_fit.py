@@ -1,0 +1,180 @@
+"""One journey against the contact policy and the channels (J601-J604, J801-J802)."""
+
+from __future__ import annotations
+
+from journeyc import ir
+from journeyc.checks import logic
+from journeyc.checks.context import CheckContext
+from journeyc.checks.facts import JourneyFacts, event_domains, exempt, profile_domains, segment_expander
+from journeyc.checks.timeline import PlannedSend, as_written, describe_offset, most_in_window
+from journeyc.diagnostics import Label
+
+NO_CONSENT_KINDS = {"in_app", "webhook"}  # shown inside the app / machine-to-machine: no marketing consent
+
+
+def check_policy_fit(ctx: CheckContext, facts: JourneyFacts) -> None:
+    policy = ctx.project.policy
+    for planned in facts.sends:
+        _check_channel_use(ctx, facts, planned)
+        if policy is not None:
+            _check_quiet_hours(ctx, policy, planned)
+    if policy is not None:
+        _check_caps(ctx, policy, facts)
+        _check_triggered_by_suppression(ctx, policy, facts)
+
+
+def _channel_place(planned: PlannedSend) -> ir.Span:
+    step = planned.step
+    return step.channel.span if step.channel is not None else step.message.span
+
+
+def _check_channel_use(ctx: CheckContext, facts: JourneyFacts, planned: PlannedSend) -> None:
+    channel = planned.channel
+    if channel is None:
+        return
+    owner = facts.journey.owner.name if facts.journey.owner else None
+    if owner not in ctx.project.teams:
+        owner = None  # an unknown team is reported as such (J108), not as a channel problem
+    allowed = {channel.owner.name} | {team.name for team in channel.shared_with} if channel.owner else None
+    if owner is not None and allowed is not None and owner not in allowed:
+        ctx.report(
+            "J801",
+            f'team {owner} may not send on channel "{channel.name}", which team {channel.owner.name} owns',
+            _channel_place(planned),
+            f'sent by {owner}\'s journey "{facts.name}"',
+            labels=(Label(span=channel.name_span or channel.span, message=f"owned by {channel.owner.name}"),),
+            help=f"ask {channel.owner.name} to add `shared with {owner}` to the channel, or send on a channel "
+            f"{owner} may use",
+        )
+    consent_free = channel.kind is not None and channel.kind.name in NO_CONSENT_KINDS
+    policy = ctx.project.policy
+    if consent_free or planned.category in (None, "transactional") or exempt(policy, planned.category, "consent"):
+        return
+    if channel.consent is None:
+        ctx.report(
+            "J802",
+            f'channel "{channel.name}" has no consent trait, but this {planned.category} message is sent on it',
+            _channel_place(planned),
+            "consent cannot be checked",
+            labels=(Label(span=channel.name_span or channel.span, message="no `consent` here"),),
+            help="add `consent <trait>` to the channel (the yes/no trait customers set when they agree)",
+        )
+        return
+    audience = facts.audience
+    consented = ir.Truthy(
+        operand=ir.Path(parts=("profile", channel.consent.name), span=channel.span), span=channel.span
+    )
+    domains, expand = profile_domains(ctx.project), segment_expander(ctx.project)
+    if (
+        audience is not None
+        and logic.satisfiable(audience, domains, expand)  # an impossible audience is its own problem
+        and not logic.both_possible(audience, consented, domains, expand)
+    ):
+        ctx.report(
+            "J603",
+            f'no customer this journey reaches has agreed to messages on "{channel.name}"',
+            _channel_place(planned),
+            f"needs profile.{channel.consent.name}",
+            labels=(Label(span=audience.span, message=f"the audience rules out profile.{channel.consent.name}"),),
+            help="every such send is dropped for lack of consent: send on another channel, or fix the audience",
+        )
+
+
+def _check_quiet_hours(ctx: CheckContext, policy: ir.Policy, planned: PlannedSend) -> None:
+    local = planned.clock.local_time
+    if local is None or planned.channel is None or exempt(policy, planned.category, "quiet_hours"):
+        return
+    for rule in policy.quiet_hours:
+        if rule.action != "drop" or (rule.channels and planned.channel.name not in {c.name for c in rule.channels}):
+            continue
+        start = rule.start.hour * 3600 + rule.start.minute * 60
+        end = rule.end.hour * 3600 + rule.end.minute * 60
+        inside = start <= local < end if start <= end else (local >= start or local < end)
+        if inside:
+            hhmm = f"{local // 3600:02d}:{local % 3600 // 60:02d}"
+            ctx.report(
+                "J601",
+                f"this send always happens at {hhmm} local time, inside quiet hours, and is dropped",
+                planned.step.span,
+                f"at {hhmm} on {planned.channel.name}",
+                labels=(Label(span=rule.span, message="quiet hours on this channel drop messages"),),
+                help="wait until a time outside quiet hours before sending",
+            )
+            return
+
+
+def _check_caps(ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts) -> None:
+    reported: set[int] = set()
+    for cap in policy.caps:
+        for path in facts.paths:
+            counted = [p for p in path if cap_counts(policy, cap, p)]
+            run = most_in_window(counted, cap.window.seconds)
+            if len(run) <= cap.limit or id(cap) in reported:
+                continue
+            reported.add(id(cap))
+            over = run[cap.limit]
+            what = cap_scope_words(cap)
+            ctx.report(
+                "J602",
+                f'journey "{facts.name}" sends {len(run)} {what} within {as_written(cap.window)}, '
+                f"but the policy allows {cap.limit}",
+                over.step.span,
+                f"message {cap.limit + 1} of {len(run)} ({describe_offset(over.clock)}) is over the cap",
+                labels=(
+                    *(
+                        Label(span=p.step.span, message=f"message {i + 1} ({describe_offset(p.clock)})")
+                        for i, p in enumerate(run[: cap.limit])
+                    ),
+                    Label(span=cap.span, message="the cap"),
+                ),
+                help="the runtime will drop the extra messages: space the sends out or send fewer",
+            )
+
+
+def cap_counts(policy: ir.Policy, cap: ir.Cap, planned: PlannedSend) -> bool:
+    """Whether a send counts against a cap (its category and channel are in scope, and it is not exempt)."""
+    if exempt(policy, planned.category, "caps"):
+        return False
+    if cap.categories and planned.category not in {c.name for c in cap.categories}:
+        return False
+    return not (
+        cap.channels and (planned.channel is None or planned.channel.name not in {c.name for c in cap.channels})
+    )
+
+
+def cap_scope_words(cap: ir.Cap) -> str:
+    words = "messages"
+    if cap.categories:
+        words = " or ".join(c.name for c in cap.categories) + " messages"
+    if cap.channels:
+        words += " on " + " or ".join(c.name for c in cap.channels)
+    return words
+
+
+def suppresses(policy: ir.Policy, rule: ir.Suppression, category: str | None) -> bool:
+    return category in {c.name for c in rule.categories} and not exempt(policy, category, "suppression")
+
+
+def _check_triggered_by_suppression(ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts) -> None:
+    trigger = facts.journey.trigger
+    if not isinstance(trigger, ir.EventTrigger) or not facts.sends:
+        return
+    domains = event_domains(ctx.project, facts.trigger_event)
+    for rule in policy.suppressions:
+        if rule.event != trigger.event:
+            continue
+        if not all(suppresses(policy, rule, p.category) for p in facts.sends):
+            continue
+        if max(p.clock.latest for p in facts.sends) >= rule.duration.seconds:
+            continue  # some send can fall after the window
+        if logic.implies(trigger.where, rule.where, domains):
+            ctx.report(
+                "J604",
+                f'every run of journey "{facts.name}" starts inside a suppression window it is subject to',
+                trigger.span,
+                f'each "{trigger.event}" that starts it also suppresses its messages',
+                labels=(Label(span=rule.span, message=f"suppresses them for {rule.duration.text}"),),
+                help="its messages are all dropped: choose another trigger, or send only after the window ends "
+                f"(wait longer than {rule.duration.text})",
+            )
+            return
