@@ -21,6 +21,10 @@ from pathlib import Path
 
 from project_gen import generate
 
+from journeyc.checks.conflicts import check_conflicts
+from journeyc.checks.context import CheckContext
+from journeyc.checks.facts import all_facts
+from journeyc.checks.policy_fit import check_policy_fit
 from journeyc.load import find_project
 from journeyc.pipeline import CheckResult, check_project
 from journeyc.render.full import render_full
@@ -34,6 +38,29 @@ def run_check(root: Path) -> CheckResult:
     return check_project(find_project(str(root)))
 
 
+def cross_journey_pass(result: CheckResult, root: Path) -> None:
+    """The whole-project pass on its own: every journey's paths and timings, the policy, the conflicts."""
+    ctx = CheckContext(resolved=result.resolved, root=root, config=result.config)
+    facts = all_facts(ctx.project, result.resolved.files)
+    for journey_facts in facts:
+        check_policy_fit(ctx, journey_facts)
+    check_conflicts(ctx, facts)
+
+
+def scaling(sizes: list[int], repeat: int) -> None:
+    """The cross-journey pass at several project sizes: near linear, or quadratic in the number of journeys?"""
+    print(f"\ncross-journey pass by project size (best of {repeat}):")
+    print(f"  {'files':>6} {'journeys':>9} {'seconds':>9} {'ms per journey':>15}")
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="journeyc-scale-") as folder:
+            root = Path(folder)
+            generate(root, size)
+            result = run_check(root)
+            seconds = best_of(repeat, lambda result=result, root=root: cross_journey_pass(result, root))
+            count = len(result.project.journeys)
+            print(f"  {size:>6} {count:>9} {seconds:>9.3f} {1000 * seconds / count:>15.3f}")
+
+
 def best_of(repeat: int, work: Callable[[], object]) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -43,7 +70,7 @@ def best_of(repeat: int, work: Callable[[], object]) -> float:
     return best
 
 
-def bench(root: Path, texts: dict[str, str], repeat: int, profile: bool) -> int:
+def bench(root: Path, texts: dict[str, str], repeat: int, profile: bool, sizes: list[int]) -> int:
     result = run_check(root)  # also warms up: the Lark parser, Jinja2, imports
     if result.errors:
         print(f"the generated project does not check clean: {result.errors} errors; the first ones:\n")
@@ -68,6 +95,8 @@ def bench(root: Path, texts: dict[str, str], repeat: int, profile: bool) -> int:
     start = time.perf_counter()
     cli = subprocess.run([sys.executable, "-m", "journeyc", "check", str(root)], capture_output=True, text=True)
     cli_s = time.perf_counter() - start
+    checked = run_check(root)
+    cross_s = best_of(repeat, lambda: cross_journey_pass(checked, root))
     ratio = check_s / parse_s
     lines = sum(text.count("\n") for text in sources)
     print(f"journeyc check benchmark (best of {repeat}, Python {sys.version.split()[0]})")
@@ -78,11 +107,14 @@ def bench(root: Path, texts: dict[str, str], repeat: int, profile: bool) -> int:
         ("bare parse", f"{parse_s:.2f} s", "lark_parser().parse(text) of every file, texts in memory"),
         ("full check", f"{check_s:.2f} s", "check_project(find_project(DIR)), as `journeyc check`, fresh cache"),
         ("check / parse", f"{ratio:.2f}x", f"target <= {TARGET}x: {'PASS' if ratio <= TARGET else 'MISS'}"),
+        ("cross-journey", f"{cross_s:.2f} s", "of the check: paths, timings, policy and conflicts of every journey"),
         ("check memory", f"{peak:.0f} MB", f"peak traced by tracemalloc; process max RSS {rss:.0f} MB"),
         ("CLI subprocess", f"{cli_s:.2f} s", f"`journeyc check DIR` once, incl. interpreter start-up (exit {cli.returncode})"),
     ]  # fmt: skip
     for name, value, note in rows:
         print(f"  {name:<15}{value:>10}   {note}".rstrip())
+    if sizes:
+        scaling(sizes, repeat)
     if profile:
         profiler = cProfile.Profile()
         profiler.runcall(run_check, root)
@@ -97,6 +129,7 @@ def main() -> int:
     args.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
     args.add_argument("--out", type=Path, help="write the project here and keep it (default: a temporary folder)")
     args.add_argument("--profile", action="store_true", help="also print a cProfile of one check (top 25)")
+    args.add_argument("--no-scaling", action="store_true", help="skip the cross-journey pass at 250 and 500 files")
     opts = args.parse_args()
     if opts.files < 10 or opts.repeat < 1:
         print("--files must be at least 10 and --repeat at least 1")
@@ -104,12 +137,13 @@ def main() -> int:
     if opts.out is not None and opts.out.exists() and any(opts.out.iterdir()):
         print(f"--out {opts.out}: give a new or empty folder (old .journey files there would be checked too)")
         return 2
+    sizes = [] if opts.no_scaling else sorted({opts.files // 4, opts.files // 2, opts.files})
     try:
         if opts.out is not None:
             opts.out.mkdir(parents=True, exist_ok=True)
-            return bench(opts.out.resolve(), generate(opts.out, opts.files), opts.repeat, opts.profile)
+            return bench(opts.out.resolve(), generate(opts.out, opts.files), opts.repeat, opts.profile, sizes)
         with tempfile.TemporaryDirectory(prefix="journeyc-bench-") as folder:
-            return bench(Path(folder), generate(Path(folder), opts.files), opts.repeat, opts.profile)
+            return bench(Path(folder), generate(Path(folder), opts.files), opts.repeat, opts.profile, sizes)
     except KeyboardInterrupt:
         print("interrupted")
         return 2

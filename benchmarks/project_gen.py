@@ -33,7 +33,7 @@ SEGMENT_NAMES = tuple(f"{a}_{n}" for a in ("frequent", "lapsed", "new", "loyal",
     "dormant", "engaged", "at_risk") for n in ("buyers", "browsers", "members", "fans", "pros"))  # fmt: skip
 PROFILE_TESTS = (
     'profile.tier is one of "silver", "gold"', 'profile.tier == "gold"', "profile.email_opt_in", "profile.phone is set",
-    "profile.lifetime_value >= 250", "profile.orders_count > 2", 'profile.country == "US"', "not profile.push_opt_in",
+    "profile.lifetime_value >= 250", "profile.orders_count > 2", 'profile.country == "US"', 'profile.country != "US"',
     'profile.language is not "de"', "profile.first_name is set", 'profile.timezone == "Europe/Paris"',
 )  # fmt: skip
 SUBJECTS = ("Still thinking it over", "A little something for you", "We saved your spot", "Your weekly picks",
@@ -73,7 +73,6 @@ policy "House rules" {{
   limit 1 message per day on sms
   quiet hours 21:00 to 08:00 on sms, push then defer
   suppress promotional for 14 days after "Product Reviewed" where rating <= 2
-  suppress promotional for 7 days after "Ticket Opened"
   exempt transactional from caps, quiet hours, suppression, consent
 }}
 """,
@@ -86,6 +85,9 @@ SHAPES = """shape catalog_item {
 shape line_item { sku string quantity integer }
 shape postal_address { city string country string optional }
 """
+
+
+UNSUBSCRIBE = "Unsubscribe: https://example.com/preferences"
 
 
 @dataclass(frozen=True)
@@ -234,10 +236,11 @@ class JourneyFile:
         r = self.world.rng
         kind, name = r.choice(("email", "email", "sms", "push")), f"{journey}_m{len(self.sent) + 1}"
         ref = f" {{{{ trigger.{key} }}}}" if key and r.random() < 0.5 else ""
+        ref += "{% if offer %} Code {{ offer.code }}.{% endif %}"  # shows an offer when it is sent with one
         hello, says = "{{ profile.first_name | default('there') }}", "\n".join(r.sample(SENTENCES, 2))
         fields = {
             "email": [f'subject "{r.choice(SUBJECTS)}, {hello}"', f'preheader "{r.choice(SUBJECTS)}"',
-                      f'text """Hi {hello},\n\n{says}{ref}\n"""' if r.random() < 0.4 else f'text "{r.choice(SENTENCES)}{ref}"'],
+                      f'text """Hi {hello},\n\n{says}{ref}\n{UNSUBSCRIBE}"""' if r.random() < 0.4 else f'text "{r.choice(SENTENCES)}{ref} {UNSUBSCRIBE}"'],
             "sms": [f'text "{hello}: {r.choice(SENTENCES)}{ref} Reply STOP to opt out."'],
             "push": [f'title "{r.choice(SUBJECTS)}"', f'body "{r.choice(SENTENCES)}{ref}"',
                      f'link "https://example.com/app/{journey}"'],

@@ -9,7 +9,6 @@ teams and both places, and says why journeyc thinks they overlap.
 from __future__ import annotations
 
 import math
-from itertools import combinations
 
 from journeyc import ir
 from journeyc.checks import logic
@@ -32,17 +31,63 @@ def check_conflicts(ctx: CheckContext, facts: list[JourneyFacts]) -> None:
         elif isinstance(trigger, ir.SegmentTrigger):
             by_moment.setdefault(f"segment {trigger.segment.name}", []).append(f)
     for key in sorted(by_moment):
-        for a, b in combinations(by_moment[key], 2):
-            reason = same_moment_reason(ctx, a, b)
-            if reason is not None and not _overlap_suppressed(ctx, a, b):
-                _check_offers(ctx, a, b, reason)
-                _check_redundant(ctx, a, b, reason)
+        _check_moment(ctx, by_moment[key])
     policy = ctx.project.policy
     if policy is not None:
         for cap in policy.caps:
             _check_cap_budget(ctx, policy, cap, facts)
         for a in facts:
             _check_suppression_breach(ctx, policy, a, facts)
+
+
+def _check_moment(ctx: CheckContext, members: list[JourneyFacts]) -> None:
+    """Journeys that start at the same moment: each one's first clash with an earlier journey is reported.
+
+    One report per journey and rule keeps the output (and the work) linear in the number of journeys when
+    many journeys share a trigger; whether two journeys overlap is decided once per pair of conditions.
+    """
+    reasons: dict[tuple[str, str], str | None] = {}
+
+    def reason_for(a: JourneyFacts, b: JourneyFacts) -> str | None:
+        pair = (a.condition_key, b.condition_key)
+        if pair not in reasons:
+            reasons[pair] = same_moment_reason(ctx, a, b)
+        return reasons[pair]
+
+    window = ctx.config.redundancy_window_seconds
+    for index, b in enumerate(members):
+        need_offer, need_redundant = bool(_offers(b)), bool(b.sends)
+        for a in members[:index]:
+            if not (need_offer or need_redundant):
+                break
+            offer_clash = need_offer and _offers(a) and _offers(a) != _offers(b)
+            close = need_redundant and _close_sends(a, b, window)
+            if not (offer_clash or close):
+                continue
+            reason = reason_for(a, b)
+            if reason is None or _overlap_suppressed(ctx, a, b):
+                continue
+            if offer_clash:
+                _check_offers(ctx, a, b, reason)
+                need_offer = False
+            if close:
+                _report_redundant(ctx, a, b, close, reason)
+                need_redundant = False
+
+
+def _offers(f: JourneyFacts) -> frozenset[str]:
+    return frozenset(p.offer for p in f.sends if p.offer)
+
+
+def _close_sends(a: JourneyFacts, b: JourneyFacts, window: int) -> tuple[PlannedSend, PlannedSend] | None:
+    """The first pair of sends of a and b on different channels that can fall within `window` of each other."""
+    for first in a.sends:
+        for second in b.sends:
+            if first.channel is None or second.channel is None or first.channel.name == second.channel.name:
+                continue
+            if _gap(first, second) < window:
+                return first, second
+    return None
 
 
 # ---------------------------------------------------------------- overlap
@@ -55,7 +100,7 @@ def same_moment_reason(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts) -> s
     """Why a and b start for the same customer at the same moment, or None if they cannot."""
     ta, tb = a.journey.trigger, b.journey.trigger
     if isinstance(ta, ir.EventTrigger) and isinstance(tb, ir.EventTrigger) and ta.event == tb.event:
-        domains = event_domains(ctx.project, a.trigger_event)
+        domains = event_domains(ctx, a.trigger_event)
         if not logic.both_possible(ta.where, tb.where, domains) or not audiences_overlap(ctx, a, b):
             return None
         return f'both start on "{ta.event}" and nothing keeps one customer out of either'
@@ -71,7 +116,7 @@ def _overlap_suppressed(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts) -> 
     policy, ta, tb = ctx.project.policy, a.journey.trigger, b.journey.trigger
     if policy is None or not isinstance(ta, ir.EventTrigger) or not isinstance(tb, ir.EventTrigger):
         return False
-    domains = event_domains(ctx.project, a.trigger_event)
+    domains = event_domains(ctx, a.trigger_event)
     both = ir.And(items=tuple(w for w in (ta.where, tb.where) if w is not None), span=ta.span)
     for rule in policy.suppressions:
         if rule.event != ta.event or not logic.implies(both if both.items else None, rule.where, domains):
@@ -146,25 +191,22 @@ def _check_offer_codes(ctx: CheckContext) -> None:
 
 
 # ---------------------------------------------------------------- redundant messages
-def _check_redundant(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts, reason: str) -> None:
+def _report_redundant(
+    ctx: CheckContext, a: JourneyFacts, b: JourneyFacts, pair: tuple[PlannedSend, PlannedSend], reason: str
+) -> None:
+    first, second = pair
+    assert first.channel is not None and second.channel is not None
     window = ctx.config.redundancy_window_seconds
-    for first in a.sends:
-        for second in b.sends:
-            if first.channel is None or second.channel is None or first.channel.name == second.channel.name:
-                continue
-            if _gap(first, second) >= window:
-                continue
-            ctx.report(
-                "J703",
-                f'"{a.name}" ({a.owner}) and "{b.name}" ({b.owner}) message the same customer on '
-                f"{first.channel.name} and {second.channel.name} within {duration_words(window)} of each other",
-                second.step.span,
-                f"{second.channel.name}, {describe_offset(second.clock)}",
-                labels=(Label(span=first.step.span, message=f"{first.channel.name}, {describe_offset(first.clock)}"),),
-                notes=(f"they overlap because they {reason}",),
-                help=f"{_teams(a, b)} are sending the same nudge twice: keep one, or wait longer in one of them",
-            )
-            return
+    ctx.report(
+        "J703",
+        f'"{a.name}" ({a.owner}) and "{b.name}" ({b.owner}) message the same customer on '
+        f"{first.channel.name} and {second.channel.name} within {duration_words(window)} of each other",
+        second.step.span,
+        f"{second.channel.name}, {describe_offset(second.clock)}",
+        labels=(Label(span=first.step.span, message=f"{first.channel.name}, {describe_offset(first.clock)}"),),
+        notes=(f"they overlap because they {reason}",),
+        help=f"{_teams(a, b)} are sending the same nudge twice: keep one, or wait longer in one of them",
+    )
 
 
 def _gap(first: PlannedSend, second: PlannedSend) -> float:
@@ -265,7 +307,7 @@ def _check_suppression_breach(
     trigger = facts.journey.trigger
     if not isinstance(trigger, ir.EventTrigger) or not facts.sends:
         return
-    domains = event_domains(ctx.project, facts.trigger_event)
+    domains = event_domains(ctx, facts.trigger_event)
     categories = {p.category for p in facts.sends}
     for rule in policy.suppressions:
         if rule.event != trigger.event or not any(suppresses(policy, rule, c) for c in categories):

@@ -24,6 +24,7 @@ class CheckContext:
     offer_uses: dict[str, list[ir.Span]] = field(default_factory=dict)
     template_texts: dict[str, str] = field(default_factory=dict)
     config: Config = field(default_factory=Config)
+    memo: dict[str, object] = field(default_factory=dict)  # values checks compute once per run
 
     @property
     def project(self) -> ir.Project:

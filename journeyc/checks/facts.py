@@ -7,6 +7,7 @@ from functools import cached_property
 
 from journeyc import ir
 from journeyc.checks import logic
+from journeyc.checks.context import CheckContext
 from journeyc.checks.flow import property_domains
 from journeyc.checks.timeline import Clock, PlannedSend, plan, planned_send
 from journeyc.checks.walk import sends
@@ -52,6 +53,13 @@ class JourneyFacts:
             return member
         return ir.And(items=(member, journey.audience), span=trigger.span)
 
+    @cached_property
+    def condition_key(self) -> str:
+        """Journeys with equal keys have the same trigger filter and audience (so overlap alike)."""
+        trigger = self.journey.trigger
+        where = trigger.where if isinstance(trigger, ir.EventTrigger) else None
+        return logic.describe(where) + "|" + logic.describe(self.audience)
+
     @property
     def who(self) -> str:
         return f'{self.owner}\'s "{self.name}"'
@@ -93,8 +101,15 @@ def profile_domains(project: ir.Project) -> logic.Domains:
     return property_domains(traits, prefix="profile.")
 
 
-def event_domains(project: ir.Project, event: ir.Event | None) -> logic.Domains:
-    """Bare properties of the event (inside its `where`) and profile traits."""
+def event_domains(ctx: CheckContext, event: ir.Event | None) -> logic.Domains:
+    """Bare properties of the event (inside its `where`) and profile traits (computed once per event and run)."""
+    key = f"domains of {event.name if event else ''}"
+    if key not in ctx.memo:
+        ctx.memo[key] = _event_domains(ctx.project, event)
+    return ctx.memo[key]  # type: ignore[return-value]
+
+
+def _event_domains(project: ir.Project, event: ir.Event | None) -> logic.Domains:
     profile = profile_domains(project)
     bare = property_domains(event.properties, prefix="") if event else (lambda _: None)
 

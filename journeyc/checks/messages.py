@@ -28,13 +28,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from journeyc import ir
 from journeyc.checks.context import CheckContext
-from journeyc.checks.sms import characters, check_sms_length
-from journeyc.checks.templates import ROOTS, _FilePlacer, _InlinePlacer
+from journeyc.checks.sms import LIMITS, characters, check_sms_length, is_gsm
+from journeyc.checks.templates import ROOTS, _FilePlacer, _InlinePlacer, parse_template
 from journeyc.checks.walk import sends
 from journeyc.diagnostics import Label
 
@@ -167,15 +167,24 @@ class _Measured:
     note: str | None  # how the placeholders were measured, for the diagnostic
 
 
-def _measure(template: str, stand_ins: dict[str, object]) -> _Measured:
+def _compiled(template: str, cache: dict[str, object]) -> tuple[Template, nodes.Template] | None:
+    """The template compiled for measuring, once per run (texts repeat), or None when it is not safe to render."""
+    if template not in cache:
+        tree = _ENV.parse(template)
+        safe = all(isinstance(node, _SAFE_NODES) for node in tree.find_all(nodes.Node))
+        cache[template] = (_ENV.from_string(template), tree) if safe else None
+    return cache[template]  # type: ignore[return-value]
+
+
+def _measure(template: str, stand_ins: dict[str, object], cache: dict[str, object]) -> _Measured:
     """The template rendered with the longest plausible values (or its text with 20 characters a placeholder)."""
     if "{" not in template:
         return _Measured(template, None)
     try:
-        tree = _ENV.parse(template)
-        if all(isinstance(node, _SAFE_NODES) for node in tree.find_all(nodes.Node)):
-            text = _ENV.from_string(tree).render(stand_ins)
-            return _Measured(text, _stand_in_note(tree, stand_ins))
+        compiled = _compiled(template, cache)
+        if compiled is not None:
+            text = compiled[0].render(stand_ins)
+            return _Measured(text, _stand_in_note(compiled[1], stand_ins))
     except Exception:  # a user's template may fail in any way; the plain text measure below still applies
         pass
     text = _PLACEHOLDER.sub(lambda m: "" if m.group(0).startswith(("{%", "{#")) else "x" * STRING, template)
@@ -238,12 +247,73 @@ def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: l
     for field in message.fields:
         if field.name not in limits or (source := _source(ctx, field, file)) is None:
             continue
+        if _surely_fits(source[0], kind or "", limits[field.name], _longest_value(ctx)):
+            continue  # short enough whatever the values: no need to render it
         stand_ins = stand_ins or _stand_ins(ctx, message, sent_by)
-        measured = _measure(source[0], stand_ins)
+        measured = _measure(source[0], stand_ins, ctx.memo.setdefault("compiled templates", {}))  # type: ignore[arg-type]
         if kind == "sms":
             check_sms_length(ctx, message, field, source, measured.text, measured.note)
         else:
             _check_length(ctx, kind or "", message, field, measured, limits[field.name])
+
+
+_EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
+_TAG = re.compile(r"\{%-?\s*(\w+)[^%]*%\}")
+_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
+_READ = re.compile(r"\b(?:profile|trigger|offer)\.\w+")
+_DEFAULT_CALL = re.compile(r"default\(\s*(?:'[^']*'|\"[^\"]*\")\s*\)")
+
+
+def _longest_value(ctx: CheckContext) -> int:
+    """An upper bound for any stand-in value: links, and every choice value and offer text of the project."""
+    if "longest value" not in ctx.memo:
+        lengths = [LINK]
+        for prop_owner in (*ctx.project.events.values(), *ctx.project.shapes.values()):
+            props = prop_owner.properties if isinstance(prop_owner, ir.Event) else prop_owner.type.fields
+            lengths += [len(v) for p in props if isinstance(p.type, ir.EnumType) for v in p.type.values]
+        if ctx.project.profile is not None:
+            traits = ctx.project.profile.traits
+            lengths += [len(v) for p in traits if isinstance(p.type, ir.EnumType) for v in p.type.values]
+            lengths += [len(str(p.default)) for p in traits if p.default is not None]
+        for offer in ctx.project.offers.values():
+            lengths += [len(t) for t in (offer.code, offer.title, offer.description, offer.valid_until) if t]
+        ctx.memo["longest value"] = max(lengths)
+    return int(ctx.memo["longest value"])  # type: ignore[call-overload]
+
+
+def _surely_fits(template: str, kind: str, limit: int, longest: int) -> bool:
+    """A cheap upper bound on the rendered size: True only when even the longest values cannot exceed `limit`.
+
+    Only plain `{{ reads }}` (with `default('...')` and argument-less filters) are bounded; loops, calls and
+    arithmetic are left to the full measure. Every character is counted twice for SMS (GSM-7 extension
+    characters take two units); a text with a non-GSM character is not bounded.
+    """
+    if "{#" in template:
+        return False
+    if "{%" in template:
+        # `{% if %}` blocks: count every branch (an upper bound); any other block needs the full measure.
+        if any(tag.group(1) not in ("if", "elif", "else", "endif") for tag in _TAG.finditer(template)):
+            return False
+        template = _TAG.sub("", template)
+        if "{%" in template:
+            return False
+    if kind == "sms" and not all(is_gsm(char) for char in template):
+        return False
+    total, last = 0, 0
+    for match in _EXPRESSION.finditer(template):
+        inner = _DEFAULT_CALL.sub("", match.group(1))
+        if any(mark in inner for mark in ("(", "*", "%", "[")):
+            return False
+        literals = sum(len(text) - 2 for text in _LITERAL.findall(match.group(1)))
+        total += match.start() - last + max(1, len(_READ.findall(inner))) * longest + literals
+        last = match.end()
+    if "{{" in template[last:] or "}}" in template[last:]:
+        return False
+    total += len(template) - last
+    if kind == "sms":
+        single, multi = LIMITS["GSM-7"]
+        return 2 * total <= (single if limit == 1 else multi * limit)
+    return total <= limit
 
 
 def _check_length(
@@ -353,7 +423,7 @@ def _readable(ctx: CheckContext, message: ir.Message) -> bool:
         if source is None:
             return False
         try:
-            _ENV.parse(source[0])
+            parse_template(ctx, source[0])
         except TemplateSyntaxError:
             return False
     return True
@@ -366,7 +436,7 @@ def _unguarded_offer_read(ctx: CheckContext, message: ir.Message) -> ir.Span | N
         if source is None or "offer" not in source[0]:
             continue
         try:
-            node = _first_unguarded(_ENV.parse(source[0]), guarded=False)
+            node = _first_unguarded(parse_template(ctx, source[0]), guarded=False)
         except TemplateSyntaxError:
             continue
         if node is not None:

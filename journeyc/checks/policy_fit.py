@@ -159,7 +159,7 @@ def _check_triggered_by_suppression(ctx: CheckContext, policy: ir.Policy, facts:
     trigger = facts.journey.trigger
     if not isinstance(trigger, ir.EventTrigger) or not facts.sends:
         return
-    domains = event_domains(ctx.project, facts.trigger_event)
+    domains = event_domains(ctx, facts.trigger_event)
     for rule in policy.suppressions:
         if rule.event != trigger.event:
             continue

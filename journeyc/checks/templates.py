@@ -24,6 +24,20 @@ def template_env() -> SandboxedEnvironment:
     return _ENV
 
 
+def parse_template(ctx: CheckContext, text: str) -> nodes.Template:
+    """The Jinja2 tree of a template, parsed once per run (raises TemplateSyntaxError). Do not modify it."""
+    cache: dict[str, nodes.Template | TemplateSyntaxError] = ctx.memo.setdefault("templates", {})  # type: ignore[assignment]
+    if text not in cache:
+        try:
+            cache[text] = _ENV.parse(text)
+        except TemplateSyntaxError as error:
+            cache[text] = error
+    found = cache[text]
+    if isinstance(found, TemplateSyntaxError):
+        raise found
+    return found
+
+
 def check_message_templates(ctx: CheckContext, message: ir.Message, file: str) -> None:
     for field in message.fields:
         if field.file is not None:
@@ -117,7 +131,7 @@ def _check_template(ctx: CheckContext, message: ir.Message, text: str, placer: _
         return lines[n - 1] if 0 < n <= len(lines) else ""
 
     try:
-        tree = template_env().parse(text)
+        tree = parse_template(ctx, text)
     except TemplateSyntaxError as error:
         lineno = error.lineno or 1
         ctx.error(

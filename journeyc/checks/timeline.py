@@ -8,7 +8,7 @@ hour after entry; after `wait up to 2 days for ...` it happens somewhere within 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from journeyc import ir
 
@@ -114,7 +114,7 @@ def _blocks(
 
 def after(clock: Clock, low: int, high: float) -> Clock:
     local = None if clock.local_time is None or high != low else (clock.local_time + low) % DAY
-    return replace(clock, earliest=clock.earliest + low, latest=clock.latest + high, local_time=local)
+    return Clock(earliest=clock.earliest + low, latest=clock.latest + high, local_time=local)
 
 
 def planned_send(step: ir.SendStep, clock: Clock, journey: ir.Journey, project: ir.Project) -> PlannedSend:
