@@ -22,7 +22,7 @@ MAX_AUDIENCE_GROUPS = 64  # the cap budget compares at most this many distinct a
 
 
 def check_conflicts(ctx: CheckContext, facts: list[JourneyFacts]) -> None:
-    _check_offer_codes(ctx)
+    _check_offer_codes(ctx, facts)
     by_moment: dict[str, list[JourneyFacts]] = {}
     for f in facts:
         trigger = f.journey.trigger
@@ -169,7 +169,19 @@ def _check_offers(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts, reason: s
     )
 
 
-def _check_offer_codes(ctx: CheckContext) -> None:
+def _check_offer_codes(ctx: CheckContext, facts: list[JourneyFacts]) -> None:
+    senders: dict[str, list[str]] = {}
+    for f in facts:
+        for planned in f.sends:
+            if planned.offer and f.owner not in senders.setdefault(planned.offer, []):
+                senders[planned.offer].append(f.owner)
+
+    def who(offer: ir.Offer) -> str:
+        teams = senders.get(offer.name)
+        return (
+            f"offer {offer.name}, sent by {' and '.join(teams)}" if teams else f"offer {offer.name}, sent by no journey"
+        )
+
     by_code: dict[str, ir.Offer] = {}
     for name in sorted(ctx.project.offers):
         offer = ctx.project.offers[name]
@@ -184,8 +196,8 @@ def _check_offer_codes(ctx: CheckContext) -> None:
                 f'the code "{offer.code}" means {_value_words(offer.value)} in offer {offer.name} '
                 f"and {_value_words(first.value)} in offer {first.name}",
                 offer.value.span,
-                f"offer {offer.name}",
-                labels=(Label(span=first.value.span, message=f"offer {first.name}"),),
+                who(offer),
+                labels=(Label(span=first.value.span, message=who(first)),),
                 help="the checkout applies one value per code: give each value its own code",
             )
 
