@@ -95,3 +95,16 @@ def test_codes_are_grouped_by_family():
         assert rule.family == family_of(code) and code[:2] in FAMILIES
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name)
     assert len({rule.name for rule in RULES.values()}) == len(RULES)
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_explain_works_for_every_rule(code):
+    from click.testing import CliRunner
+
+    from journeyc.cli import main
+
+    result = CliRunner().invoke(main, ["explain", code])
+    assert result.exit_code == 0, result.output
+    assert code in result.output and RULES[code].name in result.output
+    for section in ("What it does", "Why it matters", "Example", "How to fix"):
+        assert section in result.output
