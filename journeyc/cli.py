@@ -10,11 +10,13 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
 from journeyc import __version__
+from journeyc.build import build_outputs, build_problems, compare, write
 from journeyc.ir import Project
 from journeyc.load import ProjectNotFoundError, find_project
 from journeyc.pipeline import CheckResult, check_project
@@ -193,6 +195,68 @@ def explain(code: str) -> None:
         hint = f' (did you mean "{close}"?)' if close else " (`journeyc rules` lists them)"
         raise click.UsageError(f'"{code}" is not a journeyc rule{hint}')
     click.echo(render_explain(found))
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path())
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Where to write the build (default: build/ in the project folder).",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 and list the files that differ when the build on disk is not what the sources give.",
+)
+@_guard
+def build(path: str | None, out: str | None, check_only: bool) -> None:
+    """Compile a project: a Python module per journey, data, channel templates and manifest.json.
+
+    The project must have no errors (they are printed, and the exit code is 1). The output is the same byte for
+    byte on every machine; commit it and review it in pull requests, and run `journeyc build --check` in CI.
+    """
+    result = check_project(find_project(path))
+    if result.errors:
+        _print_problems(result)
+        sys.exit(1)
+    problems = build_problems(result)
+    if problems:
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"nothing built: {len(problems)} template{'s' * (len(problems) != 1)} cannot be compiled", err=True)
+        sys.exit(1)
+    expected = build_outputs(result)
+    out_dir = Path(out) if out else result.files.root / "build"
+    if check_only:
+        difference = compare(expected, out_dir)
+        if difference.clean:
+            click.echo(f"{out_dir}: up to date ({len(expected)} files)")
+            return
+        for word, paths in (
+            ("missing", difference.missing),
+            ("extra", difference.extra),
+            ("changed", difference.changed),
+        ):
+            for file in paths:
+                click.echo(f"{word}: {out_dir / file}")
+        count = len(difference.missing) + len(difference.extra) + len(difference.changed)
+        click.echo(f"{out_dir}: {count} file{'s' * (count != 1)} differ from the sources; run `journeyc build`")
+        sys.exit(1)
+    written, removed = write(expected, out_dir)
+    journeys = len(result.project.journeys)
+    click.echo(
+        f"built {journeys} journey{'s' * (journeys != 1)} into {out_dir}: {len(expected)} files, "
+        f"{written} written, {removed} removed"
+    )
+
+
+def _print_problems(result: CheckResult) -> None:
+    for diagnostic in result.diagnostics:
+        click.echo(render_full(diagnostic, result.sources), err=True)
+        click.echo("", err=True)
+    click.echo(_summary_line(result), err=True)
 
 
 @main.command()

@@ -1,0 +1,1 @@
+"""Emitters: the build output of a checked project (Python journey modules, data, channel templates)."""
