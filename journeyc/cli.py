@@ -252,6 +252,39 @@ def build(path: str | None, out: str | None, check_only: bool) -> None:
     )
 
 
+@main.command(name="watch")
+@click.argument("path", required=False, type=click.Path())
+@click.option("--out", type=click.Path(file_okay=False), help="Where to build (default: build/ in the project folder).")
+@click.option("--no-build", is_flag=True, help="Only check; write nothing.")
+@_guard
+def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
+    """Check, and build when there are no errors, on every save of a .journey or template file.
+
+    Only changed files are parsed again. Mistakes are printed, never fatal; stop with Ctrl-C.
+    """
+    from journeyc.watch import Round, watch
+
+    root = find_project(path).root
+    out_dir = None if no_build else (Path(out) if out else root / "build")
+
+    def report(round_: Round) -> None:
+        if round_.changed:
+            click.echo(f"changed: {', '.join(round_.changed)}")
+        if round_.result is not None:
+            for diagnostic in round_.result.diagnostics:
+                click.echo(render_full(diagnostic, round_.result.sources))
+                click.echo("")
+            line = _summary_line(round_.result)
+            built = f"; built into {out_dir}" if round_.built else ""
+            click.echo(f"{line} ({round_.seconds:.2f} s){built}")
+        if round_.problem is not None:
+            click.echo(f"journeyc: {round_.problem}")
+        click.echo("watching for changes (Ctrl-C to stop)")
+
+    watch(path, out_dir, report)
+    click.echo("stopped")
+
+
 def _print_problems(result: CheckResult) -> None:
     for diagnostic in result.diagnostics:
         click.echo(render_full(diagnostic, result.sources), err=True)

@@ -1,0 +1,77 @@
+"""`journeyc watch`: check (and build, when clean) on every save, until Ctrl-C.
+
+Each round reads the project again (files may come and go), but the parse cache is keyed by content hash, so
+only the files that changed are parsed again; resolution and the checks then run over the whole project,
+because a change in one file can break or fix another. A user's mistake is printed, never fatal.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import watchfiles
+
+from journeyc.build import build_outputs, build_problems, write
+from journeyc.load import ProjectNotFoundError, find_project
+from journeyc.pipeline import CheckResult, ParseCache, check_project
+
+WATCHED_SUFFIXES = (".journey", ".mjml", ".html", ".txt", ".toml")
+
+
+@dataclass(frozen=True)
+class Round:
+    """One check (and build) after a change."""
+
+    result: CheckResult | None  # None when the project could not be read (a usage problem, e.g. bad settings)
+    problem: str | None  # that usage problem, in plain words
+    seconds: float  # from the change being seen to the diagnostics being ready
+    built: bool
+    changed: tuple[str, ...]
+
+
+def run_round(path: str | None, out: Path | None, cache: ParseCache, changed: tuple[str, ...] = ()) -> Round:
+    start = time.perf_counter()
+    try:
+        result = check_project(find_project(path), cache)
+    except ProjectNotFoundError as error:
+        return Round(None, str(error), time.perf_counter() - start, False, changed)
+    built = False
+    if out is not None and not result.errors and not build_problems(result):
+        try:
+            write(build_outputs(result), out)
+            built = True
+        except ProjectNotFoundError as error:
+            return Round(result, str(error), time.perf_counter() - start, False, changed)
+    return Round(result, None, time.perf_counter() - start, built, changed)
+
+
+def watch(
+    path: str | None,
+    out: Path | None,
+    report: Callable[[Round], None],
+    stop: threading.Event | None = None,
+    debounce_ms: int = 50,
+) -> None:
+    """Check once, then after every change of a watched file until `stop` is set or Ctrl-C."""
+    root = find_project(path).root  # a wrong PATH is a usage error at start, not later
+    cache = ParseCache()
+    report(run_round(path, out, cache))
+    ignored = out.resolve() if out is not None else None
+
+    def wanted(_change: watchfiles.Change, changed_path: str) -> bool:
+        target = Path(changed_path)
+        if ignored is not None and (target == ignored or ignored in target.parents):
+            return False  # our own output
+        if any(part.startswith(".") for part in target.relative_to(root).parts[:-1]):
+            return False
+        return target.suffix in WATCHED_SUFFIXES
+
+    for changes in watchfiles.watch(
+        root, watch_filter=wanted, stop_event=stop, debounce=debounce_ms, step=20, raise_interrupt=False
+    ):
+        names = tuple(sorted(Path(p).relative_to(root).as_posix() for _, p in changes))
+        report(run_round(path, out, cache, names))

@@ -1,0 +1,136 @@
+"""`journeyc watch`, driven on a temporary project: rounds after each save, only changed files parsed again."""
+
+from __future__ import annotations
+
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import BASE_FILES, write_project
+
+import journeyc.pipeline
+from journeyc.watch import Round, watch
+
+TIMEOUT = 30
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write_project(tmp_path / "project", {**BASE_FILES, "journeyc.toml": ""})
+
+
+class Driver:
+    """Runs watch() in a thread and hands each round over."""
+
+    def __init__(self, root: Path, out: Path | None) -> None:
+        self.rounds: queue.Queue[Round] = queue.Queue()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=watch, args=(str(root), out, self.rounds.put, self.stop), daemon=True)
+
+    def __enter__(self) -> Driver:
+        self.thread.start()
+        return self
+
+    def next(self) -> Round:
+        return self.rounds.get(timeout=TIMEOUT)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=TIMEOUT)
+        assert not self.thread.is_alive(), "watch did not stop"
+
+
+def save(path: Path, text: str) -> None:
+    time.sleep(0.05)  # let the watcher settle before the change
+    path.write_text(text, encoding="utf-8")
+
+
+def codes(round_: Round) -> list[str]:
+    assert round_.result is not None, round_.problem
+    return [d.code for d in round_.result.diagnostics]
+
+
+def test_each_save_gives_a_round_and_a_mistake_is_not_fatal(project, tmp_path):
+    out = tmp_path / "out"
+    cart = project / "cart.journey"
+    good = cart.read_text()
+    with Driver(project, out) as driver:
+        first = driver.next()
+        assert codes(first) == [] and first.built and (out / "manifest.json").is_file()
+        save(cart, good.replace('"Checkout Started"', '"Checkout Startd"'))
+        broken = driver.next()
+        assert broken.changed == ("cart.journey",)
+        assert "J102" in codes(broken) and not broken.built
+        save(cart, good)
+        fixed = driver.next()
+        assert codes(fixed) == [] and fixed.built
+
+
+def test_only_the_changed_file_is_parsed_again(project, monkeypatch):
+    parsed: list[str] = []
+    real = journeyc.pipeline.parse_source
+
+    def counting(text: str, path: str, is_stdlib: bool = False):
+        parsed.append(path)
+        return real(text, path, is_stdlib)
+
+    monkeypatch.setattr(journeyc.pipeline, "parse_source", counting)
+    with Driver(project, None) as driver:
+        driver.next()
+        assert sorted(p for p in parsed if not p.startswith("stdlib/")) == [
+            "cart.journey",
+            "company.journey",
+            "events.journey",
+        ]
+        parsed.clear()
+        save(project / "events.journey", (project / "events.journey").read_text() + "\n# a comment\n")
+        round_ = driver.next()
+        assert codes(round_) == []
+        assert parsed == ["events.journey"]
+
+
+def test_a_file_that_breaks_another_is_reported_in_the_other(project):
+    with Driver(project, None) as driver:
+        driver.next()
+        events = project / "events.journey"
+        save(events, events.read_text().replace('event "Checkout Started"', 'event "Checkout Begun"'))
+        round_ = driver.next()
+        # cart.journey did not change, but the event it starts on is gone from the file it imports.
+        problems = [d for d in round_.result.diagnostics if d.span.file == "cart.journey"]
+        assert problems and all('"Checkout Started"' in d.message for d in problems)
+
+
+def test_the_build_folder_does_not_trigger_rounds(project):
+    out = project / "build"
+    with Driver(project, out) as driver:
+        assert driver.next().built
+        with pytest.raises(queue.Empty):
+            driver.rounds.get(timeout=1.0)  # writing build/ must not wake the watcher
+
+
+def test_ctrl_c_stops_the_command_cleanly(project):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "journeyc", "watch", str(project), "--no-build"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + TIMEOUT
+        seen = ""
+        while "watching for changes" not in seen and time.monotonic() < deadline:
+            seen += process.stdout.readline()
+        assert "no problems found" in seen
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=TIMEOUT)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "stopped" in out and "Traceback" not in err
