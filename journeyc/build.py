@@ -59,6 +59,7 @@ def build_outputs(result: CheckResult) -> dict[str, bytes]:
     files["data/channels.json"] = _json({n: data(c) for n, c in project.channels.items()})
     files["data/profile.json"] = _json(data(project.profile))
     files["data/events.json"] = _json({n: data(e) for n, e in project.events.items()})
+    files["data/shapes.json"] = _json({n: data(s.type) for n, s in project.shapes.items()})
     templates = channel_templates(project, lambda path: result.sources.get(path) or _read(result, path))
     files.update(templates)
     files["data/messages.json"] = _json({n: _message_meta(m, templates) for n, m in project.messages.items()})

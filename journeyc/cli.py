@@ -285,6 +285,39 @@ def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
     click.echo("stopped")
 
 
+@main.command()
+@click.argument("path", required=False, type=click.Path())
+@click.option("--events", "events_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The event log: JSON Lines in the Segment spec (identify and track).")  # fmt: skip
+@click.option("--until", required=True, help="Run the clock until this ISO 8601 time, e.g. 2026-04-01T00:00:00Z.")
+@click.option("--outbox", type=click.Path(dir_okay=False), help="Write every attempted send here, one JSON per line.")
+@click.option("--customer", help="Print this customer's timeline instead of the summary.")
+@_guard
+def simulate(path: str | None, events_file: str, until: str, outbox: str | None, customer: str | None) -> None:
+    """Run the compiled journeys on a virtual clock over an event log: who gets what, and when.
+
+    Exits 0 when the run completed (rejected events are reported, not fatal), 1 when the project has errors.
+    """
+    from journeyc.runtime.eventlog import parse_time
+    from journeyc.simulate import outbox_lines, summary, timeline
+    from journeyc.simulate import simulate as run_simulation
+
+    try:
+        end = parse_time(until)
+    except ValueError as error:
+        raise click.BadParameter(f"{until!r} is not an ISO 8601 time", param_hint="--until") from error
+    result = check_project(find_project(path))
+    if result.errors:
+        _print_problems(result)
+        sys.exit(1)
+    with open(events_file, encoding="utf-8", errors="replace") as handle:
+        simulation = run_simulation(result, handle, end)
+    if outbox:
+        Path(outbox).write_text("".join(line + "\n" for line in outbox_lines(simulation)), encoding="utf-8")
+    for line in timeline(simulation, customer) if customer else summary(simulation):
+        click.echo(line)
+
+
 def _print_problems(result: CheckResult) -> None:
     for diagnostic in result.diagnostics:
         click.echo(render_full(diagnostic, result.sources), err=True)

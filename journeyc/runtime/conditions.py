@@ -1,0 +1,394 @@
+"""Evaluate conditions (the IR's condition model as plain data) over a customer's profile, trigger and history.
+
+A condition arrives as nested mappings, the shape `journeyc.emit.python.data` dumps without source positions,
+e.g. `{"kind": "compare", "op": ">=", "left": {"kind": "path", "parts": ["trigger", "value"]},
+"right": {"kind": "const", "value": 100}}`. Sequences may be lists or tuples (a generated module writes tuples).
+This module imports only the standard library: the runtime never imports the compiler.
+
+Semantics
+---------
+Operands.
+- `{"kind": "const", "value": v}` is `v`.
+- `{"kind": "path", "parts": [...]}`: a path of two or more parts starting with `profile` reads `ctx.profile`,
+  one starting with `trigger` reads `ctx.trigger` (the trigger event's properties); any other path (including a
+  one-part `profile` or `trigger`, which the compiler treats as a bare property) reads `ctx.event`: the event
+  being tested inside a `where` filter, or the list item inside a list predicate. Later parts walk nested
+  mappings. Anything absent along the way (no such key, `None`, not a mapping) is *missing* (`None`).
+- `{"kind": "last", "property": p, "event": e}`: property `p` (dots walk nested objects) of the most recent
+  history event named `e` with `time <= now` (on equal times, the later one in `history`); missing if there is
+  no such event or it lacks the property (no fall-back to an older event).
+
+Values have kinds: number (int, float, Decimal, ...; never bool), text (str), boolean (bool), collection (list,
+tuple, set, mapping) or other (e.g. a datetime object).
+- `==` is True when both are present, of the same kind and equal (1 == 1.0; True is not 1; "1" is not 1).
+- `!=` is always `not ==`: True when either side is missing or the kinds differ.
+- `<`, `<=`, `>`, `>=` are True only when both are present and of the same kind: numbers numerically, texts as
+  texts (code-point order, so ISO dates order correctly); booleans and collections never order (False);
+  other values of one type (e.g. datetimes) use Python's ordering, and are False if that raises. Nothing here
+  ever raises on customer data.
+- `is set` is True when the value is not missing (`is not set` the reverse); an empty text is set.
+- `is one of` is True when the value `==` one of the constants (missing: False); `is not one of` is its
+  negation (missing: True).
+- a lone operand (`truthy`) is `bool(value)`, missing is False.
+
+Behaviour (`{"kind": "behaviour", "event", "op", "threshold", "sum_of", "window", "where"}`): take the history
+events named `event` that are inside the window at `now`:
+- `{"kind": "last", "duration": {"seconds": S}}`: `time <= now < time + S`, i.e. `now - S < time <= now`: an
+  event exactly S seconds old is outside (written as `now < time + S` so that the change time that
+  `next_change` reports, `time + S`, is exactly where evaluation flips, float rounding included);
+- `{"kind": "since_entry"}`: `entered_at <= time <= now`; with `ctx.entered_at` None no event is inside (the
+  run has not entered);
+- no window: every event with `time <= now`;
+and that match `where`, evaluated with `ctx.event` = the event's properties (profile, trigger and the rest of
+`ctx` unchanged). The measure is their count, or with `sum_of` the sum of that property (dots walk nested
+objects) over them, where a missing or non-numeric value (text, boolean) counts 0. The result is
+`measure op threshold`, numerically.
+
+List predicate (`{"kind": "list_predicate", "quantifier", "list", "where"}`): the value at path `list` (read like
+any path) if it is a list or tuple, otherwise (missing, text, mapping, ...) an empty list. `any`: some item
+matches `where` (evaluated with `ctx.event` = the item); `all`: every item matches (True for an empty list);
+`no`: no item matches (True for an empty list).
+
+`{"kind": "in_segment", "segment": name}` is `ctx.in_segment(name)`, False when `ctx.in_segment` is None.
+`and` is True when every item is (an empty `and` is True), `or` when some item is (an empty `or` is False),
+`not` negates. `evaluate(None, ctx)` is True (no condition). An unknown `kind` raises ValueError: that is a
+malformed condition, not customer data.
+
+`next_change(condition, ctx)` is the earliest time `t > ctx.now` at which the condition's value may differ from
+its value at `now` with no new event, or None if it cannot change that way. It may be early (the caller
+evaluates at `t` and asks again) but is never late. Sources of change:
+- an `in last D` window dropping an event: at `time + D`. For a behaviour whose `where` cannot change over time
+  the leaf is exact: it walks the drop times in order and returns the first at which `measure op threshold`
+  flips (so `no "X" in last 90 days` changes 90 days after the *last* X, and `at least 3 "X" in last 30 days`
+  with 4 events changes when the second oldest drops);
+- events already in `history` but dated after `now` (not expected, handled conservatively): their time, where
+  they would enter a window or become the `last` event;
+- nested conditions inside a `where` (filters or list items) are asked too, per relevant event or item.
+Profile and trigger values do not change without an event. Segment membership (`in segment`) is opaque here and
+contributes no time: a caller that tracks segments asks `next_change` of the segment's own condition.
+And/or/not take the earliest time among their items (conservative).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+__all__ = ["Context", "Event", "evaluate", "next_change"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event of a customer: its name, when it happened and its properties."""
+
+    name: str
+    time: float  # seconds (virtual clock, UTC epoch seconds)
+    properties: Mapping[str, Any]
+
+
+@dataclass
+class Context:
+    """What a condition reads: the moment, the customer and, inside a filter, the event or list item tested."""
+
+    now: float
+    profile: Mapping[str, Any]  # traits, defaults already applied
+    history: Sequence[Event]  # the customer's events so far, in time order (including `event` if any)
+    trigger: Mapping[str, Any] | None = None  # the properties of the journey's trigger event
+    entered_at: float | None = None  # when the run entered (for `since entry` windows)
+    event: Mapping[str, Any] | None = None  # inside a `where` filter: the event (or list item) being tested
+    in_segment: Callable[[str], bool] | None = None
+
+
+# --- values -----------------------------------------------------------------------------------------------------
+
+
+def _value_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (numbers.Real, Decimal)):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, tuple, set, frozenset, Mapping)):
+        return "collection"
+    return "other"
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return False
+    kind = _value_kind(a)
+    if kind != _value_kind(b):
+        return False
+    if kind == "other" and type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+_OPS = ("==", "!=", "<", "<=", ">", ">=")
+
+
+def _compare(op: str, a: Any, b: Any) -> bool:
+    if op not in _OPS:
+        raise ValueError(f"unknown comparison operator {op!r}")
+    if op == "==":
+        return _equal(a, b)
+    if op == "!=":
+        return not _equal(a, b)
+    if a is None or b is None:
+        return False
+    kind = _value_kind(a)
+    if kind != _value_kind(b) or kind in ("boolean", "collection"):
+        return False
+    if kind == "other" and type(a) is not type(b):
+        return False
+    try:
+        if op == "<":
+            return bool(a < b)
+        if op == "<=":
+            return bool(a <= b)
+        if op == ">":
+            return bool(a > b)
+        return bool(a >= b)
+    except Exception:
+        return False
+
+
+def _number(value: Any) -> float:
+    """A property as a number for `sum_of`: missing or not a number (text, boolean) counts 0."""
+    if _value_kind(value) != "number":
+        return 0
+    return value if isinstance(value, (int, float)) else float(value)  # Decimal and float do not add
+
+
+def _walk(value: Any, parts: Iterable[str]) -> Any:
+    for part in parts:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _read_path(parts: Sequence[str], ctx: Context) -> Any:
+    if len(parts) > 1 and parts[0] == "profile":
+        return _walk(ctx.profile, parts[1:])
+    if len(parts) > 1 and parts[0] == "trigger":
+        return _walk(ctx.trigger, parts[1:])
+    return _walk(ctx.event, parts)
+
+
+def _last_event(name: str, ctx: Context) -> Event | None:
+    latest: Event | None = None
+    for event in ctx.history:
+        if event.name == name and event.time <= ctx.now and (latest is None or event.time >= latest.time):
+            latest = event
+    return latest
+
+
+def _operand(node: Mapping[str, Any], ctx: Context) -> Any:
+    kind = node.get("kind")
+    if kind == "const":
+        return node.get("value")
+    if kind == "path":
+        return _read_path(tuple(node["parts"]), ctx)
+    if kind == "last":
+        latest = _last_event(node["event"], ctx)
+        return None if latest is None else _walk(latest.properties, str(node["property"]).split("."))
+    raise ValueError(f"unknown operand kind {kind!r}")
+
+
+# --- behaviour --------------------------------------------------------------------------------------------------
+
+
+def _window_seconds(window: Mapping[str, Any]) -> float:
+    duration = window.get("duration") or {}
+    return duration["seconds"]
+
+
+def _in_window(time: float, window: Mapping[str, Any] | None, now: float, entered_at: float | None) -> bool:
+    if time > now:
+        return False
+    if window is None:
+        return True
+    kind = window.get("kind")
+    if kind == "last":
+        return now < time + _window_seconds(window)
+    if kind == "since_entry":
+        return entered_at is not None and time >= entered_at
+    raise ValueError(f"unknown window kind {kind!r}")
+
+
+def _matches_where(where: Mapping[str, Any] | None, event: Event, ctx: Context) -> bool:
+    return where is None or evaluate(where, replace(ctx, event=event.properties))
+
+
+def _contribution(node: Mapping[str, Any], event: Event) -> float:
+    sum_of = node.get("sum_of")
+    return 1 if sum_of is None else _number(_walk(event.properties, str(sum_of).split(".")))
+
+
+def _measure(contributions: Iterable[tuple[float, float]], node: Mapping[str, Any], now: float, ctx: Context) -> Any:
+    """Count or sum, at `now`, over (time, contribution) pairs of events already known to match name and filter."""
+    window = node.get("window")
+    return sum(c for t, c in contributions if _in_window(t, window, now, ctx.entered_at))
+
+
+def _behaviour(node: Mapping[str, Any], ctx: Context) -> bool:
+    window = node.get("window")
+    where = node.get("where")
+    contributions = [
+        (e.time, _contribution(node, e))
+        for e in ctx.history
+        if e.name == node["event"]
+        and _in_window(e.time, window, ctx.now, ctx.entered_at)
+        and _matches_where(where, e, ctx)
+    ]
+    return _compare(node["op"], _measure(contributions, node, ctx.now, ctx), node["threshold"])
+
+
+def _list_items(node: Mapping[str, Any], ctx: Context) -> Sequence[Any]:
+    value = _read_path(tuple(node["list"]["parts"]), ctx)
+    return value if isinstance(value, (list, tuple)) else ()
+
+
+def _item_matches(where: Mapping[str, Any], item: Any, ctx: Context) -> bool:
+    return evaluate(where, replace(ctx, event=item if isinstance(item, Mapping) else None))
+
+
+# --- evaluate ---------------------------------------------------------------------------------------------------
+
+
+def evaluate(condition: Mapping[str, Any] | None, ctx: Context) -> bool:
+    """The condition's value for `ctx` (None, no condition, is True). See the module docstring."""
+    if condition is None:
+        return True
+    kind = condition.get("kind")
+    if kind == "compare":
+        return _compare(condition["op"], _operand(condition["left"], ctx), _operand(condition["right"], ctx))
+    if kind == "truthy":
+        return bool(_operand(condition["operand"], ctx))
+    if kind == "is_set":
+        present = _operand(condition["operand"], ctx) is not None
+        return present != bool(condition.get("negated"))
+    if kind == "is_one_of":
+        value = _operand(condition["operand"], ctx)
+        found = any(_equal(value, _operand(v, ctx)) for v in condition.get("values") or ())
+        return found != bool(condition.get("negated"))
+    if kind == "in_segment":
+        return bool(ctx.in_segment(condition["segment"])) if ctx.in_segment is not None else False
+    if kind == "behaviour":
+        return _behaviour(condition, ctx)
+    if kind == "list_predicate":
+        items = _list_items(condition, ctx)
+        where = condition["where"]
+        quantifier = condition["quantifier"]
+        if quantifier == "any":
+            return any(_item_matches(where, item, ctx) for item in items)
+        if quantifier == "all":
+            return all(_item_matches(where, item, ctx) for item in items)
+        if quantifier == "no":
+            return not any(_item_matches(where, item, ctx) for item in items)
+        raise ValueError(f"unknown list quantifier {quantifier!r}")
+    if kind == "and":
+        return all(evaluate(item, ctx) for item in condition["items"])
+    if kind == "or":
+        return any(evaluate(item, ctx) for item in condition["items"])
+    if kind == "not":
+        return not evaluate(condition["item"], ctx)
+    raise ValueError(f"unknown condition kind {kind!r}")
+
+
+# --- next_change ------------------------------------------------------------------------------------------------
+
+
+def next_change(condition: Mapping[str, Any] | None, ctx: Context) -> float | None:
+    """The earliest time after `ctx.now` at which the condition may change with no new event, or None.
+
+    Never later than the real change; possibly earlier (evaluate at that time and ask again).
+    """
+    return _earliest(_changes(condition, ctx), ctx.now)
+
+
+def _earliest(times: Iterable[float | None], now: float) -> float | None:
+    later = [t for t in times if t is not None and t > now]
+    return min(later) if later else None
+
+
+def _changes(condition: Mapping[str, Any] | None, ctx: Context) -> list[float | None]:
+    """Candidate change times of a condition (possibly some <= now or None, which the caller drops)."""
+    if condition is None:
+        return []
+    kind = condition.get("kind")
+    if kind == "compare":
+        return [*_operand_changes(condition["left"], ctx), *_operand_changes(condition["right"], ctx)]
+    if kind in ("truthy", "is_set"):
+        return _operand_changes(condition["operand"], ctx)
+    if kind == "is_one_of":
+        times = _operand_changes(condition["operand"], ctx)
+        for value in condition.get("values") or ():
+            times.extend(_operand_changes(value, ctx))
+        return times
+    if kind == "in_segment":
+        return []
+    if kind == "behaviour":
+        return [_behaviour_change(condition, ctx)]
+    if kind == "list_predicate":
+        where = condition["where"]
+        return [
+            _earliest(_changes(where, replace(ctx, event=item if isinstance(item, Mapping) else None)), ctx.now)
+            for item in _list_items(condition, ctx)
+        ]
+    if kind in ("and", "or"):
+        return [_earliest(_changes(item, ctx), ctx.now) for item in condition["items"]]
+    if kind == "not":
+        return _changes(condition["item"], ctx)
+    raise ValueError(f"unknown condition kind {kind!r}")
+
+
+def _operand_changes(node: Mapping[str, Any], ctx: Context) -> list[float | None]:
+    """A `last` operand changes when an event of that name already in history but dated after now comes due."""
+    if node.get("kind") != "last":
+        return []
+    return [e.time for e in ctx.history if e.name == node["event"] and e.time > ctx.now]
+
+
+def _behaviour_change(node: Mapping[str, Any], ctx: Context) -> float | None:
+    window = node.get("window")
+    where = node.get("where")
+    seconds = _window_seconds(window) if window is not None and window.get("kind") == "last" else None
+    relevant = [
+        e
+        for e in ctx.history
+        if e.name == node["event"] and (e.time > ctx.now or _in_window(e.time, window, ctx.now, ctx.entered_at))
+    ]
+    candidates: set[float] = set()
+    where_moves = False
+    for e in relevant:
+        if e.time > ctx.now:
+            candidates.add(e.time)
+        if seconds is not None:
+            candidates.add(e.time + seconds)
+        if where is not None:
+            moved = _earliest(_changes(where, replace(ctx, event=e.properties)), ctx.now)
+            if moved is not None:
+                candidates.add(moved)
+                where_moves = True
+    later = sorted(t for t in candidates if t > ctx.now)
+    if not later:
+        return None
+    if where_moves:
+        return later[0]  # the filter itself may flip: stay conservative
+    # The filter is fixed: find the first drop (or arrival) at which `measure op threshold` flips.
+    contributions = [(e.time, _contribution(node, e)) for e in relevant if _matches_where(where, e, ctx)]
+    op, threshold = node["op"], node["threshold"]
+    current = _compare(op, _measure(contributions, node, ctx.now, ctx), threshold)
+    for t in later:
+        if _compare(op, _measure(contributions, node, t, ctx), threshold) != current:
+            return t
+    return None

@@ -1,0 +1,235 @@
+"""The central contact policy, applied at send time across all journeys, per customer.
+
+In order: consent and address, suppression windows opened by events, frequency caps over sliding windows,
+quiet hours in the customer's local time (defer to the end of the window, or drop), then the template is
+rendered (a missing value is a `render_error`, not a crash). Exemptions skip the rules they name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from journeyc.runtime.conditions import Context, Event, evaluate
+from journeyc.runtime.eventlog import format_time
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    due: float
+    user_id: str
+    journey: str
+    step: str
+    channel: str | None
+    message: str
+    offer: str | None
+    arm: str | None
+    journey_category: str | None
+    trigger: Mapping[str, Any] | None
+    profile: Mapping[str, Any]
+    deferred_from: float | None = None
+
+
+def _names(items: Any) -> set[str]:
+    return {item["name"] for item in items or ()}
+
+
+class ContactPolicy:
+    def __init__(self, data: Mapping[str, Any], templates: Mapping[str, str]) -> None:
+        self.policy = data.get("policy") or {}
+        self.channels = data.get("channels", {})
+        self.messages = data.get("messages", {})
+        self.offers = data.get("offers", {})
+        self.templates = templates
+        self.priority = [c["name"] for c in self.policy.get("priority", ())]
+        self.sent: dict[str, list[tuple[float, str | None, str | None]]] = {}  # user -> [(time, category, channel)]
+        self.suppressed_until: dict[str, list[tuple[float, set[str]]]] = {}  # user -> [(until, categories)]
+        self.text_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+        self.html_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+        self.zone = next((t.get("default") for t in (data.get("profile") or {}).get("traits", ())
+                          if t["type"].get("name") == "timezone"), "UTC")  # fmt: skip
+
+    # ------------------------------------------------------------ bookkeeping
+    def record_event(self, user_id: str, event: Event) -> None:
+        """An event may open suppression windows."""
+        for rule in self.policy.get("suppressions", ()):
+            if rule["event"] == event.name and evaluate(
+                rule.get("where"), Context(event.time, {}, (), event=event.properties)
+            ):
+                windows = self.suppressed_until.setdefault(user_id, [])
+                windows.append((event.time + rule["duration"]["seconds"], _names(rule["categories"])))
+
+    def exempt(self, category: str | None, rule: str) -> bool:
+        return any(
+            category in _names(e["categories"]) and rule in e["rules"] for e in self.policy.get("exemptions", ())
+        )
+
+    def category(self, attempt: Attempt) -> str | None:
+        message = self.messages.get(attempt.message, {})
+        return message.get("category") or attempt.journey_category
+
+    def by_priority(self, attempts: list[Attempt]) -> list[Attempt]:
+        rank = {name: n for n, name in enumerate(self.priority)}
+        return sorted(attempts, key=lambda a: (a.due, a.user_id, rank.get(self.category(a) or "", len(rank))))
+
+    # ------------------------------------------------------------ local time
+    def zone_of(self, profile: Mapping[str, Any]) -> zoneinfo.ZoneInfo:
+        name = profile.get("timezone") or self.zone or "UTC"
+        try:
+            return zoneinfo.ZoneInfo(str(name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
+    def next_local_time(
+        self, profile: Mapping[str, Any], now: float, hour: int, minute: int, weekday: str | None
+    ) -> float:
+        """The next moment (after now) it is hour:minute in the customer's zone, on the given day if any."""
+        zone = self.zone_of(profile)
+        local = dt.datetime.fromtimestamp(now, zone)
+        for days in range(0, 8):
+            day = (local + dt.timedelta(days=days)).date()
+            candidate = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+            if candidate.timestamp() <= now:
+                continue
+            name = WEEKDAYS[candidate.weekday()]
+            if weekday in (None, "day") or weekday == name or (weekday == "weekday" and candidate.weekday() < 5):
+                return candidate.timestamp()
+        return now + 86400
+
+    def _quiet_end(self, profile: Mapping[str, Any], when: float, channel: str | None) -> tuple[float, str] | None:
+        """If `when` is inside quiet hours for this channel: (their end, "defer"/"drop")."""
+        local = dt.datetime.fromtimestamp(when, self.zone_of(profile))
+        minutes = local.hour * 60 + local.minute
+        for rule in self.policy.get("quiet_hours", ()):
+            if rule.get("channels") and channel not in _names(rule["channels"]):
+                continue
+            start = rule["start"]["hour"] * 60 + rule["start"]["minute"]
+            end = rule["end"]["hour"] * 60 + rule["end"]["minute"]
+            inside = start <= minutes < end if start <= end else (minutes >= start or minutes < end)
+            if inside:
+                return self.next_local_time(profile, when, rule["end"]["hour"], rule["end"]["minute"], None), rule[
+                    "action"
+                ]
+        return None
+
+    # ------------------------------------------------------------ the decision
+    def decide(self, attempt: Attempt, defer: Callable[[Attempt], None]) -> list[dict[str, Any]]:
+        """The outbox record(s) for one attempt (none when it is deferred: `defer` schedules it again)."""
+        category = self.category(attempt)
+        channel = self.channels.get(attempt.channel or self.messages.get(attempt.message, {}).get("channel"), {})
+        channel_name = channel.get("name") or attempt.channel
+        profile = attempt.profile
+        reason = None
+        consent = (channel.get("consent") or {}).get("name")
+        address = (channel.get("address") or {}).get("name")
+        if (
+            consent
+            and not self.exempt(category, "consent")
+            and category != "transactional"
+            and not profile.get(consent)
+        ):
+            reason = "consent"
+        elif address and not profile.get(address):
+            reason = "no_address"
+        elif not self.exempt(category, "suppression") and any(
+            attempt.due < until and category in cats for until, cats in self.suppressed_until.get(attempt.user_id, ())
+        ):
+            reason = "suppressed"
+        elif not self.exempt(category, "caps") and self._over_cap(attempt.user_id, attempt.due, category, channel_name):
+            reason = "cap"
+        elif not self.exempt(category, "quiet_hours"):
+            quiet = self._quiet_end(profile, attempt.due, channel_name)
+            if quiet is not None:
+                end, action = quiet
+                if action == "defer":
+                    defer(replace(attempt, due=end, deferred_from=attempt.deferred_from or attempt.due))
+                    return []
+                reason = "quiet_hours"
+        content = None
+        if reason is None:
+            content = self._render(attempt, channel_name)
+            if content is None:
+                reason = "render_error"
+        if reason is None:
+            self.sent.setdefault(attempt.user_id, []).append((attempt.due, category, channel_name))
+        return [self._record(attempt, channel_name, category, reason, content)]
+
+    def _over_cap(self, user_id: str, when: float, category: str | None, channel: str | None) -> bool:
+        history = self.sent.get(user_id, ())
+        for cap in self.policy.get("caps", ()):
+            categories, channels = _names(cap.get("categories")), _names(cap.get("channels"))
+            if (categories and category not in categories) or (channels and channel not in channels):
+                continue
+            window = cap["window"]["seconds"]
+            count = sum(
+                1
+                for time, cat, chan in history
+                if when - time < window and (not categories or cat in categories) and (not channels or chan in channels)
+            )
+            if count >= cap["limit"]:
+                return True
+        return False
+
+    def _render(self, attempt: Attempt, channel: str | None) -> dict[str, Any] | None:
+        offer = self.offers.get(attempt.offer) if attempt.offer else None
+        values = {
+            "profile": dict(attempt.profile),
+            "trigger": dict(attempt.trigger or {}),
+            "offer": _offer_values(offer) if offer else None,
+        }
+        content: dict[str, Any] = {}
+        for path in self.messages.get(attempt.message, {}).get("templates", ()):
+            field = path.rsplit("/", 1)[-1].removeprefix(attempt.message + ".")
+            field = {"txt": "text", "html": "html", "json": "json"}.get(field, field.removesuffix(".txt"))
+            env = self.html_env if path.endswith(".html") else self.text_env
+            try:
+                if path.endswith(".json"):  # push, in-app, WhatsApp, webhook: each text value is a template
+                    fields = json.loads(self.templates[path])
+                    content.update({k: env.from_string(v).render(values) if isinstance(v, str) else v
+                                    for k, v in sorted(fields.items())})  # fmt: skip
+                else:
+                    content[field] = env.from_string(self.templates[path]).render(values).rstrip("\n")
+            except (TemplateError, TypeError, ValueError, KeyError):
+                return None
+        return content
+
+    @staticmethod
+    def _record(attempt: Attempt, channel: str | None, category: str | None, reason: str | None, content) -> dict:
+        return {
+            "time": format_time(attempt.due),
+            "user_id": attempt.user_id,
+            "journey": attempt.journey,
+            "step": attempt.step,
+            "channel": channel,
+            "message": attempt.message,
+            "category": category,
+            "status": "sent" if reason is None else "dropped",
+            "reason": reason,
+            "offer": attempt.offer,
+            "arm": attempt.arm,
+            "deferred_from": format_time(attempt.deferred_from) if attempt.deferred_from is not None else None,
+            "content": content if reason is None else None,
+        }
+
+
+def _offer_values(offer: Mapping[str, Any]) -> dict[str, Any]:
+    value = offer.get("value") or {}
+    return {
+        "code": offer.get("code"),
+        "value": int(value["amount"]) if float(value.get("amount", 0)).is_integer() else value.get("amount"),
+        "unit": value.get("unit"),
+        "description": offer.get("description"),
+        "title": offer.get("title"),
+        "valid_until": offer.get("valid_until"),
+        "valid_days": ((offer.get("valid_for") or {}).get("seconds") or 0) // 86400 or None,
+        "name": offer.get("name"),
+    }

@@ -1,0 +1,373 @@
+"""The simulator: the generated journey code itself, run on a virtual clock over an event log.
+
+It reads a build (the files `journeyc build` writes, as {path: bytes}), executes each journey module, and
+drives every customer's runs as coroutines: a `wait` suspends a run until a timer, a `wait_for` until a
+matching event or its timeout. Events are processed in time order (input order breaks ties) and timers due at
+or before an event fire first. Sends go through the contact policy (runtime/policy.py) at the moment they are
+due; sends of one customer due at the same instant are decided in the policy's priority order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from journeyc.runtime import assign_arm
+from journeyc.runtime.conditions import Context, Event, evaluate, next_change
+from journeyc.runtime.eventlog import LogEntry
+from journeyc.runtime.policy import Attempt, ContactPolicy
+
+
+@dataclass
+class Journey:
+    name: str
+    category: str | None
+    trigger: Mapping[str, Any] | None
+    audience: Mapping[str, Any] | None
+    entry: list[Mapping[str, Any]]
+    goal: Mapping[str, Any] | None
+    exits: list[Mapping[str, Any]]
+    run: Any  # the generated `async def run(journey)`
+
+
+@dataclass
+class Customer:
+    user_id: str
+    profile: dict[str, Any]
+    history: list[Event] = field(default_factory=list)
+    segments: set[str] = field(default_factory=set)
+    entries: dict[str, list[tuple[float, Any]]] = field(default_factory=dict)  # journey -> [(time, key)]
+
+
+@dataclass
+class Stats:
+    entered: int = 0
+    converted: int = 0
+    exited: int = 0
+    sent: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    arms: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # experiment -> arm -> [runs, converted]
+
+
+class _Suspend:
+    """What generated code awaits when it must wait: the request goes to the scheduler."""
+
+    def __init__(self, request: tuple[Any, ...]) -> None:
+        self.request = request
+
+    def __await__(self):
+        result = yield self.request
+        return result
+
+
+class Run:
+    """One customer's run of one journey: the `journey` object generated code receives."""
+
+    def __init__(self, sim: Simulator, journey: Journey, customer: Customer, trigger: Event | None, key: Any) -> None:
+        self.sim, self.journey, self.customer = sim, journey, customer
+        self.trigger = dict(trigger.properties) if trigger else None
+        self.key = key
+        self.entered_at = sim.now
+        self.arm_name: str | None = None
+        self.arms: list[tuple[str, str | None]] = []
+        self.waiting_for: tuple[str, Any] | None = None  # (event, where) while in wait_for
+        self.timer: int | None = None  # the id of the pending timer
+        self.done = False
+        self.coroutine = journey.run(self)
+
+    def context(self, event: Mapping[str, Any] | None = None) -> Context:
+        return Context(
+            now=self.sim.now,
+            profile=self.customer.profile,
+            history=self.customer.history,
+            trigger=self.trigger,
+            entered_at=self.entered_at,
+            event=event,
+            in_segment=self.customer.segments.__contains__,
+        )
+
+    # The contract (journeyc.runtime.JourneyRun)
+    async def send(self, step: str, *, channel: str | None, message: str, offer: str | None = None) -> None:
+        self.sim.attempt(self, step, channel, message, offer)
+
+    async def wait(self, step: str, *, seconds: int) -> None:
+        await _Suspend(("until", self.sim.now + seconds))
+
+    async def wait_until(self, step: str, *, hour: int, minute: int, weekday: str | None = None) -> None:
+        await _Suspend(("until", self.sim.policy.next_local_time(self.customer.profile, self.sim.now, hour, minute,
+                                                                  weekday)))  # fmt: skip
+
+    async def wait_for(self, step: str, *, event: str, where: Any, timeout: int) -> bool:
+        return bool(await _Suspend(("event", event, where, self.sim.now + timeout)))
+
+    def test(self, step: str, condition: Any) -> bool:
+        return evaluate(condition, self.context())
+
+    def arm(self, step: str, *, experiment: str, arms: tuple[tuple[str, float], ...], holdout: float) -> str | None:
+        chosen = assign_arm(self.customer.user_id, self.journey.name, experiment, arms, holdout)
+        self.arm_name = chosen
+        self.arms.append((experiment, chosen))
+        return chosen
+
+    def exit(self, step: str) -> None:
+        self.sim.finish(self, "exited")
+
+
+class Simulator:
+    def __init__(self, build: Mapping[str, bytes], on_step: Any = None) -> None:
+        data = {p.removeprefix("data/").removesuffix(".json"): json.loads(b) for p, b in build.items()
+                if p.startswith("data/")}  # fmt: skip
+        self.events_plan: dict[str, Any] = data.get("events", {})
+        self.segments: dict[str, Any] = data.get("segments", {})
+        self.templates = {p: b.decode("utf-8") for p, b in build.items() if p.startswith("templates/")}
+        self.policy = ContactPolicy(data, self.templates)
+        self.journeys = [_load_journey(p, b) for p, b in sorted(build.items()) if _is_journey_module(p)]
+        self.defaults = {t["name"]: t.get("default") for t in (data.get("profile") or {}).get("traits", ())}
+        self.customers: dict[str, Customer] = {}
+        self.runs: list[Run] = []
+        self.now = 0.0
+        self.timers: list[tuple[float, int, Any]] = []  # (time, id, a run, a user id (segments) or a deferred send)
+        self.live_timers: set[int] = set()
+        self.ids = itertools.count()
+        self.stats: dict[str, Stats] = {j.name: Stats() for j in self.journeys}
+        self.outbox: list[dict[str, Any]] = []
+        self.pending: list[Attempt] = []
+        self.log: list[tuple[float, str, str]] = []  # (time, user, what happened), for --customer
+        self.on_step = on_step
+
+    # ------------------------------------------------------------ the clock
+    def run_log(self, entries: list[LogEntry], until: float) -> None:
+        for entry in sorted(entries, key=lambda e: (e.time, e.line)):
+            if entry.time > until:
+                break
+            self.advance(entry.time)
+            self.now = entry.time
+            self.handle(entry)
+            self.flush()
+        self.advance(until)
+        self.now = until
+
+    def advance(self, to: float) -> None:
+        """Fire every timer due at or before `to`, in time order."""
+        while self.timers and self.timers[0][0] <= to:
+            time, timer_id, target = heapq.heappop(self.timers)
+            if timer_id not in self.live_timers:
+                continue
+            self.live_timers.discard(timer_id)
+            self.now = time
+            if isinstance(target, str):
+                self.update_segments(self.customers[target])
+            elif isinstance(target, Attempt):
+                self.pending.append(target)
+            elif not target.done:
+                target.timer = None
+                target.waiting_for = None
+                self.resume(target, False)
+            self.flush()
+
+    def schedule(self, time: float, target: Any) -> int:
+        timer_id = next(self.ids)
+        heapq.heappush(self.timers, (time, timer_id, target))
+        self.live_timers.add(timer_id)
+        return timer_id
+
+    # ------------------------------------------------------------ events
+    def customer(self, user_id: str) -> Customer:
+        if user_id not in self.customers:
+            self.customers[user_id] = Customer(user_id, dict(self.defaults))
+        return self.customers[user_id]
+
+    def handle(self, entry: LogEntry) -> None:
+        customer = self.customer(entry.user_id)
+        if entry.kind == "identify":
+            customer.profile.update(entry.data)
+            self.note(customer, "identify: " + ", ".join(f"{k}={v!r}" for k, v in sorted(entry.data.items())))
+            self.update_segments(customer)
+            return
+        assert entry.event is not None
+        event = Event(entry.event, entry.time, entry.data)
+        customer.history.append(event)
+        self.policy.record_event(customer.user_id, event)
+        self.note(customer, f'event "{entry.event}"')
+        for run in [r for r in self.runs if r.customer is customer and not r.done]:
+            self.deliver(run, event)
+        for journey in self.journeys:
+            trigger = journey.trigger or {}
+            if trigger.get("kind") == "event" and trigger.get("event") == entry.event:
+                self.maybe_enter(journey, customer, event)
+        self.update_segments(customer)
+
+    def deliver(self, run: Run, event: Event) -> None:
+        goal = run.journey.goal
+        if goal and goal.get("event") == event.name and self._matches(run, goal.get("where"), event):
+            within = (goal.get("within") or {}).get("seconds")
+            if within is None or self.now - run.entered_at <= within:
+                self.finish(run, "converted")
+                return
+        for exit_event in run.journey.exits:
+            if exit_event.get("event") == event.name and self._matches(run, exit_event.get("where"), event):
+                self.finish(run, "exited")
+                return
+        if run.waiting_for and run.waiting_for[0] == event.name and self._matches(run, run.waiting_for[1], event):
+            self.cancel_timer(run)
+            run.waiting_for = None
+            self.resume(run, True)
+
+    def _matches(self, run: Run, where: Any, event: Event) -> bool:
+        return evaluate(where, run.context(event.properties))
+
+    # ------------------------------------------------------------ segments
+    def update_segments(self, customer: Customer) -> None:
+        ctx = Context(now=self.now, profile=customer.profile, history=customer.history,
+                      in_segment=customer.segments.__contains__)  # fmt: skip
+        soonest: float | None = None
+        for name in sorted(self.segments):
+            condition = self.segments[name]["condition"]
+            member = evaluate(condition, ctx)
+            if member and name not in customer.segments:
+                customer.segments.add(name)
+                self.note(customer, f'entered segment "{name}"')
+                for journey in self.journeys:
+                    trigger = journey.trigger or {}
+                    if trigger.get("kind") == "segment" and (trigger.get("segment") or {}).get("name") == name:
+                        self.maybe_enter(journey, customer, None)
+            elif not member:
+                customer.segments.discard(name)
+            change = next_change(condition, ctx)
+            if change is not None and change > self.now:
+                soonest = change if soonest is None else min(soonest, change)
+        if soonest is not None:
+            self.schedule(soonest, customer.user_id)
+
+    # ------------------------------------------------------------ runs
+    def maybe_enter(self, journey: Journey, customer: Customer, event: Event | None) -> None:
+        trigger = journey.trigger or {}
+        props = event.properties if event else None
+        base = Context(now=self.now, profile=customer.profile, history=customer.history,
+                       trigger=props, event=props, in_segment=customer.segments.__contains__)  # fmt: skip
+        if event is not None and not evaluate(trigger.get("where"), base):
+            return
+        if not evaluate(journey.audience, base):
+            return
+        key_name = (trigger.get("key") or {}).get("name")
+        key = props.get(key_name) if props and key_name else None
+        if not self._entry_allowed(journey, customer, props or {}):
+            return
+        if event is not None:  # declared properties the sender left out read as None, not as unknown names
+            declared = self.events_plan.get(event.name, {}).get("properties", ())
+            event = Event(event.name, event.time, {**{p["name"]: None for p in declared}, **event.properties})
+        run = Run(self, journey, customer, event, key)
+        customer.entries.setdefault(journey.name, []).append((self.now, key))
+        self.runs.append(run)
+        self.stats[journey.name].entered += 1
+        self.note(customer, f'entered journey "{journey.name}"')
+        self.resume(run, None)
+
+    def _entry_allowed(self, journey: Journey, customer: Customer, props: Mapping[str, Any]) -> bool:
+        past = customer.entries.get(journey.name, [])
+        for rule in journey.entry:
+            kind = rule.get("kind")
+            if kind == "once" and past:
+                return False
+            if kind == "once_per" and any(self.now - t < rule["period"]["seconds"] for t, _ in past):
+                return False
+            if kind == "max_times" and len(past) >= rule["times"]:
+                return False
+            if kind == "one_active":
+                key = props.get((rule.get("key") or {}).get("name", ""))
+                active = [r for r in self.runs if not r.done and r.journey is journey and r.customer is customer]
+                if any(r.trigger and r.trigger.get(rule["key"]["name"]) == key for r in active):
+                    return False
+        return True
+
+    def resume(self, run: Run, value: Any) -> None:
+        """Run generated code until it waits again or ends."""
+        if run.done:
+            return
+        try:
+            request = run.coroutine.send(value)
+        except StopIteration:
+            if not run.done:
+                self.finish(run, "completed")
+            return
+        if request[0] == "until":
+            run.timer = self.schedule(request[1], run)
+        elif request[0] == "event":
+            _, event, where, deadline = request
+            run.waiting_for = (event, where)
+            run.timer = self.schedule(deadline, run)
+
+    def cancel_timer(self, run: Run) -> None:
+        if run.timer is not None:
+            self.live_timers.discard(run.timer)
+            run.timer = None
+
+    def finish(self, run: Run, how: str) -> None:
+        if run.done:
+            return
+        run.done = True
+        self.cancel_timer(run)
+        stats = self.stats[run.journey.name]
+        if how == "converted":
+            stats.converted += 1
+        elif how == "exited":
+            stats.exited += 1
+        for experiment, arm in run.arms:
+            counts = stats.arms.setdefault(experiment, {}).setdefault(arm or "holdout", [0, 0])
+            counts[1] += how == "converted"
+        if how != "completed":
+            run.coroutine.close()
+        self.note(run.customer, f'{how} journey "{run.journey.name}"')
+
+    # ------------------------------------------------------------ sends
+    def attempt(self, run: Run, step: str, channel: str | None, message: str, offer: str | None) -> None:
+        for experiment, arm in run.arms[len(run.arms) - 1 :]:
+            counts = self.stats[run.journey.name].arms.setdefault(experiment, {}).setdefault(arm or "holdout", [0, 0])
+            counts[0] += 1
+        self.pending.append(Attempt(self.now, run.customer.user_id, run.journey.name, step, channel, message, offer,
+                                    run.arm_name, run.journey.category, run.trigger, run.customer.profile))  # fmt: skip
+
+    def flush(self) -> None:
+        """Decide the sends due now, highest priority first."""
+        while self.pending:
+            batch, self.pending = self.pending, []
+            for attempt in self.policy.by_priority(batch):
+                for record in self.policy.decide(attempt, self.schedule_deferred):
+                    self.outbox.append(record)
+                    stats = self.stats[record["journey"]]
+                    if record["status"] == "sent":
+                        stats.sent += 1
+                    else:
+                        stats.dropped[record["reason"]] = stats.dropped.get(record["reason"], 0) + 1
+                    self.note(self.customer(record["user_id"]), f'{record["status"]} {record["channel"]} '
+                              f'"{record["message"]}"' + (f' ({record["reason"]})' if record["reason"] else ""))  # fmt: skip
+
+    def schedule_deferred(self, attempt: Attempt) -> None:
+        """Quiet hours deferred this send: decide it again when they end."""
+        self.schedule(attempt.due, attempt)
+
+    def note(self, customer: Customer, what: str) -> None:
+        self.log.append((self.now, customer.user_id, what))
+
+
+def _is_journey_module(path: str) -> bool:
+    return path.startswith("journeys/") and path.endswith(".py") and path != "journeys/__init__.py"
+
+
+def _load_journey(path: str, source: bytes) -> Journey:
+    namespace: dict[str, Any] = {"__name__": "journeyc_build." + path.removesuffix(".py").replace("/", ".")}
+    exec(compile(source, path, "exec"), namespace)  # the generated code itself
+    return Journey(
+        name=namespace["JOURNEY"],
+        category=namespace.get("CATEGORY"),
+        trigger=namespace.get("TRIGGER"),
+        audience=namespace.get("AUDIENCE"),
+        entry=list(namespace.get("ENTRY") or ()),
+        goal=namespace.get("GOAL"),
+        exits=list(namespace.get("EXITS") or ()),
+        run=namespace["run"],
+    )

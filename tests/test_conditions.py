@@ -1,0 +1,599 @@
+"""journeyc.runtime.conditions: evaluating conditions (as emitted data) and predicting when they change."""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from conftest import REPO
+
+from journeyc.runtime.conditions import Context, Event, evaluate, next_change
+
+DAY = 86400.0
+NOW = 1_760_000_000.0  # a fixed virtual "now" (UTC epoch seconds)
+SNAPSHOTS = REPO / "tests" / "__snapshots__" / "test_build"
+
+
+def ctx(**kwargs: Any) -> Context:
+    kwargs.setdefault("now", NOW)
+    kwargs.setdefault("profile", {})
+    kwargs.setdefault("history", [])
+    return Context(**kwargs)
+
+
+def ev(name: str, days_ago: float, **properties: Any) -> Event:
+    return Event(name=name, time=NOW - days_ago * DAY, properties=properties)
+
+
+def path(*parts: str) -> dict[str, Any]:
+    return {"kind": "path", "parts": list(parts)}
+
+
+def const(value: Any) -> dict[str, Any]:
+    return {"kind": "const", "value": value}
+
+
+def compare(op: str, left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "compare", "op": op, "left": left, "right": right}
+
+
+def behaviour(
+    event: str,
+    op: str,
+    threshold: float,
+    *,
+    days: int | None = None,
+    since_entry: bool = False,
+    where: dict[str, Any] | None = None,
+    sum_of: str | None = None,
+) -> dict[str, Any]:
+    window = None
+    if days is not None:
+        window = {"kind": "last", "duration": {"seconds": days * 86400, "text": f"{days} days"}}
+    elif since_entry:
+        window = {"kind": "since_entry", "duration": None}
+    return {
+        "kind": "behaviour",
+        "event": event,
+        "op": op,
+        "threshold": float(threshold),
+        "sum_of": sum_of,
+        "window": window,
+        "where": where,
+    }
+
+
+# Real conditions, as `journeyc build` emits them (segments.json is JSON; journey modules write tuples).
+
+LAPSED = json.loads((SNAPSHOTS / "test_the_demo_build_output[data-segments.json].json").read_text())[
+    "lapsed_customers"
+]["condition"]
+DRESS_ENTHUSIASTS = json.loads((SNAPSHOTS / "test_the_demo_build_output[data-segments.json].json").read_text())[
+    "dress_enthusiasts"
+]["condition"]
+
+# cart_recovery.py: `if trigger.value >= 100`
+CONDITION_4_if1 = {
+    "kind": "compare",
+    "op": ">=",
+    "left": {"kind": "path", "parts": ("trigger", "value")},
+    "right": {"kind": "const", "value": 100},
+}
+# cart_recovery.py: goal / exit filter `order_id == trigger.order_id`
+SAME_ORDER = {
+    "kind": "compare",
+    "op": "==",
+    "left": {"kind": "path", "parts": ("order_id",)},
+    "right": {"kind": "path", "parts": ("trigger", "order_id")},
+}
+# welcome_series.py: `if no "Order Completed" since entry`
+CONDITION_3_if1 = {
+    "kind": "behaviour",
+    "event": "Order Completed",
+    "op": "==",
+    "threshold": 0.0,
+    "sum_of": None,
+    "window": {"kind": "since_entry", "duration": None},
+    "where": None,
+}
+# coffee_shop monday_regulars.py: `audience in segment regulars and profile.email_opt_in`
+AUDIENCE = {
+    "kind": "and",
+    "items": (
+        {"kind": "in_segment", "segment": "regulars"},
+        {"kind": "truthy", "operand": {"kind": "path", "parts": ("profile", "email_opt_in")}},
+    ),
+}
+# coffee_shop: `profile.season is one of "summer", "spring" or in segment iced_drinkers`
+SEASON_OR_ICED = {
+    "kind": "or",
+    "items": (
+        {
+            "kind": "is_one_of",
+            "operand": {"kind": "path", "parts": ("profile", "season")},
+            "values": ({"kind": "const", "value": "summer"}, {"kind": "const", "value": "spring"}),
+            "negated": False,
+        },
+        {"kind": "in_segment", "segment": "iced_drinkers"},
+    ),
+}
+# coffee_shop segment iced_drinkers: `last temperature of "Drink Ordered" == "iced"`
+ICED_DRINKERS = {
+    "kind": "compare",
+    "left": {"event": "Drink Ordered", "kind": "last", "property": "temperature"},
+    "op": "==",
+    "right": {"kind": "const", "value": "iced"},
+}
+# pet_store segment big_spenders: `at least 300 total revenue of "Order Completed" in last 365 days`
+BIG_SPENDERS = {
+    "event": "Order Completed",
+    "kind": "behaviour",
+    "op": ">=",
+    "sum_of": "revenue",
+    "threshold": 300.0,
+    "where": None,
+    "window": {"duration": {"seconds": 31536000, "text": "365 days"}, "kind": "last"},
+}
+# pet_store segment cat_parents (list predicates with and / is one of inside behaviour filters)
+CAT_PARENTS = {
+    "items": [
+        {
+            "event": "Product List Filtered",
+            "kind": "behaviour",
+            "op": ">=",
+            "sum_of": None,
+            "threshold": 1.0,
+            "where": {
+                "kind": "list_predicate",
+                "list": {"kind": "path", "parts": ["filters"]},
+                "quantifier": "any",
+                "where": {
+                    "items": [
+                        {"kind": "compare", "left": path("type"), "op": "==", "right": const("pet_type")},
+                        {"kind": "compare", "left": path("value"), "op": "==", "right": const("cat")},
+                    ],
+                    "kind": "and",
+                },
+            },
+            "window": {"duration": {"seconds": 7776000, "text": "90 days"}, "kind": "last"},
+        },
+        {
+            "event": "Order Completed",
+            "kind": "behaviour",
+            "op": ">=",
+            "sum_of": None,
+            "threshold": 1.0,
+            "where": {
+                "kind": "list_predicate",
+                "list": {"kind": "path", "parts": ["products"]},
+                "quantifier": "any",
+                "where": {
+                    "kind": "is_one_of",
+                    "negated": False,
+                    "operand": {"kind": "path", "parts": ["category"]},
+                    "values": [{"kind": "const", "value": "Cat Food"}, {"kind": "const", "value": "Cat Litter"}],
+                },
+            },
+            "window": None,
+        },
+    ],
+    "kind": "or",
+}
+
+
+# --- no condition, comparisons --------------------------------------------------------------------------------
+
+
+def test_no_condition_is_true() -> None:
+    assert evaluate(None, ctx()) is True
+    assert next_change(None, ctx()) is None
+
+
+def test_trigger_comparison_from_a_generated_module() -> None:
+    assert evaluate(CONDITION_4_if1, ctx(trigger={"value": 100})) is True
+    assert evaluate(CONDITION_4_if1, ctx(trigger={"value": 99.5})) is False
+    assert evaluate(CONDITION_4_if1, ctx(trigger={})) is False  # missing
+    assert evaluate(CONDITION_4_if1, ctx(trigger=None)) is False  # not triggered by an event
+    assert evaluate(CONDITION_4_if1, ctx(trigger={"value": "150"})) is False  # text vs number
+
+
+@pytest.mark.parametrize(
+    ("op", "left", "right", "expected"),
+    [
+        ("==", 1, 1.0, True),
+        ("!=", 1, 1.0, False),
+        ("<", 1, 1.5, True),
+        ("<=", 2, 2.0, True),
+        (">", 2.5, 2, True),
+        (">=", 1.99, 2, False),
+        ("==", Decimal("2.5"), 2.5, True),
+        ("==", "gold", "gold", True),
+        ("==", "gold", "Gold", False),
+        ("!=", "gold", "silver", True),
+        ("<", "apple", "banana", True),
+        (">", "2026-03-01", "2026-02-28", True),
+        ("==", True, True, True),
+        ("!=", True, False, True),
+        # different kinds: never equal, never ordered, never raises
+        ("==", "1", 1, False),
+        ("!=", "1", 1, True),
+        ("<", "1", 2, False),
+        (">=", 2, "1", False),
+        ("==", True, 1, False),
+        ("==", 1, True, False),
+        ("!=", False, 0, True),
+        ("<", False, True, False),  # booleans do not order
+        ("<", [1], [2], False),  # lists are not values here; no exception
+    ],
+)
+def test_comparisons(op: str, left: Any, right: Any, expected: bool) -> None:
+    condition = compare(op, path("profile", "a"), path("profile", "b"))
+    assert evaluate(condition, ctx(profile={"a": left, "b": right})) is expected
+
+
+@pytest.mark.parametrize(("op", "expected"), [("==", False), ("!=", True), ("<", False), ("<=", False), (">", False)])
+def test_comparisons_with_a_missing_value(op: str, expected: bool) -> None:
+    assert evaluate(compare(op, path("profile", "a"), const(1)), ctx(profile={})) is expected
+    assert evaluate(compare(op, const(1), path("profile", "a")), ctx(profile={"a": None})) is expected
+    # both missing: still "missing", not equal
+    assert evaluate(compare(op, path("profile", "a"), path("trigger", "b")), ctx()) is expected
+
+
+def test_paths_walk_nested_objects_and_bare_names_read_the_event() -> None:
+    nested = compare("==", path("profile", "address", "country"), const("FR"))
+    assert evaluate(nested, ctx(profile={"address": {"country": "FR"}})) is True
+    assert evaluate(nested, ctx(profile={"address": "FR"})) is False  # not an object: missing
+    bare = compare("==", path("shipping", "country"), const("FR"))
+    assert evaluate(bare, ctx(event={"shipping": {"country": "FR"}})) is True
+    assert evaluate(bare, ctx()) is False  # no event outside a filter
+    # a one-part `profile` is a bare property (as the compiler reads it), not the profile
+    assert evaluate(compare("==", path("profile"), const("x")), ctx(profile={"profile": "y"}, event={"profile": "x"}))
+
+
+# --- truthy, is set, is one of --------------------------------------------------------------------------------
+
+
+def test_truthy() -> None:
+    opt_in = {"kind": "truthy", "operand": path("profile", "email_opt_in")}
+    assert evaluate(opt_in, ctx(profile={"email_opt_in": True})) is True
+    assert evaluate(opt_in, ctx(profile={"email_opt_in": False})) is False
+    assert evaluate(opt_in, ctx(profile={})) is False
+
+
+def test_is_set() -> None:
+    is_set = {"kind": "is_set", "operand": path("profile", "phone"), "negated": False}
+    not_set = {**is_set, "negated": True}
+    assert evaluate(is_set, ctx(profile={"phone": "+33600000000"})) is True
+    assert evaluate(is_set, ctx(profile={"phone": ""})) is True  # a value, even empty
+    assert evaluate(is_set, ctx(profile={"phone": None})) is False
+    assert evaluate(is_set, ctx(profile={})) is False
+    assert evaluate(not_set, ctx(profile={})) is True
+    assert evaluate(not_set, ctx(profile={"phone": "+1"})) is False
+
+
+def test_is_one_of_from_a_generated_module() -> None:
+    one_of = SEASON_OR_ICED["items"][0]
+    not_one_of = {**one_of, "negated": True}
+    assert evaluate(one_of, ctx(profile={"season": "spring"})) is True
+    assert evaluate(one_of, ctx(profile={"season": "winter"})) is False
+    assert evaluate(one_of, ctx(profile={})) is False
+    assert evaluate(not_one_of, ctx(profile={})) is True
+    assert evaluate(not_one_of, ctx(profile={"season": "summer"})) is False
+    numbers = {"kind": "is_one_of", "operand": path("n"), "values": [const(1), const(2.5)], "negated": False}
+    assert evaluate(numbers, ctx(event={"n": 1.0})) is True
+    assert evaluate(numbers, ctx(event={"n": "1"})) is False
+    assert evaluate(numbers, ctx(event={"n": True})) is False
+
+
+# --- segments, and / or / not ---------------------------------------------------------------------------------
+
+
+def test_in_segment_and_a_real_audience() -> None:
+    members = {"regulars"}
+    inside = ctx(profile={"email_opt_in": True}, in_segment=lambda name: name in members)
+    assert evaluate(AUDIENCE, inside) is True
+    assert evaluate(AUDIENCE, ctx(profile={"email_opt_in": False}, in_segment=lambda name: name in members)) is False
+    assert evaluate(AUDIENCE, ctx(profile={"email_opt_in": True}, in_segment=lambda name: False)) is False
+    assert evaluate({"kind": "in_segment", "segment": "regulars"}, ctx()) is False  # no segment lookup: False
+    assert evaluate(SEASON_OR_ICED, ctx(profile={"season": "winter"}, in_segment={"iced_drinkers"}.__contains__))
+    assert not evaluate(SEASON_OR_ICED, ctx(profile={"season": "winter"}, in_segment=set().__contains__))
+
+
+def test_nested_and_or_not() -> None:
+    gold = compare("==", path("profile", "tier"), const("gold"))
+    opted = {"kind": "truthy", "operand": path("profile", "email_opt_in")}
+    big = compare(">", path("trigger", "value"), const(100))
+    condition = {"kind": "or", "items": [{"kind": "and", "items": [gold, opted]}, {"kind": "not", "item": big}]}
+    assert evaluate(condition, ctx(profile={"tier": "gold", "email_opt_in": True}, trigger={"value": 500}))
+    assert not evaluate(condition, ctx(profile={"tier": "gold", "email_opt_in": False}, trigger={"value": 500}))
+    assert evaluate(condition, ctx(profile={"tier": "gold", "email_opt_in": False}, trigger={"value": 5}))
+    assert evaluate(condition, ctx(profile={}, trigger={}))  # not (missing > 100)
+    assert evaluate({"kind": "and", "items": ()}, ctx()) is True
+    assert evaluate({"kind": "or", "items": ()}, ctx()) is False
+
+
+def test_an_unknown_kind_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown condition kind"):
+        evaluate({"kind": "sometimes"}, ctx())
+
+
+# --- behaviour ------------------------------------------------------------------------------------------------
+
+
+def test_counts_and_thresholds() -> None:
+    history = [ev("Product Viewed", 5), ev("Product Viewed", 2), ev("Order Completed", 1)]
+    c = ctx(history=history)
+    assert evaluate(behaviour("Product Viewed", ">=", 2), c) is True
+    assert evaluate(behaviour("Product Viewed", ">=", 3), c) is False
+    assert evaluate(behaviour("Product Viewed", "==", 2), c) is True
+    assert evaluate(behaviour("Order Completed", ">=", 1), c) is True  # any
+    assert evaluate(behaviour("Order Refunded", "==", 0), c) is True  # no
+    assert evaluate(behaviour("Order Refunded", ">=", 1), c) is False
+
+
+def test_events_after_now_are_not_counted() -> None:
+    c = ctx(history=[ev("Order Completed", -1)])  # tomorrow
+    assert evaluate(behaviour("Order Completed", ">=", 1), c) is False
+
+
+def test_in_last_window_boundaries() -> None:
+    thirty = behaviour("Product Viewed", ">=", 1, days=30)
+    assert evaluate(thirty, ctx(history=[ev("Product Viewed", 30)])) is False  # exactly 30 days ago: outside
+    assert evaluate(thirty, ctx(history=[Event("Product Viewed", NOW - 30 * DAY + 1, {})])) is True
+    assert evaluate(thirty, ctx(history=[ev("Product Viewed", 0)])) is True  # right now: inside
+    assert evaluate(thirty, ctx(history=[Event("Product Viewed", NOW + 1, {})])) is False  # future: outside
+
+
+def test_since_entry() -> None:
+    history = [ev("Order Completed", 3), ev("Order Completed", 1)]
+    assert evaluate(CONDITION_3_if1, ctx(history=history, entered_at=NOW - 2 * DAY)) is False  # one since entry
+    assert evaluate(CONDITION_3_if1, ctx(history=history, entered_at=NOW - 0.5 * DAY)) is True
+    assert evaluate(CONDITION_3_if1, ctx(history=[ev("Order Completed", 2)], entered_at=NOW - 2 * DAY)) is False
+    # an event exactly at entry counts (the trigger event itself, say)
+    at_least_two = behaviour("Order Completed", ">=", 2, since_entry=True)
+    assert evaluate(at_least_two, ctx(history=history, entered_at=NOW - 3 * DAY)) is True
+    # no entry time: nothing is "since entry"
+    assert evaluate(CONDITION_3_if1, ctx(history=history)) is True
+
+
+def test_sums_from_a_real_segment() -> None:
+    history = [
+        ev("Order Completed", 400, revenue=1000),  # outside 365 days
+        ev("Order Completed", 100, revenue=120.5),
+        ev("Order Completed", 50, revenue=79.5),
+        ev("Order Completed", 20),  # no revenue: 0
+        ev("Order Completed", 10, revenue="lots"),  # not a number: 0
+        ev("Order Refunded", 5, revenue=500),  # another event
+    ]
+    assert evaluate(BIG_SPENDERS, ctx(history=history)) is False  # 200
+    history.append(ev("Order Completed", 1, revenue=100))
+    assert evaluate(BIG_SPENDERS, ctx(history=history)) is True  # 300
+    history.append(ev("Order Completed", 1, revenue=Decimal("0.5")))
+    assert evaluate(BIG_SPENDERS, ctx(history=history)) is True  # Decimal adds to floats
+
+
+def test_filters_read_bare_properties_profile_and_trigger() -> None:
+    history = [
+        ev("Order Completed", 3, order_id="A", total=40, currency="EUR"),
+        ev("Order Completed", 2, order_id="B", total=60, currency="USD"),
+    ]
+    # the goal of cart_recovery: `"Order Completed" where order_id == trigger.order_id`
+    goal = behaviour("Order Completed", ">=", 1, where=SAME_ORDER)
+    assert evaluate(goal, ctx(history=history, trigger={"order_id": "B"})) is True
+    assert evaluate(goal, ctx(history=history, trigger={"order_id": "C"})) is False
+    assert evaluate(goal, ctx(history=history)) is False  # no trigger: missing
+    local = behaviour("Order Completed", ">=", 1, where=compare("==", path("currency"), path("profile", "currency")))
+    assert evaluate(local, ctx(history=history, profile={"currency": "USD"})) is True
+    assert evaluate(local, ctx(history=history, profile={"currency": "GBP"})) is False
+    big = behaviour("Order Completed", "==", 1, where=compare(">", path("total"), const(50)))
+    assert evaluate(big, ctx(history=history)) is True
+    # the filter sees the event, not an enclosing one
+    assert evaluate(big, ctx(history=history, event={"total": 1000})) is True
+
+
+def test_dress_enthusiasts_with_list_predicates_inside_filters() -> None:
+    dress = {"category": "dresses"}
+    views = [ev("Product Viewed", d, category="dresses") for d in (20, 10, 1)]
+    order = ev("Order Completed", 40, products=[{"category": "shoes"}, dress])
+    assert evaluate(DRESS_ENTHUSIASTS, ctx(history=[order, *views])) is True
+    assert evaluate(DRESS_ENTHUSIASTS, ctx(history=[order, *views[1:]])) is False  # 2 views
+    other = [ev("Product Viewed", 5, category="shoes")]
+    assert evaluate(DRESS_ENTHUSIASTS, ctx(history=[order, *views[1:], *other])) is False  # filtered out
+    no_dress = ev("Order Completed", 40, products=[{"category": "shoes"}])
+    assert evaluate(DRESS_ENTHUSIASTS, ctx(history=[no_dress, *views])) is False
+    no_list = ev("Order Completed", 40)
+    assert evaluate(DRESS_ENTHUSIASTS, ctx(history=[no_list, *views])) is False
+
+
+def test_cat_parents_any_item_matching_an_and() -> None:
+    filtered = ev("Product List Filtered", 10, filters=[{"type": "brand", "value": "cat"}, {"type": "pet_type"}])
+    assert evaluate(CAT_PARENTS, ctx(history=[filtered])) is False  # no single item has both
+    filtered = ev("Product List Filtered", 10, filters=[{"type": "pet_type", "value": "cat"}])
+    assert evaluate(CAT_PARENTS, ctx(history=[filtered])) is True
+    litter = ev("Order Completed", 500, products=[{"category": "Cat Litter"}])
+    assert evaluate(CAT_PARENTS, ctx(history=[litter])) is True
+
+
+# --- list predicates ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("quantifier", "products", "expected"),
+    [
+        ("any", [{"category": "dresses"}, {"category": "shoes"}], True),
+        ("any", [{"category": "shoes"}], False),
+        ("any", [], False),
+        ("all", [{"category": "dresses"}, {"category": "dresses"}], True),
+        ("all", [{"category": "dresses"}, {"category": "shoes"}], False),
+        ("all", [], True),
+        ("no", [{"category": "shoes"}], True),
+        ("no", [{"category": "shoes"}, {"category": "dresses"}], False),
+        ("no", [], True),
+        # missing or not a list: an empty list
+        ("any", None, False),
+        ("all", None, True),
+        ("no", "dresses", True),
+        ("all", {"category": "dresses"}, True),
+        # items that are not objects read as missing
+        ("any", ["dresses", 3], False),
+        ("any", ({"category": "dresses"},), True),  # tuples are lists
+    ],
+)
+def test_list_predicates(quantifier: str, products: Any, expected: bool) -> None:
+    condition = {
+        "kind": "list_predicate",
+        "quantifier": quantifier,
+        "list": path("products"),
+        "where": compare("==", path("category"), const("dresses")),
+    }
+    event = {} if products is None else {"products": products}
+    assert evaluate(condition, ctx(event=event)) is expected
+
+
+def test_list_predicate_on_profile_and_trigger_lists_with_outer_references() -> None:
+    # items are tested as the event; profile and trigger stay readable
+    condition = {
+        "kind": "list_predicate",
+        "quantifier": "any",
+        "list": path("trigger", "products"),
+        "where": compare("==", path("category"), path("profile", "favourite")),
+    }
+    c = ctx(profile={"favourite": "hats"}, trigger={"products": [{"category": "socks"}, {"category": "hats"}]})
+    assert evaluate(condition, c) is True
+    assert evaluate({**condition, "list": path("profile", "products")}, c) is False  # profile has none
+
+
+# --- last values ----------------------------------------------------------------------------------------------
+
+
+def test_last_value_of_the_most_recent_event() -> None:
+    drinks = [ev("Drink Ordered", 9, temperature="hot"), ev("Drink Ordered", 2, temperature="iced")]
+    assert evaluate(ICED_DRINKERS, ctx(history=drinks)) is True
+    assert evaluate(ICED_DRINKERS, ctx(history=[*drinks, ev("Drink Ordered", 1, temperature="hot")])) is False
+    assert evaluate(ICED_DRINKERS, ctx(history=[])) is False  # missing
+    # the most recent one lacks the property: missing, not the older value
+    assert evaluate(ICED_DRINKERS, ctx(history=[*drinks, ev("Drink Ordered", 1)])) is False
+    # events after now do not count yet
+    assert evaluate(ICED_DRINKERS, ctx(history=[*drinks, ev("Drink Ordered", -1, temperature="hot")])) is True
+    not_hot = compare("!=", {"kind": "last", "property": "temperature", "event": "Drink Ordered"}, const("hot"))
+    assert evaluate(not_hot, ctx(history=[])) is True  # != with a missing value
+    is_set = {"kind": "is_set", "operand": ICED_DRINKERS["left"], "negated": False}
+    assert evaluate(is_set, ctx(history=drinks)) is True
+    assert evaluate(is_set, ctx(history=[ev("Page Viewed", 1)])) is False
+
+
+# --- next_change ----------------------------------------------------------------------------------------------
+
+
+def test_lapsed_customers_enter_exactly_90_days_after_the_last_order() -> None:
+    history = [ev("Order Completed", 60), ev("Order Completed", 30), ev("Order Completed", 10)]
+    c = ctx(history=history)
+    assert evaluate(LAPSED, c) is False
+    change = next_change(LAPSED, c)
+    assert change == history[-1].time + 90 * DAY  # not when the older orders drop out
+    assert evaluate(LAPSED, ctx(history=history, now=change)) is True
+    assert evaluate(LAPSED, ctx(history=history, now=change - 1)) is False
+    # once lapsed it stays so with no new event; a customer who never ordered never enters by time alone
+    assert next_change(LAPSED, ctx(history=history, now=change)) is None
+    assert next_change(LAPSED, ctx(history=[])) is None
+
+
+def test_lapsed_customers_with_an_order_at_an_awkward_float_time() -> None:
+    history = [Event("Order Completed", 0.1 + NOW - 10 * DAY, {})]
+    change = next_change(LAPSED, ctx(history=history))
+    assert change is not None
+    assert evaluate(LAPSED, ctx(history=history, now=change)) is True
+
+
+def test_at_least_3_views_in_last_30_days_changes_when_the_count_falls_below() -> None:
+    segment = behaviour("Product Viewed", ">=", 3, days=30)
+    history = [ev("Product Viewed", d) for d in (25, 20, 12, 3)]  # 4 in the window
+    c = ctx(history=history)
+    assert evaluate(segment, c) is True
+    change = next_change(segment, c)
+    assert change == history[1].time + 30 * DAY  # 4 -> 3 at the first drop: still in; 3 -> 2 at the second
+    assert evaluate(segment, ctx(history=history, now=change)) is False
+    assert evaluate(segment, ctx(history=history, now=change - 0.001)) is True
+    # below the threshold, time alone cannot bring the customer in
+    assert next_change(segment, ctx(history=history, now=change)) is None
+
+
+def test_next_change_with_a_filter_and_a_sum() -> None:
+    dresses = behaviour("Product Viewed", ">=", 1, days=30, where=compare("==", path("category"), const("dresses")))
+    history = [ev("Product Viewed", 10, category="dresses"), ev("Product Viewed", 5, category="shoes")]
+    assert next_change(dresses, ctx(history=history)) == history[0].time + 30 * DAY  # the shoes do not count
+    history = [ev("Order Completed", 300, revenue=200), ev("Order Completed", 100, revenue=150)]
+    assert evaluate(BIG_SPENDERS, ctx(history=history)) is True
+    assert next_change(BIG_SPENDERS, ctx(history=history)) == history[0].time + 365 * DAY
+
+
+def test_next_change_of_conditions_that_time_does_not_change() -> None:
+    history = [ev("Order Completed", 10, order_id="A"), ev("Drink Ordered", 1, temperature="iced")]
+    c = ctx(history=history, profile={"tier": "gold"}, trigger={"value": 5}, entered_at=NOW - DAY)
+    for condition in (
+        CONDITION_4_if1,
+        CONDITION_3_if1,
+        ICED_DRINKERS,
+        AUDIENCE,
+        SEASON_OR_ICED,
+        behaviour("Order Completed", ">=", 1),
+        compare("==", path("profile", "tier"), const("gold")),
+    ):
+        assert next_change(condition, c) is None
+
+
+def test_next_change_through_and_or_not() -> None:
+    history = [ev("Order Completed", 10)]
+    recent = behaviour("Order Completed", ">=", 1, days=30)
+    c = ctx(history=history, profile={"vip": False})
+    vip = {"kind": "truthy", "operand": path("profile", "vip")}
+    expected = history[0].time + 30 * DAY
+    assert next_change({"kind": "not", "item": recent}, c) == expected
+    assert next_change({"kind": "or", "items": (vip, recent)}, c) == expected
+    assert next_change({"kind": "and", "items": (vip, {"kind": "not", "item": recent})}, c) == expected  # may be early
+
+
+def test_next_change_of_a_filter_that_itself_has_a_window() -> None:
+    # `any "Order Completed" where ... any "Review Written" in last 7 days` (nested, evaluated per event)
+    inner = behaviour("Review Written", ">=", 1, days=7)
+    outer = behaviour("Order Completed", ">=", 1, days=30, where=inner)
+    history = [ev("Order Completed", 20), ev("Review Written", 2)]
+    c = ctx(history=history)
+    assert evaluate(outer, c) is True
+    change = next_change(outer, c)
+    assert change is not None
+    assert change <= history[1].time + 7 * DAY  # never late
+    assert evaluate(outer, ctx(history=history, now=history[1].time + 7 * DAY)) is False
+
+
+def test_next_change_sees_events_dated_after_now() -> None:
+    history = [ev("Drink Ordered", 2, temperature="iced"), ev("Drink Ordered", -1, temperature="hot")]
+    assert next_change(ICED_DRINKERS, ctx(history=history)) == history[1].time
+    views = behaviour("Product Viewed", ">=", 1, days=30)
+    future = [ev("Product Viewed", -2)]
+    assert next_change(views, ctx(history=future)) == future[0].time
+
+
+# --- the runtime does not import the compiler -----------------------------------------------------------------
+
+
+def test_conditions_imports_only_the_standard_library_and_the_runtime() -> None:
+    tree = ast.parse((REPO / "journeyc" / "runtime" / "conditions.py").read_text())
+    modules: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level <= 1, "a relative import may not leave journeyc.runtime"
+            modules.append("journeyc.runtime" if node.level == 1 else node.module or "")
+    assert modules
+    for module in modules:
+        top = module.split(".")[0]
+        if top == "journeyc":
+            assert module == "journeyc.runtime" or module.startswith("journeyc.runtime."), module
+        else:
+            assert top in sys.stdlib_module_names or top == "__future__", module

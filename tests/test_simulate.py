@@ -1,0 +1,233 @@
+"""The simulator: the generated code on a virtual clock, each semantic point with its exact outbox."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import check
+
+from journeyc.cli import main
+from journeyc.runtime.eventlog import parse_time
+from journeyc.simulate import simulate
+
+BASE = Path(__file__).parent / "fixtures" / "rule_base"
+MESSAGES = """
+import "company.journey"
+
+offer SAVE { code "SAVE10" value 10% off valid for 7 days }
+message promo_sms on sms { text "Hi {{ profile.first_name | default('there') }}: {{ offer.code }}. Reply STOP to opt out" }
+message life_sms on sms { text "Thanks for signing up. Reply STOP to opt out" }
+message nudge on push { title "Still there?" body "Your basket is saved" }
+message promo_email on email { subject "We miss you" text "Come back. Unsubscribe: https://x.example/u" }
+"""
+HEATHER = {"email": "h@example.com", "phone": "+15550001", "push_token": "t", "first_name": "Heather",
+           "email_opt_in": True, "sms_opt_in": True, "push_enabled": True}  # fmt: skip
+
+
+def identify(user: str, time: str, **traits) -> dict:
+    return {"type": "identify", "userId": user, "traits": traits, "timestamp": time}
+
+
+def track(user: str, time: str, event: str, **properties) -> dict:
+    return {"type": "track", "userId": user, "event": event, "properties": properties, "timestamp": time}
+
+
+def run(tmp_path: Path, journeys: str, events: list, until: str):
+    root = tmp_path / "project"
+    shutil.copytree(BASE, root)
+    (root / "journeys.journey").write_text(MESSAGES + textwrap.dedent(journeys), encoding="utf-8")
+    result = check(root)
+    assert result.errors == 0, [d.message for d in result.diagnostics if d.severity == "error"]
+    lines = [e if isinstance(e, str) else json.dumps(e) for e in events]
+    return simulate(result, lines, parse_time(until))
+
+
+def outbox(simulation, *fields: str) -> list[tuple]:
+    keys = fields or ("time", "user_id", "journey", "message", "status", "reason")
+    return [tuple(record[k] for k in keys) for record in simulation.simulator.outbox]
+
+
+def test_sends_due_at_once_go_by_priority_and_the_cap_drops_the_rest(tmp_path):
+    sim = run(
+        tmp_path,
+        """
+        journey signup_promo { owner growth category promotional trigger "Signed Up" send sms promo_sms with offer SAVE }
+        journey signup_thanks { owner growth category lifecycle trigger "Signed Up" send sms life_sms }
+        """,
+        [identify("h", "2026-03-02T14:00:00Z", **HEATHER), track("h", "2026-03-02T15:00:00Z", "Signed Up")],
+        "2026-03-03T00:00:00Z",
+    )
+    # The cap allows 1 lifecycle-or-promotional text a day: lifecycle outranks promotional.
+    assert outbox(sim) == [
+        ("2026-03-02T15:00:00Z", "h", "signup_thanks", "life_sms", "sent", None),
+        ("2026-03-02T15:00:00Z", "h", "signup_promo", "promo_sms", "dropped", "cap"),
+    ]
+
+
+def test_quiet_hours_defer_to_the_end_of_the_window_in_the_customers_time_zone(tmp_path):
+    sim = run(
+        tmp_path,
+        'journey browse { owner product category lifecycle trigger "Product Viewed" send push nudge }',
+        [identify("p", "2026-03-02T00:00:00Z", timezone="Europe/Paris", **HEATHER),
+         track("p", "2026-03-02T21:30:00Z", "Product Viewed")],  # 22:30 in Paris (UTC+1 in early March)
+        "2026-03-04T00:00:00Z",
+    )  # fmt: skip
+    [record] = sim.simulator.outbox
+    assert (record["time"], record["status"], record["deferred_from"]) == (
+        "2026-03-03T07:00:00Z",  # 08:00 in Paris
+        "sent",
+        "2026-03-02T21:30:00Z",
+    )
+    assert record["content"] == {"body": "Your basket is saved", "image": None, "link": None, "title": "Still there?"}
+
+
+def test_a_bad_review_suppresses_promotions(tmp_path):
+    sim = run(
+        tmp_path,
+        """
+        journey thanks { owner growth category promotional trigger "Order Completed" wait 1 day send email promo_email }
+        """,
+        [identify("h", "2026-03-01T00:00:00Z", **HEATHER), track("h", "2026-03-02T10:00:00Z", "Order Completed"),
+         track("h", "2026-03-02T12:00:00Z", "Product Reviewed", rating=1),
+         track("h", "2026-03-20T10:00:00Z", "Order Completed")],
+        "2026-03-25T00:00:00Z",
+    )  # fmt: skip
+    assert outbox(sim) == [
+        ("2026-03-03T10:00:00Z", "h", "thanks", "promo_email", "dropped", "suppressed"),
+        ("2026-03-21T10:00:00Z", "h", "thanks", "promo_email", "sent", None),  # 14 days later: allowed again
+    ]
+
+
+CART = """
+journey cart {
+  owner growth
+  category lifecycle
+  trigger "Checkout Started" keyed by order_id
+  goal "Order Completed" where order_id == trigger.order_id within 7 days
+  wait 1 hour
+  send push nudge
+}
+"""
+
+
+def test_the_goal_cancels_a_pending_wait_and_counts_as_converted(tmp_path):
+    sim = run(
+        tmp_path,
+        CART,
+        [identify("h", "2026-03-02T10:00:00Z", **HEATHER),
+         track("h", "2026-03-02T12:00:00Z", "Checkout Started", order_id="o1"),
+         track("h", "2026-03-02T12:30:00Z", "Order Completed", order_id="o1")],
+        "2026-03-05T00:00:00Z",
+    )  # fmt: skip
+    assert outbox(sim) == []
+    assert (sim.simulator.stats["cart"].entered, sim.simulator.stats["cart"].converted) == (1, 1)
+
+
+def test_a_keyed_wait_ignores_another_keys_event(tmp_path):
+    sim = run(
+        tmp_path,
+        """
+        journey cart_wait {
+          owner growth
+          category lifecycle
+          trigger "Checkout Started" keyed by order_id
+          wait up to 1 day for "Order Completed" where order_id == trigger.order_id then { exit } otherwise { send push nudge }
+        }
+        """,
+        [identify("h", "2026-03-02T10:00:00Z", **HEATHER),
+         track("h", "2026-03-02T16:00:00Z", "Checkout Started", order_id="o1"),
+         track("h", "2026-03-02T17:00:00Z", "Order Completed", order_id="other")],
+        "2026-03-05T00:00:00Z",
+    )  # fmt: skip
+    assert outbox(sim) == [("2026-03-03T16:00:00Z", "h", "cart_wait", "nudge", "sent", None)]  # 11:00 in New York
+
+
+def test_a_customer_enters_a_segment_when_time_passes(tmp_path):
+    sim = run(
+        tmp_path,
+        """
+        segment lapsed { any "Order Completed" and no "Order Completed" in last 90 days }
+        journey winback { owner growth category promotional trigger entering segment lapsed send email promo_email }
+        """,
+        [identify("h", "2026-01-01T00:00:00Z", **HEATHER), track("h", "2026-01-01T09:00:00Z", "Order Completed")],
+        "2026-06-01T00:00:00Z",
+    )
+    assert outbox(sim) == [("2026-04-01T09:00:00Z", "h", "winback", "promo_email", "sent", None)]  # 90 days later
+
+
+def test_consent_and_a_missing_address_drop_the_send(tmp_path):
+    sim = run(
+        tmp_path,
+        """
+        journey hello { owner growth category lifecycle trigger "Signed Up" send email promo_email send sms life_sms }
+        """,
+        [identify("n", "2026-03-02T10:00:00Z", email="n@example.com", email_opt_in=False, sms_opt_in=True),
+         track("n", "2026-03-02T12:00:00Z", "Signed Up")],
+        "2026-03-03T00:00:00Z",
+    )  # fmt: skip
+    assert outbox(sim) == [
+        ("2026-03-02T12:00:00Z", "n", "hello", "promo_email", "dropped", "consent"),
+        ("2026-03-02T12:00:00Z", "n", "hello", "life_sms", "dropped", "no_address"),
+    ]
+
+
+def test_rejected_events_are_counted_with_line_and_reason_and_the_run_goes_on(tmp_path):
+    sim = run(
+        tmp_path,
+        'journey hello { owner growth category lifecycle trigger "Signed Up" send sms life_sms }',
+        [identify("h", "2026-03-02T10:00:00Z", **HEATHER), "not json",
+         track("h", "2026-03-02T11:00:00Z", "Made Up Event"),
+         track("h", "2026-03-02T11:00:00Z", "Ticket Opened", subject="no id"),
+         track("h", "2026-03-02T16:00:00Z", "Signed Up")],
+        "2026-03-03T00:00:00Z",
+    )  # fmt: skip
+    assert [(r.line, r.reason) for r in sim.log.rejected] == [
+        (2, "not JSON (Expecting value)"),
+        (3, '"Made Up Event" is not in the tracking plan'),
+        (4, '"Ticket Opened": the required property "ticket_id" is missing'),
+    ]
+    assert outbox(sim) == [("2026-03-02T16:00:00Z", "h", "hello", "life_sms", "sent", None)]
+
+
+def test_the_outbox_record_has_exactly_the_documented_fields(tmp_path):
+    sim = run(
+        tmp_path,
+        'journey p { owner growth category promotional trigger "Signed Up" send sms promo_sms with offer SAVE }',
+        [identify("h", "2026-03-02T10:00:00Z", **HEATHER), track("h", "2026-03-02T12:00:00Z", "Signed Up")],
+        "2026-03-03T00:00:00Z",
+    )
+    [record] = sim.simulator.outbox
+    assert list(record) == ["time", "user_id", "journey", "step", "channel", "message", "category", "status",
+                            "reason", "offer", "arm", "deferred_from", "content"]  # fmt: skip
+    assert record["content"] == {"text": "Hi Heather: SAVE10. Reply STOP to opt out"}
+    assert (record["offer"], record["category"], record["step"]) == ("SAVE", "promotional", "1")
+
+
+def test_simulate_command_writes_the_outbox_and_a_summary(tmp_path):
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        json.dumps(identify("h", "2026-03-02T14:00:00Z", **HEATHER))
+        + "\n"
+        + json.dumps(track("h", "2026-03-02T15:00:00Z", "OTP Requested", code="123456"))
+        + "\nnot json\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "outbox.jsonl"
+    repo = Path(__file__).resolve().parent.parent
+    result = CliRunner().invoke(
+        main, ["simulate", str(repo / "journeys"), "--events", str(events), "--until", "2026-03-03T00:00:00Z",
+               "--outbox", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "events read: 3, accepted 2, rejected 1" in result.output
+    assert "  line 3: not JSON (Expecting value)" in result.output
+    [record] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert (record["journey"], record["status"], record["content"]["text"][:6]) == (
+        "one_time_password",
+        "sent",
+        "123456",
+    )
