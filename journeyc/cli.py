@@ -310,12 +310,46 @@ def simulate(path: str | None, events_file: str, until: str, outbox: str | None,
     if result.errors:
         _print_problems(result)
         sys.exit(1)
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"\rsimulating: {done:,} of {total:,} events", nl=False, err=True)
+
+    show = progress if sys.stderr.isatty() else None
     with open(events_file, encoding="utf-8", errors="replace") as handle:
-        simulation = run_simulation(result, handle, end)
+        simulation = run_simulation(result, handle, end, show)
+    if show is not None:
+        click.echo("", err=True)
     if outbox:
         Path(outbox).write_text("".join(line + "\n" for line in outbox_lines(simulation)), encoding="utf-8")
     for line in timeline(simulation, customer) if customer else summary(simulation):
         click.echo(line)
+
+
+@main.command(name="test")
+@click.argument("path", required=False, type=click.Path())
+@_guard
+def test_command(path: str | None) -> None:
+    """Run the journey tests (*.test.toml files) of a project: scenarios with the messages they expect.
+
+    Exits 0 when every test passes, 1 when one fails or the project has errors.
+    """
+    from journeyc.journey_tests import find_tests, run_test
+
+    result = check_project(find_project(path))
+    if result.errors:
+        _print_problems(result)
+        sys.exit(1)
+    tests = find_tests(result.files.root)
+    outcomes = [run_test(test, result) for test in tests]
+    for outcome in outcomes:
+        click.echo(f"{'PASS' if outcome.passed else 'FAIL'}  {outcome.file}  ({outcome.journey})")
+        for line in outcome.lines:
+            click.echo(f"    {line}")
+    failed = sum(not o.passed for o in outcomes)
+    click.echo(
+        f"{len(outcomes)} journey test{'s' * (len(outcomes) != 1)}: {len(outcomes) - failed} passed, {failed} failed"
+    )
+    sys.exit(1 if failed else 0)
 
 
 def _print_problems(result: CheckResult) -> None:

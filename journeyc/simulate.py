@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from journeyc.build import build_outputs
 from journeyc.pipeline import CheckResult
@@ -18,13 +19,13 @@ class Simulation:
     log: ReadLog
 
 
-def simulate(result: CheckResult, lines: Iterable[str], until: float) -> Simulation:
+def simulate(result: CheckResult, lines: Iterable[str], until: float, progress: Any = None) -> Simulation:
     build = build_outputs(result)
     events = json.loads(build["data/events.json"])
     shapes = json.loads(build["data/shapes.json"])
     log = read_log(lines, events, shapes)
     simulator = Simulator(build)
-    simulator.run_log(log.entries, until)
+    simulator.run_log(log.entries, until, progress)
     return Simulation(simulator, log)
 
 

@@ -140,8 +140,12 @@ class Simulator:
         self.on_step = on_step
 
     # ------------------------------------------------------------ the clock
-    def run_log(self, entries: list[LogEntry], until: float) -> None:
-        for entry in sorted(entries, key=lambda e: (e.time, e.line)):
+    def run_log(self, entries: list[LogEntry], until: float, progress: Any = None) -> None:
+        """Process the events up to `until`; `progress(done, total)` is called every 50,000 events."""
+        ordered = sorted(entries, key=lambda e: (e.time, e.line))
+        for done, entry in enumerate(ordered, start=1):
+            if progress is not None and done % 50_000 == 0:
+                progress(done, len(ordered))
             if entry.time > until:
                 break
             self.advance(entry.time)
