@@ -123,6 +123,7 @@ class Simulator:
                 if p.startswith("data/")}  # fmt: skip
         self.events_plan: dict[str, Any] = data.get("events", {})
         self.segments: dict[str, Any] = data.get("segments", {})
+        self.shapes: dict[str, Any] = data.get("shapes", {})
         self.templates = {p: b.decode("utf-8") for p, b in build.items() if p.startswith("templates/")}
         self.policy = ContactPolicy(data, self.templates)
         self.journeys = [_load_journey(p, b) for p, b in sorted(build.items()) if _is_journey_module(p)]
@@ -165,6 +166,11 @@ class Simulator:
             self.now = time
             if isinstance(target, str):
                 self.update_segments(self.customers[target])
+            elif isinstance(target, tuple):  # a scheduled journey's start
+                _, journey, user_id = target
+                customer = self.customers[user_id]
+                self.maybe_enter(journey, customer, None)
+                self.schedule_next(journey, customer)
             elif isinstance(target, Attempt):
                 self.pending.append(target)
             elif not target.done:
@@ -183,7 +189,18 @@ class Simulator:
     def customer(self, user_id: str) -> Customer:
         if user_id not in self.customers:
             self.customers[user_id] = Customer(user_id, dict(self.defaults))
+            for journey in self.journeys:
+                if (journey.trigger or {}).get("kind") == "schedule":
+                    self.schedule_next(journey, self.customers[user_id])
         return self.customers[user_id]
+
+    def schedule_next(self, journey: Journey, customer: Customer) -> None:
+        """The next time a scheduled journey starts for this customer (`every monday at 08:00`, local time)."""
+        trigger = journey.trigger or {}
+        at = trigger.get("at") or {}
+        when = self.policy.next_local_time(customer.profile, self.now, at.get("hour", 0), at.get("minute", 0),
+                                           trigger.get("every"))  # fmt: skip
+        self.schedule(when, ("schedule", journey, customer.user_id))
 
     def handle(self, entry: LogEntry) -> None:
         customer = self.customer(entry.user_id)
@@ -199,11 +216,11 @@ class Simulator:
         self.note(customer, f'event "{entry.event}"')
         for run in [r for r in self.runs if r.customer is customer and not r.done]:
             self.deliver(run, event)
+        self.update_segments(customer)  # an audience `in segment ...` sees the event that triggers the journey
         for journey in self.journeys:
             trigger = journey.trigger or {}
             if trigger.get("kind") == "event" and trigger.get("event") == entry.event:
                 self.maybe_enter(journey, customer, event)
-        self.update_segments(customer)
 
     def deliver(self, run: Run, event: Event) -> None:
         goal = run.journey.goal
@@ -263,7 +280,7 @@ class Simulator:
             return
         if event is not None:  # declared properties the sender left out read as None, not as unknown names
             declared = self.events_plan.get(event.name, {}).get("properties", ())
-            event = Event(event.name, event.time, {**{p["name"]: None for p in declared}, **event.properties})
+            event = Event(event.name, event.time, self.complete(event.properties, declared))
         run = Run(self, journey, customer, event, key)
         customer.entries.setdefault(journey.name, []).append((self.now, key))
         self.runs.append(run)
@@ -287,6 +304,24 @@ class Simulator:
                 if any(r.trigger and r.trigger.get(rule["key"]["name"]) == key for r in active):
                     return False
         return True
+
+    def complete(self, values: Mapping[str, Any], props: Any) -> dict[str, Any]:
+        """`values` with every declared property present (None when left out), in objects and list items too."""
+        out = dict(values)
+        for prop in props:
+            out[prop["name"]] = self._complete_value(out.get(prop["name"]), prop["type"])
+        return out
+
+    def _complete_value(self, value: Any, spec: Mapping[str, Any]) -> Any:
+        kind = spec.get("kind")
+        if kind == "shape":
+            spec = self.shapes.get(spec.get("name", ""), {})
+            kind = spec.get("kind")
+        if kind == "object" and isinstance(value, dict):
+            return self.complete(value, spec.get("fields", ()))
+        if kind == "list" and isinstance(value, list):
+            return [self._complete_value(item, spec["item"]) for item in value]
+        return value
 
     def resume(self, run: Run, value: Any) -> None:
         """Run generated code until it waits again or ends."""
@@ -323,8 +358,8 @@ class Simulator:
         for experiment, arm in run.arms:
             counts = stats.arms.setdefault(experiment, {}).setdefault(arm or "holdout", [0, 0])
             counts[1] += how == "converted"
-        if how != "completed":
-            run.coroutine.close()
+        if how != "completed" and not run.coroutine.cr_running:
+            run.coroutine.close()  # (an `exit` step ends its own coroutine by returning)
         self.note(run.customer, f'{how} journey "{run.journey.name}"')
 
     # ------------------------------------------------------------ sends
