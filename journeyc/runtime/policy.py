@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import zoneinfo
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
@@ -37,6 +37,8 @@ class Attempt:
     trigger: Mapping[str, Any] | None
     profile: Mapping[str, Any]
     deferred_from: float | None = None
+    ended: Callable[[], bool] | None = field(default=None, compare=False)  # its goal or an exit event came since
+    owner: Any = field(default=None, compare=False)  # the run that sent it (the executor's object)
 
 
 def _names(items: Any) -> set[str]:
@@ -55,6 +57,7 @@ class ContactPolicy:
         self.suppressed_until: dict[str, list[tuple[float, set[str]]]] = {}  # user -> [(until, categories)]
         self.text_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
         self.html_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+        self.compiled: dict[tuple[int, str], Any] = {}
         self.zone = next((t.get("default") for t in (data.get("profile") or {}).get("traits", ())
                           if t["type"].get("name") == "timezone"), "UTC")  # fmt: skip
 
@@ -125,6 +128,9 @@ class ContactPolicy:
     def decide(self, attempt: Attempt, defer: Callable[[Attempt], None]) -> list[dict[str, Any]]:
         """The outbox record(s) for one attempt (none when it is deferred: `defer` schedules it again)."""
         category = self.category(attempt)
+        if attempt.deferred_from is not None and attempt.ended is not None and attempt.ended():
+            # Held for quiet hours, and the journey ended meanwhile (a goal, an exit): it never goes out.
+            return [self._record(attempt, attempt.channel, category, "quiet_hours", None)]
         channel = self.channels.get(attempt.channel or self.messages.get(attempt.message, {}).get("channel"), {})
         channel_name = channel.get("name") or attempt.channel
         profile = attempt.profile
@@ -194,13 +200,20 @@ class ContactPolicy:
             try:
                 if path.endswith(".json"):  # push, in-app, WhatsApp, webhook: each text value is a template
                     fields = json.loads(self.templates[path])
-                    content.update({k: env.from_string(v).render(values) if isinstance(v, str) else v
+                    content.update({k: self._compiled(env, v).render(values) if isinstance(v, str) else v
                                     for k, v in sorted(fields.items())})  # fmt: skip
                 else:
-                    content[field] = env.from_string(self.templates[path]).render(values).rstrip("\n")
+                    content[field] = self._compiled(env, self.templates[path]).render(values).rstrip("\n")
             except (TemplateError, TypeError, ValueError, KeyError):
                 return None
         return content
+
+    def _compiled(self, env: SandboxedEnvironment, text: str) -> Any:
+        """Each template is compiled once per run of the simulator."""
+        key = (id(env), text)
+        if key not in self.compiled:
+            self.compiled[key] = env.from_string(text)
+        return self.compiled[key]
 
     @staticmethod
     def _record(attempt: Attempt, channel: str | None, category: str | None, reason: str | None, content) -> dict:

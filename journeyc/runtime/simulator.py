@@ -77,6 +77,8 @@ class Run:
         self.waiting_for: tuple[str, Any] | None = None  # (event, where) while in wait_for
         self.timer: int | None = None  # the id of the pending timer
         self.done = False
+        self.interrupted = False  # ended by its goal or an exit event (not by its own steps)
+        self.held = 0  # its sends that quiet hours deferred and that are not decided yet
         self.coroutine = journey.run(self)
 
     def context(self, event: Mapping[str, Any] | None = None) -> Context:
@@ -129,7 +131,8 @@ class Simulator:
         self.journeys = [_load_journey(p, b) for p, b in sorted(build.items()) if _is_journey_module(p)]
         self.defaults = {t["name"]: t.get("default") for t in (data.get("profile") or {}).get("traits", ())}
         self.customers: dict[str, Customer] = {}
-        self.runs: list[Run] = []
+        self.active: dict[str, list[Run]] = {}  # user -> runs not finished yet
+        self.segment_checks: dict[str, float] = {}  # user -> the pending time-based segment check
         self.now = 0.0
         self.timers: list[tuple[float, int, Any]] = []  # (time, id, a run, a user id (segments) or a deferred send)
         self.live_timers: set[int] = set()
@@ -139,6 +142,11 @@ class Simulator:
         self.pending: list[Attempt] = []
         self.log: list[tuple[float, str, str]] = []  # (time, user, what happened), for --customer
         self.on_step = on_step
+
+    @property
+    def runs(self) -> list[Run]:
+        """The runs still active (or holding a deferred send), every customer's."""
+        return [run for user in sorted(self.active) for run in self.active[user]]
 
     # ------------------------------------------------------------ the clock
     def run_log(self, entries: list[LogEntry], until: float, progress: Any = None) -> None:
@@ -172,7 +180,11 @@ class Simulator:
                 self.maybe_enter(journey, customer, None)
                 self.schedule_next(journey, customer)
             elif isinstance(target, Attempt):
+                if target.owner is not None:
+                    target.owner.held -= 1
                 self.pending.append(target)
+                if target.owner is not None:
+                    self._retire(target.owner)
             elif not target.done:
                 target.timer = None
                 target.waiting_for = None
@@ -214,8 +226,8 @@ class Simulator:
         customer.history.append(event)
         self.policy.record_event(customer.user_id, event)
         self.note(customer, f'event "{entry.event}"')
-        for run in [r for r in self.runs if r.customer is customer and not r.done]:
-            self.deliver(run, event)
+        for run in list(self.active.get(customer.user_id, ())):
+            self.deliver(run, event)  # a finished run still listens to its goal while a send of it is held
         self.update_segments(customer)  # an audience `in segment ...` sees the event that triggers the journey
         for journey in self.journeys:
             trigger = journey.trigger or {}
@@ -223,14 +235,22 @@ class Simulator:
                 self.maybe_enter(journey, customer, event)
 
     def deliver(self, run: Run, event: Event) -> None:
+        if run.done:
+            ends = [run.journey.goal] if run.journey.goal else []
+            if any(e.get("event") == event.name and self._matches(run, e.get("where"), event)
+                   for e in [*ends, *run.journey.exits]):  # fmt: skip
+                run.interrupted = True
+            return
         goal = run.journey.goal
         if goal and goal.get("event") == event.name and self._matches(run, goal.get("where"), event):
             within = (goal.get("within") or {}).get("seconds")
             if within is None or self.now - run.entered_at <= within:
+                run.interrupted = True
                 self.finish(run, "converted")
                 return
         for exit_event in run.journey.exits:
             if exit_event.get("event") == event.name and self._matches(run, exit_event.get("where"), event):
+                run.interrupted = True
                 self.finish(run, "exited")
                 return
         if run.waiting_for and run.waiting_for[0] == event.name and self._matches(run, run.waiting_for[1], event):
@@ -261,7 +281,9 @@ class Simulator:
             change = next_change(condition, ctx)
             if change is not None and change > self.now:
                 soonest = change if soonest is None else min(soonest, change)
-        if soonest is not None:
+        pending = self.segment_checks.get(customer.user_id)
+        if soonest is not None and (pending is None or pending <= self.now or soonest < pending):
+            self.segment_checks[customer.user_id] = soonest
             self.schedule(soonest, customer.user_id)
 
     # ------------------------------------------------------------ runs
@@ -283,7 +305,7 @@ class Simulator:
             event = Event(event.name, event.time, self.complete(event.properties, declared))
         run = Run(self, journey, customer, event, key)
         customer.entries.setdefault(journey.name, []).append((self.now, key))
-        self.runs.append(run)
+        self.active.setdefault(customer.user_id, []).append(run)
         self.stats[journey.name].entered += 1
         self.note(customer, f'entered journey "{journey.name}"')
         self.resume(run, None)
@@ -300,7 +322,7 @@ class Simulator:
                 return False
             if kind == "one_active":
                 key = props.get((rule.get("key") or {}).get("name", ""))
-                active = [r for r in self.runs if not r.done and r.journey is journey and r.customer is customer]
+                active = [r for r in self.active.get(customer.user_id, ()) if not r.done and r.journey is journey]
                 if any(r.trigger and r.trigger.get(rule["key"]["name"]) == key for r in active):
                     return False
         return True
@@ -322,6 +344,11 @@ class Simulator:
         if kind == "list" and isinstance(value, list):
             return [self._complete_value(item, spec["item"]) for item in value]
         return value
+
+    def _retire(self, run: Run) -> None:
+        runs = self.active.get(run.customer.user_id, [])
+        if run.done and not run.held and run in runs:
+            runs.remove(run)
 
     def resume(self, run: Run, value: Any) -> None:
         """Run generated code until it waits again or ends."""
@@ -350,6 +377,7 @@ class Simulator:
             return
         run.done = True
         self.cancel_timer(run)
+        self._retire(run)
         stats = self.stats[run.journey.name]
         if how == "converted":
             stats.converted += 1
@@ -368,7 +396,8 @@ class Simulator:
             counts = self.stats[run.journey.name].arms.setdefault(experiment, {}).setdefault(arm or "holdout", [0, 0])
             counts[0] += 1
         self.pending.append(Attempt(self.now, run.customer.user_id, run.journey.name, step, channel, message, offer,
-                                    run.arm_name, run.journey.category, run.trigger, run.customer.profile))  # fmt: skip
+                                    run.arm_name, run.journey.category, run.trigger, run.customer.profile,
+                                    ended=lambda: run.interrupted, owner=run))  # fmt: skip
 
     def flush(self) -> None:
         """Decide the sends due now, highest priority first."""
@@ -387,6 +416,12 @@ class Simulator:
 
     def schedule_deferred(self, attempt: Attempt) -> None:
         """Quiet hours deferred this send: decide it again when they end."""
+        run = attempt.owner
+        if run is not None:
+            run.held += 1
+            runs = self.active.setdefault(run.customer.user_id, [])
+            if run not in runs:
+                runs.append(run)  # finished, but listening to its goal until the held send is decided
         self.schedule(attempt.due, attempt)
 
     def note(self, customer: Customer, what: str) -> None:
