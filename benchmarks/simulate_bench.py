@@ -290,8 +290,8 @@ def _verdict(ok: bool) -> str:
 
 def main() -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    args.add_argument("--events", type=int, default=100_000, help="events in the log (default 100,000)")
-    args.add_argument("--customers", type=int, default=10_000, help="customers (default 10,000)")
+    args.add_argument("--events", type=int, default=1_000_000, help="events in the log (default 1,000,000)")
+    args.add_argument("--customers", type=int, default=100_000, help="customers (default 100,000)")
     args.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
     args.add_argument("--profile", action="store_true", help="run under cProfile and print the top 15")
     args.add_argument("--progress", action="store_true", help="print the elapsed time every 50,000 events (stderr)")
