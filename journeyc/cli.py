@@ -316,7 +316,7 @@ def simulate(path: str | None, events_file: str, until: str, outbox: str | None,
 
     show = progress if sys.stderr.isatty() else None
     with open(events_file, encoding="utf-8", errors="replace") as handle:
-        simulation = run_simulation(result, handle, end, show)
+        simulation = run_simulation(result, handle, end, show, trace={customer} if customer else ())
     if show is not None:
         click.echo("", err=True)
     if outbox:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,14 +21,33 @@ class Simulation:
     log: ReadLog
 
 
-def simulate(result: CheckResult, lines: Iterable[str], until: float, progress: Any = None) -> Simulation:
+def simulate(
+    result: CheckResult, lines: Iterable[str], until: float, progress: Any = None, trace: Collection[str] | None = None
+) -> Simulation:
+    """`trace`: the customers whose timeline to keep (None: every customer's)."""
     build = build_outputs(result)
     events = json.loads(build["data/events.json"])
     shapes = json.loads(build["data/shapes.json"])
-    log = read_log(lines, events, shapes)
-    simulator = Simulator(build)
-    simulator.run_log(log.entries, until, progress)
+    with fewer_collections():
+        log = read_log(lines, events, shapes)
+        simulator = Simulator(build, trace=trace)
+        simulator.run_log(log.entries, until, progress)
     return Simulation(simulator, log)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector rarely while a log is read and simulated.
+
+    Both build millions of small objects that live to the end (events, histories), which the collector would
+    otherwise scan again and again for cycles they do not have: a third of the time of reading a log. Memory
+    is still freed by reference counting at once; collections still happen, every 100,000 allocations."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def outbox_lines(simulation: Simulation) -> list[str]:

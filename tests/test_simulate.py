@@ -159,6 +159,50 @@ def test_a_customer_enters_a_segment_when_time_passes(tmp_path):
     assert outbox(sim) == [("2026-04-01T09:00:00Z", "h", "winback", "promo_email", "sent", None)]  # 90 days later
 
 
+def test_a_segment_that_holds_without_events_takes_a_customer_in_when_first_seen(tmp_path):
+    # An event re-evaluates only the segments that read it; a customer's first record evaluates them all.
+    sim = run(
+        tmp_path,
+        """
+        segment no_orders { no "Order Completed" in last 30 days }
+        journey first_order { owner growth category promotional trigger entering segment no_orders
+                              send email promo_email }
+        """,
+        [identify("h", "2026-03-02T14:00:00Z", **HEATHER), track("n", "2026-03-02T15:00:00Z", "Product Viewed")],
+        "2026-03-03T00:00:00Z",
+    )
+    assert outbox(sim, "time", "user_id", "status", "reason") == [
+        ("2026-03-02T14:00:00Z", "h", "sent", None),
+        ("2026-03-02T15:00:00Z", "n", "dropped", "consent"),
+    ]
+
+
+def test_events_move_a_segment_only_through_what_it_reads_and_segments_that_refer_to_it_follow(tmp_path):
+    sim = run(
+        tmp_path,
+        """
+        segment dress_fans { at least 2 "Product Viewed" in last 7 days where category == "dresses" }
+        segment golden_dress_fans { in segment dress_fans and profile.tier == "gold" }
+        journey dresses { owner growth category promotional trigger entering segment golden_dress_fans
+                          send email promo_email }
+        """,
+        [
+            identify("h", "2026-03-02T08:00:00Z", **HEATHER),
+            *(track("h", f"2026-03-02T0{n}:10:00Z", "Product Viewed", category="shoes") for n in (8, 9)),
+            track("h", "2026-03-02T10:00:00Z", "Product Viewed", category="dresses"),
+            track("h", "2026-03-02T11:00:00Z", "Product Viewed", category="dresses"),  # dress_fans, not gold yet
+            identify("h", "2026-03-02T12:00:00Z", tier="gold"),  # a profile change: golden_dress_fans
+            identify("h", "2026-03-02T13:00:00Z", tier="bronze"),
+            identify("h", "2026-03-10T13:00:00Z", tier="gold"),  # the dresses dropped out of the 7 days
+            *(track("h", f"2026-03-11T1{n}:00:00Z", "Product Viewed", category="dresses") for n in (4, 5)),
+        ],
+        "2026-03-12T00:00:00Z",
+    )
+    assert outbox(sim, "time", "status") == [("2026-03-02T12:00:00Z", "sent"), ("2026-03-11T15:00:00Z", "sent")]
+    timeline = [what for _, user, what in sim.simulator.log if "segment" in what]
+    assert timeline == ['entered segment "dress_fans"', 'entered segment "golden_dress_fans"'] * 2
+
+
 def test_consent_and_a_missing_address_drop_the_send(tmp_path):
     sim = run(
         tmp_path,

@@ -72,12 +72,13 @@ And/or/not take the earliest time among their items (conservative).
 from __future__ import annotations
 
 import numbers
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["Context", "Event", "evaluate", "next_change"]
+__all__ = ["Context", "Event", "Matches", "Reads", "contribution", "evaluate", "event_only", "next_change", "reads"]
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,16 @@ class Event:
     properties: Mapping[str, Any]
 
 
-@dataclass
+@dataclass(slots=True)
+class Matches:
+    """What an index knows of one behaviour's events: the times and contributions (1, or the `sum_of` value as
+    `contribution` gives it) of the history events that have its name and match its filter, in time order."""
+
+    times: list[float]
+    contributions: list[float]
+
+
+@dataclass(slots=True)
 class Context:
     """What a condition reads: the moment, the customer and, inside a filter, the event or list item tested."""
 
@@ -100,12 +110,28 @@ class Context:
     entered_at: float | None = None  # when the run entered (for `since entry` windows)
     event: Mapping[str, Any] | None = None  # inside a `where` filter: the event (or list item) being tested
     in_segment: Callable[[str], bool] | None = None
+    # Optional indexes a caller that keeps them may give (the simulator does); the results are the same without.
+    named: Mapping[str, Sequence[Event]] | None = None  # `history` by event name, each in the same order
+    # For a behaviour node, its Matches when every event of `history` is at or before `now` and the node's
+    # filter reads only the event (see `event_only`); None when the caller cannot answer (then `history` is read).
+    matches: Callable[[Mapping[str, Any]], Matches | None] | None = None
+
+    def with_event(self, event: Mapping[str, Any] | None) -> Context:
+        """This context testing another event or list item (a cheaper `dataclasses.replace`)."""
+        return Context(self.now, self.profile, self.history, self.trigger, self.entered_at, event, self.in_segment,
+                       self.named, self.matches)  # fmt: skip
 
 
 # --- values -----------------------------------------------------------------------------------------------------
 
 
+_KINDS = {bool: "boolean", int: "number", float: "number", str: "text", list: "collection", dict: "collection"}
+
+
 def _value_kind(value: Any) -> str:
+    known = _KINDS.get(type(value))  # the common types at once; subclasses and the rest below
+    if known is not None:
+        return known
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, (numbers.Real, Decimal)):
@@ -183,9 +209,14 @@ def _read_path(parts: Sequence[str], ctx: Context) -> Any:
     return _walk(ctx.event, parts)
 
 
+def _named(name: str, ctx: Context) -> Sequence[Event]:
+    """The history events that may be named `name` (all of them without the `named` index)."""
+    return ctx.history if ctx.named is None else ctx.named.get(name, ())
+
+
 def _last_event(name: str, ctx: Context) -> Event | None:
     latest: Event | None = None
-    for event in ctx.history:
+    for event in _named(name, ctx):
         if event.name == name and event.time <= ctx.now and (latest is None or event.time >= latest.time):
             latest = event
     return latest
@@ -225,10 +256,11 @@ def _in_window(time: float, window: Mapping[str, Any] | None, now: float, entere
 
 
 def _matches_where(where: Mapping[str, Any] | None, event: Event, ctx: Context) -> bool:
-    return where is None or evaluate(where, replace(ctx, event=event.properties))
+    return where is None or evaluate(where, ctx.with_event(event.properties))
 
 
-def _contribution(node: Mapping[str, Any], event: Event) -> float:
+def contribution(node: Mapping[str, Any], event: Event) -> float:
+    """What one matching event adds to a behaviour's measure: 1 for a count, the `sum_of` value for a sum."""
     sum_of = node.get("sum_of")
     return 1 if sum_of is None else _number(_walk(event.properties, str(sum_of).split(".")))
 
@@ -239,12 +271,36 @@ def _measure(contributions: Iterable[tuple[float, float]], node: Mapping[str, An
     return sum(c for t, c in contributions if _in_window(t, window, now, ctx.entered_at))
 
 
+def _first_inside(matches: Matches, window: Mapping[str, Any] | None, now: float, entered_at: float | None) -> int:
+    """The index of the first of `matches` inside the window at `now` (all of them are at or before `now`)."""
+    if window is None:
+        return 0
+    kind = window.get("kind")
+    if kind == "last":
+        seconds = _window_seconds(window)
+        return bisect_right(matches.times, now, key=lambda time: time + seconds)  # inside: now < time + seconds
+    if kind == "since_entry":
+        return len(matches.times) if entered_at is None else bisect_left(matches.times, entered_at)
+    raise ValueError(f"unknown window kind {kind!r}")
+
+
+def _indexed_measure(node: Mapping[str, Any], matches: Matches, first: int) -> Any:
+    """The count or sum over matches[first:], added up in the same order as `_measure` (same float rounding)."""
+    if node.get("sum_of") is None:
+        return len(matches.times) - first
+    return sum(matches.contributions[first:])
+
+
 def _behaviour(node: Mapping[str, Any], ctx: Context) -> bool:
     window = node.get("window")
+    matches = ctx.matches(node) if ctx.matches is not None else None
+    if matches is not None:
+        measure = _indexed_measure(node, matches, _first_inside(matches, window, ctx.now, ctx.entered_at))
+        return _compare(node["op"], measure, node["threshold"])
     where = node.get("where")
     contributions = [
-        (e.time, _contribution(node, e))
-        for e in ctx.history
+        (e.time, contribution(node, e))
+        for e in _named(node["event"], ctx)
         if e.name == node["event"]
         and _in_window(e.time, window, ctx.now, ctx.entered_at)
         and _matches_where(where, e, ctx)
@@ -258,7 +314,7 @@ def _list_items(node: Mapping[str, Any], ctx: Context) -> Sequence[Any]:
 
 
 def _item_matches(where: Mapping[str, Any], item: Any, ctx: Context) -> bool:
-    return evaluate(where, replace(ctx, event=item if isinstance(item, Mapping) else None))
+    return evaluate(where, ctx.with_event(item if isinstance(item, Mapping) else None))
 
 
 # --- evaluate ---------------------------------------------------------------------------------------------------
@@ -341,7 +397,7 @@ def _changes(condition: Mapping[str, Any] | None, ctx: Context) -> list[float | 
     if kind == "list_predicate":
         where = condition["where"]
         return [
-            _earliest(_changes(where, replace(ctx, event=item if isinstance(item, Mapping) else None)), ctx.now)
+            _earliest(_changes(where, ctx.with_event(item if isinstance(item, Mapping) else None)), ctx.now)
             for item in _list_items(condition, ctx)
         ]
     if kind in ("and", "or"):
@@ -355,16 +411,19 @@ def _operand_changes(node: Mapping[str, Any], ctx: Context) -> list[float | None
     """A `last` operand changes when an event of that name already in history but dated after now comes due."""
     if node.get("kind") != "last":
         return []
-    return [e.time for e in ctx.history if e.name == node["event"] and e.time > ctx.now]
+    return [e.time for e in _named(node["event"], ctx) if e.name == node["event"] and e.time > ctx.now]
 
 
 def _behaviour_change(node: Mapping[str, Any], ctx: Context) -> float | None:
     window = node.get("window")
     where = node.get("where")
     seconds = _window_seconds(window) if window is not None and window.get("kind") == "last" else None
+    matches = ctx.matches(node) if ctx.matches is not None else None
+    if matches is not None:
+        return None if seconds is None else _indexed_change(node, matches, window, seconds, ctx)
     relevant = [
         e
-        for e in ctx.history
+        for e in _named(node["event"], ctx)
         if e.name == node["event"] and (e.time > ctx.now or _in_window(e.time, window, ctx.now, ctx.entered_at))
     ]
     candidates: set[float] = set()
@@ -375,7 +434,7 @@ def _behaviour_change(node: Mapping[str, Any], ctx: Context) -> float | None:
         if seconds is not None:
             candidates.add(e.time + seconds)
         if where is not None:
-            moved = _earliest(_changes(where, replace(ctx, event=e.properties)), ctx.now)
+            moved = _earliest(_changes(where, ctx.with_event(e.properties)), ctx.now)
             if moved is not None:
                 candidates.add(moved)
                 where_moves = True
@@ -385,10 +444,149 @@ def _behaviour_change(node: Mapping[str, Any], ctx: Context) -> float | None:
     if where_moves:
         return later[0]  # the filter itself may flip: stay conservative
     # The filter is fixed: find the first drop (or arrival) at which `measure op threshold` flips.
-    contributions = [(e.time, _contribution(node, e)) for e in relevant if _matches_where(where, e, ctx)]
+    contributions = [(e.time, contribution(node, e)) for e in relevant if _matches_where(where, e, ctx)]
     op, threshold = node["op"], node["threshold"]
     current = _compare(op, _measure(contributions, node, ctx.now, ctx), threshold)
     for t in later:
         if _compare(op, _measure(contributions, node, t, ctx), threshold) != current:
             return t
     return None
+
+
+_ORDERINGS = ("<", "<=", ">", ">=")
+
+
+def _indexed_change(
+    node: Mapping[str, Any], matches: Matches, window: Mapping[str, Any], seconds: float, ctx: Context
+) -> float | None:
+    """`_behaviour_change` for an `in last` window over indexed matches (none after now, a fixed filter): the first
+    drop time at which `measure op threshold` flips. Drops are walked as the scan walks them, but a measure that
+    can only go down (a count, or a sum of values >= 0) under an ordering operator flips at most once, so the
+    first flip is found by bisection."""
+    times = matches.times
+    first = _first_inside(matches, window, ctx.now, ctx.entered_at)
+    if first == len(times):
+        return None
+    # After the drop at times[k - 1] + seconds, the events left inside are matches[k:]; equal drop times drop
+    # together, so only the last k of each run of equal times is a candidate.
+    candidates = [k for k in range(first + 1, len(times) + 1)
+                  if k == len(times) or times[k] + seconds != times[k - 1] + seconds]  # fmt: skip
+    op, threshold = node["op"], node["threshold"]
+
+    def flipped(k: int) -> bool:
+        return _compare(op, _indexed_measure(node, matches, k), threshold) != current
+
+    current = _compare(op, _indexed_measure(node, matches, first), threshold)
+    falling = node.get("sum_of") is None or all(_value_kind(c) == "number" and c >= 0
+                                                 for c in matches.contributions[first:])  # fmt: skip
+    if falling and op in _ORDERINGS:
+        low, high = 0, len(candidates)  # the first candidate that flips: once flipped, every later one is too
+        while low < high:
+            middle = (low + high) // 2
+            if flipped(candidates[middle]):
+                high = middle
+            else:
+                low = middle + 1
+        return times[candidates[low] - 1] + seconds if low < len(candidates) else None
+    for k in candidates:
+        if flipped(k):
+            return times[k - 1] + seconds
+    return None
+
+
+# --- what a condition reads -------------------------------------------------------------------------------------
+
+
+def event_only(condition: Mapping[str, Any] | None) -> bool:
+    """True when the condition (a `where` filter) reads nothing but the event or item it tests and constants: no
+    profile, trigger, history or segment. Its value for one event then never changes, so it can be indexed."""
+    if condition is None:
+        return True
+    kind = condition.get("kind")
+    if kind == "compare":
+        return _operand_event_only(condition["left"]) and _operand_event_only(condition["right"])
+    if kind in ("truthy", "is_set"):
+        return _operand_event_only(condition["operand"])
+    if kind == "is_one_of":
+        return _operand_event_only(condition["operand"]) and all(
+            _operand_event_only(v) for v in condition.get("values") or ()
+        )
+    if kind == "list_predicate":
+        return _operand_event_only(condition["list"]) and event_only(condition["where"])
+    if kind in ("and", "or"):
+        return all(event_only(item) for item in condition["items"])
+    if kind == "not":
+        return event_only(condition["item"])
+    return False  # behaviour, in_segment, or unknown
+
+
+def _operand_event_only(node: Mapping[str, Any]) -> bool:
+    kind = node.get("kind")
+    if kind == "const":
+        return True
+    if kind == "path":
+        parts = tuple(node["parts"])
+        return not (len(parts) > 1 and parts[0] in ("profile", "trigger"))
+    return False
+
+
+@dataclass
+class Reads:
+    """What a condition depends on: the events it reads from history (through which behaviour nodes, at any
+    depth, and which through `last X of`), whether it reads the profile or the trigger, the segments it refers
+    to."""
+
+    events: set[str]
+    profile: bool
+    trigger: bool
+    segments: set[str]
+    behaviours: list[Mapping[str, Any]]
+    lasts: set[str]
+
+
+def reads(condition: Mapping[str, Any] | None) -> Reads:
+    out = Reads(set(), False, False, set(), [], set())
+    _collect_reads(condition, out)
+    return out
+
+
+def _collect_reads(condition: Mapping[str, Any] | None, out: Reads) -> None:
+    if condition is None:
+        return
+    kind = condition.get("kind")
+    if kind == "compare":
+        _operand_reads(condition["left"], out)
+        _operand_reads(condition["right"], out)
+    elif kind in ("truthy", "is_set"):
+        _operand_reads(condition["operand"], out)
+    elif kind == "is_one_of":
+        _operand_reads(condition["operand"], out)
+        for value in condition.get("values") or ():
+            _operand_reads(value, out)
+    elif kind == "in_segment":
+        out.segments.add(condition["segment"])
+    elif kind == "behaviour":
+        out.events.add(condition["event"])
+        out.behaviours.append(condition)
+        _collect_reads(condition.get("where"), out)
+    elif kind == "list_predicate":
+        _operand_reads(condition["list"], out)
+        _collect_reads(condition["where"], out)
+    elif kind in ("and", "or"):
+        for item in condition["items"]:
+            _collect_reads(item, out)
+    elif kind == "not":
+        _collect_reads(condition["item"], out)
+    else:
+        raise ValueError(f"unknown condition kind {kind!r}")
+
+
+def _operand_reads(node: Mapping[str, Any], out: Reads) -> None:
+    kind = node.get("kind")
+    if kind == "last":
+        out.events.add(node["event"])
+        out.lasts.add(node["event"])
+    elif kind == "path":
+        parts = tuple(node["parts"])
+        out.profile |= len(parts) > 1 and parts[0] == "profile"
+        out.trigger |= len(parts) > 1 and parts[0] == "trigger"

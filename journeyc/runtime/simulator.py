@@ -12,13 +12,14 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from journeyc.runtime import assign_arm
-from journeyc.runtime.conditions import Context, Event, evaluate, next_change
+from journeyc.runtime.conditions import Context, Event, evaluate, next_change, reads
 from journeyc.runtime.eventlog import LogEntry
+from journeyc.runtime.history import History, Keys
 from journeyc.runtime.policy import Attempt, ContactPolicy
 
 
@@ -38,9 +39,13 @@ class Journey:
 class Customer:
     user_id: str
     profile: dict[str, Any]
-    history: list[Event] = field(default_factory=list)
+    history: History
     segments: set[str] = field(default_factory=set)
     entries: dict[str, list[tuple[float, Any]]] = field(default_factory=dict)  # journey -> [(time, key)]
+
+    def context(self, now: float, **values: Any) -> Context:
+        """A context over this customer (with the history's indexes); `values`: trigger, entered_at, event."""
+        return self.history.context(now, self.profile, self.segments.__contains__, **values)
 
 
 @dataclass
@@ -82,15 +87,7 @@ class Run:
         self.coroutine = journey.run(self)
 
     def context(self, event: Mapping[str, Any] | None = None) -> Context:
-        return Context(
-            now=self.sim.now,
-            profile=self.customer.profile,
-            history=self.customer.history,
-            trigger=self.trigger,
-            entered_at=self.entered_at,
-            event=event,
-            in_segment=self.customer.segments.__contains__,
-        )
+        return self.customer.context(self.sim.now, trigger=self.trigger, entered_at=self.entered_at, event=event)
 
     # The contract (journeyc.runtime.JourneyRun)
     async def send(self, step: str, *, channel: str | None, message: str, offer: str | None = None) -> None:
@@ -120,7 +117,9 @@ class Run:
 
 
 class Simulator:
-    def __init__(self, build: Mapping[str, bytes], on_step: Any = None) -> None:
+    """`trace`: the customers whose timeline (`log`) is kept; None keeps every customer's."""
+
+    def __init__(self, build: Mapping[str, bytes], on_step: Any = None, trace: Collection[str] | None = None) -> None:
         data = {p.removeprefix("data/").removesuffix(".json"): json.loads(b) for p, b in build.items()
                 if p.startswith("data/")}  # fmt: skip
         self.events_plan: dict[str, Any] = data.get("events", {})
@@ -141,7 +140,49 @@ class Simulator:
         self.outbox: list[dict[str, Any]] = []
         self.pending: list[Attempt] = []
         self.log: list[tuple[float, str, str]] = []  # (time, user, what happened), for --customer
+        self.trace = None if trace is None else frozenset(trace)
         self.on_step = on_step
+        self.keys = Keys()
+        # What to look at when something happens, worked out once: the segments that read an event (through the
+        # keys of their indexed behaviours, or None when they read it otherwise), the segments that refer to each
+        # segment, the order to evaluate them in, and the journeys an event or a segment entry starts.
+        self.segment_order = _dependency_order(self.segments)
+        segment_reads = {name: reads(self.segments[name]["condition"]) for name in self.segment_order}
+        self.readers: dict[str, list[tuple[str, tuple[Any, ...] | None]]] = {}
+        for name, read in segment_reads.items():
+            for event in sorted(read.events):
+                keys = tuple(self.keys.key(node) for node in read.behaviours if node["event"] == event)
+                opaque = event in read.lasts or None in keys
+                self.readers.setdefault(event, []).append((name, None if opaque else keys))
+        self.dependents = {name: {name} for name in self.segment_order}  # a segment and those referring to it
+        for name in reversed(self.segment_order):  # referring segments come later in the order
+            for later in self.segment_order:
+                if name in segment_reads[later].segments:
+                    self.dependents[name] |= self.dependents[later]
+        self.segments_on_profile = self._affected({n for n, r in segment_reads.items() if r.profile})
+        self.started_by_event: dict[str, list[Journey]] = {}
+        self.started_by_segment: dict[str, list[Journey]] = {}
+        for journey in self.journeys:
+            trigger = journey.trigger or {}
+            if trigger.get("kind") == "event":
+                self.started_by_event.setdefault(trigger.get("event"), []).append(journey)
+            elif trigger.get("kind") == "segment":
+                self.started_by_segment.setdefault((trigger.get("segment") or {}).get("name"), []).append(journey)
+        self.scheduled = [j for j in self.journeys if (j.trigger or {}).get("kind") == "schedule"]
+
+    def _affected(self, names: Collection[str]) -> list[str]:
+        """`names` and every segment that refers to one of them (directly or not), in evaluation order."""
+        found: set[str] = set()
+        for name in names:
+            found |= self.dependents[name]
+        return [name for name in self.segment_order if name in found]
+
+    def _moved_by(self, customer: Customer, event: str, joined: Collection[Any]) -> list[str]:
+        """The segments an event may have moved: those that read it, unless only through indexed behaviours
+        whose filters it failed (their measures did not change), with the segments that refer to them."""
+        moved = [name for name, keys in self.readers.get(event, ())
+                 if keys is None or any(k in joined or not customer.history.indexed(k) for k in keys)]  # fmt: skip
+        return self._affected(moved) if moved else []
 
     @property
     def runs(self) -> list[Run]:
@@ -151,7 +192,10 @@ class Simulator:
     # ------------------------------------------------------------ the clock
     def run_log(self, entries: list[LogEntry], until: float, progress: Any = None) -> None:
         """Process the events up to `until`; `progress(done, total)` is called every 50,000 events."""
-        ordered = sorted(entries, key=lambda e: (e.time, e.line))
+        in_order = all(
+            a.time < b.time or (a.time == b.time and a.line < b.line) for a, b in itertools.pairwise(entries)
+        )
+        ordered = entries if in_order else sorted(entries, key=lambda e: (e.time, e.line))
         for done, entry in enumerate(ordered, start=1):
             if progress is not None and done % 50_000 == 0:
                 progress(done, len(ordered))
@@ -173,7 +217,7 @@ class Simulator:
             self.live_timers.discard(timer_id)
             self.now = time
             if isinstance(target, str):
-                self.update_segments(self.customers[target])
+                self.update_segments(self.customers[target], self.segment_order)
             elif isinstance(target, tuple):  # a scheduled journey's start
                 _, journey, user_id = target
                 customer = self.customers[user_id]
@@ -199,12 +243,12 @@ class Simulator:
 
     # ------------------------------------------------------------ events
     def customer(self, user_id: str) -> Customer:
-        if user_id not in self.customers:
-            self.customers[user_id] = Customer(user_id, dict(self.defaults))
-            for journey in self.journeys:
-                if (journey.trigger or {}).get("kind") == "schedule":
-                    self.schedule_next(journey, self.customers[user_id])
-        return self.customers[user_id]
+        customer = self.customers.get(user_id)
+        if customer is None:
+            customer = self.customers[user_id] = Customer(user_id, dict(self.defaults), History(self.keys))
+            for journey in self.scheduled:
+                self.schedule_next(journey, customer)
+        return customer
 
     def schedule_next(self, journey: Journey, customer: Customer) -> None:
         """The next time a scheduled journey starts for this customer (`every monday at 08:00`, local time)."""
@@ -215,24 +259,29 @@ class Simulator:
         self.schedule(when, ("schedule", journey, customer.user_id))
 
     def handle(self, entry: LogEntry) -> None:
+        first = entry.user_id not in self.customers  # the first time: every segment is evaluated once
         customer = self.customer(entry.user_id)
+        traced = self.traces(customer)
         if entry.kind == "identify":
             customer.profile.update(entry.data)
-            self.note(customer, "identify: " + ", ".join(f"{k}={v!r}" for k, v in sorted(entry.data.items())))
-            self.update_segments(customer)
+            if traced:
+                self.note(customer, "identify: " + ", ".join(f"{k}={v!r}" for k, v in sorted(entry.data.items())))
+            self.update_segments(customer, self.segment_order if first else self.segments_on_profile)
             return
         assert entry.event is not None
         event = Event(entry.event, entry.time, entry.data)
-        customer.history.append(event)
+        joined = customer.history.append(event)
         self.policy.record_event(customer.user_id, event)
-        self.note(customer, f'event "{entry.event}"')
-        for run in list(self.active.get(customer.user_id, ())):
-            self.deliver(run, event)  # a finished run still listens to its goal while a send of it is held
-        self.update_segments(customer)  # an audience `in segment ...` sees the event that triggers the journey
-        for journey in self.journeys:
-            trigger = journey.trigger or {}
-            if trigger.get("kind") == "event" and trigger.get("event") == entry.event:
-                self.maybe_enter(journey, customer, event)
+        if traced:
+            self.note(customer, f'event "{entry.event}"')
+        runs = self.active.get(customer.user_id)
+        if runs:
+            for run in list(runs):
+                self.deliver(run, event)  # a finished run still listens to its goal while a send of it is held
+        # An audience `in segment ...` sees the event that triggers the journey.
+        self.update_segments(customer, self.segment_order if first else self._moved_by(customer, entry.event, joined))
+        for journey in self.started_by_event.get(entry.event, ()):
+            self.maybe_enter(journey, customer, event)
 
     def deliver(self, run: Run, event: Event) -> None:
         if run.done:
@@ -262,20 +311,24 @@ class Simulator:
         return evaluate(where, run.context(event.properties))
 
     # ------------------------------------------------------------ segments
-    def update_segments(self, customer: Customer) -> None:
-        ctx = Context(now=self.now, profile=customer.profile, history=customer.history,
-                      in_segment=customer.segments.__contains__)  # fmt: skip
+    def update_segments(self, customer: Customer, names: Collection[str]) -> None:
+        """Evaluate these segments (in dependency order) for the customer now; schedule the next time-based check.
+
+        An event re-evaluates only the segments that read it (and those that refer to them), an identify those that
+        read the profile, the pending check every segment: a segment can change only through what it reads."""
+        if not names:
+            return
+        ctx = customer.context(self.now)
         soonest: float | None = None
-        for name in sorted(self.segments):
+        for name in names:
             condition = self.segments[name]["condition"]
             member = evaluate(condition, ctx)
             if member and name not in customer.segments:
                 customer.segments.add(name)
-                self.note(customer, f'entered segment "{name}"')
-                for journey in self.journeys:
-                    trigger = journey.trigger or {}
-                    if trigger.get("kind") == "segment" and (trigger.get("segment") or {}).get("name") == name:
-                        self.maybe_enter(journey, customer, None)
+                if self.traces(customer):
+                    self.note(customer, f'entered segment "{name}"')
+                for journey in self.started_by_segment.get(name, ()):
+                    self.maybe_enter(journey, customer, None)
             elif not member:
                 customer.segments.discard(name)
             change = next_change(condition, ctx)
@@ -290,8 +343,7 @@ class Simulator:
     def maybe_enter(self, journey: Journey, customer: Customer, event: Event | None) -> None:
         trigger = journey.trigger or {}
         props = event.properties if event else None
-        base = Context(now=self.now, profile=customer.profile, history=customer.history,
-                       trigger=props, event=props, in_segment=customer.segments.__contains__)  # fmt: skip
+        base = customer.context(self.now, trigger=props, event=props)
         if event is not None and not evaluate(trigger.get("where"), base):
             return
         if not evaluate(journey.audience, base):
@@ -307,7 +359,8 @@ class Simulator:
         customer.entries.setdefault(journey.name, []).append((self.now, key))
         self.active.setdefault(customer.user_id, []).append(run)
         self.stats[journey.name].entered += 1
-        self.note(customer, f'entered journey "{journey.name}"')
+        if self.traces(customer):
+            self.note(customer, f'entered journey "{journey.name}"')
         self.resume(run, None)
 
     def _entry_allowed(self, journey: Journey, customer: Customer, props: Mapping[str, Any]) -> bool:
@@ -388,7 +441,8 @@ class Simulator:
             counts[1] += how == "converted"
         if how != "completed" and not run.coroutine.cr_running:
             run.coroutine.close()  # (an `exit` step ends its own coroutine by returning)
-        self.note(run.customer, f'{how} journey "{run.journey.name}"')
+        if self.traces(run.customer):
+            self.note(run.customer, f'{how} journey "{run.journey.name}"')
 
     # ------------------------------------------------------------ sends
     def attempt(self, run: Run, step: str, channel: str | None, message: str, offer: str | None) -> None:
@@ -411,8 +465,10 @@ class Simulator:
                         stats.sent += 1
                     else:
                         stats.dropped[record["reason"]] = stats.dropped.get(record["reason"], 0) + 1
-                    self.note(self.customer(record["user_id"]), f'{record["status"]} {record["channel"]} '
-                              f'"{record["message"]}"' + (f' ({record["reason"]})' if record["reason"] else ""))  # fmt: skip
+                    customer = self.customer(record["user_id"])
+                    if self.traces(customer):
+                        self.note(customer, f'{record["status"]} {record["channel"]} "{record["message"]}"'
+                                  + (f' ({record["reason"]})' if record["reason"] else ""))  # fmt: skip
 
     def schedule_deferred(self, attempt: Attempt) -> None:
         """Quiet hours deferred this send: decide it again when they end."""
@@ -424,8 +480,31 @@ class Simulator:
                 runs.append(run)  # finished, but listening to its goal until the held send is decided
         self.schedule(attempt.due, attempt)
 
+    def traces(self, customer: Customer) -> bool:
+        return self.trace is None or customer.user_id in self.trace
+
     def note(self, customer: Customer, what: str) -> None:
         self.log.append((self.now, customer.user_id, what))
+
+
+def _dependency_order(segments: Mapping[str, Any]) -> list[str]:
+    """Segment names, each after the segments it refers to; otherwise by name. (The compiler rejects cycles; a
+    cycle left here anyway keeps the name order.)"""
+    refers = {name: reads(segments[name]["condition"]).segments & segments.keys() for name in segments}
+    order: list[str] = []
+    placed: set[str] = set()
+
+    def place(name: str, path: frozenset[str]) -> None:
+        if name in placed or name in path:
+            return
+        for dependency in sorted(refers[name]):
+            place(dependency, path | {name})
+        placed.add(name)
+        order.append(name)
+
+    for name in sorted(segments):
+        place(name, frozenset())
+    return order
 
 
 def _is_journey_module(path: str) -> bool:

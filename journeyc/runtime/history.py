@@ -1,0 +1,93 @@
+"""A customer's event history, kept with the indexes that make conditions cheap to evaluate over it.
+
+`History` holds the events in time order, the same events by name, and, for each behaviour whose filter reads
+only the event (`conditions.event_only`), the times and contributions of the events that match it, kept up to
+date as events arrive. Its `context` gives conditions those indexes (`Context.named`, `Context.matches`); the
+results are the same as a scan of the whole history, only faster. Events must be appended in time order and
+conditions evaluated at or after the last one (the simulator's clock only moves forward).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from journeyc.runtime.conditions import Context, Event, Matches, contribution, evaluate, event_only
+
+Key = tuple[str, str, Any]  # (event name, the filter as canonical JSON, sum_of): equal behaviours share an index
+
+
+class Keys:
+    """Which behaviour nodes can be indexed, and under which key. Shared by every customer's history."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[Mapping[str, Any], Key | None]] = {}  # holds the node, so its id stays its own
+
+    def key(self, node: Mapping[str, Any]) -> Key | None:
+        known = self._by_id.get(id(node))
+        if known is not None and known[0] is node:
+            return known[1]
+        where = node.get("where")
+        key = (node["event"], json.dumps(where, sort_keys=True), node.get("sum_of")) if event_only(where) else None
+        self._by_id[id(node)] = (node, key)
+        return key
+
+
+class History:
+    __slots__ = ("_by_event", "_indexes", "_keys", "events", "named")
+
+    def __init__(self, keys: Keys) -> None:
+        self.events: list[Event] = []
+        self.named: dict[str, list[Event]] = {}
+        self._keys = keys
+        self._indexes: dict[Key, Matches] = {}
+        self._by_event: dict[str, list[tuple[Mapping[str, Any], Matches]]] = {}  # event name -> (node, its index)
+
+    def append(self, event: Event) -> set[Key]:
+        """Add an event no earlier than any before it; returns the keys of the indexes it joined."""
+        self.events.append(event)
+        self.named.setdefault(event.name, []).append(event)
+        joined: set[Key] = set()
+        for node, matches in self._by_event.get(event.name, ()):
+            if self._add(node, event, matches):
+                joined.add(self._keys.key(node))
+        return joined
+
+    def indexed(self, key: Key) -> bool:
+        """Whether the index of this key is built (it is built on the first evaluation that needs it)."""
+        return key in self._indexes
+
+    def matches(self, node: Mapping[str, Any]) -> Matches | None:
+        """The index of a behaviour node, built on first use; None if its filter reads more than the event."""
+        key = self._keys.key(node)
+        if key is None:
+            return None
+        matches = self._indexes.get(key)
+        if matches is None:
+            matches = self._indexes[key] = Matches([], [])
+            for event in self.named.get(node["event"], ()):
+                self._add(node, event, matches)
+            self._by_event.setdefault(node["event"], []).append((node, matches))
+        return matches
+
+    @staticmethod
+    def _add(node: Mapping[str, Any], event: Event, matches: Matches) -> bool:
+        where = node.get("where")
+        if where is None or evaluate(where, Context(event.time, {}, (), event=event.properties)):
+            matches.times.append(event.time)
+            matches.contributions.append(contribution(node, event))
+            return True
+        return False
+
+    def context(
+        self,
+        now: float,
+        profile: Mapping[str, Any],
+        in_segment: Callable[[str], bool] | None,
+        *,
+        trigger: Mapping[str, Any] | None = None,
+        entered_at: float | None = None,
+        event: Mapping[str, Any] | None = None,
+    ) -> Context:
+        return Context(now, profile, self.events, trigger, entered_at, event, in_segment, self.named, self.matches)

@@ -1,0 +1,138 @@
+"""journeyc.runtime.history: the indexed history gives every condition the same value and the same next change
+as a scan of the whole history (the indexes only make it faster)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_conditions import compare, const, path
+
+from journeyc.runtime.conditions import Context, Event, evaluate, event_only, next_change, reads
+from journeyc.runtime.history import History, Keys
+
+DAY = 86400.0
+START = 1_760_000_000.0
+NAMES = ("Product Viewed", "Order Completed")
+
+
+DRESSES = compare("==", path("category"), const("dresses"))
+PRICEY = compare(">=", path("price"), const(50))
+VIP_ONLY = compare("==", path("profile", "tier"), const("vip"))  # reads the profile: never indexed
+ANY_DRESS = {"kind": "list_predicate", "quantifier": "any", "list": path("products"), "where": DRESSES}
+
+windows = st.sampled_from(
+    [
+        None,
+        {"kind": "since_entry", "duration": None},
+        *({"kind": "last", "duration": {"seconds": d * DAY, "text": f"{d} days"}} for d in (1, 3, 7, 30)),
+        {"kind": "last", "duration": {"seconds": 0.1, "text": "0.1 seconds"}},  # float rounding at the edge
+    ]
+)
+behaviours = st.builds(
+    lambda event, op, threshold, window, where, sum_of: {
+        "kind": "behaviour",
+        "event": event,
+        "op": op,
+        "threshold": threshold,
+        "sum_of": sum_of,
+        "window": window,
+        "where": where,
+    },
+    st.sampled_from(NAMES),
+    st.sampled_from(["==", "!=", "<", "<=", ">", ">="]),
+    st.sampled_from([0, 1, 2, 3, 50.0, 100.5, 200]),
+    windows,
+    st.sampled_from([None, DRESSES, PRICEY, VIP_ONLY, ANY_DRESS, {"kind": "not", "item": DRESSES}]),
+    st.sampled_from([None, None, "price", "delta"]),
+)
+conditions = st.recursive(
+    behaviours,
+    lambda inner: st.one_of(
+        st.builds(lambda items: {"kind": "and", "items": items}, st.lists(inner, max_size=3)),
+        st.builds(lambda items: {"kind": "or", "items": items}, st.lists(inner, max_size=3)),
+        st.builds(lambda item: {"kind": "not", "item": item}, inner),
+    ),
+    max_leaves=4,
+)
+events = st.lists(
+    st.tuples(
+        st.sampled_from(NAMES),
+        st.sampled_from([0.0, 0.05, 1.0, 3600.0, DAY, 2 * DAY, 7 * DAY]),  # gaps: ties and window edges
+        st.sampled_from(["dresses", "shoes", None]),
+        st.sampled_from([10, 59.5, 129, "n/a"]),
+        st.sampled_from([5, -20, 0.1]),  # `delta`: negative values make a sum rise when an event drops out
+    ),
+    max_size=25,
+)
+
+
+def as_history(drawn: list[tuple]) -> list[Event]:
+    out, time = [], START
+    for name, gap, category, price, delta in drawn:
+        time += gap
+        properties = {"category": category, "price": price, "delta": delta,
+                      "products": [{"category": category}]}  # fmt: skip
+        out.append(Event(name, time, properties))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(conditions, events, st.sampled_from([0.0, 0.05, 3600.0, 3 * DAY, 40 * DAY]), st.integers(0, 25))
+def test_indexed_and_scanned_histories_agree(condition, drawn, later, entered):
+    history = as_history(drawn)
+    indexed = History(Keys())
+    half = len(history) // 2
+    for event in history[:half]:
+        indexed.append(event)
+    now = (history[-1].time if history else START) + later
+    profile = {"tier": "vip"}
+    entered_at = history[min(entered, len(history) - 1)].time if history else None
+    early = indexed.context(now, profile, None, entered_at=entered_at)
+    evaluate(condition, early)  # builds some indexes before the rest of the events arrive: they must keep up
+    for event in history[half:]:
+        indexed.append(event)
+    fast = indexed.context(now, profile, None, entered_at=entered_at)
+    slow = Context(now, profile, history, entered_at=entered_at)
+    assert evaluate(condition, fast) == evaluate(condition, slow)
+    assert next_change(condition, fast) == next_change(condition, slow)
+
+
+def test_only_filters_that_read_the_event_alone_are_indexed():
+    assert event_only(None) and event_only(DRESSES) and event_only(ANY_DRESS)
+    assert not event_only(VIP_ONLY)
+    assert not event_only(compare("==", path("order_id"), path("trigger", "order_id")))
+    assert not event_only({"kind": "in_segment", "segment": "vip"})
+    keys = Keys()
+    same = [{"kind": "behaviour", "event": "Order Completed", "where": DRESSES, "sum_of": None} for _ in range(2)]
+    assert keys.key(same[0]) == keys.key(same[1]) is not None  # equal behaviours share one index
+    assert keys.key({"kind": "behaviour", "event": "Order Completed", "where": VIP_ONLY, "sum_of": None}) is None
+
+
+def test_append_reports_the_indexes_an_event_joined():
+    history = History(Keys())
+    dresses = {"kind": "behaviour", "event": "Product Viewed", "op": ">=", "threshold": 1, "sum_of": None,
+               "window": None, "where": DRESSES}  # fmt: skip
+    key = Keys().key(dresses)
+    assert not history.indexed(key)
+    assert history.matches(dresses) is not None and history.indexed(key)
+    assert history.append(Event("Product Viewed", START, {"category": "shoes"})) == set()
+    assert history.append(Event("Product Viewed", START + 1, {"category": "dresses"})) == {key}
+    assert history.matches(dresses).times == [START + 1]
+
+
+def test_reads_names_what_a_condition_depends_on():
+    condition = {
+        "kind": "and",
+        "items": [
+            {"kind": "in_segment", "segment": "vip"},
+            VIP_ONLY,
+            compare("==", {"kind": "last", "event": "Order Completed", "property": "total"}, const(1)),
+            {"kind": "behaviour", "event": "Product Viewed", "op": ">=", "threshold": 1, "sum_of": None,
+             "window": {"kind": "last", "duration": {"seconds": DAY}}, "where": DRESSES},
+        ],
+    }  # fmt: skip
+    found = reads(condition)
+    assert (found.events, found.lasts, found.segments) == ({"Order Completed", "Product Viewed"},
+                                                            {"Order Completed"}, {"vip"})  # fmt: skip
+    assert (found.profile, found.trigger) == (True, False)
+    assert [b["event"] for b in found.behaviours] == ["Product Viewed"]
