@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_conditions import compare, const, path
 
-from journeyc.runtime.conditions import Context, Event, evaluate, event_only, next_change, reads
+from journeyc.runtime.conditions import Context, Event, evaluate, event_filter, event_only, next_change, reads
 from journeyc.runtime.history import History, Keys
 
 DAY = 86400.0
@@ -45,15 +45,18 @@ behaviours = st.builds(
     st.sampled_from([None, DRESSES, PRICEY, VIP_ONLY, ANY_DRESS, {"kind": "not", "item": DRESSES}]),
     st.sampled_from([None, None, "price", "delta"]),
 )
-conditions = st.recursive(
-    behaviours,
-    lambda inner: st.one_of(
+
+
+def combined(inner: st.SearchStrategy) -> list[st.SearchStrategy]:
+    """and / or / not of conditions drawn from `inner`."""
+    return [
         st.builds(lambda items: {"kind": "and", "items": items}, st.lists(inner, max_size=3)),
         st.builds(lambda items: {"kind": "or", "items": items}, st.lists(inner, max_size=3)),
         st.builds(lambda item: {"kind": "not", "item": item}, inner),
-    ),
-    max_leaves=4,
-)
+    ]
+
+
+conditions = st.recursive(behaviours, lambda inner: st.one_of(*combined(inner)), max_leaves=4)
 events = st.lists(
     st.tuples(
         st.sampled_from(NAMES),
@@ -136,3 +139,47 @@ def test_reads_names_what_a_condition_depends_on():
                                                             {"Order Completed"}, {"vip"})  # fmt: skip
     assert (found.profile, found.trigger) == (True, False)
     assert [b["event"] for b in found.behaviours] == ["Product Viewed"]
+
+
+scalars = st.sampled_from([None, 0, 1, 2.5, -1, True, False, "dresses", "", "1", [], {}])
+operands = st.one_of(
+    st.builds(const, scalars),
+    st.sampled_from([path("category"), path("price"), path("size", "eu"), path("profile"), path("trigger")]),
+)
+leaves = st.one_of(
+    st.builds(compare, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), operands, operands),
+    st.builds(lambda o: {"kind": "truthy", "operand": o}, operands),
+    st.builds(lambda o, n: {"kind": "is_set", "operand": o, "negated": n}, operands, st.booleans()),
+    st.builds(
+        lambda o, vs, n: {"kind": "is_one_of", "operand": o, "values": vs, "negated": n},
+        operands,
+        st.lists(operands, max_size=3),
+        st.booleans(),
+    ),
+)
+event_only_conditions = st.recursive(
+    leaves,
+    lambda inner: st.one_of(
+        *combined(inner),
+        st.builds(
+            lambda q, where: {"kind": "list_predicate", "quantifier": q, "list": path("products"), "where": where},
+            st.sampled_from(["any", "all", "no"]),
+            inner,
+        ),
+    ),
+    max_leaves=6,
+)
+values = st.dictionaries(st.sampled_from(["category", "price", "size", "profile", "trigger"]), scalars, max_size=4)
+properties = st.builds(
+    lambda base, products, eu: {**base, "products": products, "size": {"eu": eu}},
+    values,
+    st.one_of(st.lists(st.one_of(values, scalars), max_size=3), scalars),
+    scalars,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(event_only_conditions, properties)
+def test_an_event_filter_gives_what_evaluate_gives(condition, event):
+    assert event_only(condition)
+    assert event_filter(condition)(event) == evaluate(condition, Context(START, {"tier": "vip"}, [], event=event))

@@ -13,23 +13,28 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from journeyc.runtime.conditions import Context, Event, Matches, contribution, evaluate, event_only
+from journeyc.runtime.conditions import Context, Event, Matches, contribution, event_filter, event_only
 
 Key = tuple[str, str, Any]  # (event name, the filter as canonical JSON, sum_of): equal behaviours share an index
 
 
 class Keys:
-    """Which behaviour nodes can be indexed, and under which key. Shared by every customer's history."""
+    """Which behaviour nodes can be indexed, under which key, and their filters made into functions. Shared by
+    every customer's history."""
 
     def __init__(self) -> None:
         self._by_id: dict[int, tuple[Mapping[str, Any], Key | None]] = {}  # holds the node, so its id stays its own
+        self.filters: dict[Key, Callable[[Mapping[str, Any] | None], bool]] = {}
 
     def key(self, node: Mapping[str, Any]) -> Key | None:
         known = self._by_id.get(id(node))
         if known is not None and known[0] is node:
             return known[1]
         where = node.get("where")
-        key = (node["event"], json.dumps(where, sort_keys=True), node.get("sum_of")) if event_only(where) else None
+        key = None
+        if event_only(where):
+            key = (node["event"], json.dumps(where, sort_keys=True), node.get("sum_of"))
+            self.filters.setdefault(key, event_filter(where))
         self._by_id[id(node)] = (node, key)
         return key
 
@@ -42,16 +47,18 @@ class History:
         self.named: dict[str, list[Event]] = {}
         self._keys = keys
         self._indexes: dict[Key, Matches] = {}
-        self._by_event: dict[str, list[tuple[Mapping[str, Any], Matches]]] = {}  # event name -> (node, its index)
+        self._by_event: dict[str, list[tuple[Key, Mapping[str, Any], Matches]]] = {}  # event -> (key, node, index)
 
     def append(self, event: Event) -> set[Key]:
         """Add an event no earlier than any before it; returns the keys of the indexes it joined."""
         self.events.append(event)
         self.named.setdefault(event.name, []).append(event)
         joined: set[Key] = set()
-        for node, matches in self._by_event.get(event.name, ()):
-            if self._add(node, event, matches):
-                joined.add(self._keys.key(node))
+        for key, node, matches in self._by_event.get(event.name, ()):
+            if self._keys.filters[key](event.properties):
+                matches.times.append(event.time)
+                matches.contributions.append(contribution(node, event))
+                joined.add(key)
         return joined
 
     def indexed(self, key: Key) -> bool:
@@ -65,20 +72,11 @@ class History:
             return None
         matches = self._indexes.get(key)
         if matches is None:
-            matches = self._indexes[key] = Matches([], [])
-            for event in self.named.get(node["event"], ()):
-                self._add(node, event, matches)
-            self._by_event.setdefault(node["event"], []).append((node, matches))
+            keep = self._keys.filters[key]
+            events = [e for e in self.named.get(node["event"], ()) if keep(e.properties)]
+            matches = self._indexes[key] = Matches([e.time for e in events], [contribution(node, e) for e in events])
+            self._by_event.setdefault(node["event"], []).append((key, node, matches))
         return matches
-
-    @staticmethod
-    def _add(node: Mapping[str, Any], event: Event, matches: Matches) -> bool:
-        where = node.get("where")
-        if where is None or evaluate(where, Context(event.time, {}, (), event=event.properties)):
-            matches.times.append(event.time)
-            matches.contributions.append(contribution(node, event))
-            return True
-        return False
 
     def context(
         self,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from journeyc.runtime.conditions import Context, Event, evaluate
@@ -53,28 +53,39 @@ class ContactPolicy:
         self.offers = data.get("offers", {})
         self.templates = templates
         self.priority = [c["name"] for c in self.policy.get("priority", ())]
+        # Decisions come in time order, so both lists keep only what can still matter: the sends inside the
+        # longest cap window, the suppression windows not yet over.
         self.sent: dict[str, list[tuple[float, str | None, str | None]]] = {}  # user -> [(time, category, channel)]
         self.suppressed_until: dict[str, list[tuple[float, set[str]]]] = {}  # user -> [(until, categories)]
         self.text_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
         self.html_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
         self.compiled: dict[tuple[int, str], Any] = {}
+        self.json_templates: dict[str, dict[str, Any]] = {}
+        # The rules as sets, worked out once: which rules each category is exempt from, and each cap's scope.
+        self.exemptions: dict[str | None, set[str]] = {}
+        for exemption in self.policy.get("exemptions", ()):
+            for category in _names(exemption["categories"]):
+                self.exemptions.setdefault(category, set()).update(exemption["rules"])
+        self.caps = [(_names(c.get("categories")), _names(c.get("channels")), c["window"]["seconds"], c["limit"])
+                     for c in self.policy.get("caps", ())]  # fmt: skip
+        self.longest_cap = max((window for _, _, window, _ in self.caps), default=0)
+        self.suppressions: dict[str, list[tuple[Any, float, set[str]]]] = {}  # event -> (where, seconds, categories)
+        for rule in self.policy.get("suppressions", ()):
+            opens = (rule.get("where"), rule["duration"]["seconds"], _names(rule["categories"]))
+            self.suppressions.setdefault(rule["event"], []).append(opens)
         self.zone = next((t.get("default") for t in (data.get("profile") or {}).get("traits", ())
                           if t["type"].get("name") == "timezone"), "UTC")  # fmt: skip
 
     # ------------------------------------------------------------ bookkeeping
     def record_event(self, user_id: str, event: Event) -> None:
         """An event may open suppression windows."""
-        for rule in self.policy.get("suppressions", ()):
-            if rule["event"] == event.name and evaluate(
-                rule.get("where"), Context(event.time, {}, (), event=event.properties)
-            ):
-                windows = self.suppressed_until.setdefault(user_id, [])
-                windows.append((event.time + rule["duration"]["seconds"], _names(rule["categories"])))
+        for where, seconds, categories in self.suppressions.get(event.name, ()):
+            if evaluate(where, Context(event.time, {}, (), event=event.properties)):
+                self.suppressed_until.setdefault(user_id, []).append((event.time + seconds, categories))
 
     def exempt(self, category: str | None, rule: str) -> bool:
-        return any(
-            category in _names(e["categories"]) and rule in e["rules"] for e in self.policy.get("exemptions", ())
-        )
+        exempt = self.exemptions.get(category)
+        return exempt is not None and rule in exempt
 
     def category(self, attempt: Attempt) -> str | None:
         message = self.messages.get(attempt.message, {})
@@ -146,9 +157,7 @@ class ContactPolicy:
             reason = "consent"
         elif address and not profile.get(address):
             reason = "no_address"
-        elif not self.exempt(category, "suppression") and any(
-            attempt.due < until and category in cats for until, cats in self.suppressed_until.get(attempt.user_id, ())
-        ):
+        elif not self.exempt(category, "suppression") and self._suppressed(attempt.user_id, attempt.due, category):
             reason = "suppressed"
         elif not self.exempt(category, "caps") and self._over_cap(attempt.user_id, attempt.due, category, channel_name):
             reason = "cap"
@@ -169,19 +178,28 @@ class ContactPolicy:
             self.sent.setdefault(attempt.user_id, []).append((attempt.due, category, channel_name))
         return [self._record(attempt, channel_name, category, reason, content)]
 
+    def _suppressed(self, user_id: str, when: float, category: str | None) -> bool:
+        windows = self.suppressed_until.get(user_id)
+        if not windows:
+            return False
+        windows[:] = [(until, cats) for until, cats in windows if when < until]  # over for good
+        return any(category in cats for _, cats in windows)
+
     def _over_cap(self, user_id: str, when: float, category: str | None, channel: str | None) -> bool:
-        history = self.sent.get(user_id, ())
-        for cap in self.policy.get("caps", ()):
-            categories, channels = _names(cap.get("categories")), _names(cap.get("channels"))
+        history = self.sent.get(user_id)
+        if not history:
+            return False
+        old = next((n for n, (time, _, _) in enumerate(history) if when - time < self.longest_cap), len(history))
+        del history[:old]  # outside every cap window from now on
+        for categories, channels, window, limit in self.caps:
             if (categories and category not in categories) or (channels and channel not in channels):
                 continue
-            window = cap["window"]["seconds"]
             count = sum(
                 1
                 for time, cat, chan in history
                 if when - time < window and (not categories or cat in categories) and (not channels or chan in channels)
             )
-            if count >= cap["limit"]:
+            if count >= limit:
                 return True
         return False
 
@@ -199,14 +217,25 @@ class ContactPolicy:
             env = self.html_env if path.endswith(".html") else self.text_env
             try:
                 if path.endswith(".json"):  # push, in-app, WhatsApp, webhook: each text value is a template
-                    fields = json.loads(self.templates[path])
-                    content.update({k: self._compiled(env, v).render(values) if isinstance(v, str) else v
+                    fields = self._json(path)
+                    content.update({k: self._fill(env, v, values) if isinstance(v, str) else v
                                     for k, v in sorted(fields.items())})  # fmt: skip
                 else:
-                    content[field] = self._compiled(env, self.templates[path]).render(values).rstrip("\n")
-            except (TemplateError, TypeError, ValueError, KeyError):
+                    content[field] = self._fill(env, self.templates[path], values).rstrip("\n")
+            except Exception:  # whatever customer data makes a template fail is a render_error
                 return None
         return content
+
+    def _fill(self, env: SandboxedEnvironment, text: str, values: Mapping[str, Any]) -> str:
+        """`Template.render`, less its per-call copying: the globals are merged into the values once per send."""
+        template = self._compiled(env, text)
+        context = template.new_context({**env.globals, **values}, shared=True)
+        return env.concat(template.root_render_func(context))
+
+    def _json(self, path: str) -> dict[str, Any]:
+        if path not in self.json_templates:
+            self.json_templates[path] = json.loads(self.templates[path])
+        return self.json_templates[path]
 
     def _compiled(self, env: SandboxedEnvironment, text: str) -> Any:
         """Each template is compiled once per run of the simulator."""

@@ -369,7 +369,7 @@ class Simulator:
             kind = rule.get("kind")
             if kind == "once" and past:
                 return False
-            if kind == "once_per" and any(self.now - t < rule["period"]["seconds"] for t, _ in past):
+            if kind == "once_per" and past and self.now - past[-1][0] < rule["period"]["seconds"]:  # the latest entry
                 return False
             if kind == "max_times" and len(past) >= rule["times"]:
                 return False
