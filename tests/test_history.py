@@ -3,6 +3,9 @@ as a scan of the whole history (the indexes only make it faster)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_conditions import compare, const, path
@@ -57,16 +60,15 @@ def combined(inner: st.SearchStrategy) -> list[st.SearchStrategy]:
 
 
 conditions = st.recursive(behaviours, lambda inner: st.one_of(*combined(inner)), max_leaves=4)
-events = st.lists(
-    st.tuples(
-        st.sampled_from(NAMES),
-        st.sampled_from([0.0, 0.05, 1.0, 3600.0, DAY, 2 * DAY, 7 * DAY]),  # gaps: ties and window edges
-        st.sampled_from(["dresses", "shoes", None]),
-        st.sampled_from([10, 59.5, 129, "n/a"]),
-        st.sampled_from([5, -20, 0.1]),  # `delta`: negative values make a sum rise when an event drops out
-    ),
-    max_size=25,
+event_rows = st.tuples(
+    st.sampled_from(NAMES),
+    st.sampled_from([0.0, 0.05, 1.0, 3600.0, DAY, 2 * DAY, 7 * DAY]),  # gaps: ties and window edges
+    st.sampled_from(["dresses", "shoes", None]),
+    st.sampled_from([10, 59.5, 129, "n/a"]),
+    st.sampled_from([5, -20, 0.1]),  # `delta`: negative values make a sum rise when an event drops out
 )
+# Short histories often (a measure at its threshold, the last event's drop), long ones too.
+events = st.one_of(st.lists(event_rows, max_size=3), st.lists(event_rows, max_size=25))
 
 
 def as_history(drawn: list[tuple]) -> list[Event]:
@@ -79,7 +81,7 @@ def as_history(drawn: list[tuple]) -> list[Event]:
     return out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(conditions, events, st.sampled_from([0.0, 0.05, 3600.0, 3 * DAY, 40 * DAY]), st.integers(0, 25))
 def test_indexed_and_scanned_histories_agree(condition, drawn, later, entered):
     history = as_history(drawn)
@@ -88,16 +90,46 @@ def test_indexed_and_scanned_histories_agree(condition, drawn, later, entered):
     for event in history[:half]:
         indexed.append(event)
     now = (history[-1].time if history else START) + later
-    profile = {"tier": "vip"}
     entered_at = history[min(entered, len(history) - 1)].time if history else None
-    early = indexed.context(now, profile, None, entered_at=entered_at)
+    early = indexed.context(now, {"tier": "vip"}, None, entered_at=entered_at)
     evaluate(condition, early)  # builds some indexes before the rest of the events arrive: they must keep up
     for event in history[half:]:
         indexed.append(event)
+    assert_agree(condition, indexed, history, now, entered_at)
+
+
+def assert_agree(condition, indexed: History, history: list[Event], now: float, entered_at: float | None) -> None:
+    profile = {"tier": "vip"}
     fast = indexed.context(now, profile, None, entered_at=entered_at)
     slow = Context(now, profile, history, entered_at=entered_at)
     assert evaluate(condition, fast) == evaluate(condition, slow)
     assert next_change(condition, fast) == next_change(condition, slow)
+
+
+def week(op: str, threshold: float, sum_of: str | None = None) -> dict[str, Any]:
+    return {"kind": "behaviour", "event": "Order Completed", "op": op, "threshold": threshold, "sum_of": sum_of,
+            "window": {"kind": "last", "duration": {"seconds": 7 * DAY}}, "where": None}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("condition", "deltas", "gap", "expected"),
+    [
+        # Two events at the same second drop out together: "exactly 1" never holds on the way down.
+        (week("==", 1), [5, 5], 0.0, None),
+        (week("==", 1), [5, 5], 1.0, START + 7 * DAY),
+        # A sum with negative values can rise as events drop out: no bisection there.
+        (week(">", 0, "delta"), [-20, 30, 5, -20], DAY, START + 7 * DAY),
+        (week(">=", 2), [1, 1, 1], DAY, START + 8 * DAY),
+    ],
+)
+def test_the_next_change_of_indexed_windows_at_their_edges(condition, deltas, gap, expected):
+    history = [Event("Order Completed", START + n * gap, {"delta": d}) for n, d in enumerate(deltas)]
+    indexed = History(Keys())
+    for event in history:
+        indexed.append(event)
+    now = history[-1].time + 3600
+    assert next_change(condition, indexed.context(now, {}, None)) == expected
+    assert_agree(condition, indexed, history, now, None)
 
 
 def test_only_filters_that_read_the_event_alone_are_indexed():

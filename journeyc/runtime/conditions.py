@@ -470,37 +470,43 @@ def _indexed_change(
     node: Mapping[str, Any], matches: Matches, window: Mapping[str, Any], seconds: float, ctx: Context
 ) -> float | None:
     """`_behaviour_change` for an `in last` window over indexed matches (none after now, a fixed filter): the first
-    drop time at which `measure op threshold` flips. Drops are walked as the scan walks them, but a measure that
-    can only go down (a count, or a sum of values >= 0) under an ordering operator flips at most once, so the
-    first flip is found by bisection."""
+    drop time at which `measure op threshold` flips. A measure that can only go down (a count, or a sum of values
+    >= 0) under an ordering operator flips at most once, so that drop is found by bisection; otherwise the drops
+    are walked in order, as the scan walks them."""
     times = matches.times
+    count = len(times)
     first = _first_inside(matches, window, ctx.now, ctx.entered_at)
-    if first == len(times):
+    if first == count:
         return None
-    # After the drop at times[k - 1] + seconds, the events left inside are matches[k:]; equal drop times drop
-    # together, so only the last k of each run of equal times is a candidate.
-    candidates = [k for k in range(first + 1, len(times) + 1)
-                  if k == len(times) or times[k] + seconds != times[k - 1] + seconds]  # fmt: skip
     op, threshold = node["op"], node["threshold"]
+    current = _compare(op, _indexed_measure(node, matches, first), threshold)
 
     def flipped(k: int) -> bool:
+        """Whether the value differs once the events before k have dropped out (matches[k:] left inside)."""
         return _compare(op, _indexed_measure(node, matches, k), threshold) != current
 
-    current = _compare(op, _indexed_measure(node, matches, first), threshold)
+    def left_after(k: int) -> int:
+        """Events drop out together when their drop times are equal: the index after the last one that drops with
+        event k - 1."""
+        return bisect_right(times, times[k - 1] + seconds, lo=k - 1, key=lambda time: time + seconds)
+
     falling = node.get("sum_of") is None or all(_value_kind(c) == "number" and c >= 0
                                                  for c in matches.contributions[first:])  # fmt: skip
     if falling and op in _ORDERINGS:
-        low, high = 0, len(candidates)  # the first candidate that flips: once flipped, every later one is too
+        low, high = first + 1, count + 1  # the first k whose drop flips the value: every later one flips it too
         while low < high:
             middle = (low + high) // 2
-            if flipped(candidates[middle]):
+            if flipped(middle):  # (events dropping together flip together: the time is that of their drop)
                 high = middle
             else:
                 low = middle + 1
-        return times[candidates[low] - 1] + seconds if low < len(candidates) else None
-    for k in candidates:
+        return times[low - 1] + seconds if low <= count else None
+    k = first + 1
+    while k <= count:
+        k = left_after(k)
         if flipped(k):
             return times[k - 1] + seconds
+        k += 1
     return None
 
 

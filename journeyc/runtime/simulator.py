@@ -196,15 +196,18 @@ class Simulator:
             a.time < b.time or (a.time == b.time and a.line < b.line) for a, b in itertools.pairwise(entries)
         )
         ordered = entries if in_order else sorted(entries, key=lambda e: (e.time, e.line))
+        timers = self.timers
         for done, entry in enumerate(ordered, start=1):
             if progress is not None and done % 50_000 == 0:
                 progress(done, len(ordered))
             if entry.time > until:
                 break
-            self.advance(entry.time)
+            if timers and timers[0][0] <= entry.time:
+                self.advance(entry.time)
             self.now = entry.time
             self.handle(entry)
-            self.flush()
+            if self.pending:
+                self.flush()
         self.advance(until)
         self.now = until
 
@@ -233,7 +236,8 @@ class Simulator:
                 target.timer = None
                 target.waiting_for = None
                 self.resume(target, False)
-            self.flush()
+            if self.pending:
+                self.flush()
 
     def schedule(self, time: float, target: Any) -> int:
         timer_id = next(self.ids)
