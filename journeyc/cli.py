@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -299,13 +300,16 @@ def simulate(path: str | None, events_file: str, until: str, outbox: str | None,
     Exits 0 when the run completed (rejected events are reported, not fatal), 1 when the project has errors.
     """
     from journeyc.runtime.eventlog import parse_time
-    from journeyc.simulate import outbox_lines, summary, timeline
-    from journeyc.simulate import simulate as run_simulation
+    from journeyc.simulate import simulate_to_outbox, summary, timeline
 
     try:
         end = parse_time(until)
     except ValueError as error:
         raise click.BadParameter(f"{until!r} is not an ISO 8601 time", param_hint="--until") from error
+    folder = Path(outbox).absolute().parent if outbox else None
+    if folder is not None and not (folder.is_dir() and os.access(folder, os.W_OK)):
+        raise click.BadParameter(f"cannot write {outbox!r}: {folder} is not a folder you can write to",
+                                 param_hint="--outbox")  # fmt: skip
     result = check_project(find_project(path))
     if result.errors:
         _print_problems(result)
@@ -316,11 +320,10 @@ def simulate(path: str | None, events_file: str, until: str, outbox: str | None,
 
     show = progress if sys.stderr.isatty() else None
     with open(events_file, encoding="utf-8", errors="replace") as handle:
-        simulation = run_simulation(result, handle, end, show, trace={customer} if customer else ())
+        simulation = simulate_to_outbox(result, handle, end, Path(outbox) if outbox else None, show,
+                                        trace={customer} if customer else ())  # fmt: skip
     if show is not None:
         click.echo("", err=True)
-    if outbox:
-        Path(outbox).write_text("".join(line + "\n" for line in outbox_lines(simulation)), encoding="utf-8")
     for line in timeline(simulation, customer) if customer else summary(simulation):
         click.echo(line)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Collection, Iterable, Iterator
+import os
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from journeyc.build import build_outputs
@@ -22,15 +24,22 @@ class Simulation:
 
 
 def simulate(
-    result: CheckResult, lines: Iterable[str], until: float, progress: Any = None, trace: Collection[str] | None = None
+    result: CheckResult,
+    lines: Iterable[str],
+    until: float,
+    progress: Any = None,
+    trace: Collection[str] | None = None,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+    keep_outbox: bool = True,
 ) -> Simulation:
-    """`trace`: the customers whose timeline to keep (None: every customer's)."""
+    """`trace`: the customers whose timeline to keep (None: every customer's); `on_record` and `keep_outbox`: see
+    `Simulator`."""
     build = build_outputs(result)
     events = json.loads(build["data/events.json"])
     shapes = json.loads(build["data/shapes.json"])
     with fewer_collections():
         log = read_log(lines, events, shapes)
-        simulator = Simulator(build, trace=trace)
+        simulator = Simulator(build, trace=trace, on_record=on_record, keep_outbox=keep_outbox)
         simulator.run_log(log.entries, until, progress)
     return Simulation(simulator, log)
 
@@ -52,8 +61,33 @@ def fewer_collections() -> Iterator[None]:
             gc.enable()
 
 
-def outbox_lines(simulation: Simulation) -> list[str]:
-    return [json.dumps(record, ensure_ascii=False, sort_keys=False) for record in simulation.simulator.outbox]
+def simulate_to_outbox(
+    result: CheckResult,
+    lines: Iterable[str],
+    until: float,
+    outbox: Path | None,
+    progress: Any = None,
+    trace: Collection[str] | None = None,
+) -> Simulation:
+    """`simulate`, writing each outbox record to the file `outbox` (if any) as it is decided instead of keeping
+    them: a long run holds no rendered content. The records go to a side file that replaces `outbox` only once
+    the run is complete, so a failed run leaves an earlier outbox as it was."""
+    if outbox is None:
+        return simulate(result, lines, until, progress, trace, keep_outbox=False)
+    partial = outbox.with_name(outbox.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8") as sink:
+            simulation = simulate(result, lines, until, progress, trace,
+                                  on_record=lambda record: sink.write(outbox_line(record)), keep_outbox=False)  # fmt: skip
+        os.replace(partial, outbox)
+    finally:
+        partial.unlink(missing_ok=True)
+    return simulation
+
+
+def outbox_line(record: dict[str, Any]) -> str:
+    """One outbox record as a line of the --outbox file (JSON, fields in the documented order)."""
+    return json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n"
 
 
 def summary(simulation: Simulation) -> list[str]:

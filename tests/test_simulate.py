@@ -7,12 +7,13 @@ import shutil
 import textwrap
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import check
 
 from journeyc.cli import main
 from journeyc.runtime.eventlog import parse_time
-from journeyc.simulate import simulate
+from journeyc.simulate import outbox_line, simulate, simulate_to_outbox
 
 BASE = Path(__file__).parent / "fixtures" / "rule_base"
 MESSAGES = """
@@ -275,3 +276,39 @@ def test_simulate_command_writes_the_outbox_and_a_summary(tmp_path):
         "sent",
         "123456",
     )
+
+
+def test_the_outbox_file_is_written_as_sends_are_decided_and_only_replaced_by_a_complete_run(tmp_path):
+    result = check(Path(__file__).resolve().parent.parent / "journeys")
+    lines = [json.dumps(identify("h", "2026-03-02T14:00:00Z", **HEATHER)),
+             json.dumps(track("h", "2026-03-02T15:00:00Z", "OTP Requested", code="123456")),
+             json.dumps(track("h", "2026-03-02T16:00:00Z", "OTP Requested", code="654321"))]  # fmt: skip
+    until = parse_time("2026-03-03T00:00:00Z")
+    kept = simulate(result, lines, until).simulator.outbox
+    out = tmp_path / "outbox.jsonl"
+    streamed = simulate_to_outbox(result, lines, until, out)
+    assert streamed.simulator.outbox == []  # nothing held in memory
+    assert out.read_text(encoding="utf-8") == "".join(outbox_line(record) for record in kept)
+    assert len(kept) == 2
+
+    def failing():
+        yield from lines
+        raise RuntimeError("the log could not be read to the end")
+
+    with pytest.raises(RuntimeError):
+        simulate_to_outbox(result, failing(), until, out)
+    assert out.read_text(encoding="utf-8") == "".join(outbox_line(record) for record in kept)  # as it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outbox.jsonl"]  # no side file left
+
+
+def test_an_outbox_in_a_missing_folder_is_a_usage_error(tmp_path):
+    events = tmp_path / "events.jsonl"
+    events.write_text(json.dumps(identify("h", "2026-03-02T14:00:00Z")) + "\n", encoding="utf-8")
+    repo = Path(__file__).resolve().parent.parent
+    result = CliRunner().invoke(
+        main, ["simulate", str(repo / "journeys"), "--events", str(events), "--until", "2026-03-03T00:00:00Z",
+               "--outbox", str(tmp_path / "missing" / "outbox.jsonl")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "Invalid value for --outbox: cannot write" in result.output
+    assert "Traceback" not in result.output

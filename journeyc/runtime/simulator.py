@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,9 +117,18 @@ class Run:
 
 
 class Simulator:
-    """`trace`: the customers whose timeline (`log`) is kept; None keeps every customer's."""
+    """`trace`: the customers whose timeline (`log`) is kept; None keeps every customer's. `on_record` receives
+    each outbox record as it is decided; `keep_outbox=False` does not also keep them all in `outbox` (a long run
+    then holds no rendered content)."""
 
-    def __init__(self, build: Mapping[str, bytes], on_step: Any = None, trace: Collection[str] | None = None) -> None:
+    def __init__(
+        self,
+        build: Mapping[str, bytes],
+        on_step: Any = None,
+        trace: Collection[str] | None = None,
+        on_record: Callable[[dict[str, Any]], None] | None = None,
+        keep_outbox: bool = True,
+    ) -> None:
         data = {p.removeprefix("data/").removesuffix(".json"): json.loads(b) for p, b in build.items()
                 if p.startswith("data/")}  # fmt: skip
         self.events_plan: dict[str, Any] = data.get("events", {})
@@ -138,6 +147,8 @@ class Simulator:
         self.ids = itertools.count()
         self.stats: dict[str, Stats] = {j.name: Stats() for j in self.journeys}
         self.outbox: list[dict[str, Any]] = []
+        self.on_record = on_record
+        self.keep_outbox = keep_outbox
         self.pending: list[Attempt] = []
         self.log: list[tuple[float, str, str]] = []  # (time, user, what happened), for --customer
         self.trace = None if trace is None else frozenset(trace)
@@ -463,7 +474,10 @@ class Simulator:
             batch, self.pending = self.pending, []
             for attempt in self.policy.by_priority(batch):
                 for record in self.policy.decide(attempt, self.schedule_deferred):
-                    self.outbox.append(record)
+                    if self.keep_outbox:
+                        self.outbox.append(record)
+                    if self.on_record is not None:
+                        self.on_record(record)
                     stats = self.stats[record["journey"]]
                     if record["status"] == "sent":
                         stats.sent += 1
