@@ -72,6 +72,23 @@ class _Suspend:
 class Run:
     """One customer's run of one journey: the `journey` object generated code receives."""
 
+    __slots__ = (
+        "arm_name",
+        "arms",
+        "coroutine",
+        "customer",
+        "done",
+        "entered_at",
+        "held",
+        "interrupted",
+        "journey",
+        "key",
+        "sim",
+        "timer",
+        "trigger",
+        "waiting_for",
+    )  # fmt: skip  (no __dict__: many runs wait at once)
+
     def __init__(self, sim: Simulator, journey: Journey, customer: Customer, trigger: Event | None, key: Any) -> None:
         self.sim, self.journey, self.customer = sim, journey, customer
         self.trigger = dict(trigger.properties) if trigger else None
