@@ -72,6 +72,7 @@ class _Suspend:
 class Run:
     """One customer's run of one journey: the `journey` object generated code receives."""
 
+    # No __dict__: many runs wait at once (benchmarks/simulate_bench.py measures what one holds).
     __slots__ = (
         "arm_name",
         "arms",
@@ -87,7 +88,7 @@ class Run:
         "timer",
         "trigger",
         "waiting_for",
-    )  # fmt: skip  (no __dict__: many runs wait at once)
+    )
 
     def __init__(self, sim: Simulator, journey: Journey, customer: Customer, trigger: Event | None, key: Any) -> None:
         self.sim, self.journey, self.customer = sim, journey, customer
