@@ -88,9 +88,19 @@ class _Plan:
 
         def problem(values: Mapping[str, Any]) -> str | None:
             # The usual case at once: the values sent (a few of the many a plan declares) and the required ones.
-            if all(values.get(name) is not None for name in required) and all(
-                value is None or name not in by_name or by_name[name](value) for name, value in values.items()
-            ):
+            fine = True
+            for name, value in values.items():
+                if value is not None:
+                    check = by_name.get(name)
+                    if check is not None and not check(value):
+                        fine = False
+                        break
+            if fine:
+                for name in required:
+                    if values.get(name) is None:
+                        fine = False
+                        break
+            if fine:
                 return None
             for name, optional, check, spec in checks:  # a problem: the first one in the plan's order
                 value = values.get(name)
