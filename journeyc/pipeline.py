@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,16 +70,39 @@ def stdlib_modules() -> list[str]:
     return sorted(p.stem for p in stdlib_dir().glob("*.journey"))
 
 
+@contextlib.contextmanager
+def fewer_collections(threshold: int = 20_000) -> Iterator[None]:
+    """Run the cyclic garbage collector less often while the block runs, then as before.
+
+    A check allocates hundreds of thousands of objects (the IR, diagnostics) that all live until it ends. With
+    Python's default threshold (a collection every 700 allocations) the collector scans them again and again,
+    which took a quarter of the time of a large check. Almost nothing a check makes is cyclic garbage.
+    """
+    old = gc.get_threshold()
+    if 0 < old[0] < threshold:  # a threshold of 0 turns collection off: leave it off
+        gc.set_threshold(threshold, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def check_project(files: ProjectFiles, cache: ParseCache | None = None) -> CheckResult:
     """Parse, resolve and check a project; the result holds the IR, every diagnostic and the source texts."""
+    with fewer_collections():
+        return _check_project(files, cache)
+
+
+def _check_project(files: ProjectFiles, cache: ParseCache | None) -> CheckResult:
     cache = cache or ParseCache()
     config = parse_config(files.config, _config_source(files))
     sources: dict[str, str] = {}
     diagnostics: list[Diagnostic] = []
     modules = stdlib_modules()
+    root = files.root.resolve()
 
     def read(path: str) -> bytes | None:
-        target = _locate(files, path)
+        target = _locate(files, root, path)
         try:
             return target.read_bytes() if target is not None and target.is_file() else None
         except OSError:
@@ -92,7 +118,7 @@ def check_project(files: ProjectFiles, cache: ParseCache | None = None) -> Check
         return source
 
     def exists(path: str) -> bool:
-        target = _locate(files, path)
+        target = _locate(files, root, path)
         return target is not None and target.is_file()
 
     resolved = resolve_project(files.files, parse, exists, modules)
@@ -123,11 +149,11 @@ def _config_source(files: ProjectFiles) -> str:
     return CONFIG_FILE if (files.root / CONFIG_FILE).is_file() else "pyproject.toml [tool.journeyc]"
 
 
-def _locate(files: ProjectFiles, path: str) -> Path | None:
+def _locate(files: ProjectFiles, root: Path, path: str) -> Path | None:
+    """The file behind a display path; None when it lies outside the project's folder (`root`, resolved)."""
     if path.startswith(STDLIB_PREFIX):
         return stdlib_dir() / path.removeprefix(STDLIB_PREFIX)
     target = (files.root / path).resolve()
-    root = files.root.resolve()
     if target != root and root not in target.parents:
         return None
     return target

@@ -316,3 +316,24 @@ def test_too_complex_conditions_are_treated_as_possible():
     wide = " and ".join(f"(profile.a{n} == 1 or profile.b{n} == 1)" for n in range(12))
     assert logic.both_possible(condition(wide), condition(wide))
     assert not logic.implies(condition(wide), condition("profile.a0 == 1"))
+
+
+def test_a_memo_gives_the_same_answers_and_remembers_too_complex():
+    pairs = [
+        ('profile.tier == "gold"', 'profile.tier != "gold"'),
+        ("rating <= 2", "rating >= 2"),
+        ('(profile.tier == "gold" or profile.ok) and not profile.ok', 'profile.tier != "gold"'),
+        ('any "Order Completed" where total > 5', 'not (any "Order Completed" where total > 5)'),
+    ]
+    conditions = [(condition(a), condition(b)) for a, b in pairs]
+    memo: logic.Memo = {}
+    for _ in range(2):  # the second round answers from the memo
+        for left, right in conditions:
+            assert logic.both_possible(left, right, TIERS.get, memo=memo) == logic.both_possible(left, right, TIERS.get)
+            assert logic.implies(left, right, TIERS.get, memo=memo) == logic.implies(left, right, TIERS.get)
+    wide = condition(" and ".join(f"(profile.a{n} == 1 or profile.b{n} == 1)" for n in range(12)))
+    for _ in range(2):
+        with pytest.raises(logic.TooComplexError):
+            logic.dnf(wide, memo=memo)
+        assert logic.both_possible(wide, wide, memo=memo)
+    assert memo[(id(wide), False, id(None))][2] is None  # remembered as too complex

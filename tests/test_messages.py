@@ -357,3 +357,18 @@ def test_an_sms_text_in_a_template_file(make_project):
     assert (d.span.line, d.span.column) == (9, 13)  # the file name
     [label] = d.labels
     assert (label.span.file, label.span.line, label.span.column) == ("sms/promo.txt", 1, 4)
+
+
+def test_a_template_text_used_twice_is_checked_for_each_message(make_project):
+    """Templates are analysed once per distinct text; each message still gets its own findings, at its own place."""
+    text = "Hi {{ profil.first_name }}, your code {{ offer.code }} for {{ trigger.nope }}"
+    messages = "\n".join(f'message {name} on push {{\n  title "Hi"\n  body "{text}"\n}}' for name in ("one", "two"))
+    result = project(make_project, messages, "send push one\n  send push two")
+    unknown = [d for d in found(result, "J206") if "profil" in d.message]
+    lines = result.sources["m.journey"].split("\n")
+    body_lines = [n for n, line in enumerate(lines, start=1) if line.startswith("  body ")]
+    assert [d.span.line for d in unknown] == body_lines and len(body_lines) == 2
+    assert all(lines[d.span.line - 1][d.span.column - 1 :].startswith("profil") for d in unknown)
+    assert [d.message for d in unknown] == ['the template reads "profil", which does not exist'] * 2
+    assert len(found(result, "J506")) == 2  # both sends lack the offer both messages show
+    assert len([d for d in result.diagnostics if "trigger.nope" in d.message]) == 2

@@ -13,7 +13,7 @@ import math
 from journeyc import ir
 from journeyc.checks import logic
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import JourneyFacts, event_domains, exempt, profile_domains, segment_expander
+from journeyc.checks.facts import JourneyFacts, audience_logic, event_domains, exempt, logic_memo
 from journeyc.checks.policy_fit import cap_counts, cap_scope_words, suppresses
 from journeyc.checks.timeline import PlannedSend, as_written, describe_offset, duration_words, most_in_window
 from journeyc.diagnostics import Label
@@ -36,8 +36,13 @@ def check_conflicts(ctx: CheckContext, facts: list[JourneyFacts]) -> None:
     if policy is not None:
         for cap in policy.caps:
             _check_cap_budget(ctx, policy, cap, facts)
+        filtered: dict[str, list[JourneyFacts]] = {}  # journeys started by a filtered event, by event
+        for f in facts:
+            trigger = f.journey.trigger
+            if isinstance(trigger, ir.EventTrigger) and trigger.where is not None:
+                filtered.setdefault(trigger.event, []).append(f)
         for a in facts:
-            _check_suppression_breach(ctx, policy, a, facts)
+            _check_suppression_breach(ctx, policy, a, filtered)
 
 
 def _check_moment(ctx: CheckContext, members: list[JourneyFacts]) -> None:
@@ -92,16 +97,16 @@ def _close_sends(a: JourneyFacts, b: JourneyFacts, window: int) -> tuple[Planned
 
 # ---------------------------------------------------------------- overlap
 def audiences_overlap(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts) -> bool:
-    domains, expand = profile_domains(ctx.project), segment_expander(ctx.project)
-    return logic.both_possible(a.audience, b.audience, domains, expand)
+    reasoning = audience_logic(ctx)
+    return logic.both_possible(a.audience, b.audience, reasoning.domains, reasoning.expand, reasoning.memo)
 
 
 def same_moment_reason(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts) -> str | None:
     """Why a and b start for the same customer at the same moment, or None if they cannot."""
     ta, tb = a.journey.trigger, b.journey.trigger
     if isinstance(ta, ir.EventTrigger) and isinstance(tb, ir.EventTrigger) and ta.event == tb.event:
-        domains = event_domains(ctx, a.trigger_event)
-        if not logic.both_possible(ta.where, tb.where, domains) or not audiences_overlap(ctx, a, b):
+        domains, memo = event_domains(ctx, a.trigger_event), logic_memo(ctx)
+        if not logic.both_possible(ta.where, tb.where, domains, memo=memo) or not audiences_overlap(ctx, a, b):
             return None
         return f'both start on "{ta.event}" and nothing keeps one customer out of either'
     if isinstance(ta, ir.SegmentTrigger) and isinstance(tb, ir.SegmentTrigger) and ta.segment.name == tb.segment.name:
@@ -261,7 +266,7 @@ def _check_cap_budget(ctx: CheckContext, policy: ir.Policy, cap: ir.Cap, facts: 
     groups: dict[str, list[JourneyFacts]] = {}
     for f in facts:
         if weights[id(f)][0] > 0:
-            groups.setdefault(logic.describe(f.audience), []).append(f)
+            groups.setdefault(f.audience_key, []).append(f)
     weight = {key: sum(weights[id(f)][0] for f in members) for key, members in groups.items()}
     keys = sorted(groups, key=lambda k: (-weight[k], k))[:MAX_AUDIENCE_GROUPS]
     overlap: dict[tuple[str, str], bool] = {}
@@ -314,21 +319,23 @@ def _who_decides(group: list[JourneyFacts]) -> str:
 
 # ---------------------------------------------------------------- suppression breaches
 def _check_suppression_breach(
-    ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts, everyone: list[JourneyFacts]
+    ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts, filtered: dict[str, list[JourneyFacts]]
 ) -> None:
+    """`filtered`: the journeys started by an event with a `where`, by event, in order."""
     trigger = facts.journey.trigger
     if not isinstance(trigger, ir.EventTrigger) or not facts.sends:
         return
-    domains = event_domains(ctx, facts.trigger_event)
+    domains, memo = event_domains(ctx, facts.trigger_event), logic_memo(ctx)
     categories = {p.category for p in facts.sends}
+    others = [other for other in filtered.get(trigger.event, []) if other is not facts]
     for rule in policy.suppressions:
         if rule.event != trigger.event or not any(suppresses(policy, rule, c) for c in categories):
             continue
-        if logic.implies(trigger.where, rule.where, domains):
+        if logic.implies(trigger.where, rule.where, domains, memo=memo):
             continue  # every run is suppressed: J604, reported with the policy checks
-        if not logic.both_possible(trigger.where, rule.where, domains):
+        if not logic.both_possible(trigger.where, rule.where, domains, memo=memo):
             continue
-        handler = _handler(ctx, facts, everyone, rule.where, domains)
+        handler = _handler(others, rule.where, domains, memo)
         labels = [Label(span=rule.span, message=f"suppresses {_categories(rule)} for {rule.duration.text}")]
         handled = ""
         if handler is not None:
@@ -345,7 +352,7 @@ def _check_suppression_breach(
             "such as the opposite of the suppression's `where`",
         )
         return
-    _check_unguarded(ctx, policy, facts, everyone, domains)
+    _check_unguarded(ctx, policy, facts, others, domains)
 
 
 def _categories(rule: ir.Suppression) -> str:
@@ -353,37 +360,38 @@ def _categories(rule: ir.Suppression) -> str:
 
 
 def _handler(
-    ctx: CheckContext, facts: JourneyFacts, everyone: list[JourneyFacts], where: ir.Expr | None, domains: logic.Domains
+    others: list[JourneyFacts], where: ir.Expr | None, domains: logic.Domains, memo: logic.Memo
 ) -> JourneyFacts | None:
-    """Another journey that starts on the same bad experience (a filtered trigger on the same event)."""
-    trigger = facts.journey.trigger
-    for other in everyone:
+    """Another journey that starts on the same bad experience (`others`: the filtered triggers on the same event)."""
+    for other in others:
         ot = other.journey.trigger
-        if other is facts or not isinstance(ot, ir.EventTrigger) or not isinstance(trigger, ir.EventTrigger):
-            continue
-        if ot.event != trigger.event or ot.where is None:
-            continue
-        if where is None or logic.both_possible(ot.where, where, domains):
+        assert isinstance(ot, ir.EventTrigger)
+        if where is None or logic.both_possible(ot.where, where, domains, memo=memo):
             return other
     return None
 
 
 def _check_unguarded(
-    ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts, everyone: list[JourneyFacts], domains: logic.Domains
+    ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts, others: list[JourneyFacts], domains: logic.Domains
 ) -> None:
-    """No policy suppresses it, but another team treats some of the same events as a bad experience."""
+    """No policy suppresses it, but another team treats some of the same events as a bad experience.
+
+    `others`: the other journeys started by the same event with a `where`, in order.
+    """
     trigger = facts.journey.trigger
     if not isinstance(trigger, ir.EventTrigger) or facts.category != "promotional":
         return
     if exempt(policy, facts.category, "suppression"):
         return
-    for other in everyone:
+    memo = logic_memo(ctx)
+    for other in others:
         ot = other.journey.trigger
-        if other is facts or other.owner == facts.owner or not isinstance(ot, ir.EventTrigger):
+        assert isinstance(ot, ir.EventTrigger)
+        if other.owner == facts.owner or other.category == "promotional":
             continue
-        if ot.event != trigger.event or ot.where is None or other.category == "promotional":
-            continue
-        if logic.implies(trigger.where, ot.where, domains) or not logic.both_possible(trigger.where, ot.where, domains):
+        if logic.implies(trigger.where, ot.where, domains, memo=memo) or not logic.both_possible(
+            trigger.where, ot.where, domains, memo=memo
+        ):
             continue
         ctx.report(
             "J705",

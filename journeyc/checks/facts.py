@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -54,11 +55,16 @@ class JourneyFacts:
         return ir.And(items=(member, journey.audience), span=trigger.span)
 
     @cached_property
+    def audience_key(self) -> str:
+        """Journeys with equal keys have the same audience."""
+        return logic.describe(self.audience)
+
+    @cached_property
     def condition_key(self) -> str:
         """Journeys with equal keys have the same trigger filter and audience (so overlap alike)."""
         trigger = self.journey.trigger
         where = trigger.where if isinstance(trigger, ir.EventTrigger) else None
-        return logic.describe(where) + "|" + logic.describe(self.audience)
+        return logic.describe(where) + "|" + self.audience_key
 
     @property
     def who(self) -> str:
@@ -121,11 +127,39 @@ def _event_domains(project: ir.Project, event: ir.Event | None) -> logic.Domains
 
 def segment_expander(project: ir.Project):
     """Segments whose definition names no other segment can be read through `in segment` (no cycles)."""
+    readable: dict[str, ir.Expr | None] = {}
 
     def expand(name: str) -> ir.Expr | None:
-        segment = project.segments.get(name)
-        if segment is None or '"in_segment"' in segment.condition.model_dump_json():
-            return None
-        return segment.condition
+        if name not in readable:
+            segment = project.segments.get(name)
+            if segment is None or '"in_segment"' in segment.condition.model_dump_json():
+                readable[name] = None
+            else:
+                readable[name] = segment.condition
+        return readable[name]
 
     return expand
+
+
+@dataclass(frozen=True)
+class AudienceLogic:
+    """What reasoning about audiences needs, made once per run: trait domains, segment definitions, a memo."""
+
+    domains: logic.Domains
+    expand: Callable[[str], ir.Expr | None]
+    memo: logic.Memo
+
+
+def audience_logic(ctx: CheckContext) -> AudienceLogic:
+    """The run's `AudienceLogic` (made on first use)."""
+    found = ctx.memo.get("audience logic")
+    if found is None:
+        found = ctx.memo["audience logic"] = AudienceLogic(
+            profile_domains(ctx.project), segment_expander(ctx.project), {}
+        )
+    return found  # type: ignore[return-value]
+
+
+def logic_memo(ctx: CheckContext) -> logic.Memo:
+    """A memo of normal forms for the conditions of this run (`where` filters, audiences)."""
+    return audience_logic(ctx).memo

@@ -97,21 +97,53 @@ def _without_spans(value: object) -> object:
     return value
 
 
+# Normal forms already computed, by (id(expr), negate, id(expand)); each entry keeps its expression and expander
+# alive, so the ids stay theirs. None stands for "too complex".
+Memo = dict[tuple[int, bool, int], tuple[object, object, list[Term] | None]]
+
+
 def dnf(
-    expr: ir.Expr | None, negate: bool = False, expand: Callable[[str], ir.Expr | None] | None = None
+    expr: ir.Expr | None,
+    negate: bool = False,
+    expand: Callable[[str], ir.Expr | None] | None = None,
+    memo: Memo | None = None,
 ) -> list[Term]:
-    """The condition as a list of conjunctions (an empty list is `false`; [frozenset()] is `true`)."""
+    """The condition as a list of conjunctions (an empty list is `false`; [frozenset()] is `true`).
+
+    With a `memo`, each expression object is normalised once (the checks compare the same conditions often). The
+    terms returned are then shared: do not modify them.
+    """
+    if memo is None or expr is None:
+        return _dnf(expr, negate, expand, memo)
+    key = (id(expr), negate, id(expand))
+    hit = memo.get(key)
+    if hit is not None and hit[0] is expr and hit[1] is expand:
+        if hit[2] is None:
+            raise TooComplexError
+        return hit[2]
+    try:
+        terms = _dnf(expr, negate, expand, memo)
+    except TooComplexError:
+        memo[key] = (expr, expand, None)
+        raise
+    memo[key] = (expr, expand, terms)
+    return terms
+
+
+def _dnf(
+    expr: ir.Expr | None, negate: bool, expand: Callable[[str], ir.Expr | None] | None, memo: Memo | None
+) -> list[Term]:
     if expr is None:
         return [] if negate else [frozenset()]
     if isinstance(expr, ir.Not):
-        return dnf(expr.item, not negate, expand)
+        return dnf(expr.item, not negate, expand, memo)
     if isinstance(expr, ir.InSegment) and expand is not None:
         definition = expand(expr.segment)
         if definition is not None:
-            return dnf(definition, negate, expand)
+            return dnf(definition, negate, expand, memo)
     is_and = isinstance(expr, ir.And)
     if is_and or isinstance(expr, ir.Or):
-        parts = [dnf(item, negate, expand) for item in expr.items]
+        parts = [dnf(item, negate, expand, memo) for item in expr.items]
         if is_and != negate:  # a conjunction (and, or a negated or)
             return _product(parts)
         return [term for part in parts for term in part]
@@ -206,29 +238,33 @@ def _interval_possible(literals: list[Literal]) -> bool:
     return not (low == high and low in excluded)
 
 
-def satisfiable(expr: ir.Expr | None, domains: Domains = no_domains, expand=None) -> bool:
+def satisfiable(expr: ir.Expr | None, domains: Domains = no_domains, expand=None, memo: Memo | None = None) -> bool:
     try:
-        return any(satisfiable_term(term, domains) for term in dnf(expr, expand=expand))
+        return any(satisfiable_term(term, domains) for term in dnf(expr, expand=expand, memo=memo))
     except TooComplexError:
         return True
 
 
-def both_possible(a: ir.Expr | None, b: ir.Expr | None, domains: Domains = no_domains, expand=None) -> bool:
+def both_possible(
+    a: ir.Expr | None, b: ir.Expr | None, domains: Domains = no_domains, expand=None, memo: Memo | None = None
+) -> bool:
     """Whether some customer (or event) can meet `a` and `b` at once; True when unsure."""
     try:
-        left, right = dnf(a, expand=expand), dnf(b, expand=expand)
+        left, right = dnf(a, expand=expand, memo=memo), dnf(b, expand=expand, memo=memo)
         pairs = itertools.product(left, right)
         return any(satisfiable_term(x | y, domains) for x, y in pairs)
     except TooComplexError:
         return True
 
 
-def implies(a: ir.Expr | None, b: ir.Expr | None, domains: Domains = no_domains, expand=None) -> bool:
+def implies(
+    a: ir.Expr | None, b: ir.Expr | None, domains: Domains = no_domains, expand=None, memo: Memo | None = None
+) -> bool:
     """Whether every case that meets `a` also meets `b`; False when unsure."""
     if b is None:
         return True
     try:
-        left, not_right = dnf(a, expand=expand), dnf(b, negate=True, expand=expand)
+        left, not_right = dnf(a, expand=expand, memo=memo), dnf(b, negate=True, expand=expand, memo=memo)
         return not any(satisfiable_term(x | y, domains) for x, y in itertools.product(left, not_right))
     except TooComplexError:
         return False

@@ -167,21 +167,28 @@ class _Measured:
     note: str | None  # how the placeholders were measured, for the diagnostic
 
 
-def _compiled(template: str, cache: dict[str, object]) -> tuple[Template, nodes.Template] | None:
-    """The template compiled for measuring, once per run (texts repeat), or None when it is not safe to render."""
+def _compiled(ctx: CheckContext, template: str) -> tuple[Template, tuple[tuple[str, str], ...]] | None:
+    """The template compiled for measuring, and the `root.attr` it reads, once per run (texts repeat); None when
+    it is not safe to render."""
+    cache: dict[str, object] = ctx.memo.setdefault("compiled templates", {})  # type: ignore[assignment]
     if template not in cache:
-        tree = _ENV.parse(template)
+        tree = parse_template(ctx, template)
         safe = all(isinstance(node, _SAFE_NODES) for node in tree.find_all(nodes.Node))
-        cache[template] = (_ENV.from_string(template), tree) if safe else None
+        reads = tuple(
+            (n.node.name, n.attr)
+            for n in tree.find_all(nodes.Getattr)
+            if isinstance(n.node, nodes.Name) and n.node.name in ROOTS
+        )
+        cache[template] = (_ENV.from_string(template), reads) if safe else None
     return cache[template]  # type: ignore[return-value]
 
 
-def _measure(template: str, stand_ins: dict[str, object], cache: dict[str, object]) -> _Measured:
+def _measure(ctx: CheckContext, template: str, stand_ins: dict[str, object]) -> _Measured:
     """The template rendered with the longest plausible values (or its text with 20 characters a placeholder)."""
     if "{" not in template:
         return _Measured(template, None)
     try:
-        compiled = _compiled(template, cache)
+        compiled = _compiled(ctx, template)
         if compiled is not None:
             text = compiled[0].render(stand_ins)
             return _Measured(text, _stand_in_note(compiled[1], stand_ins))
@@ -194,9 +201,8 @@ def _measure(template: str, stand_ins: dict[str, object], cache: dict[str, objec
     )
 
 
-def _stand_in_note(tree: nodes.Template, stand_ins: dict[str, object]) -> str | None:
-    reads = [node for node in tree.find_all(nodes.Getattr) if isinstance(node.node, nodes.Name)]
-    values = {f"{n.node.name}.{n.attr}": getattr(stand_ins[n.node.name], n.attr) for n in reads if n.node.name in ROOTS}
+def _stand_in_note(reads: tuple[tuple[str, str], ...], stand_ins: dict[str, object]) -> str | None:
+    values = {f"{root}.{attr}": getattr(stand_ins[root], attr) for root, attr in reads}
     lengths = {f"{read} as {len(str(v))}": None for read, v in values.items() if isinstance(v, str | int | float)}
     return "measured with " + ", ".join(lengths) + " characters" if lengths else None
 
@@ -250,7 +256,7 @@ def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: l
         if _surely_fits(source[0], kind or "", limits[field.name], _longest_value(ctx)):
             continue  # short enough whatever the values: no need to render it
         stand_ins = stand_ins or _stand_ins(ctx, message, sent_by)
-        measured = _measure(source[0], stand_ins, ctx.memo.setdefault("compiled templates", {}))  # type: ignore[arg-type]
+        measured = _measure(ctx, source[0], stand_ins)
         if kind == "sms":
             check_sms_length(ctx, message, field, source, measured.text, measured.note)
         else:
@@ -435,15 +441,25 @@ def _unguarded_offer_read(ctx: CheckContext, message: ir.Message) -> ir.Span | N
         source = _source(ctx, field, message.span.file)
         if source is None or "offer" not in source[0]:
             continue
-        try:
-            node = _first_unguarded(parse_template(ctx, source[0]), guarded=False)
-        except TemplateSyntaxError:
-            continue
-        if node is not None:
+        found = _first_unguarded_read(ctx, source[0])
+        if found is not None:
+            lineno, attr = found
             lines = source[0].split("\n")
-            line = lines[node.lineno - 1] if 0 < node.lineno <= len(lines) else ""
-            return source[1].span(node.lineno, line, f"offer.{node.attr}")
+            line = lines[lineno - 1] if 0 < lineno <= len(lines) else ""
+            return source[1].span(lineno, line, f"offer.{attr}")
     return None
+
+
+def _first_unguarded_read(ctx: CheckContext, template: str) -> tuple[int, str] | None:
+    """(line, attribute) of the template's first unguarded `offer.x`, once per distinct text."""
+    cache: dict[str, tuple[int, str] | None] = ctx.memo.setdefault("unguarded offer reads", {})  # type: ignore[assignment]
+    if template not in cache:
+        try:
+            node = _first_unguarded(parse_template(ctx, template), guarded=False)
+        except TemplateSyntaxError:
+            node = None
+        cache[template] = (node.lineno, node.attr) if node is not None else None
+    return cache[template]
 
 
 def _first_unguarded(node: nodes.Node, guarded: bool) -> nodes.Getattr | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from journeyc import ir
 from journeyc.checks import logic
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import JourneyFacts, event_domains, exempt, profile_domains, segment_expander
+from journeyc.checks.facts import JourneyFacts, audience_logic, event_domains, exempt, logic_memo
 from journeyc.checks.timeline import PlannedSend, as_written, describe_offset, most_in_window
 from journeyc.diagnostics import Label
 
@@ -64,11 +64,12 @@ def _check_channel_use(ctx: CheckContext, facts: JourneyFacts, planned: PlannedS
     consented = ir.Truthy(
         operand=ir.Path(parts=("profile", channel.consent.name), span=channel.span), span=channel.span
     )
-    domains, expand = profile_domains(ctx.project), segment_expander(ctx.project)
+    reasoning = audience_logic(ctx)
+    domains, expand, memo = reasoning.domains, reasoning.expand, reasoning.memo
     if (
         audience is not None
-        and logic.satisfiable(audience, domains, expand)  # an impossible audience is its own problem
-        and not logic.both_possible(audience, consented, domains, expand)
+        and logic.satisfiable(audience, domains, expand, memo)  # an impossible audience is its own problem
+        and not logic.both_possible(audience, consented, domains, expand, memo)
     ):
         ctx.report(
             "J603",
@@ -167,7 +168,7 @@ def _check_triggered_by_suppression(ctx: CheckContext, policy: ir.Policy, facts:
             continue
         if max(p.clock.latest for p in facts.sends) >= rule.duration.seconds:
             continue  # some send can fall after the window
-        if logic.implies(trigger.where, rule.where, domains):
+        if logic.implies(trigger.where, rule.where, domains, memo=logic_memo(ctx)):
             ctx.report(
                 "J604",
                 f'every run of journey "{facts.name}" starts inside a suppression window it is subject to',

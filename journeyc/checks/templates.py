@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass
 
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
@@ -17,6 +18,7 @@ from journeyc.checks.context import CheckContext, did_you_mean
 
 OFFER_FIELDS = ("code", "value", "unit", "description", "title", "valid_until", "valid_days", "name")
 ROOTS = ("profile", "trigger", "offer")
+_READABLE = "templates can read profile.<trait>, trigger.<property> and offer.<field>"
 _ENV = SandboxedEnvironment(autoescape=False)
 
 
@@ -35,6 +37,38 @@ def parse_template(ctx: CheckContext, text: str) -> nodes.Template:
     found = cache[text]
     if isinstance(found, TemplateSyntaxError):
         raise found
+    return found
+
+
+@dataclass(frozen=True)
+class TemplateReads:
+    """What a template's tree says to the checks, found once per distinct text (the same text is often reused)."""
+
+    unknown_filters: tuple[tuple[str, int], ...]  # (filter, line) for filters Jinja2 does not have
+    unknown_names: tuple[tuple[str, int], ...]  # (name, line) for variables read that are not a root
+    attributes: tuple[tuple[str, str, int], ...]  # (variable, attribute, line) for `x.attr` of a global variable
+
+
+def template_reads(ctx: CheckContext, text: str, tree: nodes.Template) -> TemplateReads:
+    """The reads of `tree` (the parsed `text`), in the order the tree lists them."""
+    cache: dict[str, TemplateReads] = ctx.memo.setdefault("template reads", {})  # type: ignore[assignment]
+    found = cache.get(text)
+    if found is None:
+        local_names = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+        filters = template_env().filters
+        found = cache[text] = TemplateReads(
+            unknown_filters=tuple((n.name, n.lineno) for n in tree.find_all(nodes.Filter) if n.name not in filters),
+            unknown_names=tuple(
+                (n.name, n.lineno)
+                for n in tree.find_all(nodes.Name)
+                if n.ctx == "load" and n.name not in local_names and n.name not in ROOTS
+            ),
+            attributes=tuple(
+                (n.node.name, n.attr, n.lineno)
+                for n in tree.find_all(nodes.Getattr)
+                if isinstance(n.node, nodes.Name) and n.node.name not in local_names
+            ),
+        )
     return found
 
 
@@ -142,45 +176,38 @@ def _check_template(ctx: CheckContext, message: ir.Message, text: str, placer: _
             help="placeholders are written {{ profile.first_name }}; blocks {% if ... %} ... {% endif %}",
         )
         return
-    local_names = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    for node in tree.find_all(nodes.Filter):
-        if node.name not in template_env().filters:
-            hint = did_you_mean(node.name, sorted(template_env().filters))
-            ctx.error(
-                "J205",
-                f'unknown template filter "{node.name}"',
-                placer.span(node.lineno, line_of(node.lineno), node.name),
-                "not a Jinja2 filter",
-                help=hint,
-            )
-    for node in tree.find_all(nodes.Name):
-        if node.ctx != "load" or node.name in local_names:
+    reads = template_reads(ctx, text, tree)
+    for name, lineno in reads.unknown_filters:
+        ctx.error(
+            "J205",
+            f'unknown template filter "{name}"',
+            placer.span(lineno, line_of(lineno), name),
+            "not a Jinja2 filter",
+            help=did_you_mean(name, sorted(template_env().filters)),
+        )
+    for name, lineno in reads.unknown_names:
+        ctx.error(
+            "J206",
+            f'the template reads "{name}", which does not exist',
+            placer.span(lineno, line_of(lineno), name),
+            "unknown variable",
+            help=did_you_mean(name, ROOTS) or _READABLE,
+        )
+    profile = ctx.project.profile
+    trait_names = [t.name for t in profile.traits] if profile else []
+    for root, attr, lineno in reads.attributes:
+        if root not in ROOTS:
             continue
-        if node.name not in ROOTS:
-            ctx.error(
-                "J206",
-                f'the template reads "{node.name}", which does not exist',
-                placer.span(node.lineno, line_of(node.lineno), node.name),
-                "unknown variable",
-                help=did_you_mean(node.name, ROOTS)
-                or "templates can read profile.<trait>, trigger.<property> and offer.<field>",
-            )
-    for node in tree.find_all(nodes.Getattr):
-        if not isinstance(node.node, nodes.Name) or node.node.name in local_names:
-            continue
-        root, attr = node.node.name, node.attr
         written = f"{root}.{attr}"
-        span = placer.span(node.lineno, line_of(node.lineno), written)
+        span = placer.span(lineno, line_of(lineno), written)
         if root == "profile":
-            profile = ctx.project.profile
-            names = [t.name for t in profile.traits] if profile else []
-            if attr not in names:
+            if attr not in trait_names:
                 ctx.error(
                     "J206",
                     f'the template reads {written}, but the profile has no trait "{attr}"',
                     span,
                     "unknown trait",
-                    help=did_you_mean(attr, names),
+                    help=did_you_mean(attr, trait_names),
                 )
         elif root == "offer":
             ctx.offer_uses.setdefault(message.name, []).append(span)

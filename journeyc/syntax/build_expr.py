@@ -4,55 +4,53 @@ from __future__ import annotations
 
 from typing import Any
 
-from lark import Token, Tree
+from lark import Token
 from lark.tree import Meta
 
 from journeyc import ir
 from journeyc.diagnostics import Diagnostic, Label
 from journeyc.syntax.values import UNIT_SECONDS, decode_text, duration_unit_error, parse_number, parse_time
 
+# Spans are the nodes built most often (one or more per rule). The model's own validator, called directly, makes
+# the same validated Span as `ir.Span(...)` in a third less time, and in half the time of `model_construct`.
+_new_span = ir.Span.__pydantic_validator__.validate_python
 _THRESHOLD_OPS = {"least": ">=", "most": "<=", "exactly": "==", "more": ">", "fewer": "<"}
 
 
 class BuildBase:
     """Builds IR nodes bottom-up; the file-level builder extends it with declarations.
 
-    Each grammar rule has a method `rule(meta, children)` taking the already-built children. The walk is a
-    plain recursive dispatch on the rule name (cheaper than a generic tree transformer on large projects).
+    Each grammar rule has a method `rule(meta, children)` taking the already-built children and the rule's
+    position. Lark calls them while it parses (see `build_inline`): no parse tree is made.
     """
 
     def __init__(self, path: str, line_offset: int = 0) -> None:
         self.file_path = path
         self.line_offset = line_offset
         self.diagnostics: list[Diagnostic] = []
-        self._handlers: dict[str, Any] = {}
-
-    def transform(self, tree: Tree) -> Any:
-        handler = self._handlers.get(tree.data)
-        if handler is None:
-            handler = self._handlers[tree.data] = getattr(self, tree.data)
-        children = [self.transform(c) if type(c) is Tree else c for c in tree.children]
-        return handler(tree.meta, children)
 
     # ------------------------------------------------------------ positions and reporting
     def span(self, where: Meta | Token) -> ir.Span:
-        # Positions come straight from Lark and are always ints: skip re-validating them (a hot path).
         off = self.line_offset
-        return ir.Span.model_construct(
-            file=self.file_path,
-            line=where.line + off,
-            column=where.column,
-            end_line=where.end_line + off,
-            end_column=where.end_column,
+        return _new_span(
+            {
+                "file": self.file_path,
+                "line": where.line + off,
+                "column": where.column,
+                "end_line": where.end_line + off,
+                "end_column": where.end_column,
+            }
         )
 
     def span_between(self, first: ir.Span, last: ir.Span) -> ir.Span:
-        return ir.Span(
-            file=self.file_path,
-            line=first.line,
-            column=first.column,
-            end_line=last.end_line,
-            end_column=last.end_column,
+        return _new_span(
+            {
+                "file": self.file_path,
+                "line": first.line,
+                "column": first.column,
+                "end_line": last.end_line,
+                "end_column": last.end_column,
+            }
         )
 
     def report(

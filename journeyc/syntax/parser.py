@@ -1,5 +1,8 @@
 """Text -> per-file IR. Lark LALR with a contextual lexer; syntax errors become plain-word diagnostics.
 
+The IR is built while Lark parses (`inline_parser`, `build_inline`): no parse tree is made. `lark_parser` is the
+same grammar building a tree, for tools and for the benchmark's bare parse.
+
 Recovery: when a file does not parse, it is cut into top-level declarations (a line that starts, unindented,
 with a declaration keyword starts a new one) and each is parsed alone, so one file reports an error per broken
 declaration and the declarations that do parse still reach the resolver.
@@ -17,6 +20,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from journeyc import ir
 from journeyc.diagnostics import Diagnostic, Label
+from journeyc.syntax.build_inline import RuleCallbacks, build_inline, check_rules
 from journeyc.syntax.build_journey import JourneyBuilder
 from journeyc.syntax.words import describe_expected, describe_token
 
@@ -60,16 +64,24 @@ _DECL_HEAD = re.compile(
 )
 
 
+def _lark(**options: object) -> Lark:
+    """The journey grammar's LALR parser with a contextual lexer; `options` add to Lark's."""
+    return Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", lexer="contextual", strict=True,
+                maybe_placeholders=False, **options)  # fmt: skip
+
+
 @functools.cache
 def lark_parser() -> Lark:
-    return Lark(
-        GRAMMAR.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        strict=True,
-        maybe_placeholders=False,
-    )
+    return _lark(propagate_positions=True)
+
+
+@functools.cache
+def inline_parser() -> tuple[Lark, RuleCallbacks]:
+    """The same parser, building the IR as it reduces each rule instead of a tree (what `parse_source` uses)."""
+    callbacks = RuleCallbacks()
+    parser = _lark(transformer=callbacks)
+    check_rules(parser)
+    return parser, callbacks
 
 
 def parse_tree(text: str) -> Tree:
@@ -104,23 +116,18 @@ def decode_source(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
 
 def parse_source(text: str, path: str, is_stdlib: bool = False) -> tuple[ir.SourceFile, list[Diagnostic]]:
     """Parse one file's text into its `SourceFile` and the diagnostics found on the way."""
-    parser = lark_parser()
     if _nesting_depth(text)[0] > MAX_NESTING:
-        return _parse_with_recovery(text, path, is_stdlib)
-    try:
-        tree = parser.parse(text)
-    except UnexpectedInput:
         return _parse_with_recovery(text, path, is_stdlib)
     builder = JourneyBuilder(path)
     try:
-        groups = _transform(builder, tree)
-    except RecursionError:
+        groups = _build(builder, text)
+    except (UnexpectedInput, RecursionError):
         return _parse_with_recovery(text, path, is_stdlib)
     return _source_file(path, is_stdlib, groups), builder.diagnostics
 
 
-def _transform(builder: JourneyBuilder, tree: Tree) -> dict[str, list[object]]:
-    return builder.transform(tree)
+def _build(builder: JourneyBuilder, text: str) -> dict[str, list[object]]:
+    return build_inline(*inline_parser(), text, builder)
 
 
 def _source_file(path: str, is_stdlib: bool, groups: dict[str, list[object]]) -> ir.SourceFile:
@@ -167,7 +174,6 @@ def split_declarations(text: str) -> list[tuple[int, str]]:
 
 
 def _parse_with_recovery(text: str, path: str, is_stdlib: bool) -> tuple[ir.SourceFile, list[Diagnostic]]:
-    parser = lark_parser()
     groups: dict[str, list[object]] = {}
     diagnostics: list[Diagnostic] = []
     errors = 0
@@ -183,8 +189,9 @@ def _parse_with_recovery(text: str, path: str, is_stdlib: bool) -> tuple[ir.Sour
             diagnostics.append(_too_deep(path, line + line_offset, column))
             unparsed.extend(_unparsed_head(chunk, path, line_offset))
             continue
+        builder = JourneyBuilder(path, line_offset=line_offset)
         try:
-            tree = parser.parse(chunk)
+            built = _build(builder, chunk)
         except UnexpectedInput as error:
             errors += 1
             unparsed.extend(_unparsed_head(chunk, path, line_offset))
@@ -192,9 +199,6 @@ def _parse_with_recovery(text: str, path: str, is_stdlib: bool) -> tuple[ir.Sour
                 is_last = index == len(chunks) - 1
                 diagnostics.append(syntax_diagnostic(error, chunk, path, line_offset, is_last=is_last))
             continue
-        builder = JourneyBuilder(path, line_offset=line_offset)
-        try:
-            built = _transform(builder, tree)
         except RecursionError:
             diagnostics.append(_too_deep(path, line_offset + 1, 1))
             unparsed.extend(_unparsed_head(chunk, path, line_offset))
