@@ -37,7 +37,7 @@ def simulate(
     build = build_outputs(result)
     events = json.loads(build["data/events.json"])
     shapes = json.loads(build["data/shapes.json"])
-    with fewer_collections():
+    with collector_paused():
         log = read_log(lines, events, shapes)
         simulator = Simulator(build, trace=trace, on_record=on_record, keep_outbox=keep_outbox)
         simulator.run_log(log.entries, until, progress)
@@ -45,7 +45,7 @@ def simulate(
 
 
 @contextmanager
-def fewer_collections() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a log is read and simulated (it runs again afterwards).
 
     Both build millions of small objects that live to the end (events, histories), which the collector would
