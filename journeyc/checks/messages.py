@@ -33,7 +33,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from journeyc import ir
 from journeyc.checks.context import CheckContext
-from journeyc.checks.sms import LIMITS, characters, check_sms_length, is_gsm
+from journeyc.checks.length_bound import surely_fits
+from journeyc.checks.sms import characters, check_sms_length
 from journeyc.checks.templates import ROOTS, _FilePlacer, _InlinePlacer, parse_template
 from journeyc.checks.walk import sends
 from journeyc.diagnostics import Label
@@ -135,8 +136,22 @@ class _Send:
     step: ir.SendStep
 
 
-def _stand_ins(ctx: CheckContext, message: ir.Message, sent_by: list[_Send]) -> dict[str, object]:
+def _trait_value(ctx: CheckContext, attr: str) -> object:
     profile = ctx.project.profile
+    found = profile.trait(attr) if profile is not None else None
+    return _value(ctx, attr, found.type if found else None)
+
+
+def _shown_trait(ctx: CheckContext, attr: str) -> str | None:
+    """What `{{ profile.<attr> }}` shows when measured, once per run; None when it is not a plain value."""
+    cache: dict[str, str | None] = ctx.memo.setdefault("shown traits", {})  # type: ignore[assignment]
+    if attr not in cache:
+        value = _trait_value(ctx, attr)
+        cache[attr] = str(value) if isinstance(value, str | int | float) else None  # bool is an int
+    return cache[attr]
+
+
+def _stand_ins(ctx: CheckContext, message: ir.Message, sent_by: list[_Send]) -> dict[str, object]:
     events = [
         event
         for send in sent_by
@@ -146,16 +161,12 @@ def _stand_ins(ctx: CheckContext, message: ir.Message, sent_by: list[_Send]) -> 
     names = [send.step.offer.name for send in sent_by if send.step.offer is not None]
     offers = [ctx.project.offers[n] for n in dict.fromkeys(names) if n in ctx.project.offers]
 
-    def trait(attr: str) -> object:
-        found = profile.trait(attr) if profile is not None else None
-        return _value(ctx, attr, found.type if found else None)
-
     def trigger(attr: str) -> object:
         found = [p.type for event in events if (p := event.property(attr)) is not None]
         return _longest([_value(ctx, attr, t) for t in found], _value(ctx, attr, None))
 
     return {
-        "profile": _StandIn(trait),
+        "profile": _StandIn(lambda attr: _trait_value(ctx, attr)),
         "trigger": _StandIn(trigger),
         "offer": _StandIn(lambda attr: _offer_value(offers, attr)),
     }
@@ -253,7 +264,7 @@ def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: l
     for field in message.fields:
         if field.name not in limits or (source := _source(ctx, field, file)) is None:
             continue
-        if _surely_fits(source[0], kind or "", limits[field.name], _longest_value(ctx)):
+        if surely_fits(source[0], kind or "", limits[field.name], _longest_value(ctx), lambda a: _shown_trait(ctx, a)):
             continue  # short enough whatever the values: no need to render it
         stand_ins = stand_ins or _stand_ins(ctx, message, sent_by)
         measured = _measure(ctx, source[0], stand_ins)
@@ -261,13 +272,6 @@ def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: l
             check_sms_length(ctx, message, field, source, measured.text, measured.note)
         else:
             _check_length(ctx, kind or "", message, field, measured, limits[field.name])
-
-
-_EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
-_TAG = re.compile(r"\{%-?\s*(\w+)[^%]*%\}")
-_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
-_READ = re.compile(r"\b(?:profile|trigger|offer)\.\w+")
-_DEFAULT_CALL = re.compile(r"default\(\s*(?:'[^']*'|\"[^\"]*\")\s*\)")
 
 
 def _longest_value(ctx: CheckContext) -> int:
@@ -285,41 +289,6 @@ def _longest_value(ctx: CheckContext) -> int:
             lengths += [len(t) for t in (offer.code, offer.title, offer.description, offer.valid_until) if t]
         ctx.memo["longest value"] = max(lengths)
     return int(ctx.memo["longest value"])  # type: ignore[call-overload]
-
-
-def _surely_fits(template: str, kind: str, limit: int, longest: int) -> bool:
-    """A cheap upper bound on the rendered size: True only when even the longest values cannot exceed `limit`.
-
-    Only plain `{{ reads }}` (with `default('...')` and argument-less filters) are bounded; loops, calls and
-    arithmetic are left to the full measure. Every character is counted twice for SMS (GSM-7 extension
-    characters take two units); a text with a non-GSM character is not bounded.
-    """
-    if "{#" in template:
-        return False
-    if "{%" in template:
-        # `{% if %}` blocks: count every branch (an upper bound); any other block needs the full measure.
-        if any(tag.group(1) not in ("if", "elif", "else", "endif") for tag in _TAG.finditer(template)):
-            return False
-        template = _TAG.sub("", template)
-        if "{%" in template:
-            return False
-    if kind == "sms" and not all(is_gsm(char) for char in template):
-        return False
-    total, last = 0, 0
-    for match in _EXPRESSION.finditer(template):
-        inner = _DEFAULT_CALL.sub("", match.group(1))
-        if any(mark in inner for mark in ("(", "*", "%", "[")):
-            return False
-        literals = sum(len(text) - 2 for text in _LITERAL.findall(match.group(1)))
-        total += match.start() - last + max(1, len(_READ.findall(inner))) * longest + literals
-        last = match.end()
-    if "{{" in template[last:] or "}}" in template[last:]:
-        return False
-    total += len(template) - last
-    if kind == "sms":
-        single, multi = LIMITS["GSM-7"]
-        return 2 * total <= (single if limit == 1 else multi * limit)
-    return total <= limit
 
 
 def _check_length(
