@@ -52,6 +52,9 @@ def _guard(command: Callable[..., Any]) -> Callable[..., Any]:
             raise click.UsageError(str(error)) from error
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the output went to a reader that stopped early (`| head`): no error to report
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit stays quiet
+            sys.exit(1)
         except RecursionError:
             click.echo("journeyc: internal error: the input is nested too deeply to process", err=True)
             sys.exit(2)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import json
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -328,3 +330,89 @@ def test_the_collector_is_paused_during_a_simulation_and_restored_after_it():
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+TOUR = """
+journey tour {
+  owner growth
+  category lifecycle
+  trigger "Checkout Started" keyed by order_id
+  wait 1 hour
+  send push nudge
+  wait until 10:00
+  wait up to 1 day for "Order Completed" where order_id == trigger.order_id then {
+    experiment subject {
+      arm a 100% { send sms life_sms }
+    }
+  } otherwise {
+    exit
+  }
+}
+"""
+
+
+def test_a_customer_timeline_reads_in_order_with_waits_holds_and_sends(tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(BASE, root)
+    (root / "journeys.journey").write_text(MESSAGES + TOUR, encoding="utf-8")
+    events = tmp_path / "events.jsonl"
+    log = [identify("h", "2026-03-02T14:00:00Z", **HEATHER),
+           track("h", "2026-03-03T01:30:00Z", "Checkout Started", order_id="o1"),  # 20:30 in New York
+           track("h", "2026-03-03T16:00:00Z", "Order Completed", order_id="o1"),
+           identify("k", "2026-03-02T14:00:00Z", **HEATHER),
+           track("k", "2026-03-03T01:30:00Z", "Checkout Started", order_id="o2")]  # fmt: skip
+    events.write_text("".join(json.dumps(e) + "\n" for e in log), encoding="utf-8")
+
+    def timeline(customer: str) -> list[str]:
+        args = [
+            "simulate",
+            str(root),
+            "--events",
+            str(events),
+            "--until",
+            "2026-03-06T00:00:00Z",
+            "--customer",
+            customer,
+        ]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        return result.output.splitlines()[1:]  # after the identify line
+
+    shared = [
+        '2026-03-03T01:30:00Z  event "Checkout Started"',
+        '2026-03-03T01:30:00Z  entered journey "tour"',
+        '2026-03-03T01:30:00Z  "tour" waits 1 hour (until 2026-03-03T02:30:00Z)',
+        '2026-03-03T02:30:00Z  held push "nudge" for quiet hours (until 2026-03-03T13:00:00Z)',  # 21:30 in New York
+        '2026-03-03T02:30:00Z  "tour" waits until 10:00 in America/New_York (2026-03-03T15:00:00Z)',
+        '2026-03-03T13:00:00Z  sent push "nudge"',
+        '2026-03-03T15:00:00Z  "tour" waits up to 1 day for "Order Completed" (until 2026-03-04T15:00:00Z)',
+    ]
+    assert timeline("h") == [
+        *shared,
+        '2026-03-03T16:00:00Z  event "Order Completed"',
+        '2026-03-03T16:00:00Z  "tour" got "Order Completed"',
+        '2026-03-03T16:00:00Z  "tour" experiment "subject": arm "a"',
+        '2026-03-03T16:00:00Z  sent sms "life_sms"',
+        '2026-03-03T16:00:00Z  completed journey "tour"',  # after its last send, not before
+    ]
+    assert timeline("k") == [
+        *shared,
+        '2026-03-04T15:00:00Z  "tour" stopped waiting for "Order Completed" (timed out)',
+        '2026-03-04T15:00:00Z  exited journey "tour"',
+    ]
+
+
+def test_output_cut_short_by_its_reader_is_not_an_internal_error(tmp_path):
+    repo = Path(__file__).resolve().parent.parent
+    events = tmp_path / "events.jsonl"
+    views = (track("h", f"2026-03-02T12:{n // 60:02d}:{n % 60:02d}Z", "Product Viewed") for n in range(3000))
+    events.write_text("".join(json.dumps(view) + "\n" for view in views), encoding="utf-8")  # more than a pipe holds
+    command = [sys.executable, "-m", "journeyc", "simulate", str(repo / "journeys"), "--events", str(events),
+               "--until", "2026-03-03T00:00:00Z", "--customer", "h"]  # fmt: skip
+    reader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=repo)
+    assert reader.stdout is not None
+    reader.stdout.readline()  # then stop reading, like `| head -1`
+    reader.stdout.close()
+    stderr = reader.stderr.read().decode() if reader.stderr else ""
+    reader.wait(timeout=120)
+    assert "internal error" not in stderr and "Traceback" not in stderr, stderr

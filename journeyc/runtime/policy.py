@@ -39,6 +39,7 @@ class Attempt:
     deferred_from: float | None = None
     ended: Callable[[], bool] | None = field(default=None, compare=False)  # its goal or an exit event came since
     owner: Any = field(default=None, compare=False)  # the run that sent it (the executor's object)
+    line: Any = field(default=None, compare=False)  # the executor's timeline line for it, filled in when decided
 
 
 def _names(items: Any) -> set[str]:

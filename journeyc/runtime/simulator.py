@@ -18,7 +18,7 @@ from typing import Any
 
 from journeyc.runtime import assign_arm
 from journeyc.runtime.conditions import Context, Event, evaluate, next_change, reads
-from journeyc.runtime.eventlog import LogEntry
+from journeyc.runtime.eventlog import LogEntry, format_time
 from journeyc.runtime.history import History, Keys
 from journeyc.runtime.policy import Attempt, ContactPolicy
 
@@ -112,14 +112,26 @@ class Run:
         self.sim.attempt(self, step, channel, message, offer)
 
     async def wait(self, step: str, *, seconds: int) -> None:
-        await _Suspend(("until", self.sim.now + seconds))
+        until = self.sim.now + seconds
+        self._note(f"waits {_duration(seconds)} (until {format_time(until)})")
+        await _Suspend(("until", until))
 
     async def wait_until(self, step: str, *, hour: int, minute: int, weekday: str | None = None) -> None:
-        await _Suspend(("until", self.sim.policy.next_local_time(self.customer.profile, self.sim.now, hour, minute,
-                                                                  weekday)))  # fmt: skip
+        until = self.sim.policy.next_local_time(self.customer.profile, self.sim.now, hour, minute, weekday)
+        day = f"{weekday} " if weekday not in (None, "day") else ""
+        zone = self.sim.policy.zone_of(self.customer.profile).key
+        self._note(f"waits until {day}{hour:02d}:{minute:02d} in {zone} ({format_time(until)})")
+        await _Suspend(("until", until))
 
     async def wait_for(self, step: str, *, event: str, where: Any, timeout: int) -> bool:
-        return bool(await _Suspend(("event", event, where, self.sim.now + timeout)))
+        until = self.sim.now + timeout
+        self._note(f'waits up to {_duration(timeout)} for "{event}" (until {format_time(until)})')
+        return bool(await _Suspend(("event", event, where, until)))
+
+    def _note(self, what: str) -> None:
+        """A line of this customer's timeline about this run (kept only for traced customers)."""
+        if self.sim.traces(self.customer):
+            self.sim.note(self.customer, f'"{self.journey.name}" {what}')
 
     def test(self, step: str, condition: Any) -> bool:
         return evaluate(condition, self.context())
@@ -128,6 +140,7 @@ class Run:
         chosen = assign_arm(self.customer.user_id, self.journey.name, experiment, arms, holdout)
         self.arm_name = chosen
         self.arms.append((experiment, chosen))
+        self._note(f'experiment "{experiment}": ' + (f'arm "{chosen}"' if chosen else "holdout (no message)"))
         return chosen
 
     def exit(self, step: str) -> None:
@@ -168,7 +181,7 @@ class Simulator:
         self.on_record = on_record
         self.keep_outbox = keep_outbox
         self.pending: list[Attempt] = []
-        self.log: list[tuple[float, str, str]] = []  # (time, user, what happened), for --customer
+        self.log: list[list[Any]] = []  # [time, user, what happened], for --customer
         self.trace = None if trace is None else frozenset(trace)
         self.on_step = on_step
         self.keys = Keys()
@@ -263,6 +276,8 @@ class Simulator:
                     self._retire(target.owner)
             elif not target.done:
                 target.timer = None
+                if target.waiting_for is not None:
+                    target._note(f'stopped waiting for "{target.waiting_for[0]}" (timed out)')
                 target.waiting_for = None
                 self.resume(target, False)
             if self.pending:
@@ -338,6 +353,7 @@ class Simulator:
         if run.waiting_for and run.waiting_for[0] == event.name and self._matches(run, run.waiting_for[1], event):
             self.cancel_timer(run)
             run.waiting_for = None
+            run._note(f'got "{event.name}"')
             self.resume(run, True)
 
     def _matches(self, run: Run, where: Any, event: Event) -> bool:
@@ -482,9 +498,12 @@ class Simulator:
         for experiment, arm in run.arms[len(run.arms) - 1 :]:
             counts = self.stats[run.journey.name].arms.setdefault(experiment, {}).setdefault(arm or "holdout", [0, 0])
             counts[0] += 1
+        # The timeline gets the send's line now, in the order of the journey's steps; it says what happened once
+        # the policy has decided (sends due at one instant are decided together, by priority).
+        line = self.note(run.customer, "") if self.traces(run.customer) else None
         self.pending.append(Attempt(self.now, run.customer.user_id, run.journey.name, step, channel, message, offer,
                                     run.arm_name, run.journey.category, run.trigger, run.customer.profile,
-                                    ended=lambda: run.interrupted, owner=run))  # fmt: skip
+                                    ended=lambda: run.interrupted, owner=run, line=line))  # fmt: skip
 
     def flush(self) -> None:
         """Decide the sends due now, highest priority first."""
@@ -503,11 +522,24 @@ class Simulator:
                         stats.dropped[record["reason"]] = stats.dropped.get(record["reason"], 0) + 1
                     customer = self.customer(record["user_id"])
                     if self.traces(customer):
-                        self.note(customer, f'{record["status"]} {record["channel"]} "{record["message"]}"'
-                                  + (f' ({record["reason"]})' if record["reason"] else ""))  # fmt: skip
+                        what = f'{record["status"]} {record["channel"]} "{record["message"]}"' + (
+                            f" ({record['reason']})" if record["reason"] else ""
+                        )
+                        self._write(customer, attempt.line, what)
+
+    def _write(self, customer: Customer, line: list[Any] | None, what: str) -> None:
+        """Fill in a send's timeline line, or add a line when it was filled already (a send held, then decided)."""
+        if line is not None and not line[2]:
+            line[2] = what
+        else:
+            self.note(customer, what)
 
     def schedule_deferred(self, attempt: Attempt) -> None:
         """Quiet hours deferred this send: decide it again when they end."""
+        customer = self.customers[attempt.user_id]
+        if self.traces(customer):
+            what = f'held {attempt.channel or "message"} "{attempt.message}" for quiet hours (until {format_time(attempt.due)})'
+            self._write(customer, attempt.line, what)
         run = attempt.owner
         if run is not None:
             run.held += 1
@@ -519,8 +551,19 @@ class Simulator:
     def traces(self, customer: Customer) -> bool:
         return self.trace is None or customer.user_id in self.trace
 
-    def note(self, customer: Customer, what: str) -> None:
-        self.log.append((self.now, customer.user_id, what))
+    def note(self, customer: Customer, what: str) -> list[Any]:
+        line = [self.now, customer.user_id, what]
+        self.log.append(line)
+        return line
+
+
+def _duration(seconds: float) -> str:
+    """Seconds in the largest whole unit: "1 hour", "3 days", "90 seconds"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return f"{count} {unit}" + ("s" if count != 1 else "")
+    return f"{seconds:g} second" + ("s" if seconds != 1 else "")
 
 
 def _dependency_order(segments: Mapping[str, Any]) -> list[str]:
