@@ -12,21 +12,24 @@ from journeyc.checks.sms import LIMITS, is_gsm
 
 _EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
 _TAG = re.compile(r"\{%-?\s*(\w+)[^%]*%\}")
-_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
-_READ = re.compile(r"\b(?:profile|trigger|offer)\.\w+")
-_DEFAULT_CALL = re.compile(r"default\(\s*(?:'[^']*'|\"[^\"]*\")\s*\)")
-# `{{ profile.x }}`, maybe with `| default('...')`: it shows the trait's stand-in value and nothing else.
-_TRAIT_READ = re.compile(r"-?\s*profile\.(\w+)\s*(?:\|\s*default\(\s*(?:'[^']*'|\"[^\"]*\")\s*\)\s*)?-?")
+# A plain read, maybe with `| default('...')`, with or without whitespace control: nothing else is bounded.
+_PLAIN_READ = re.compile(
+    r"-?\s*(?P<root>profile|trigger|offer)\.(?P<attr>\w+)\s*"
+    r"(?:\|\s*(?:default|d)\(\s*(?P<default>'[^'\\]*'|\"[^\"\\]*\")\s*\)\s*)?-?\s*"
+)
 
 
-def surely_fits(template: str, kind: str, limit: int, longest: int, shown_trait: Callable[[str], str | None]) -> bool:
+def surely_fits(
+    template: str, kind: str, limit: int, width: Callable[[str, str], int | None], gsm_values: bool
+) -> bool:
     """True only when even the longest values cannot make the rendered `template` exceed `limit`.
 
-    A placeholder counts as `longest` characters a read, except a plain `{{ profile.x }}`, which counts the
-    length of the trait's stand-in (`shown_trait(x)`, None when that is not a plain value). Only plain
-    `{{ reads }}` (with `default('...')` and argument-less filters) are bounded; loops, calls and arithmetic are
-    left to the full measure. Every character is counted twice for SMS (GSM-7 extension characters take two
-    units); a text with a non-GSM character is not bounded.
+    Only plain `{{ root.attr }}` reads (maybe with `| default('...')`) and `{% if %}` blocks are bounded: a read
+    counts `width(root, attr)` characters (the most its stand-in can show; None when that is not known, e.g. a
+    list, which leaves the template to the full measure) plus its default's text; every `if` branch counts. For
+    SMS every character counts twice (GSM-7 extension characters take two units), and only when the template
+    and every stand-in value of the project are GSM-7 (`gsm_values`): one value outside it would switch the
+    whole message to UCS-2 and its smaller segments.
     """
     if "{#" in template:
         return False
@@ -37,26 +40,25 @@ def surely_fits(template: str, kind: str, limit: int, longest: int, shown_trait:
         template = _TAG.sub("", template)
         if "{%" in template:
             return False
-    if kind == "sms" and not all(is_gsm(char) for char in template):
+    if kind == "sms" and not (gsm_values and all(is_gsm(char) for char in template)):
         return False
     total, last = 0, 0
     for match in _EXPRESSION.finditer(template):
-        inner = _DEFAULT_CALL.sub("", match.group(1))
-        if any(mark in inner for mark in ("(", "*", "%", "[")):
+        read = _PLAIN_READ.fullmatch(match.group(1))
+        if read is None:
             return False
-        literals = sum(len(text) - 2 for text in _LITERAL.findall(match.group(1)))
-        trait = _TRAIT_READ.fullmatch(match.group(1))
-        shown = shown_trait(trait.group(1)) if trait is not None else None
-        if shown is not None and (kind != "sms" or all(is_gsm(char) for char in shown)):
-            width = len(shown)
-        else:
-            width = max(1, len(_READ.findall(inner))) * longest
-        total += match.start() - last + width + literals
+        shown = width(read.group("root"), read.group("attr"))
+        if shown is None:
+            return False
+        default = read.group("default")
+        total += match.start() - last + shown + (len(default) - 2 if default else 0)
         last = match.end()
     if "{{" in template[last:] or "}}" in template[last:]:
         return False
     total += len(template) - last
     if kind == "sms":
-        single, multi = LIMITS["GSM-7"]
-        return 2 * total <= (single if limit == 1 else multi * limit)
+        # A long message is cut greedily: a two-unit character that does not fit a segment's last unit starts
+        # the next one, so each segment may hold one unit less.
+        single, per_segment = LIMITS["GSM-7"]
+        return 2 * total <= (single if limit <= 1 else (per_segment - 1) * limit)
     return total <= limit

@@ -34,7 +34,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from journeyc import ir
 from journeyc.checks.context import CheckContext
 from journeyc.checks.length_bound import surely_fits
-from journeyc.checks.sms import characters, check_sms_length
+from journeyc.checks.sms import characters, check_sms_length, is_gsm
 from journeyc.checks.templates import ROOTS, _FilePlacer, _InlinePlacer, parse_template
 from journeyc.checks.walk import sends
 from journeyc.diagnostics import Label
@@ -264,7 +264,8 @@ def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: l
     for field in message.fields:
         if field.name not in limits or (source := _source(ctx, field, file)) is None:
             continue
-        if surely_fits(source[0], kind or "", limits[field.name], _longest_value(ctx), lambda a: _shown_trait(ctx, a)):
+        if surely_fits(source[0], kind or "", limits[field.name], lambda root, attr: _read_width(ctx, root, attr),
+                       _stand_ins_gsm(ctx)):  # fmt: skip
             continue  # short enough whatever the values: no need to render it
         stand_ins = stand_ins or _stand_ins(ctx, message, sent_by)
         measured = _measure(ctx, source[0], stand_ins)
@@ -274,21 +275,56 @@ def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: l
             _check_length(ctx, kind or "", message, field, measured, limits[field.name])
 
 
-def _longest_value(ctx: CheckContext) -> int:
-    """An upper bound for any stand-in value: links, and every choice value and offer text of the project."""
+def _read_width(ctx: CheckContext, root: str, attr: str) -> int | None:
+    """The most characters `{{ root.attr }}` can show when measured; None when its stand-in is not a plain value
+    (a list or an object shows as Python writes it)."""
+    if root == "profile":
+        shown = _shown_trait(ctx, attr)
+        return None if shown is None else len(shown)
+    if root == "trigger" and attr in _structured_properties(ctx):
+        return None
+    return len(_longest_text(ctx))  # offer texts and amounts, plain trigger properties
+
+
+def _structured_properties(ctx: CheckContext) -> set[str]:
+    """The names of event properties that are a list or an object in some event of the project."""
+    if "structured properties" not in ctx.memo:
+        ctx.memo["structured properties"] = {
+            p.name
+            for event in ctx.project.events.values()
+            for p in event.properties
+            if isinstance(ctx.expand(p.type), ir.ListType | ir.ObjectType)
+        }
+    return ctx.memo["structured properties"]  # type: ignore[return-value]
+
+
+def _plain_texts(ctx: CheckContext) -> list[str]:
+    """Every text a stand-in can take from the project itself: choice values, trait defaults, offer texts."""
+    texts: list[str] = []
+    for prop_owner in (*ctx.project.events.values(), *ctx.project.shapes.values()):
+        props = prop_owner.properties if isinstance(prop_owner, ir.Event) else prop_owner.type.fields
+        texts += [v for p in props if isinstance(p.type, ir.EnumType) for v in p.type.values]
+    if ctx.project.profile is not None:
+        traits = ctx.project.profile.traits
+        texts += [v for p in traits if isinstance(p.type, ir.EnumType) for v in p.type.values]
+        texts += [str(p.default) for p in traits if p.default is not None]
+    for offer in ctx.project.offers.values():
+        texts += [t for t in (offer.code, offer.title, offer.description, offer.valid_until) if t]
+    return texts
+
+
+def _longest_text(ctx: CheckContext) -> str:
+    """An upper bound for any plain stand-in value: a link, or the longest text of the project."""
     if "longest value" not in ctx.memo:
-        lengths = [LINK]
-        for prop_owner in (*ctx.project.events.values(), *ctx.project.shapes.values()):
-            props = prop_owner.properties if isinstance(prop_owner, ir.Event) else prop_owner.type.fields
-            lengths += [len(v) for p in props if isinstance(p.type, ir.EnumType) for v in p.type.values]
-        if ctx.project.profile is not None:
-            traits = ctx.project.profile.traits
-            lengths += [len(v) for p in traits if isinstance(p.type, ir.EnumType) for v in p.type.values]
-            lengths += [len(str(p.default)) for p in traits if p.default is not None]
-        for offer in ctx.project.offers.values():
-            lengths += [len(t) for t in (offer.code, offer.title, offer.description, offer.valid_until) if t]
-        ctx.memo["longest value"] = max(lengths)
-    return int(ctx.memo["longest value"])  # type: ignore[call-overload]
+        ctx.memo["longest value"] = max([*_plain_texts(ctx), "x" * LINK], key=len)
+    return ctx.memo["longest value"]  # type: ignore[return-value]
+
+
+def _stand_ins_gsm(ctx: CheckContext) -> bool:
+    """Whether every stand-in value is GSM-7 text (the made-up ones are: letters x and digits)."""
+    if "stand-ins gsm" not in ctx.memo:
+        ctx.memo["stand-ins gsm"] = all(is_gsm(char) for text in _plain_texts(ctx) for char in text)
+    return bool(ctx.memo["stand-ins gsm"])
 
 
 def _check_length(
