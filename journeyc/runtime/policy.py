@@ -19,6 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from journeyc.runtime.conditions import Context, Event, evaluate
 from journeyc.runtime.eventlog import format_time
+from journeyc.runtime.plain_templates import PlainTemplate
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -62,6 +63,7 @@ class ContactPolicy:
         self.html_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
         self.compiled: dict[tuple[int, str], Any] = {}
         self.json_templates: dict[str, dict[str, Any]] = {}
+        self.plain: dict[str, PlainTemplate | None] = {}  # template text -> its plain form, if it has one
         # The rules as sets, worked out once: which rules each category is exempt from, and each cap's scope.
         self.exemptions: dict[str | None, set[str]] = {}
         for exemption in self.policy.get("exemptions", ()):
@@ -228,7 +230,15 @@ class ContactPolicy:
         return content
 
     def _fill(self, env: SandboxedEnvironment, text: str, values: Mapping[str, Any]) -> str:
-        """`Template.render`, less its per-call copying: the globals are merged into the values once per send."""
+        """The template rendered: plain ones (text and reads) directly, the others by Jinja2 (`Template.render`,
+        less its per-call copying)."""
+        if text not in self.plain:
+            self.plain[text] = PlainTemplate.parse(text)
+        plain = self.plain[text]
+        if plain is not None:
+            rendered = plain.render(values, autoescape=env is self.html_env)
+            if rendered is not None:
+                return rendered
         template = self._compiled(env, text)
         context = template.new_context({**env.globals, **values}, shared=True)
         return env.concat(template.root_render_func(context))
