@@ -10,7 +10,7 @@ conditions evaluated at or after the last one (the simulator's clock only moves 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from typing import Any
 
 from journeyc.runtime.conditions import Context, Event, Matches, contribution, event_filter, event_only
@@ -39,8 +39,11 @@ class Keys:
         return key
 
 
+_NOTHING: frozenset[Key] = frozenset()
+
+
 class History:
-    __slots__ = ("_by_event", "_indexes", "_keys", "events", "named")
+    __slots__ = ("_by_event", "_by_node", "_indexes", "_keys", "events", "named")
 
     def __init__(self, keys: Keys) -> None:
         self.events: list[Event] = []
@@ -48,13 +51,21 @@ class History:
         self._keys = keys
         self._indexes: dict[Key, Matches] = {}
         self._by_event: dict[str, list[tuple[Key, Mapping[str, Any], Matches]]] = {}  # event -> (key, node, index)
+        self._by_node: dict[int, Matches | None] = {}  # id of a node Keys holds (so the id stays its own) -> index
 
-    def append(self, event: Event) -> set[Key]:
+    def append(self, event: Event) -> Set[Key]:
         """Add an event no earlier than any before it; returns the keys of the indexes it joined."""
         self.events.append(event)
-        self.named.setdefault(event.name, []).append(event)
+        same = self.named.get(event.name)
+        if same is None:
+            self.named[event.name] = [event]
+        else:
+            same.append(event)
+        indexes = self._by_event.get(event.name)
+        if not indexes:
+            return _NOTHING
         joined: set[Key] = set()
-        for key, node, matches in self._by_event.get(event.name, ()):
+        for key, node, matches in indexes:
             if self._keys.filters[key](event.properties):
                 matches.times.append(event.time)
                 matches.contributions.append(contribution(node, event))
@@ -67,8 +78,12 @@ class History:
 
     def matches(self, node: Mapping[str, Any]) -> Matches | None:
         """The index of a behaviour node, built on first use; None if its filter reads more than the event."""
-        key = self._keys.key(node)
+        known = self._by_node.get(id(node), False)
+        if known is not False:
+            return known
+        key = self._keys.key(node)  # (Keys now holds the node)
         if key is None:
+            self._by_node[id(node)] = None
             return None
         matches = self._indexes.get(key)
         if matches is None:
@@ -76,6 +91,7 @@ class History:
             events = [e for e in self.named.get(node["event"], ()) if keep(e.properties)]
             matches = self._indexes[key] = Matches([e.time for e in events], [contribution(node, e) for e in events])
             self._by_event.setdefault(node["event"], []).append((key, node, matches))
+        self._by_node[id(node)] = matches
         return matches
 
     def context(

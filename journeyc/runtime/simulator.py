@@ -113,19 +113,22 @@ class Run:
 
     async def wait(self, step: str, *, seconds: int) -> None:
         until = self.sim.now + seconds
-        self._note(f"waits {_duration(seconds)} (until {format_time(until)})")
+        if self.sim.traces(self.customer):  # (the line is only written for a traced customer)
+            self._note(f"waits {_duration(seconds)} (until {format_time(until)})")
         await _Suspend(("until", until))
 
     async def wait_until(self, step: str, *, hour: int, minute: int, weekday: str | None = None) -> None:
         until = self.sim.policy.next_local_time(self.customer.profile, self.sim.now, hour, minute, weekday)
-        day = f"{weekday} " if weekday not in (None, "day") else ""
-        zone = self.sim.policy.zone_of(self.customer.profile).key
-        self._note(f"waits until {day}{hour:02d}:{minute:02d} in {zone} ({format_time(until)})")
+        if self.sim.traces(self.customer):
+            day = f"{weekday} " if weekday not in (None, "day") else ""
+            zone = self.sim.policy.zone_of(self.customer.profile).key
+            self._note(f"waits until {day}{hour:02d}:{minute:02d} in {zone} ({format_time(until)})")
         await _Suspend(("until", until))
 
     async def wait_for(self, step: str, *, event: str, where: Any, timeout: int) -> bool:
         until = self.sim.now + timeout
-        self._note(f'waits up to {_duration(timeout)} for "{event}" (until {format_time(until)})')
+        if self.sim.traces(self.customer):
+            self._note(f'waits up to {_duration(timeout)} for "{event}" (until {format_time(until)})')
         return bool(await _Suspend(("event", event, where, until)))
 
     def _note(self, what: str) -> None:
@@ -307,28 +310,36 @@ class Simulator:
         self.schedule(when, ("schedule", journey, customer.user_id))
 
     def handle(self, entry: LogEntry) -> None:
-        first = entry.user_id not in self.customers  # the first time: every segment is evaluated once
-        customer = self.customer(entry.user_id)
-        traced = self.traces(customer)
+        user_id = entry.user_id
+        customer = self.customers.get(user_id)
+        first = customer is None  # the first time: every segment is evaluated once
+        if customer is None:
+            customer = self.customer(user_id)
+        traced = self.trace is None or user_id in self.trace
         if entry.kind == "identify":
             customer.profile.update(entry.data)
             if traced:
                 self.note(customer, "identify: " + ", ".join(f"{k}={v!r}" for k, v in sorted(entry.data.items())))
             self.update_segments(customer, self.segment_order if first else self.segments_on_profile)
             return
-        assert entry.event is not None
-        event = Event(entry.event, entry.time, entry.data)
+        name = entry.event
+        assert name is not None
+        event = Event(name, entry.time, entry.data)
         joined = customer.history.append(event)
-        self.policy.record_event(customer.user_id, event)
+        if name in self.policy.suppressions:
+            self.policy.record_event(user_id, event)
         if traced:
-            self.note(customer, f'event "{entry.event}"')
-        runs = self.active.get(customer.user_id)
+            self.note(customer, f'event "{name}"')
+        runs = self.active.get(user_id)
         if runs:
             for run in list(runs):
                 self.deliver(run, event)  # a finished run still listens to its goal while a send of it is held
         # An audience `in segment ...` sees the event that triggers the journey.
-        self.update_segments(customer, self.segment_order if first else self._moved_by(customer, entry.event, joined))
-        for journey in self.started_by_event.get(entry.event, ()):
+        if first:
+            self.update_segments(customer, self.segment_order)
+        elif name in self.readers:
+            self.update_segments(customer, self._moved_by(customer, name, joined))
+        for journey in self.started_by_event.get(name, ()):
             self.maybe_enter(journey, customer, event)
 
     def deliver(self, run: Run, event: Event) -> None:
