@@ -10,7 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_conditions import compare, const, path
 
-from journeyc.runtime.conditions import Context, Event, evaluate, event_filter, event_only, next_change, reads
+from journeyc.runtime.conditions import (
+    Context,
+    Event,
+    compile_condition,
+    evaluate,
+    event_filter,
+    event_only,
+    next_change,
+    reads,
+)
 from journeyc.runtime.history import History, Keys
 
 DAY = 86400.0
@@ -215,3 +224,61 @@ properties = st.builds(
 def test_an_event_filter_gives_what_evaluate_gives(condition, event):
     assert event_only(condition)
     assert event_filter(condition)(event) == evaluate(condition, Context(START, {"tier": "vip"}, [], event=event))
+
+
+segment_leaves = st.builds(lambda name: {"kind": "in_segment", "segment": name}, st.sampled_from(["vip", "lapsed"]))
+last_leaves = st.builds(
+    lambda op, value: compare(op, {"kind": "last", "event": "Order Completed", "property": "price"}, const(value)),
+    st.sampled_from(["==", "<", ">="]),
+    st.sampled_from([10, 59.5, "n/a", None]),
+)
+profile_leaves = st.builds(
+    lambda op, part, value: compare(op, path(part, "tier"), const(value)),
+    st.sampled_from(["==", "!="]),
+    st.sampled_from(["profile", "trigger"]),
+    st.sampled_from(["vip", None]),
+)
+any_conditions = st.recursive(
+    st.one_of(behaviours, leaves, segment_leaves, last_leaves, profile_leaves),
+    lambda inner: st.one_of(
+        *combined(inner),
+        st.builds(
+            lambda q, where: {"kind": "list_predicate", "quantifier": q, "list": path("products"), "where": where},
+            st.sampled_from(["any", "all", "no"]),
+            inner,
+        ),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(any_conditions, events, st.sampled_from([0.0, 3600.0, 3 * DAY]), properties, st.booleans())
+def test_a_compiled_condition_gives_what_evaluate_gives(condition, drawn, later, event, indexed):
+    history = as_history(drawn)
+    now = (history[-1].time if history else START) + later
+    segments = {"vip"}.__contains__
+    kept = History(Keys())
+    for past in history:
+        kept.append(past)
+    if indexed:
+        ctx = kept.context(now, {"tier": "vip"}, segments, trigger={"tier": None}, entered_at=START, event=event)
+    else:
+        ctx = Context(now, {"tier": "vip"}, history, {"tier": None}, START, event, segments)
+    assert compile_condition(condition)(ctx) == evaluate(condition, ctx)
+
+
+def test_a_compiled_behaviour_applies_its_filter_without_an_index():
+    dresses = {"kind": "behaviour", "event": "Product Viewed", "op": ">=", "threshold": 1, "sum_of": None,
+               "window": None, "where": DRESSES}  # fmt: skip
+    ctx = Context(START + 10, {}, [Event("Product Viewed", START, {"category": "shoes"})])
+    assert compile_condition(dresses)(ctx) is evaluate(dresses, ctx) is False
+
+
+def test_a_compiled_condition_fails_where_evaluate_fails():
+    broken = {"kind": "and", "items": [{"kind": "in_segment", "segment": "x"}, {"kind": "mystery"}]}
+    compiled = compile_condition(broken)  # building it does not fail: reaching the unknown kind does
+    ctx = Context(START, {}, [], in_segment={"x"}.__contains__)
+    with pytest.raises(ValueError, match="unknown condition kind"):
+        compiled(ctx)
+    assert compiled(Context(START, {}, [])) is evaluate(broken, Context(START, {}, [])) is False  # never reached

@@ -80,6 +80,7 @@ from typing import Any, NamedTuple
 
 __all__ = [
     "Context",
+    "Compiled",
     "Event",
     "Matches",
     "Reads",
@@ -368,6 +369,129 @@ def evaluate(condition: Mapping[str, Any] | None, ctx: Context) -> bool:
     if kind == "not":
         return not evaluate(condition["item"], ctx)
     raise ValueError(f"unknown condition kind {kind!r}")
+
+
+# --- compiled ---------------------------------------------------------------------------------------------------
+
+Compiled = Callable[[Context], bool]
+
+
+def compile_condition(condition: Mapping[str, Any] | None) -> Compiled:
+    """The condition as a function of the context, built once: `compile_condition(c)(ctx) == evaluate(c, ctx)` for
+    every context (an unknown kind raises ValueError when reached, as `evaluate` does), without dispatching on
+    kinds and reading the condition's fields at every call."""
+    if condition is None:
+        return _always
+    kind = condition.get("kind")
+    if kind == "compare":
+        op, left, right = condition["op"], _compile_operand(condition["left"]), _compile_operand(condition["right"])
+        return lambda ctx: _compare(op, left(ctx), right(ctx))
+    if kind == "truthy":
+        operand = _compile_operand(condition["operand"])
+        return lambda ctx: bool(operand(ctx))
+    if kind == "is_set":
+        operand, negated = _compile_operand(condition["operand"]), bool(condition.get("negated"))
+        return lambda ctx: (operand(ctx) is not None) != negated
+    if kind == "is_one_of":
+        operand, negated = _compile_operand(condition["operand"]), bool(condition.get("negated"))
+        values = [_compile_operand(v) for v in condition.get("values") or ()]
+        return lambda ctx: any(_equal(operand(ctx), v(ctx)) for v in values) != negated
+    if kind == "in_segment":
+        segment = condition["segment"]
+        return lambda ctx: bool(ctx.in_segment(segment)) if ctx.in_segment is not None else False
+    if kind == "behaviour":
+        return _compile_behaviour(condition)
+    if kind == "list_predicate":
+        return _compile_list(condition)
+    if kind in ("and", "or"):
+        items = [compile_condition(item) for item in condition["items"]]
+        if kind == "and":
+            return lambda ctx: all(item(ctx) for item in items)
+        return lambda ctx: any(item(ctx) for item in items)
+    if kind == "not":
+        item = compile_condition(condition["item"])
+        return lambda ctx: not item(ctx)
+    return _failing(f"unknown condition kind {kind!r}")
+
+
+def _always(_ctx: Context) -> bool:
+    return True
+
+
+def _failing(message: str) -> Callable[[Context], Any]:
+    def fail(_ctx: Context) -> Any:
+        raise ValueError(message)
+
+    return fail
+
+
+def _compile_operand(node: Mapping[str, Any]) -> Callable[[Context], Any]:
+    kind = node.get("kind")
+    if kind == "const":
+        value = node.get("value")
+        return lambda _ctx: value
+    if kind == "path":
+        parts = tuple(node["parts"])
+        if len(parts) > 1 and parts[0] == "profile":
+            rest = parts[1:]
+            return lambda ctx: _walk(ctx.profile, rest)
+        if len(parts) > 1 and parts[0] == "trigger":
+            rest = parts[1:]
+            return lambda ctx: _walk(ctx.trigger, rest)
+        return lambda ctx: _walk(ctx.event, parts)
+    if kind == "last":
+        name, property_path = node["event"], str(node["property"]).split(".")
+
+        def last(ctx: Context) -> Any:
+            latest = _last_event(name, ctx)
+            return None if latest is None else _walk(latest.properties, property_path)
+
+        return last
+    return _failing(f"unknown operand kind {kind!r}")
+
+
+def _compile_behaviour(node: Mapping[str, Any]) -> Compiled:
+    name, op, threshold, window = node["event"], node["op"], node["threshold"], node.get("window")
+    where = node.get("where")
+    keep = None if where is None else compile_condition(where)
+
+    def behaviour(ctx: Context) -> bool:
+        matches = ctx.matches(node) if ctx.matches is not None else None
+        if matches is not None:
+            return _compare(op, _indexed_measure(node, matches, _first_inside(matches, window, ctx.now, ctx.entered_at)),
+                            threshold)  # fmt: skip
+        contributions = [
+            (e.time, contribution(node, e))
+            for e in _named(name, ctx)
+            if e.name == name
+            and _in_window(e.time, window, ctx.now, ctx.entered_at)
+            and (keep is None or keep(ctx.with_event(e.properties)))
+        ]
+        return _compare(op, _measure(contributions, node, ctx.now, ctx), threshold)
+
+    return behaviour
+
+
+def _compile_list(condition: Mapping[str, Any]) -> Compiled:
+    parts, where, quantifier = (
+        tuple(condition["list"]["parts"]),
+        compile_condition(condition["where"]),
+        condition["quantifier"],
+    )
+    if quantifier not in ("any", "all", "no"):
+        return _failing(f"unknown list quantifier {quantifier!r}")
+
+    def test(ctx: Context) -> bool:
+        value = _read_path(parts, ctx)
+        items = value if isinstance(value, (list, tuple)) else ()
+        found = (where(ctx.with_event(item if isinstance(item, Mapping) else None)) for item in items)
+        if quantifier == "any":
+            return any(found)
+        if quantifier == "all":
+            return all(found)
+        return not any(found)
+
+    return test
 
 
 # --- next_change ------------------------------------------------------------------------------------------------

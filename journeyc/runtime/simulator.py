@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from journeyc.runtime import assign_arm
-from journeyc.runtime.conditions import Context, Event, evaluate, next_change, reads
+from journeyc.runtime.conditions import Compiled, Context, Event, compile_condition, next_change, reads
 from journeyc.runtime.eventlog import LogEntry, format_time
 from journeyc.runtime.history import History, Keys
 from journeyc.runtime.policy import Attempt, ContactPolicy
@@ -137,7 +137,7 @@ class Run:
             self.sim.note(self.customer, f'"{self.journey.name}" {what}')
 
     def test(self, step: str, condition: Any) -> bool:
-        return evaluate(condition, self.context())
+        return self.sim.check(condition, self.context())
 
     def arm(self, step: str, *, experiment: str, arms: tuple[tuple[str, float], ...], holdout: float) -> str | None:
         chosen = assign_arm(self.customer.user_id, self.journey.name, experiment, arms, holdout)
@@ -188,6 +188,7 @@ class Simulator:
         self.trace = None if trace is None else frozenset(trace)
         self.on_step = on_step
         self.keys = Keys()
+        self.compiled: dict[int, tuple[Mapping[str, Any], Compiled]] = {}  # id -> (the condition, its function)
         # What to look at when something happens, worked out once: the segments that read an event (through the
         # keys of their indexed behaviours, or None when they read it otherwise), the segments that refer to each
         # segment, the order to evaluate them in, and the journeys an event or a segment entry starts.
@@ -214,6 +215,15 @@ class Simulator:
             elif trigger.get("kind") == "segment":
                 self.started_by_segment.setdefault((trigger.get("segment") or {}).get("name"), []).append(journey)
         self.scheduled = [j for j in self.journeys if (j.trigger or {}).get("kind") == "schedule"]
+
+    def check(self, condition: Mapping[str, Any] | None, ctx: Context) -> bool:
+        """`evaluate(condition, ctx)`, with each condition compiled once (they are the build's constants)."""
+        if condition is None:
+            return True
+        known = self.compiled.get(id(condition))
+        if known is None or known[0] is not condition:
+            known = self.compiled[id(condition)] = (condition, compile_condition(condition))
+        return known[1](ctx)
 
     def _affected(self, names: Collection[str]) -> list[str]:
         """`names` and every segment that refers to one of them (directly or not), in evaluation order."""
@@ -368,7 +378,7 @@ class Simulator:
             self.resume(run, True)
 
     def _matches(self, run: Run, where: Any, event: Event) -> bool:
-        return evaluate(where, run.context(event.properties))
+        return self.check(where, run.context(event.properties))
 
     # ------------------------------------------------------------ segments
     def update_segments(self, customer: Customer, names: Collection[str]) -> None:
@@ -382,7 +392,7 @@ class Simulator:
         soonest: float | None = None
         for name in names:
             condition = self.segments[name]["condition"]
-            member = evaluate(condition, ctx)
+            member = self.check(condition, ctx)
             if member and name not in customer.segments:
                 customer.segments.add(name)
                 if self.traces(customer):
@@ -404,9 +414,9 @@ class Simulator:
         trigger = journey.trigger or {}
         props = event.properties if event else None
         base = customer.context(self.now, trigger=props, event=props)
-        if event is not None and not evaluate(trigger.get("where"), base):
+        if event is not None and not self.check(trigger.get("where"), base):
             return
-        if not evaluate(journey.audience, base):
+        if not self.check(journey.audience, base):
             return
         key_name = (trigger.get("key") or {}).get("name")
         key = props.get(key_name) if props and key_name else None
