@@ -79,11 +79,12 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 __all__ = [
-    "Context",
     "Compiled",
+    "Context",
     "Event",
     "Matches",
     "Reads",
+    "compile_condition",
     "contribution",
     "evaluate",
     "event_filter",
