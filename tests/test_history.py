@@ -68,6 +68,15 @@ def combined(inner: st.SearchStrategy) -> list[st.SearchStrategy]:
     ]
 
 
+def listed(inner: st.SearchStrategy) -> st.SearchStrategy:
+    """any / all / no item of `products` matching a condition drawn from `inner`."""
+    return st.builds(
+        lambda q, where: {"kind": "list_predicate", "quantifier": q, "list": path("products"), "where": where},
+        st.sampled_from(["any", "all", "no"]),
+        inner,
+    )
+
+
 conditions = st.recursive(behaviours, lambda inner: st.one_of(*combined(inner)), max_leaves=4)
 event_rows = st.tuples(
     st.sampled_from(NAMES),
@@ -200,14 +209,7 @@ leaves = st.one_of(
 )
 event_only_conditions = st.recursive(
     leaves,
-    lambda inner: st.one_of(
-        *combined(inner),
-        st.builds(
-            lambda q, where: {"kind": "list_predicate", "quantifier": q, "list": path("products"), "where": where},
-            st.sampled_from(["any", "all", "no"]),
-            inner,
-        ),
-    ),
+    lambda inner: st.one_of(*combined(inner), listed(inner)),
     max_leaves=6,
 )
 values = st.dictionaries(st.sampled_from(["category", "price", "size", "profile", "trigger"]), scalars, max_size=4)
@@ -240,14 +242,7 @@ profile_leaves = st.builds(
 )
 any_conditions = st.recursive(
     st.one_of(behaviours, leaves, segment_leaves, last_leaves, profile_leaves),
-    lambda inner: st.one_of(
-        *combined(inner),
-        st.builds(
-            lambda q, where: {"kind": "list_predicate", "quantifier": q, "list": path("products"), "where": where},
-            st.sampled_from(["any", "all", "no"]),
-            inner,
-        ),
-    ),
+    lambda inner: st.one_of(*combined(inner), listed(inner)),
     max_leaves=6,
 )
 
