@@ -50,7 +50,8 @@ class History:
         self.named: dict[str, list[Event]] = {}
         self._keys = keys
         self._indexes: dict[Key, Matches] = {}
-        self._by_event: dict[str, list[tuple[Key, Mapping[str, Any], Matches]]] = {}  # event -> (key, node, index)
+        # event -> (key, its filter, node, index, whether each match adds 1): the indexes an event may join
+        self._by_event: dict[str, list[tuple[Key, Callable[[Any], bool], Mapping[str, Any], Matches, bool]]] = {}
         self._by_node: dict[int, Matches | None] = {}  # id of a node Keys holds (so the id stays its own) -> index
 
     def append(self, event: Event) -> Set[Key]:
@@ -64,12 +65,15 @@ class History:
         indexes = self._by_event.get(event.name)
         if not indexes:
             return _NOTHING
-        joined: set[Key] = set()
-        for key, node, matches in indexes:
-            if self._keys.filters[key](event.properties):
+        joined: set[Key] | frozenset[Key] = _NOTHING
+        for key, keep, node, matches, counted in indexes:
+            if keep(event.properties):
                 matches.times.append(event.time)
-                matches.contributions.append(contribution(node, event))
-                joined.add(key)
+                matches.contributions.append(1 if counted else contribution(node, event))
+                if joined is _NOTHING:
+                    joined = {key}
+                else:
+                    joined.add(key)
         return joined
 
     def indexed(self, key: Key) -> bool:
@@ -90,7 +94,8 @@ class History:
             keep = self._keys.filters[key]
             events = [e for e in self.named.get(node["event"], ()) if keep(e.properties)]
             matches = self._indexes[key] = Matches([e.time for e in events], [contribution(node, e) for e in events])
-            self._by_event.setdefault(node["event"], []).append((key, node, matches))
+            counted = node.get("sum_of") is None  # (as `contribution` has it)
+            self._by_event.setdefault(node["event"], []).append((key, keep, node, matches, counted))
         self._by_node[id(node)] = matches
         return matches
 

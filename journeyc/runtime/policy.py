@@ -24,7 +24,7 @@ from journeyc.runtime.plain_templates import PlainTemplate
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass sets each field through object.__setattr__ (one per send)
 class Attempt:
     due: float
     user_id: str
@@ -64,6 +64,11 @@ class ContactPolicy:
         self.compiled: dict[tuple[int, str], Any] = {}
         self.json_templates: dict[str, dict[str, Any]] = {}
         self.plain: dict[str, PlainTemplate | None] = {}  # template text -> its plain form, if it has one
+        self.fields: dict[str, list[tuple[bool, bool, list[tuple[str, Any]]]]] = {}  # message -> see `_fields`
+        self.offer_values: dict[str, dict[str, Any]] = {}  # offer -> what templates read as `offer` (plain renders)
+        self.routes: dict[tuple[str | None, str], tuple[str | None, str | None, str | None]] = {}  # see `_route`
+        self.zones: dict[Any, zoneinfo.ZoneInfo] = {}  # a profile's time zone value -> its zone
+        self.rank = {name: n for n, name in enumerate(self.priority)}
         # The rules as sets, worked out once: which rules each category is exempt from, and each cap's scope.
         self.exemptions: dict[str | None, set[str]] = {}
         for exemption in self.policy.get("exemptions", ()):
@@ -78,6 +83,13 @@ class ContactPolicy:
             self.suppressions.setdefault(rule["event"], []).append(opens)
         self.zone = next((t.get("default") for t in (data.get("profile") or {}).get("traits", ())
                           if t["type"].get("name") == "timezone"), "UTC")  # fmt: skip
+        # Quiet hours as (channels or None for every channel, start and end in minutes of the day, end, action).
+        self.quiet_hours = [
+            (_names(rule["channels"]) if rule.get("channels") else None,
+             rule["start"]["hour"] * 60 + rule["start"]["minute"], rule["end"]["hour"] * 60 + rule["end"]["minute"],
+             rule["end"], rule["action"])
+            for rule in self.policy.get("quiet_hours", ())
+        ]  # fmt: skip
 
     # ------------------------------------------------------------ bookkeeping
     def record_event(self, user_id: str, event: Event) -> None:
@@ -95,16 +107,23 @@ class ContactPolicy:
         return message.get("category") or attempt.journey_category
 
     def by_priority(self, attempts: list[Attempt]) -> list[Attempt]:
-        rank = {name: n for n, name in enumerate(self.priority)}
+        if len(attempts) == 1:
+            return attempts
+        rank = self.rank
         return sorted(attempts, key=lambda a: (a.due, a.user_id, rank.get(self.category(a) or "", len(rank))))
 
     # ------------------------------------------------------------ local time
     def zone_of(self, profile: Mapping[str, Any]) -> zoneinfo.ZoneInfo:
         name = profile.get("timezone") or self.zone or "UTC"
-        try:
-            return zoneinfo.ZoneInfo(str(name))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return zoneinfo.ZoneInfo("UTC")
+        zone = self.zones.get(name) if type(name) is str else None  # (other values: looked up every time)
+        if zone is None:
+            try:
+                zone = zoneinfo.ZoneInfo(str(name))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                zone = zoneinfo.ZoneInfo("UTC")
+            if type(name) is str:
+                self.zones[name] = zone
+        return zone
 
     def next_local_time(
         self, profile: Mapping[str, Any], now: float, hour: int, minute: int, weekday: str | None
@@ -124,18 +143,16 @@ class ContactPolicy:
 
     def _quiet_end(self, profile: Mapping[str, Any], when: float, channel: str | None) -> tuple[float, str] | None:
         """If `when` is inside quiet hours for this channel: (their end, "defer"/"drop")."""
-        local = dt.datetime.fromtimestamp(when, self.zone_of(profile))
-        minutes = local.hour * 60 + local.minute
-        for rule in self.policy.get("quiet_hours", ()):
-            if rule.get("channels") and channel not in _names(rule["channels"]):
+        minutes = None  # the local time of day, worked out once a rule applies to the channel
+        for channels, start, end, until, action in self.quiet_hours:
+            if channels is not None and channel not in channels:
                 continue
-            start = rule["start"]["hour"] * 60 + rule["start"]["minute"]
-            end = rule["end"]["hour"] * 60 + rule["end"]["minute"]
+            if minutes is None:
+                local = dt.datetime.fromtimestamp(when, self.zone_of(profile))
+                minutes = local.hour * 60 + local.minute
             inside = start <= minutes < end if start <= end else (minutes >= start or minutes < end)
             if inside:
-                return self.next_local_time(profile, when, rule["end"]["hour"], rule["end"]["minute"], None), rule[
-                    "action"
-                ]
+                return self.next_local_time(profile, when, until["hour"], until["minute"], None), action
         return None
 
     # ------------------------------------------------------------ the decision
@@ -145,12 +162,9 @@ class ContactPolicy:
         if attempt.deferred_from is not None and attempt.ended is not None and attempt.ended():
             # Held for quiet hours, and the journey ended meanwhile (a goal, an exit): it never goes out.
             return [self._record(attempt, attempt.channel, category, "quiet_hours", None)]
-        channel = self.channels.get(attempt.channel or self.messages.get(attempt.message, {}).get("channel"), {})
-        channel_name = channel.get("name") or attempt.channel
+        channel_name, consent, address = self._route(attempt.channel, attempt.message)
         profile = attempt.profile
         reason = None
-        consent = (channel.get("consent") or {}).get("name")
-        address = (channel.get("address") or {}).get("name")
         if (
             consent
             and not self.exempt(category, "consent")
@@ -181,6 +195,16 @@ class ContactPolicy:
             self.sent.setdefault(attempt.user_id, []).append((attempt.due, category, channel_name))
         return [self._record(attempt, channel_name, category, reason, content)]
 
+    def _route(self, channel: str | None, message: str) -> tuple[str | None, str | None, str | None]:
+        """The channel a send goes out on, the consent trait it needs and the trait holding the address."""
+        key = (channel, message)
+        route = self.routes.get(key)
+        if route is None:
+            found = self.channels.get(channel or self.messages.get(message, {}).get("channel"), {})
+            route = self.routes[key] = (found.get("name") or channel, (found.get("consent") or {}).get("name"),
+                                        (found.get("address") or {}).get("name"))  # fmt: skip
+        return route
+
     def _suppressed(self, user_id: str, when: float, category: str | None) -> bool:
         windows = self.suppressed_until.get(user_id)
         if not windows:
@@ -207,38 +231,66 @@ class ContactPolicy:
         return False
 
     def _render(self, attempt: Attempt, channel: str | None) -> dict[str, Any] | None:
+        """The message's content fields rendered for this send; None when a template fails (a render_error).
+
+        Plain templates only read their values, so they get the customer's own profile and trigger. The first
+        template Jinja2 renders gets copies (a sandboxed template may still call a dict's methods), and so does
+        every template after it in this send, as they did when every template got the copies."""
         offer = self.offers.get(attempt.offer) if attempt.offer else None
-        values = {
-            "profile": dict(attempt.profile),
-            "trigger": dict(attempt.trigger or {}),
-            "offer": _offer_values(offer) if offer else None,
+        values: dict[str, Any] = {
+            "profile": attempt.profile,
+            "trigger": attempt.trigger or {},
+            "offer": self._offer_values(attempt.offer, offer) if offer else None,
         }
+        copied = False
         content: dict[str, Any] = {}
-        for path in self.messages.get(attempt.message, {}).get("templates", ()):
-            field = path.rsplit("/", 1)[-1].removeprefix(attempt.message + ".")
-            field = {"txt": "text", "html": "html", "json": "json"}.get(field, field.removesuffix(".txt"))
-            env = self.html_env if path.endswith(".html") else self.text_env
-            try:
-                if path.endswith(".json"):  # push, in-app, WhatsApp, webhook: each text value is a template
-                    fields = self._json(path)
-                    content.update({k: self._fill(env, v, values) if isinstance(v, str) else v
-                                    for k, v in sorted(fields.items())})  # fmt: skip
-                else:
-                    content[field] = self._fill(env, self.templates[path], values).rstrip("\n")
-            except Exception:  # whatever customer data makes a template fail is a render_error
-                return None
+        try:
+            for html, whole_file, texts in self._fields(attempt.message):
+                for name, text in texts:
+                    if not isinstance(text, str):
+                        content[name] = text
+                        continue
+                    plain = self.plain.get(text, False)
+                    if plain is False:
+                        plain = self.plain[text] = PlainTemplate.parse(text)
+                    rendered = plain.render(values, autoescape=html) if plain is not None else None
+                    if rendered is None:
+                        if not copied:
+                            values = {"profile": dict(attempt.profile), "trigger": dict(attempt.trigger or {}),
+                                      "offer": _offer_values(offer) if offer else None}  # fmt: skip
+                            copied = True
+                        rendered = self._jinja(self.html_env if html else self.text_env, text, values)
+                    content[name] = rendered.rstrip("\n") if whole_file else rendered
+        except Exception:  # whatever customer data makes a template fail is a render_error
+            return None
         return content
 
-    def _fill(self, env: SandboxedEnvironment, text: str, values: Mapping[str, Any]) -> str:
-        """The template rendered: plain ones (text and reads) directly, the others by Jinja2 (`Template.render`,
-        less its per-call copying)."""
-        if text not in self.plain:
-            self.plain[text] = PlainTemplate.parse(text)
-        plain = self.plain[text]
-        if plain is not None:
-            rendered = plain.render(values, autoescape=env is self.html_env)
-            if rendered is not None:
-                return rendered
+    def _fields(self, message: str) -> list[tuple[bool, bool, list[tuple[str, Any]]]]:
+        """A message's template files, worked out once: (whether it is HTML, whether the file is one template,
+        [(content field, its template text)]). The file of a push, in-app, WhatsApp or webhook message is JSON:
+        its keys in order, each text value a template (other values are content as they are)."""
+        fields = self.fields.get(message)
+        if fields is None:
+            fields = []
+            for path in self.messages.get(message, {}).get("templates", ()):
+                field = path.rsplit("/", 1)[-1].removeprefix(message + ".")
+                field = {"txt": "text", "html": "html", "json": "json"}.get(field, field.removesuffix(".txt"))
+                if path.endswith(".json"):
+                    fields.append((False, False, sorted(self._json(path).items())))
+                else:
+                    fields.append((path.endswith(".html"), True, [(field, self.templates[path])]))
+            self.fields[message] = fields  # (only once complete: a template that does not load fails every send)
+        return fields
+
+    def _offer_values(self, name: str, offer: Mapping[str, Any]) -> dict[str, Any]:
+        """What plain templates read as `offer` (worked out once; Jinja2 gets a copy of its own)."""
+        values = self.offer_values.get(name)
+        if values is None:
+            values = self.offer_values[name] = _offer_values(offer)
+        return values
+
+    def _jinja(self, env: SandboxedEnvironment, text: str, values: Mapping[str, Any]) -> str:
+        """The template rendered by Jinja2 (`Template.render`, less its per-call copying)."""
         template = self._compiled(env, text)
         context = template.new_context({**env.globals, **values}, shared=True)
         return env.concat(template.root_render_func(context))

@@ -33,6 +33,17 @@ class Journey:
     goal: Mapping[str, Any] | None
     exits: list[Mapping[str, Any]]
     run: Any  # the generated `async def run(journey)`
+    # Read from the above once: the trigger's `where` and key property, and the events that can end a run.
+    where: Mapping[str, Any] | None = field(init=False)
+    key_name: str | None = field(init=False)
+    ended_by: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        trigger = self.trigger or {}
+        self.where = trigger.get("where")
+        self.key_name = (trigger.get("key") or {}).get("name")
+        ends = [self.goal] if self.goal else []
+        self.ended_by = frozenset(end.get("event") for end in [*ends, *self.exits])
 
 
 @dataclass
@@ -90,9 +101,12 @@ class Run:
         "waiting_for",
     )
 
-    def __init__(self, sim: Simulator, journey: Journey, customer: Customer, trigger: Event | None, key: Any) -> None:
+    def __init__(
+        self, sim: Simulator, journey: Journey, customer: Customer, trigger: dict[str, Any] | None, key: Any
+    ) -> None:
+        """`trigger`: the trigger event's properties, a dict the run keeps as its own (None: no trigger event)."""
         self.sim, self.journey, self.customer = sim, journey, customer
-        self.trigger = dict(trigger.properties) if trigger else None
+        self.trigger = trigger
         self.key = key
         self.entered_at = sim.now
         self.arm_name: str | None = None
@@ -112,8 +126,9 @@ class Run:
         self.sim.attempt(self, step, channel, message, offer)
 
     async def wait(self, step: str, *, seconds: int) -> None:
-        until = self.sim.now + seconds
-        if self.sim.traces(self.customer):  # (the line is only written for a traced customer)
+        sim = self.sim
+        until = sim.now + seconds
+        if sim.trace is None or self.customer.user_id in sim.trace:  # (the line is only written for a traced customer)
             self._note(f"waits {_duration(seconds)} (until {format_time(until)})")
         await _Suspend(("until", until))
 
@@ -206,6 +221,8 @@ class Simulator:
                 if name in segment_reads[later].segments:
                     self.dependents[name] |= self.dependents[later]
         self.segments_on_profile = self._affected({n for n, r in segment_reads.items() if r.profile})
+        self.affected: dict[tuple[str, ...], list[str]] = {}  # see `_moved_by`
+        self.segment_tests = {name: compile_condition(self.segments[name]["condition"]) for name in self.segment_order}
         self.started_by_event: dict[str, list[Journey]] = {}
         self.started_by_segment: dict[str, list[Journey]] = {}
         for journey in self.journeys:
@@ -235,9 +252,17 @@ class Simulator:
     def _moved_by(self, customer: Customer, event: str, joined: Collection[Any]) -> list[str]:
         """The segments an event may have moved: those that read it, unless only through indexed behaviours
         whose filters it failed (their measures did not change), with the segments that refer to them."""
-        moved = [name for name, keys in self.readers.get(event, ())
-                 if keys is None or any(k in joined or not customer.history.indexed(k) for k in keys)]  # fmt: skip
-        return self._affected(moved) if moved else []
+        indexed = customer.history.indexed
+        moved: tuple[str, ...] = ()
+        for name, keys in self.readers.get(event, ()):
+            if keys is None or any(k in joined or not indexed(k) for k in keys):
+                moved += (name,)
+        if not moved:
+            return []
+        affected = self.affected.get(moved)  # (few distinct sets of segments move together: worked out once each)
+        if affected is None:
+            affected = self.affected[moved] = self._affected(moved)
+        return affected
 
     @property
     def runs(self) -> list[Run]:
@@ -353,6 +378,8 @@ class Simulator:
             self.maybe_enter(journey, customer, event)
 
     def deliver(self, run: Run, event: Event) -> None:
+        if event.name not in run.journey.ended_by and (run.waiting_for is None or run.waiting_for[0] != event.name):
+            return  # neither its goal, an exit, nor the event it waits for
         if run.done:
             ends = [run.journey.goal] if run.journey.goal else []
             if any(e.get("event") == event.name and self._matches(run, e.get("where"), event)
@@ -392,7 +419,7 @@ class Simulator:
         soonest: float | None = None
         for name in names:
             condition = self.segments[name]["condition"]
-            member = self.check(condition, ctx)
+            member = self.segment_tests[name](ctx)
             if member and name not in customer.segments:
                 customer.segments.add(name)
                 if self.traces(customer):
@@ -411,21 +438,22 @@ class Simulator:
 
     # ------------------------------------------------------------ runs
     def maybe_enter(self, journey: Journey, customer: Customer, event: Event | None) -> None:
-        trigger = journey.trigger or {}
         props = event.properties if event else None
-        base = customer.context(self.now, trigger=props, event=props)
-        if event is not None and not self.check(trigger.get("where"), base):
-            return
-        if not self.check(journey.audience, base):
-            return
-        key_name = (trigger.get("key") or {}).get("name")
+        if (event is not None and journey.where is not None) or journey.audience is not None:
+            base = customer.context(self.now, trigger=props, event=props)
+            if event is not None and not self.check(journey.where, base):
+                return
+            if not self.check(journey.audience, base):
+                return
+        key_name = journey.key_name
         key = props.get(key_name) if props and key_name else None
-        if not self._entry_allowed(journey, customer, props or {}):
+        if journey.entry and not self._entry_allowed(journey, customer, props or {}):
             return
+        trigger = None
         if event is not None:  # declared properties the sender left out read as None, not as unknown names
             declared = self.events_plan.get(event.name, {}).get("properties", ())
-            event = Event(event.name, event.time, self.complete(event.properties, declared))
-        run = Run(self, journey, customer, event, key)
+            trigger = self.complete(event.properties, declared)
+        run = Run(self, journey, customer, trigger, key)
         customer.entries.setdefault(journey.name, []).append((self.now, key))
         self.active.setdefault(customer.user_id, []).append(run)
         self.stats[journey.name].entered += 1
@@ -521,7 +549,8 @@ class Simulator:
             counts[0] += 1
         # The timeline gets the send's line now, in the order of the journey's steps; it says what happened once
         # the policy has decided (sends due at one instant are decided together, by priority).
-        line = self.note(run.customer, "") if self.traces(run.customer) else None
+        customer = run.customer
+        line = self.note(customer, "") if self.trace is None or customer.user_id in self.trace else None
         self.pending.append(Attempt(self.now, run.customer.user_id, run.journey.name, step, channel, message, offer,
                                     run.arm_name, run.journey.category, run.trigger, run.customer.profile,
                                     ended=lambda: run.interrupted, owner=run, line=line))  # fmt: skip
@@ -541,8 +570,8 @@ class Simulator:
                         stats.sent += 1
                     else:
                         stats.dropped[record["reason"]] = stats.dropped.get(record["reason"], 0) + 1
-                    customer = self.customer(record["user_id"])
-                    if self.traces(customer):
+                    if self.trace is None or record["user_id"] in self.trace:
+                        customer = self.customer(record["user_id"])
                         what = f'{record["status"]} {record["channel"]} "{record["message"]}"' + (
                             f" ({record['reason']})" if record["reason"] else ""
                         )
