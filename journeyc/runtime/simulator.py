@@ -222,6 +222,7 @@ class Simulator:
                     self.dependents[name] |= self.dependents[later]
         self.segments_on_profile = self._affected({n for n, r in segment_reads.items() if r.profile})
         self.affected: dict[tuple[str, ...], list[str]] = {}  # see `_moved_by`
+        self.completions: dict[int, tuple[Any, list[tuple[str, Any]]]] = {}  # see `_completion`
         self.segment_tests = {name: compile_condition(self.segments[name]["condition"]) for name in self.segment_order}
         self.started_by_event: dict[str, list[Journey]] = {}
         self.started_by_segment: dict[str, list[Journey]] = {}
@@ -481,9 +482,23 @@ class Simulator:
     def complete(self, values: Mapping[str, Any], props: Any) -> dict[str, Any]:
         """`values` with every declared property present (None when left out), in objects and list items too."""
         out = dict(values)
-        for prop in props:
-            out[prop["name"]] = self._complete_value(out.get(prop["name"]), prop["type"])
+        for name, spec in self._completion(props):
+            if spec is None:
+                if name not in out:
+                    out[name] = None
+            else:
+                out[name] = self._complete_value(out.get(name), spec)
         return out
+
+    def _completion(self, props: Any) -> list[tuple[str, Mapping[str, Any] | None]]:
+        """The declared properties in order, each with its type when values of it may need completing inside
+        (an object, a list, a shape), worked out once per list of properties."""
+        known = self.completions.get(id(props))
+        if known is None or known[0] is not props:
+            plan = [(prop["name"], prop["type"] if prop["type"].get("kind") in ("object", "list", "shape") else None)
+                    for prop in props]  # fmt: skip
+            known = self.completions[id(props)] = (props, plan)
+        return known[1]
 
     def _complete_value(self, value: Any, spec: Mapping[str, Any]) -> Any:
         kind = spec.get("kind")
