@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import ast
+import enum
+import itertools
 import json
 import sys
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from conftest import REPO
 
-from journeyc.runtime.conditions import Context, Event, evaluate, next_change
+from journeyc.runtime.conditions import Context, Event, compile_condition, compile_next_change, evaluate, next_change
 
 DAY = 86400.0
 NOW = 1_760_000_000.0  # a fixed virtual "now" (UTC epoch seconds)
@@ -228,11 +231,55 @@ def test_trigger_comparison_from_a_generated_module() -> None:
         ("!=", False, 0, True),
         ("<", False, True, False),  # booleans do not order
         ("<", [1], [2], False),  # lists are not values here; no exception
+        # numbers compare exactly, NaN equals nothing and orders with nothing
+        ("==", 2**53 + 1, float(2**53), False),
+        ("<", float(2**53), 2**53 + 1, True),
+        ("==", -0.0, 0, True),
+        ("==", float("nan"), float("nan"), False),
+        ("!=", float("nan"), float("nan"), True),
+        (">=", float("nan"), 1, False),
+        ("<", Decimal("1.5"), 2, True),
+        ("<", Decimal("NaN"), 2, False),  # (Decimal raises on that: never here)
     ],
 )
 def test_comparisons(op: str, left: Any, right: Any, expected: bool) -> None:
     condition = compare(op, path("profile", "a"), path("profile", "b"))
-    assert evaluate(condition, ctx(profile={"a": left, "b": right})) is expected
+    c = ctx(profile={"a": left, "b": right})
+    assert evaluate(condition, c) is expected
+    # compiled, with a constant on either side (the fast path for plain values) or none
+    for compiled in (
+        condition,
+        compare(op, path("profile", "a"), const(right)),
+        compare(op, const(left), path("profile", "b")),
+    ):
+        assert compile_condition(compiled)(c) is expected
+
+
+class Size(enum.IntEnum):
+    """An int subclass: a number, but not a plain int."""
+
+    M = 1
+
+
+class Text(str):
+    """A str subclass: a text, but not a plain str."""
+
+
+# A value of every kind, plain and not: missing; numbers (exact large ones, NaN, infinities, Decimal, an int
+# subclass); booleans; texts (and a subclass); collections; other values (datetimes order among themselves).
+VALUES = [None, 0, 1, 2.5, -1, -0.0, 2**53 + 1, float(2**53), float("nan"), float("inf"), Decimal("2.5"),
+          Decimal("1"), Decimal("NaN"), Size.M, True, False, "dresses", "", "1", "Dresses", Text("dresses"),
+          [], ["dresses"], ("dresses",), {}, {"category": "dresses"}, datetime(2026, 3, 1), datetime(2026, 4, 1)]  # fmt: skip
+OPS = ["==", "!=", "<", "<=", ">", ">="]
+
+
+def test_a_compiled_comparison_with_a_constant_gives_what_evaluate_gives() -> None:
+    """Every operator and every pair of values, the constant on either side: the compiled fast path for plain
+    values must give `evaluate`'s answer, and leave every other value to it."""
+    for op, value, constant in itertools.product(OPS, VALUES, VALUES):
+        c = ctx(event={"value": value})
+        for condition in (compare(op, path("value"), const(constant)), compare(op, const(constant), path("value"))):
+            assert compile_condition(condition)(c) is evaluate(condition, c), condition
 
 
 @pytest.mark.parametrize(("op", "expected"), [("==", False), ("!=", True), ("<", False), ("<=", False), (">", False)])
@@ -452,6 +499,7 @@ def test_list_predicates(quantifier: str, products: Any, expected: bool) -> None
     }
     event = {} if products is None else {"products": products}
     assert evaluate(condition, ctx(event=event)) is expected
+    assert compile_condition(condition)(ctx(event=event)) is expected
 
 
 def test_list_predicate_on_profile_and_trigger_lists_with_outer_references() -> None:
@@ -489,22 +537,29 @@ def test_last_value_of_the_most_recent_event() -> None:
 # --- next_change ----------------------------------------------------------------------------------------------
 
 
+def changes(condition: dict[str, Any], c: Context) -> float | None:
+    """`next_change`, checked against its compiled form."""
+    expected = next_change(condition, c)
+    assert compile_next_change(condition)(c) == expected
+    return expected
+
+
 def test_lapsed_customers_enter_exactly_90_days_after_the_last_order() -> None:
     history = [ev("Order Completed", 60), ev("Order Completed", 30), ev("Order Completed", 10)]
     c = ctx(history=history)
     assert evaluate(LAPSED, c) is False
-    change = next_change(LAPSED, c)
+    change = changes(LAPSED, c)
     assert change == history[-1].time + 90 * DAY  # not when the older orders drop out
     assert evaluate(LAPSED, ctx(history=history, now=change)) is True
     assert evaluate(LAPSED, ctx(history=history, now=change - 1)) is False
     # once lapsed it stays so with no new event; a customer who never ordered never enters by time alone
-    assert next_change(LAPSED, ctx(history=history, now=change)) is None
-    assert next_change(LAPSED, ctx(history=[])) is None
+    assert changes(LAPSED, ctx(history=history, now=change)) is None
+    assert changes(LAPSED, ctx(history=[])) is None
 
 
 def test_lapsed_customers_with_an_order_at_an_awkward_float_time() -> None:
     history = [Event("Order Completed", 0.1 + NOW - 10 * DAY, {})]
-    change = next_change(LAPSED, ctx(history=history))
+    change = changes(LAPSED, ctx(history=history))
     assert change is not None
     assert evaluate(LAPSED, ctx(history=history, now=change)) is True
 
@@ -514,21 +569,21 @@ def test_at_least_3_views_in_last_30_days_changes_when_the_count_falls_below() -
     history = [ev("Product Viewed", d) for d in (25, 20, 12, 3)]  # 4 in the window
     c = ctx(history=history)
     assert evaluate(segment, c) is True
-    change = next_change(segment, c)
+    change = changes(segment, c)
     assert change == history[1].time + 30 * DAY  # 4 -> 3 at the first drop: still in; 3 -> 2 at the second
     assert evaluate(segment, ctx(history=history, now=change)) is False
     assert evaluate(segment, ctx(history=history, now=change - 0.001)) is True
     # below the threshold, time alone cannot bring the customer in
-    assert next_change(segment, ctx(history=history, now=change)) is None
+    assert changes(segment, ctx(history=history, now=change)) is None
 
 
 def test_next_change_with_a_filter_and_a_sum() -> None:
     dresses = behaviour("Product Viewed", ">=", 1, days=30, where=compare("==", path("category"), const("dresses")))
     history = [ev("Product Viewed", 10, category="dresses"), ev("Product Viewed", 5, category="shoes")]
-    assert next_change(dresses, ctx(history=history)) == history[0].time + 30 * DAY  # the shoes do not count
+    assert changes(dresses, ctx(history=history)) == history[0].time + 30 * DAY  # the shoes do not count
     history = [ev("Order Completed", 300, revenue=200), ev("Order Completed", 100, revenue=150)]
     assert evaluate(BIG_SPENDERS, ctx(history=history)) is True
-    assert next_change(BIG_SPENDERS, ctx(history=history)) == history[0].time + 365 * DAY
+    assert changes(BIG_SPENDERS, ctx(history=history)) == history[0].time + 365 * DAY
 
 
 def test_next_change_of_conditions_that_time_does_not_change() -> None:
@@ -543,18 +598,52 @@ def test_next_change_of_conditions_that_time_does_not_change() -> None:
         behaviour("Order Completed", ">=", 1),
         compare("==", path("profile", "tier"), const("gold")),
     ):
-        assert next_change(condition, c) is None
+        assert changes(condition, c) is None
 
 
 def test_next_change_through_and_or_not() -> None:
     history = [ev("Order Completed", 10)]
-    recent = behaviour("Order Completed", ">=", 1, days=30)
+    recent = behaviour("Order Completed", ">=", 1, days=30)  # True now, False 20 days from now
     c = ctx(history=history, profile={"vip": False})
     vip = {"kind": "truthy", "operand": path("profile", "vip")}
     expected = history[0].time + 30 * DAY
-    assert next_change({"kind": "not", "item": recent}, c) == expected
-    assert next_change({"kind": "or", "items": (vip, recent)}, c) == expected
-    assert next_change({"kind": "and", "items": (vip, {"kind": "not", "item": recent})}, c) == expected  # may be early
+    assert changes({"kind": "not", "item": recent}, c) == expected
+    assert changes({"kind": "or", "items": (vip, recent)}, c) == expected  # True through `recent` alone
+    # False through `vip`, which time cannot change: it stays False whatever `recent` does (dually for an `or`)
+    assert changes({"kind": "and", "items": (vip, {"kind": "not", "item": recent})}, c) is None
+    assert changes({"kind": "and", "items": (recent, vip)}, c) is None
+    assert changes({"kind": "or", "items": (recent, {"kind": "not", "item": vip})}, c) is None
+
+
+def test_next_change_of_and_or_waits_for_every_deciding_item() -> None:
+    history = [ev("Order Completed", 25), ev("Product Viewed", 5)]
+    no_order = behaviour("Order Completed", "==", 0, days=30)  # False now, True 5 days from now
+    no_view = behaviour("Product Viewed", "==", 0, days=30)  # False now, True 25 days from now
+    c = ctx(history=history)
+    order_drops, view_drops = history[0].time + 30 * DAY, history[1].time + 30 * DAY
+    # a False `and` changes once all its False items have: not before the later one
+    both = {"kind": "and", "items": (no_order, no_view)}
+    assert changes(both, c) == view_drops
+    assert evaluate(both, ctx(history=history, now=view_drops - 1)) is False
+    assert evaluate(both, ctx(history=history, now=view_drops)) is True
+    # a False `or` as soon as any of its items does; a True `and` too, and a True `or` once all its True items have
+    assert changes({"kind": "or", "items": (no_order, no_view)}, c) == order_drops
+    ordered, viewed = {"kind": "not", "item": no_order}, {"kind": "not", "item": no_view}
+    assert changes({"kind": "and", "items": (ordered, viewed)}, c) == order_drops
+    assert changes({"kind": "or", "items": (ordered, viewed)}, c) == view_drops
+    assert changes({"kind": "and", "items": ()}, c) is None
+    assert changes({"kind": "or", "items": ()}, c) is None
+
+
+def test_dress_enthusiasts_who_never_ordered_a_dress_do_not_change_with_time() -> None:
+    views = [ev("Product Viewed", d, category="dresses") for d in (20, 10, 1)]  # 3 views: the first item holds
+    c = ctx(history=views)
+    assert evaluate(DRESS_ENTHUSIASTS, c) is False
+    assert changes(DRESS_ENTHUSIASTS, c) is None  # no dress order, and no time brings one
+    order = ev("Order Completed", 40, products=[{"category": "dresses"}])
+    c = ctx(history=[order, *views])
+    assert evaluate(DRESS_ENTHUSIASTS, c) is True
+    assert changes(DRESS_ENTHUSIASTS, c) == views[0].time + 30 * DAY  # then the views decide
 
 
 def test_next_change_of_a_filter_that_itself_has_a_window() -> None:
@@ -564,18 +653,27 @@ def test_next_change_of_a_filter_that_itself_has_a_window() -> None:
     history = [ev("Order Completed", 20), ev("Review Written", 2)]
     c = ctx(history=history)
     assert evaluate(outer, c) is True
-    change = next_change(outer, c)
+    change = changes(outer, c)
     assert change is not None
     assert change <= history[1].time + 7 * DAY  # never late
     assert evaluate(outer, ctx(history=history, now=history[1].time + 7 * DAY)) is False
 
 
+def test_next_change_of_list_items_with_a_window() -> None:
+    # `any products where any "Review Written" in last 7 days`: each item asks its filter
+    reviewed = {"kind": "list_predicate", "quantifier": "any", "list": path("products"),
+                "where": behaviour("Review Written", ">=", 1, days=7)}  # fmt: skip
+    history = [ev("Review Written", 2)]
+    assert changes(reviewed, ctx(history=history, event={"products": [{}]})) == history[0].time + 7 * DAY
+    assert changes(reviewed, ctx(history=history, event={"products": []})) is None  # no item: nothing to change
+
+
 def test_next_change_sees_events_dated_after_now() -> None:
     history = [ev("Drink Ordered", 2, temperature="iced"), ev("Drink Ordered", -1, temperature="hot")]
-    assert next_change(ICED_DRINKERS, ctx(history=history)) == history[1].time
+    assert changes(ICED_DRINKERS, ctx(history=history)) == history[1].time
     views = behaviour("Product Viewed", ">=", 1, days=30)
     future = [ev("Product Viewed", -2)]
-    assert next_change(views, ctx(history=future)) == future[0].time
+    assert changes(views, ctx(history=future)) == future[0].time
 
 
 # --- the runtime does not import the compiler -----------------------------------------------------------------

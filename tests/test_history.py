@@ -3,17 +3,19 @@ as a scan of the whole history (the indexes only make it faster)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_conditions import compare, const, path
+from test_conditions import OPS, VALUES, compare, const, path
 
 from journeyc.runtime.conditions import (
     Context,
     Event,
     compile_condition,
+    compile_next_change,
     evaluate,
     event_filter,
     event_only,
@@ -31,13 +33,16 @@ DRESSES = compare("==", path("category"), const("dresses"))
 PRICEY = compare(">=", path("price"), const(50))
 VIP_ONLY = compare("==", path("profile", "tier"), const("vip"))  # reads the profile: never indexed
 ANY_DRESS = {"kind": "list_predicate", "quantifier": "any", "list": path("products"), "where": DRESSES}
+# A filter that time changes: "a view in the last day" (reads history, never indexed).
+VIEWED_TODAY = {"kind": "behaviour", "event": "Product Viewed", "op": ">=", "threshold": 1, "sum_of": None,
+                "window": {"kind": "last", "duration": {"seconds": DAY, "text": "1 day"}}, "where": None}  # fmt: skip
 
+WINDOW_SECONDS = (*(d * DAY for d in (1, 3, 7, 30)), 0.1)  # 0.1: float rounding at the edge
 windows = st.sampled_from(
     [
         None,
         {"kind": "since_entry", "duration": None},
-        *({"kind": "last", "duration": {"seconds": d * DAY, "text": f"{d} days"}} for d in (1, 3, 7, 30)),
-        {"kind": "last", "duration": {"seconds": 0.1, "text": "0.1 seconds"}},  # float rounding at the edge
+        *({"kind": "last", "duration": {"seconds": s, "text": f"{s} seconds"}} for s in WINDOW_SECONDS),
     ]
 )
 behaviours = st.builds(
@@ -52,9 +57,9 @@ behaviours = st.builds(
     },
     st.sampled_from(NAMES),
     st.sampled_from(["==", "!=", "<", "<=", ">", ">="]),
-    st.sampled_from([0, 1, 2, 3, 50.0, 100.5, 200]),
+    st.sampled_from([0, 1, 2, 3, 50.0, 100.5, 200, Decimal("2")]),
     windows,
-    st.sampled_from([None, DRESSES, PRICEY, VIP_ONLY, ANY_DRESS, {"kind": "not", "item": DRESSES}]),
+    st.sampled_from([None, DRESSES, PRICEY, VIP_ONLY, ANY_DRESS, {"kind": "not", "item": DRESSES}, VIEWED_TODAY]),
     st.sampled_from([None, None, "price", "delta"]),
 )
 
@@ -121,7 +126,9 @@ def assert_agree(condition, indexed: History, history: list[Event], now: float, 
     fast = indexed.context(now, profile, None, entered_at=entered_at)
     slow = Context(now, profile, history, entered_at=entered_at)
     assert evaluate(condition, fast) == evaluate(condition, slow)
-    assert next_change(condition, fast) == next_change(condition, slow)
+    change = next_change(condition, slow)
+    assert next_change(condition, fast) == change
+    assert compile_next_change(condition)(fast) == compile_next_change(condition)(slow) == change
 
 
 def week(op: str, threshold: float, sum_of: str | None = None) -> dict[str, Any]:
@@ -147,6 +154,27 @@ def test_the_next_change_of_indexed_windows_at_their_edges(condition, deltas, ga
         indexed.append(event)
     now = history[-1].time + 3600
     assert next_change(condition, indexed.context(now, {}, None)) == expected
+    assert_agree(condition, indexed, history, now, None)
+
+
+@pytest.mark.parametrize(
+    ("time", "seconds", "now", "inside"),
+    [
+        (3.0000000167556378, 0.7, 3.7000000167556375, True),  # though `time > now - seconds` is False
+        (29.458076753016325, 86400.0, 86429.45807675301, False),  # though `time > now - seconds` is True
+    ],
+)
+def test_an_indexed_window_is_exact_where_floats_round(time, seconds, now, inside):
+    """`now < time + seconds` and `time > now - seconds` round differently: the index must find what the scan
+    finds."""
+    condition = {"kind": "behaviour", "event": "Order Completed", "op": ">=", "threshold": 1, "sum_of": None,
+                 "window": {"kind": "last", "duration": {"seconds": seconds}}, "where": None}  # fmt: skip
+    history = [Event("Order Completed", t, {}) for t in (time - 1, time, time)]
+    indexed = History(Keys())
+    for event in history:
+        indexed.append(event)
+    assert (now < time + seconds) is inside
+    assert evaluate(condition, indexed.context(now, {}, None)) is inside
     assert_agree(condition, indexed, history, now, None)
 
 
@@ -191,13 +219,18 @@ def test_reads_names_what_a_condition_depends_on():
     assert [b["event"] for b in found.behaviours] == ["Product Viewed"]
 
 
-scalars = st.sampled_from([None, 0, 1, 2.5, -1, True, False, "dresses", "", "1", [], {}])
-operands = st.one_of(
-    st.builds(const, scalars),
-    st.sampled_from([path("category"), path("price"), path("size", "eu"), path("profile"), path("trigger")]),
+scalars = st.sampled_from(VALUES)  # every kind of value, on either side
+paths = st.sampled_from([path("category"), path("price"), path("size", "eu"), path("profile"), path("trigger")])
+constants = st.builds(const, scalars)
+operands = st.one_of(constants, paths)
+ops = st.sampled_from(OPS)
+comparisons = st.one_of(
+    st.builds(compare, ops, paths, constants),  # the usual shape: a property against a constant
+    st.builds(compare, ops, constants, paths),
+    st.builds(compare, ops, operands, operands),
 )
 leaves = st.one_of(
-    st.builds(compare, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), operands, operands),
+    comparisons,
     st.builds(lambda o: {"kind": "truthy", "operand": o}, operands),
     st.builds(lambda o, n: {"kind": "is_set", "operand": o, "negated": n}, operands, st.booleans()),
     st.builds(
@@ -213,10 +246,11 @@ event_only_conditions = st.recursive(
     max_leaves=6,
 )
 values = st.dictionaries(st.sampled_from(["category", "price", "size", "profile", "trigger"]), scalars, max_size=4)
+items = st.one_of(values, values.map(lambda v: {**v, "products": [v]}), scalars)  # items with lists of their own
 properties = st.builds(
     lambda base, products, eu: {**base, "products": products, "size": {"eu": eu}},
     values,
-    st.one_of(st.lists(st.one_of(values, scalars), max_size=3), scalars),
+    st.one_of(st.lists(items, max_size=3), st.lists(items, max_size=3).map(tuple), scalars),
     scalars,
 )
 
@@ -247,20 +281,58 @@ any_conditions = st.recursive(
 )
 
 
-@settings(max_examples=1000, deadline=None)
-@given(any_conditions, events, st.sampled_from([0.0, 3600.0, 3 * DAY]), properties, st.booleans())
-def test_a_compiled_condition_gives_what_evaluate_gives(condition, drawn, later, event, indexed):
-    history = as_history(drawn)
-    now = (history[-1].time if history else START) + later
+# And / or of items that time changes, at different moments: where waiting for one item or for all matters.
+moving = st.builds(
+    lambda event, op, threshold, seconds: {"kind": "behaviour", "event": event, "op": op, "threshold": threshold,
+                                           "sum_of": None, "window": {"kind": "last", "duration": {"seconds": seconds}},
+                                           "where": None},
+    st.sampled_from(NAMES),
+    st.sampled_from([">=", "<", "=="]),
+    st.sampled_from([1, 2]),
+    st.sampled_from(WINDOW_SECONDS),
+)  # fmt: skip
+moving_and_or = st.builds(
+    lambda kind, items: {"kind": kind, "items": items}, st.sampled_from(["and", "or"]), st.lists(moving, min_size=2)
+)
+behaviours_or_any = st.one_of(conditions, any_conditions, moving_and_or, listed(moving))
+entries = st.one_of(st.none(), st.integers(0, 25))  # never entered, or at one of the events
+
+
+def customer_context(history: list[Event], now: float, entered: int | None, event: Any, indexed: bool) -> Context:
+    """A context over the history, through its indexes or not, the run entered at one of its events (or not)."""
+    entered_at = None if entered is None or not history else history[min(entered, len(history) - 1)].time
     segments = {"vip"}.__contains__
+    if not indexed:
+        return Context(now, {"tier": "vip"}, history, {"tier": None}, entered_at, event, segments)
     kept = History(Keys())
     for past in history:
         kept.append(past)
-    if indexed:
-        ctx = kept.context(now, {"tier": "vip"}, segments, trigger={"tier": None}, entered_at=START, event=event)
-    else:
-        ctx = Context(now, {"tier": "vip"}, history, {"tier": None}, START, event, segments)
+    return kept.context(now, {"tier": "vip"}, segments, trigger={"tier": None}, entered_at=entered_at, event=event)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(behaviours_or_any, events, st.sampled_from([0.0, 3600.0, 3 * DAY]), entries, properties, st.booleans())
+def test_a_compiled_condition_gives_what_evaluate_gives(condition, drawn, later, entered, event, indexed):
+    history = as_history(drawn)
+    now = (history[-1].time if history else START) + later
+    ctx = customer_context(history, now, entered, event, indexed)
     assert compile_condition(condition)(ctx) == evaluate(condition, ctx)
+    assert compile_next_change(condition)(ctx) == next_change(condition, ctx)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(behaviours_or_any, events, st.sampled_from([0.0, 0.05, 3600.0, 3 * DAY]), entries, properties, st.booleans())
+def test_a_condition_keeps_its_value_until_its_next_change(condition, drawn, later, entered, event, indexed):
+    """Never late: with no new event, the value at every moment before the next change (for ever when there is
+    none) is the value now. Without new events time changes a value only when an event drops out of an `in last`
+    window, so probing at every drop time probes every value to come."""
+    history = as_history(drawn)
+    now = (history[-1].time if history else START) + later
+    change = next_change(condition, customer_context(history, now, entered, event, indexed))
+    value = evaluate(condition, customer_context(history, now, entered, event, False))
+    drops = sorted({e.time + seconds for e in history for seconds in WINDOW_SECONDS})
+    for probe in (t for t in drops if t > now and (change is None or t < change)):
+        assert evaluate(condition, customer_context(history, probe, entered, event, False)) == value, (probe, change)
 
 
 def test_a_compiled_behaviour_applies_its_filter_without_an_index():

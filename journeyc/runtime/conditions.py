@@ -66,22 +66,34 @@ evaluates at `t` and asks again) but is never late. Sources of change:
 - nested conditions inside a `where` (filters or list items) are asked too, per relevant event or item.
 Profile and trigger values do not change without an event. Segment membership (`in segment`) is opaque here and
 contributes no time: a caller that tracks segments asks `next_change` of the segment's own condition.
-And/or/not take the earliest time among their items (conservative).
+`not` takes its item's time. An `and` that is True now may change as soon as any item does: the earliest of their
+times. One that is False now stays False while any False item does: it may change only once all of them have, at
+the latest of their times, and never (None) if one of them cannot change (a customer who never ordered a dress is
+no dress enthusiast however time passes, whatever their views do). Dually, an `or` that is False now takes the
+earliest time of its items, one that is True now the latest time of its True items (None if one has none). List
+predicates take the earliest time among their items (conservative).
 
 Speed, same results. A caller may give `Context.named` (the history by event name) and `Context.matches` (for a
 behaviour whose filter reads only the event, the times and contributions of its matching events: see
 runtime/history.py); behaviours then bisect instead of scanning. `compile_condition` builds a condition into a
-function once (`compile_condition(c)(ctx) == evaluate(c, ctx)`), and `event_filter` an event-only filter into a
-function of the event's properties. `evaluate` stays the reference the tests compare them with.
+function once (`compile_condition(c)(ctx) == evaluate(c, ctx)`): fields are read and kinds dispatched when it is
+built, a comparison with a constant compares plain values (str, int, float) directly, and the event that a filter
+or a list predicate tests is passed beside the context instead of in a new Context. `event_filter` makes an
+event-only filter a function of the event's properties the same way, with no Context per call.
+`compile_next_change` builds `next_change` once (`compile_next_change(c)(ctx) == next_change(c, ctx)`): it knows
+which parts time cannot change, and looks at the items of an and/or cheapest first. `evaluate` and `next_change`
+stay the references the tests compare them with.
 """
 
 from __future__ import annotations
 
 import numbers
+import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any, NamedTuple
 
 __all__ = [
@@ -91,6 +103,7 @@ __all__ = [
     "Matches",
     "Reads",
     "compile_condition",
+    "compile_next_change",
     "contribution",
     "evaluate",
     "event_filter",
@@ -213,18 +226,22 @@ def _number(value: Any) -> float:
 
 def _walk(value: Any, parts: Iterable[str]) -> Any:
     for part in parts:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):  # (a dict, the usual case, at once)
             return None
         value = value.get(part)
     return value
 
 
+def _path_source(parts: Sequence[str]) -> tuple[str, Sequence[str]]:
+    """Where a path reads, "profile", "trigger" or "event", and the parts it walks there."""
+    if len(parts) > 1 and parts[0] in ("profile", "trigger"):
+        return parts[0], parts[1:]
+    return "event", parts
+
+
 def _read_path(parts: Sequence[str], ctx: Context) -> Any:
-    if len(parts) > 1 and parts[0] == "profile":
-        return _walk(ctx.profile, parts[1:])
-    if len(parts) > 1 and parts[0] == "trigger":
-        return _walk(ctx.trigger, parts[1:])
-    return _walk(ctx.event, parts)
+    source, rest = _path_source(parts)
+    return _walk(ctx.profile if source == "profile" else ctx.trigger if source == "trigger" else ctx.event, rest)
 
 
 def _named(name: str, ctx: Context) -> Sequence[Event]:
@@ -295,11 +312,22 @@ def _first_inside(matches: Matches, window: Mapping[str, Any] | None, now: float
         return 0
     kind = window.get("kind")
     if kind == "last":
-        seconds = _window_seconds(window)
-        return bisect_right(matches.times, now, key=lambda time: time + seconds)  # inside: now < time + seconds
+        return _first_recent(matches.times, now, _window_seconds(window))
     if kind == "since_entry":
         return len(matches.times) if entered_at is None else bisect_left(matches.times, entered_at)
     raise ValueError(f"unknown window kind {kind!r}")
+
+
+def _first_recent(times: Sequence[float], now: float, seconds: float) -> int:
+    """The index of the first of the (sorted) times inside an `in last` window, `now < time + seconds`: a bisection
+    on `now - seconds`, then a step or two to where that exact test turns True (it may differ from
+    `time > now - seconds` by a float rounding, and it only turns True once along the times)."""
+    first = bisect_right(times, now - seconds)
+    while first > 0 and now < times[first - 1] + seconds:
+        first -= 1
+    while first < len(times) and not now < times[first] + seconds:
+        first += 1
+    return first
 
 
 def _indexed_measure(node: Mapping[str, Any], matches: Matches, first: int) -> Any:
@@ -381,6 +409,10 @@ def evaluate(condition: Mapping[str, Any] | None, ctx: Context) -> bool:
 # --- compiled ---------------------------------------------------------------------------------------------------
 
 Compiled = Callable[[Context], bool]
+# Inside, a condition compiles to a function of the context and of the event (or list item) it tests, given apart
+# from the context: a filter then tests each event, and a list predicate each item, without building a Context.
+_Test = Callable[[Context, Any], bool]
+_Operand = Callable[[Context, Any], Any]
 
 
 def compile_condition(condition: Mapping[str, Any] | None) -> Compiled:
@@ -389,67 +421,141 @@ def compile_condition(condition: Mapping[str, Any] | None) -> Compiled:
     kinds and reading the condition's fields at every call."""
     if condition is None:
         return _always
-    kind = condition.get("kind")
-    if kind == "compare":
-        op, left, right = condition["op"], _compile_operand(condition["left"]), _compile_operand(condition["right"])
-        return lambda ctx: _compare(op, left(ctx), right(ctx))
-    if kind == "truthy":
-        operand = _compile_operand(condition["operand"])
-        return lambda ctx: bool(operand(ctx))
-    if kind == "is_set":
-        operand, negated = _compile_operand(condition["operand"]), bool(condition.get("negated"))
-        return lambda ctx: (operand(ctx) is not None) != negated
-    if kind == "is_one_of":
-        operand, negated = _compile_operand(condition["operand"]), bool(condition.get("negated"))
-        values = [_compile_operand(v) for v in condition.get("values") or ()]
-        return lambda ctx: any(_equal(operand(ctx), v(ctx)) for v in values) != negated
-    if kind == "in_segment":
-        segment = condition["segment"]
-        return lambda ctx: bool(ctx.in_segment(segment)) if ctx.in_segment is not None else False
-    if kind == "behaviour":
-        return _compile_behaviour(condition)
-    if kind == "list_predicate":
-        return _compile_list(condition)
-    if kind in ("and", "or"):
-        items = [compile_condition(item) for item in condition["items"]]
-        if kind == "and":
-            return lambda ctx: all(item(ctx) for item in items)
-        return lambda ctx: any(item(ctx) for item in items)
-    if kind == "not":
-        item = compile_condition(condition["item"])
-        return lambda ctx: not item(ctx)
-    return _failing(f"unknown condition kind {kind!r}")
+    test = _compile(condition)
+    return lambda ctx: test(ctx, ctx.event)
 
 
 def _always(_ctx: Context) -> bool:
     return True
 
 
-def _failing(message: str) -> Callable[[Context], Any]:
-    def fail(_ctx: Context) -> Any:
+def _compile(condition: Mapping[str, Any] | None) -> _Test:
+    if condition is None:
+        return _true
+    kind = condition.get("kind")
+    if kind == "compare":
+        return _compile_compare(condition["op"], condition["left"], condition["right"])
+    if kind == "truthy":
+        operand = _compile_operand(condition["operand"])
+        return lambda ctx, event: bool(operand(ctx, event))
+    if kind == "is_set":
+        operand, negated = _compile_operand(condition["operand"]), bool(condition.get("negated"))
+        return lambda ctx, event: (operand(ctx, event) is not None) != negated
+    if kind == "is_one_of":
+        return _compile_one_of(condition)
+    if kind == "in_segment":
+        segment = condition["segment"]
+        return lambda ctx, _event: bool(ctx.in_segment(segment)) if ctx.in_segment is not None else False
+    if kind == "behaviour":
+        return _compile_behaviour(condition)
+    if kind == "list_predicate":
+        return _compile_list(condition)
+    if kind in ("and", "or"):
+        return _compile_and_or(kind, [_compile(item) for item in condition["items"]])
+    if kind == "not":
+        item = _compile(condition["item"])
+        return lambda ctx, event: not item(ctx, event)
+    return _failing(f"unknown condition kind {kind!r}")
+
+
+def _true(_ctx: Context, _event: Any) -> bool:
+    return True
+
+
+def _false(_ctx: Context, _event: Any) -> bool:
+    return False
+
+
+def _failing(message: str) -> Callable[..., Any]:
+    def fail(*_args: Any) -> Any:
         raise ValueError(message)
 
     return fail
 
 
-def _compile_operand(node: Mapping[str, Any]) -> Callable[[Context], Any]:
+def _compile_and_or(kind: str, items: list[_Test]) -> _Test:
+    """`all` or `any` of the items without a generator per call: one or two items (the usual case) directly."""
+    if not items:
+        return _true if kind == "and" else _false
+    if len(items) == 1:
+        return items[0]
+    if len(items) == 2:
+        first, second = items
+        if kind == "and":
+            return lambda ctx, event: first(ctx, event) and second(ctx, event)
+        return lambda ctx, event: first(ctx, event) or second(ctx, event)
+    deciding = kind == "or"  # an item with this value decides the whole: False in an `and`, True in an `or`
+
+    def test(ctx: Context, event: Any) -> bool:
+        for item in items:
+            if item(ctx, event) == deciding:
+                return deciding
+        return not deciding
+
+    return test
+
+
+# Against a constant, the types whose plain comparison gives `_compare`'s answer, by the constant's type: a str
+# against a str, an int or float against an int or float (`type(True)` is bool, not int: booleans are not numbers).
+_PLAIN: dict[type, tuple[type, ...]] = {str: (str,), int: (int, float), float: (int, float)}
+_OPERATORS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+              ">=": operator.ge}  # fmt: skip
+_MIRRORED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}  # `c < v` is `v > c`
+
+
+def _against(op: str, constant: Any, constant_first: bool = False) -> Callable[[Any], bool]:
+    """`_compare(op, value, constant)` (or `_compare(op, constant, value)`) as a function of the value, built once.
+
+    Comparing with a constant is the usual case (`category == "dresses"`, `total >= 100`, a behaviour's threshold):
+    for a value of a plain type (see `_PLAIN`) the plain comparison is the answer, and anything else (None, a
+    boolean, a Decimal, a subclass, ...) takes `_compare`."""
+    plain = _PLAIN.get(type(constant))
+    if plain is None or op not in _OPERATORS:
+        if constant_first:
+            return lambda value: _compare(op, constant, value)
+        return lambda value: _compare(op, value, constant)
+    test = _OPERATORS[_MIRRORED[op] if constant_first else op]  # value <op> constant
+    if constant_first:
+        return lambda value: test(value, constant) if type(value) in plain else _compare(op, constant, value)
+    return lambda value: test(value, constant) if type(value) in plain else _compare(op, value, constant)
+
+
+def _compile_compare(op: str, left_node: Mapping[str, Any], right_node: Mapping[str, Any]) -> _Test:
+    left, right = _compile_operand(left_node), _compile_operand(right_node)
+    if right_node.get("kind") == "const":
+        check = _against(op, right_node.get("value"))
+        return lambda ctx, event: check(left(ctx, event))
+    if left_node.get("kind") == "const":
+        check = _against(op, left_node.get("value"), constant_first=True)
+        return lambda ctx, event: check(right(ctx, event))
+    return lambda ctx, event: _compare(op, left(ctx, event), right(ctx, event))
+
+
+def _compile_one_of(condition: Mapping[str, Any]) -> _Test:
+    operand, negated = _compile_operand(condition["operand"]), bool(condition.get("negated"))
+    values = [_compile_operand(v) for v in condition.get("values") or ()]
+
+    def test(ctx: Context, event: Any) -> bool:
+        value = operand(ctx, event)
+        for candidate in values:
+            if _equal(value, candidate(ctx, event)):
+                return not negated
+        return negated
+
+    return test
+
+
+def _compile_operand(node: Mapping[str, Any]) -> _Operand:
     kind = node.get("kind")
     if kind == "const":
         value = node.get("value")
-        return lambda _ctx: value
+        return lambda _ctx, _event: value
     if kind == "path":
-        parts = tuple(node["parts"])
-        if len(parts) > 1 and parts[0] == "profile":
-            rest = parts[1:]
-            return lambda ctx: _walk(ctx.profile, rest)
-        if len(parts) > 1 and parts[0] == "trigger":
-            rest = parts[1:]
-            return lambda ctx: _walk(ctx.trigger, rest)
-        return lambda ctx: _walk(ctx.event, parts)
+        return _compile_path(tuple(node["parts"]))
     if kind == "last":
         name, property_path = node["event"], str(node["property"]).split(".")
 
-        def last(ctx: Context) -> Any:
+        def last(ctx: Context, _event: Any) -> Any:
             latest = _last_event(name, ctx)
             return None if latest is None else _walk(latest.properties, property_path)
 
@@ -457,48 +563,82 @@ def _compile_operand(node: Mapping[str, Any]) -> Callable[[Context], Any]:
     return _failing(f"unknown operand kind {kind!r}")
 
 
-def _compile_behaviour(node: Mapping[str, Any]) -> Compiled:
-    name, op, threshold, window = node["event"], node["op"], node["threshold"], node.get("window")
-    where = node.get("where")
-    keep = None if where is None else compile_condition(where)
+def _compile_path(parts: Sequence[str]) -> _Operand:
+    """A path read as `_read_path` reads it; reading one part of a dict (`category`, `profile.tier`: the usual
+    case) is a single `get`."""
+    source, rest = _path_source(parts)
+    if len(rest) == 1:
+        key = rest[0]
+        if source == "profile":
+            return lambda ctx, _event: p.get(key) if type(p := ctx.profile) is dict else _walk(p, rest)
+        if source == "trigger":
+            return lambda ctx, _event: t.get(key) if type(t := ctx.trigger) is dict else _walk(t, rest)
+        return lambda _ctx, event: event.get(key) if type(event) is dict else _walk(event, rest)
+    if source == "profile":
+        return lambda ctx, _event: _walk(ctx.profile, rest)
+    if source == "trigger":
+        return lambda ctx, _event: _walk(ctx.trigger, rest)
+    return lambda _ctx, event: _walk(event, rest)
 
-    def behaviour(ctx: Context) -> bool:
+
+def _compile_behaviour(node: Mapping[str, Any]) -> _Test:
+    name, window, where = node["event"], node.get("window"), node.get("where")
+    check = _against(node["op"], node["threshold"])
+    keep = None if where is None else _compile(where)
+    seconds = _window_seconds(window) if window is not None and window.get("kind") == "last" else None
+    counted = node.get("sum_of") is None  # (as `contribution` and `_indexed_measure` have it)
+
+    def behaviour(ctx: Context, _event: Any) -> bool:
         matches = ctx.matches(node) if ctx.matches is not None else None
-        if matches is not None:
-            return _compare(op, _indexed_measure(node, matches, _first_inside(matches, window, ctx.now, ctx.entered_at)),
-                            threshold)  # fmt: skip
+        if matches is not None:  # `_indexed_measure` over `_first_inside`, the `in last` case at once
+            times = matches.times
+            if seconds is not None:
+                first = _first_recent(times, ctx.now, seconds)
+            else:
+                first = _first_inside(matches, window, ctx.now, ctx.entered_at)
+            return check(len(times) - first if counted else sum(matches.contributions[first:]))
         contributions = [
             (e.time, contribution(node, e))
             for e in _named(name, ctx)
             if e.name == name
             and _in_window(e.time, window, ctx.now, ctx.entered_at)
-            and (keep is None or keep(ctx.with_event(e.properties)))
+            and (keep is None or keep(ctx, e.properties))
         ]
-        return _compare(op, _measure(contributions, node, ctx.now, ctx), threshold)
+        return check(_measure(contributions, node, ctx.now, ctx))
 
     return behaviour
 
 
-def _compile_list(condition: Mapping[str, Any]) -> Compiled:
-    parts, where, quantifier = (
-        tuple(condition["list"]["parts"]),
-        compile_condition(condition["where"]),
+def _compile_list(condition: Mapping[str, Any]) -> _Test:
+    items_of, where, quantifier = (
+        _compile_path(tuple(condition["list"]["parts"])),
+        _compile(condition["where"]),
         condition["quantifier"],
     )
     if quantifier not in ("any", "all", "no"):
         return _failing(f"unknown list quantifier {quantifier!r}")
+    stop = quantifier != "all"  # the walk over the items ends at a match (any, no) or at a miss (all)
+    stopped = quantifier == "any"  # the value when it ends there
 
-    def test(ctx: Context) -> bool:
-        value = _read_path(parts, ctx)
-        items = value if isinstance(value, (list, tuple)) else ()
-        found = (where(ctx.with_event(item if isinstance(item, Mapping) else None)) for item in items)
-        if quantifier == "any":
-            return any(found)
-        if quantifier == "all":
-            return all(found)
-        return not any(found)
+    def test(ctx: Context, event: Any) -> bool:
+        items = items_of(ctx, event)
+        if type(items) is list or isinstance(items, (list, tuple)):
+            for item in items:
+                if where(ctx, item if type(item) is dict or isinstance(item, Mapping) else None) == stop:
+                    return stopped
+        return not stopped
 
     return test
+
+
+def event_filter(condition: Mapping[str, Any] | None) -> Callable[[Mapping[str, Any] | None], bool]:
+    """An event-only condition (see `event_only`) made into a function of the event's properties, built once: its
+    compiled form given the event alone, over one shared context that holds nothing else (which is all it reads;
+    no context is built per call, and none is changed)."""
+    return partial(_compile(condition), _NOTHING_ELSE)
+
+
+_NOTHING_ELSE = Context(0.0, {}, ())
 
 
 # --- next_change ------------------------------------------------------------------------------------------------
@@ -542,10 +682,28 @@ def _changes(condition: Mapping[str, Any] | None, ctx: Context) -> list[float | 
             for item in _list_items(condition, ctx)
         ]
     if kind in ("and", "or"):
-        return [_earliest(_changes(item, ctx), ctx.now) for item in condition["items"]]
+        return [_and_or_change(condition, ctx)]
     if kind == "not":
         return _changes(condition["item"], ctx)
     raise ValueError(f"unknown condition kind {kind!r}")
+
+
+def _and_or_change(condition: Mapping[str, Any], ctx: Context) -> float | None:
+    """An `and` that is False now stays False while any of its False items does: it may change only once all of
+    them have changed, at the latest of their next changes, and never (None) if one of them cannot change. Dually
+    for an `or` that is True now and its True items. Otherwise (every item of an `and` True, of an `or` False) it
+    changes as soon as any item does."""
+    deciding = condition["kind"] == "or"  # an item with this value decides the whole: False in an `and`
+    latest = None  # the latest next change among the items holding the deciding value so far
+    for item in condition["items"]:
+        if evaluate(item, ctx) == deciding:
+            time = next_change(item, ctx)
+            if time is None:
+                return None  # that item decides the whole until an event comes
+            latest = time if latest is None else max(latest, time)
+    if latest is not None:
+        return latest
+    return _earliest((next_change(item, ctx) for item in condition["items"]), ctx.now)
 
 
 def _operand_changes(node: Mapping[str, Any], ctx: Context) -> list[float | None]:
@@ -557,11 +715,19 @@ def _operand_changes(node: Mapping[str, Any], ctx: Context) -> list[float | None
 
 def _behaviour_change(node: Mapping[str, Any], ctx: Context) -> float | None:
     window = node.get("window")
+    matches = ctx.matches(node) if ctx.matches is not None else None
+    if matches is None:
+        return _scanned_change(node, ctx)
+    if window is None or window.get("kind") != "last":
+        return None  # indexed: no event after now, and a fixed filter
+    return _indexed_change(node, matches, _window_seconds(window), ctx.now)
+
+
+def _scanned_change(node: Mapping[str, Any], ctx: Context) -> float | None:
+    """`_behaviour_change` over the history itself (no index)."""
+    window = node.get("window")
     where = node.get("where")
     seconds = _window_seconds(window) if window is not None and window.get("kind") == "last" else None
-    matches = ctx.matches(node) if ctx.matches is not None else None
-    if matches is not None:
-        return None if seconds is None else _indexed_change(node, matches, window, seconds, ctx)
     relevant = [
         e
         for e in _named(node["event"], ctx)
@@ -598,47 +764,159 @@ _ORDERINGS = ("<", "<=", ">", ">=")
 
 
 def _indexed_change(
-    node: Mapping[str, Any], matches: Matches, window: Mapping[str, Any], seconds: float, ctx: Context
+    node: Mapping[str, Any], matches: Matches, seconds: float, now: float, holds: Callable[[Any], bool] | None = None
 ) -> float | None:
     """`_behaviour_change` for an `in last` window over indexed matches (none after now, a fixed filter): the first
-    drop time at which `measure op threshold` flips. A measure that can only go down (a count, or a sum of values
-    >= 0) under an ordering operator flips at most once, so that drop is found by bisection; otherwise the drops
-    are walked in order, as the scan walks them."""
+    drop time at which `measure op threshold` flips (`holds(measure)`, given by a caller that built it once).
+    A measure that can only go down (a count, or a sum of values >= 0) under an ordering operator flips at most
+    once, so that drop is found by bisection; otherwise the drops are walked in order, as the scan walks them."""
     times = matches.times
     count = len(times)
-    first = _first_inside(matches, window, ctx.now, ctx.entered_at)
+    first = _first_recent(times, now, seconds)
     if first == count:
         return None
-    op, threshold = node["op"], node["threshold"]
-    current = _compare(op, _indexed_measure(node, matches, first), threshold)
+    if holds is None:
+        holds = _against(node["op"], node["threshold"])
+    contributions = None if node.get("sum_of") is None else matches.contributions
 
-    def flipped(k: int) -> bool:
-        """Whether the value differs once the events before k have dropped out (matches[k:] left inside)."""
-        return _compare(op, _indexed_measure(node, matches, k), threshold) != current
+    def value(k: int) -> bool:
+        """The value once the events before k have dropped out (matches[k:] left inside), added up as
+        `_indexed_measure` adds them."""
+        return holds(count - k if contributions is None else sum(contributions[k:]))
 
-    def left_after(k: int) -> int:
-        """Events drop out together when their drop times are equal: the index after the last one that drops with
-        event k - 1."""
-        return bisect_right(times, times[k - 1] + seconds, lo=k - 1, key=lambda time: time + seconds)
-
-    falling = node.get("sum_of") is None or all(_value_kind(c) == "number" and c >= 0
-                                                 for c in matches.contributions[first:])  # fmt: skip
-    if falling and op in _ORDERINGS:
-        low, high = first + 1, count + 1  # the first k whose drop flips the value: every later one flips it too
+    current = value(first)
+    falling = contributions is None or all(_value_kind(c) == "number" and c >= 0 for c in contributions[first:])
+    if falling and node["op"] in _ORDERINGS:
+        if value(count) == current:
+            return None  # not even once every event has dropped out: it never flips (the usual answer)
+        low, high = first + 1, count  # the first k whose drop flips the value: every later one flips it too
         while low < high:
             middle = (low + high) // 2
-            if flipped(middle):  # (events dropping together flip together: the time is that of their drop)
+            if value(middle) != current:  # (events dropping together flip together: the time is that of their drop)
                 high = middle
             else:
                 low = middle + 1
-        return times[low - 1] + seconds if low <= count else None
+        return times[low - 1] + seconds
     k = first + 1
     while k <= count:
-        k = left_after(k)
-        if flipped(k):
-            return times[k - 1] + seconds
+        drop = times[k - 1] + seconds
+        while k < count and times[k] + seconds == drop:  # events that drop out together (their times sorted)
+            k += 1
+        if value(k) != current:
+            return drop
         k += 1
     return None
+
+
+# --- next_change, compiled -------------------------------------------------------------------------------------
+
+# A condition's next change as a function of the context and of the event (or list item) it tests, as in `_Test`.
+_Change = Callable[[Context, Any], "float | None"]
+
+
+def compile_next_change(condition: Mapping[str, Any] | None) -> Callable[[Context], float | None]:
+    """`next_change` built once: `compile_next_change(c)(ctx) == next_change(c, ctx)` for every context (an unknown
+    kind raises ValueError when reached).
+
+    It is cheaper in two ways: what cannot change with time (no history read) is known when it is built and costs
+    nothing when called; and an `and` / `or` looks at its items cheapest first (those that cannot change, then those
+    without an `in last` window), so that an item deciding it for good spares the walks over drop times."""
+    change = _compile_change(condition)
+    if change is _never:
+        return _no_change
+    return lambda ctx: change(ctx, ctx.event)
+
+
+def _no_change(_ctx: Context) -> None:
+    return None
+
+
+def _never(_ctx: Context, _event: Any) -> None:
+    """The change of a condition that reads no history (no behaviour, no `last`): only an event can change it."""
+    return None
+
+
+def _compile_change(condition: Mapping[str, Any] | None) -> _Change:
+    if condition is None:
+        return _never
+    kind = condition.get("kind")
+    if kind in ("compare", "truthy", "is_set", "is_one_of"):
+        if not reads(condition).lasts:
+            return _never
+        return lambda ctx, _event: _earliest(_changes(condition, ctx), ctx.now)  # (a `last` reads no event)
+    if kind == "in_segment":
+        return _never
+    if kind == "behaviour":
+        return _compile_behaviour_change(condition)
+    if kind == "list_predicate":
+        return _compile_list_change(condition)
+    if kind in ("and", "or"):
+        return _compile_and_or_change(kind, condition["items"])
+    if kind == "not":
+        return _compile_change(condition["item"])
+    return _failing(f"unknown condition kind {kind!r}")
+
+
+def _compile_behaviour_change(node: Mapping[str, Any]) -> _Change:
+    window = node.get("window")
+    seconds = _window_seconds(window) if window is not None and window.get("kind") == "last" else None
+    holds = _against(node["op"], node["threshold"])
+
+    def change(ctx: Context, _event: Any) -> float | None:
+        matches = ctx.matches(node) if ctx.matches is not None else None
+        if matches is None:
+            return _scanned_change(node, ctx)  # (the event a behaviour's filter tests is each history event's)
+        return None if seconds is None else _indexed_change(node, matches, seconds, ctx.now, holds)
+
+    return change
+
+
+def _compile_list_change(condition: Mapping[str, Any]) -> _Change:
+    where = _compile_change(condition["where"])
+    if where is _never:
+        return _never
+    items_of = _compile_path(tuple(condition["list"]["parts"]))
+
+    def change(ctx: Context, event: Any) -> float | None:
+        items = items_of(ctx, event)
+        if not isinstance(items, (list, tuple)):
+            return None
+        return _earliest((where(ctx, item if isinstance(item, Mapping) else None) for item in items), ctx.now)
+
+    return change
+
+
+def _compile_and_or_change(kind: str, items: Sequence[Mapping[str, Any]]) -> _Change:
+    """`_and_or_change`, looking at the items cheapest first (their order changes no result)."""
+    parts = [(_compile(item), _compile_change(item), item) for item in items]
+    if all(moves is _never for _, moves, _ in parts):
+        return _never
+    order = sorted(parts, key=lambda part: (part[1] is not _never, _windowed(part[2])))
+    ranked = [(test, moves) for test, moves, _ in order]
+    deciding = kind == "or"  # an item with this value decides the whole: False in an `and`
+
+    def change(ctx: Context, event: Any) -> float | None:
+        latest = None  # the latest next change among the items holding the deciding value so far
+        for test, moves in ranked:
+            if test(ctx, event) == deciding:
+                time = moves(ctx, event)
+                if time is None:
+                    return None  # that item decides the whole until an event comes: no need to look further
+                latest = time if latest is None else max(latest, time)
+        if latest is not None:
+            return latest
+        return _earliest((moves(ctx, event) for _, moves in ranked), ctx.now)
+
+    return change
+
+
+def _windowed(node: Any) -> bool:
+    """Whether a condition holds an `in last` window anywhere (its next change may then walk drop times)."""
+    if isinstance(node, Mapping):
+        if node.get("kind") == "behaviour" and (node.get("window") or {}).get("kind") == "last":
+            return True
+        return any(_windowed(value) for value in node.values())
+    return isinstance(node, (list, tuple)) and any(_windowed(value) for value in node)
 
 
 # --- what a condition reads -------------------------------------------------------------------------------------
@@ -665,16 +943,6 @@ def event_only(condition: Mapping[str, Any] | None) -> bool:
     if kind == "not":
         return event_only(condition["item"])
     return False  # behaviour, in_segment, or unknown
-
-
-def event_filter(condition: Mapping[str, Any] | None) -> Callable[[Mapping[str, Any] | None], bool]:
-    """An event-only condition (see `event_only`) made into a function of the event's properties, built once:
-    its compiled form over a context that holds only the event (which is all it reads)."""
-    compiled = compile_condition(condition)
-    return lambda event: compiled(Context(0.0, _NO_PROFILE, (), event=event))
-
-
-_NO_PROFILE: Mapping[str, Any] = {}
 
 
 def _operand_event_only(node: Mapping[str, Any]) -> bool:

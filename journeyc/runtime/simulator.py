@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from journeyc.runtime import assign_arm
-from journeyc.runtime.conditions import Compiled, Context, Event, compile_condition, next_change, reads
+from journeyc.runtime.conditions import Compiled, Context, Event, compile_condition, compile_next_change, reads
 from journeyc.runtime.eventlog import LogEntry, format_time
 from journeyc.runtime.history import History, Keys
 from journeyc.runtime.policy import Attempt, ContactPolicy
@@ -224,6 +224,8 @@ class Simulator:
         self.affected: dict[tuple[str, ...], list[str]] = {}  # see `_moved_by`
         self.completions: dict[int, tuple[Any, list[tuple[str, Any]]]] = {}  # see `_completion`
         self.segment_tests = {name: compile_condition(self.segments[name]["condition"]) for name in self.segment_order}
+        self.segment_changes = {name: compile_next_change(self.segments[name]["condition"])
+                                for name in self.segment_order}  # fmt: skip
         self.started_by_event: dict[str, list[Journey]] = {}
         self.started_by_segment: dict[str, list[Journey]] = {}
         for journey in self.journeys:
@@ -419,7 +421,6 @@ class Simulator:
         ctx = customer.context(self.now)
         soonest: float | None = None
         for name in names:
-            condition = self.segments[name]["condition"]
             member = self.segment_tests[name](ctx)
             if member and name not in customer.segments:
                 customer.segments.add(name)
@@ -429,7 +430,7 @@ class Simulator:
                     self.maybe_enter(journey, customer, None)
             elif not member:
                 customer.segments.discard(name)
-            change = next_change(condition, ctx)
+            change = self.segment_changes[name](ctx)
             if change is not None and change > self.now:
                 soonest = change if soonest is None else min(soonest, change)
         pending = self.segment_checks.get(customer.user_id)
