@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from journeyc.runtime import eventlog
 from journeyc.runtime.eventlog import LogEntry, format_time, parse_time, read_log
 
 
@@ -116,3 +118,193 @@ def test_times_without_an_offset_are_utc():
                  st.integers(0, 10**9).map(lambda n: n + 0.9999996)))  # fmt: skip
 def test_format_time_writes_what_datetime_writes(seconds):
     assert format_time(seconds) == dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# A usual time is read from tables, others by datetime: the result, or the error, is datetime's.
+
+
+def datetime_reading(text: str):
+    """parse_time as it was: datetime's reading, or its error."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError) as error:
+        return f"{type(error).__name__}: {error}"
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
+
+
+def parse_time_reading(text: str):
+    try:
+        return parse_time(text)
+    except (TypeError, ValueError) as error:
+        return f"{type(error).__name__}: {error}"
+
+
+USUAL_TIMES = st.datetimes(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59)).map(
+    lambda t: f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
+)
+FIELD_CHANGED = st.builds(  # month 13, day 31 of a 30-day month, hour 24, second 60...
+    lambda text, start, number: text[:start] + f"{number:02d}" + text[start + 2 :],
+    USUAL_TIMES, st.sampled_from([5, 8, 11, 14, 17]), st.integers(0, 99),
+)  # fmt: skip
+CHARACTER_CHANGED = st.builds(  # another separator, a letter, a digit that is not ASCII, a fraction, an offset...
+    lambda text, at, new, cut: (text[:at] + new + text[at + 1 :])[:cut],
+    USUAL_TIMES, st.integers(0, 19), st.characters() | st.sampled_from(["0", "9", ".5", "+01:00", "\uff10", " "]),
+    st.integers(0, 40),
+)  # fmt: skip
+
+
+@settings(max_examples=1000)
+@given(USUAL_TIMES | FIELD_CHANGED | CHARACTER_CHANGED | st.text(max_size=25))
+def test_parse_time_reads_what_datetime_reads(text):
+    for day_and_hour_read_before in (text[:14] + "00:00Z", text[:11] + "00:00:00Z"):
+        parse_time_reading(day_and_hour_read_before)
+    assert parse_time_reading(text) == datetime_reading(text)
+
+
+def test_a_time_read_before_does_not_make_a_wrong_one_of_the_same_hour_right():
+    assert parse_time("2026-02-28T10:00:00Z") == dt.datetime(2026, 2, 28, 10, tzinfo=dt.UTC).timestamp()
+    for wrong in ["2026-02-28T10:60:00Z", "2026-02-28T10:00:60Z", "2026-02-28T10:00:0\uff10Z", "2026-02-28T10:00:00z"]:
+        with pytest.raises(ValueError):
+            parse_time(wrong)
+
+
+# Reading lines with orjson where it surely reads them as json.loads does, and with json.loads elsewhere.
+
+
+def typed(value):
+    """A value with the type of each part spelled out, so that 1, 1.0 and True, or 0.0 and -0.0, differ."""
+    if isinstance(value, dict):
+        return {"dict": [(key, typed(item)) for key, item in value.items()]}  # a list: the order counts too
+    if isinstance(value, list | tuple):
+        return {type(value).__name__: [typed(item) for item in value]}
+    if isinstance(value, float):
+        return {"float": "nan" if math.isnan(value) else value.hex()}
+    return {type(value).__name__: value}
+
+
+def json_reading(line: str):
+    """What json.loads makes of a line: its value, or its error message."""
+    try:
+        return typed(json.loads(line))
+    except ValueError as error:
+        return f"error: {error.msg}"
+
+
+def eventlog_reading(line: str):
+    """What read_log makes of a line's JSON: orjson's reading when it is sure, else json.loads's."""
+    record = eventlog._orjson_loads(line)
+    return json_reading(line) if record is eventlog._UNSURE else typed(record)
+
+
+def read(lines, json_alone=False):
+    """read_log, or read_log as it was before orjson (json_alone): every line read by json.loads."""
+    with pytest.MonkeyPatch.context() as patch:
+        if json_alone:
+            patch.setattr(eventlog, "_orjson_loads", lambda line: eventlog._UNSURE)
+        return read_log(lines, EVENTS, SHAPES)
+
+
+IDENTIFY = '{"type": "identify", "userId": %s, "timestamp": "2026-03-02T10:00:00Z", "traits": {"v": %s}}'
+
+
+@pytest.mark.parametrize(
+    ("user_id", "value"),
+    [
+        ('"u1"', "12345678901234567890123"),  # orjson would make it a float
+        ('"u1"', "-9223372036854775809"),  # just below 64 bits
+        ('"u1"', "18446744073709551615"),  # the largest integer orjson reads as one
+        ("12345678901234567890123", "1"),  # a userId: "12345678901234567890123", not "1.2345678901234568e+22"
+        ('"u1"', "[1e999, -1e999, NaN, Infinity, -Infinity]"),  # orjson refuses them
+        ('"u1"', '["\\ud800", "\\udc00x", "\\ud83d\\ude00", "\u00e9"]'),  # lone surrogates: orjson refuses them
+        ('"u1"', "[-0, -0.0, 1.0E2, 1E2, 0.1e1, 5e-324, 1e-400]"),
+        ('"u1"', '{"a": 1, "b": 2, "a": [3]}'),  # a key twice: the last value, in the first place
+    ],
+)
+def test_odd_values_are_read_as_json_loads_reads_them(user_id, value):
+    line = IDENTIFY % (user_id, value)
+    [entry] = read_log([line], EVENTS, SHAPES).entries
+    expected = json.loads(line)
+    assert entry.user_id == str(expected["userId"])
+    assert typed(entry.data) == typed(expected["traits"])
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("\ufeff" + IDENTIFY % ('"u1"', "1"), "not JSON (Unexpected UTF-8 BOM (decode using utf-8-sig))"),
+        ('{"type": "identify", "userId": "u1",}', "not JSON (Expecting property name enclosed in double quotes)"),
+        ("[1,]", "not JSON (Expecting value)"),
+        ("01", "not JSON (Extra data)"),
+        ('{"a": "\\x"}', "not JSON (Invalid \\escape)"),
+        ('{"a": "\t"}', "not JSON (Invalid control character at)"),
+        ("\x0c{}", "not JSON (Expecting value)"),
+        ("12345678901234567890123", "not a JSON object"),
+        ('"\ud800"', "not a JSON object"),  # a lone surrogate in the text itself
+    ],
+)
+def test_bad_json_is_rejected_with_the_reason_json_loads_gives(line, reason):
+    assert [(r.line, r.reason) for r in read_log([line], EVENTS, SHAPES).rejected] == [(1, reason)]
+
+
+def nested(depth: int) -> str:
+    return IDENTIFY % ('"u1"', "[" * depth + "]" * depth)
+
+
+def depth_of(value) -> int:
+    depth = 0
+    while isinstance(value, list):  # without recursion: such a value is too deep for it
+        depth, value = depth + 1, value[0] if value else None
+    return depth
+
+
+def test_deep_nesting_is_read_up_to_orjsons_limit_and_rejected_beyond_it():
+    """A deeply nested line is an odd line like any other: read (orjson reads 1024 levels), or rejected with its
+    reason; never a RecursionError that stops the run (json.loads runs out of Python stack before 1000 levels)."""
+    got = read_log([nested(500), nested(1020), nested(1100), "[" * 5000, nested(3)], EVENTS, SHAPES)
+    assert [(entry.line, depth_of(entry.data["v"])) for entry in got.entries] == [(1, 500), (2, 1020), (5, 3)]
+    assert [(r.line, r.reason) for r in got.rejected] == [
+        (3, "not JSON (nested too deeply)"),
+        (4, "not JSON (nested too deeply)"),
+    ]
+
+
+def test_a_property_the_plan_gives_twice_is_checked_by_the_last_one_then_by_each_in_order():
+    twice = {"Twice": {"properties": [prop("n", scalar("string")), prop("n", scalar("integer"))]}}
+    line = '{"type": "track", "userId": "u1", "timestamp": "2026-03-02T10:00:00Z", "event": "Twice", "properties": %s}'
+    assert len(read_log([line % '{"n": 5}'], twice, {}).entries) == 1
+    [rejection] = read_log([line % '{"n": 5.5}'], twice, {}).rejected
+    assert rejection.reason == '"Twice": the property "n" is not a string'
+
+
+# JSON-ish text, valid or not: values json.dumps writes, numbers, and pieces that orjson and json.loads read
+# differently (or that one of them refuses), put together at random.
+ODD_PIECES = ["NaN", "Infinity", "-Infinity", "1e999", "-0", "1.0E2", "12345678901234567890", "-9223372036854775809",
+              '"\\ud800"', '"\\udc00"', '"\\ud83d\\ude00"', '"\\u00e9"', '"\\x"', '"\\u12"', '"\ud800"', '"a\x01"',
+              "\ufeff", "\x0c", " ", "\t", "\r", "\n", "{", "}", "[", "]", ",", ":", '"a"', "true", "nul", "01", "1."]  # fmt: skip
+NUMBERS = st.from_regex(r"-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,20})?([eE][-+]?[0-9]{1,3})?", fullmatch=True)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**25), 10**25) | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from("abc"), inner, max_size=4),
+    max_leaves=12,
+).map(lambda value: json.dumps(value, ensure_ascii=False))
+PIECES = st.sampled_from(ODD_PIECES) | NUMBERS | JSON_VALUES
+OBJECTS = st.lists(st.tuples(st.sampled_from(['"a"', '"b"', '"c"']), PIECES), max_size=5).map(
+    lambda pairs: "{" + ", ".join(f"{key}: {value}" for key, value in pairs) + "}"  # keys given twice, often
+)
+JSON_ISH = JSON_VALUES | OBJECTS | st.lists(PIECES | OBJECTS, min_size=1, max_size=4).map("".join)
+
+
+@settings(max_examples=1000)
+@given(JSON_ISH)
+def test_a_line_is_read_as_json_loads_reads_it(line):
+    assert eventlog_reading(line) == json_reading(line)
+
+
+@settings(max_examples=500)
+@given(st.lists(JSON_ISH | NUMBERS, max_size=3))
+def test_read_log_gives_what_json_loads_alone_gave(values):
+    lines = [IDENTIFY % ('"u1"', value) for value in values] + values
+    now, before = read(lines), read(lines, json_alone=True)
+    assert [typed(tuple(entry)) for entry in now.entries] == [typed(tuple(entry)) for entry in before.entries]
+    assert now.rejected == before.rejected
+    assert all(type(entry) is LogEntry for entry in now.entries)

@@ -1,6 +1,14 @@
 """Reading a Segment-spec event log (JSON Lines) and checking each `track` against the tracking plan.
 
 Bad lines are rejected with their line number and a reason, counted, and skipped: the run goes on.
+
+A log has millions of lines, so reading it fast matters, and reading it as `json.loads` does matters more. Lines
+are read by orjson, three times faster, except those where it could differ from `json.loads`, which read them:
+- a line orjson refuses: `json.loads` accepts NaN, Infinity, 1e999 and lone surrogates, and its error messages
+  are the reasons given for the lines it refuses too;
+- a line orjson would read differently without a word: one with a run of 19 digits or more (orjson makes an
+  integer beyond 64 bits a float).
+A line nested deeper than both can follow (orjson reads 1024 levels) is rejected as "nested too deeply".
 """
 
 from __future__ import annotations
@@ -8,9 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+import orjson
 
 
 class LogEntry(NamedTuple):
@@ -36,10 +47,26 @@ class ReadLog:
 
 def parse_time(text: str) -> float:
     """An ISO 8601 time (a trailing Z or an offset; no offset means UTC) as epoch seconds."""
+    try:  # the usual shape, 2026-03-02T10:00:00Z, from tables: the hour of a day (read before), minute and second
+        return _HOURS[text[:14]] + _MINUTES_SECONDS[text[14:]]
+    except (KeyError, TypeError):
+        return _read_time(text)
+
+
+_HOURS: dict[str, float] = {}  # "2026-03-02T10:" -> its epoch seconds, once datetime has read a time of that hour
+_MINUTES_SECONDS = {f"{m:02d}:{s:02d}Z": m * 60 + s for m in range(60) for s in range(60)}  # "01:30Z" -> 90
+_USUAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", re.ASCII)
+
+
+def _read_time(text: str) -> float:
+    """`parse_time` by datetime, which also finds the errors; remembers the hour of a time of the usual shape."""
     moment = dt.datetime.fromisoformat(text)  # Python 3.11+ reads a trailing Z as UTC
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.timestamp()
+    seconds = moment.timestamp()
+    if _USUAL_TIME.fullmatch(text):  # a valid day and hour, valid with any minute and second
+        _HOURS[text[:14]] = seconds - _MINUTES_SECONDS[text[14:]]  # exact: whole seconds
+    return seconds
 
 
 _DAYS: dict[int, str] = {}  # days since 1970-01-01 -> "YYYY-MM-DDT", the part of a time that rarely changes
@@ -67,6 +94,17 @@ _SCALARS: dict[str, Callable[[Any], bool]] = {
 }
 
 
+# The same checks, quicker, by exact type: values read from JSON are of these types, never of a subclass.
+_SCALAR_TYPES: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "number": frozenset({int, float}),
+    "integer": frozenset({int}),
+    "boolean": frozenset({bool}),
+    "datetime": frozenset({str}),
+    "timezone": frozenset({str}),
+}
+
+
 def _anything(_value: Any) -> bool:
     return True
 
@@ -83,7 +121,11 @@ class _Plan:
         """A function giving the first problem of a set of values (a property missing or of the wrong type)."""
         checks = [(prop["name"], bool(prop.get("optional")), self.type_check(prop["type"]), prop["type"])
                   for prop in props]  # fmt: skip
-        by_name = {name: check for name, _, check, _ in checks}
+        by_name = {name: (check, spec) for name, _, check, spec in checks}  # a name given twice: the last one
+        scalar_types = {name: _SCALAR_TYPES[spec.get("name")] for name, (_, spec) in by_name.items()
+                        if spec.get("kind") == "scalar" and spec.get("name") in _SCALAR_TYPES}  # fmt: skip
+        other_checks = {name: check for name, (check, _) in by_name.items()
+                        if name not in scalar_types and check is not _anything}  # fmt: skip
         required = [name for name, optional, _, _ in checks if not optional]
 
         def problem(values: Mapping[str, Any]) -> str | None:
@@ -91,8 +133,13 @@ class _Plan:
             fine = True
             for name, value in values.items():
                 if value is not None:
-                    check = by_name.get(name)
-                    if check is not None and not check(value):
+                    types = scalar_types.get(name)
+                    if types is None:
+                        check = other_checks.get(name)
+                        if check is not None and not check(value):
+                            fine = False
+                            break
+                    elif type(value) not in types:
                         fine = False
                         break
             if fine:
@@ -122,7 +169,7 @@ class _Plan:
             return lambda v: v in values
         if kind == "list":
             item = self.type_check(spec["item"])
-            return lambda v: isinstance(v, list) and all(item(x) for x in v)
+            return lambda v: isinstance(v, list) and all(map(item, v))
         if kind == "shape":
             name = spec.get("name", "")
             return lambda v: isinstance(v, dict) and self._shape(name)(v)
@@ -158,13 +205,19 @@ def read_log(lines: Iterable[str], events: Mapping[str, Any], shapes: Mapping[st
     out = ReadLog()
     plan = _Plan(events, shapes).events
     accept, reject = out.entries.append, out.rejected.append
+    entry = tuple.__new__  # makes a LogEntry without the Python-level __new__ of a NamedTuple
     for number, raw in enumerate(lines, start=1):
-        try:
-            record = json.loads(raw)
-        except ValueError as error:
-            if raw.strip():
-                reject(Rejection(number, f"not JSON ({error.msg})"))
-            continue
+        record = _orjson_loads(raw)
+        if record is _UNSURE:
+            try:
+                record = json.loads(raw)
+            except ValueError as error:
+                if raw.strip():
+                    reject(Rejection(number, f"not JSON ({error.msg})"))
+                continue
+            except RecursionError:
+                reject(Rejection(number, "not JSON (nested too deeply)"))
+                continue
         problem = _entry_problem(record)
         if problem:
             reject(Rejection(number, problem))
@@ -176,7 +229,7 @@ def read_log(lines: Iterable[str], events: Mapping[str, Any], shapes: Mapping[st
             continue
         user = str(record["userId"])
         if record["type"] == "identify":
-            accept(LogEntry(number, "identify", user, time, None, record.get("traits") or {}))
+            accept(entry(LogEntry, (number, "identify", user, time, None, record.get("traits") or {})))
             continue
         name, props = record["event"], record.get("properties") or {}
         check = plan.get(name)
@@ -187,8 +240,27 @@ def read_log(lines: Iterable[str], events: Mapping[str, Any], shapes: Mapping[st
         if problem:
             reject(Rejection(number, f'"{name}": {problem}'))
             continue
-        accept(LogEntry(number, "track", user, time, name, props))
+        accept(entry(LogEntry, (number, "track", user, time, name, props)))
     return out
+
+
+_UNSURE = object()  # what _orjson_loads gives for a line that `json.loads` should read
+_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19  # an integer of 19 digits or more may be beyond 64 bits
+
+
+def _orjson_loads(line: str) -> Any:
+    """orjson's reading of a line if it is surely the same as `json.loads`'s; else _UNSURE."""
+    try:
+        data = line.encode()
+    except (UnicodeEncodeError, AttributeError):  # a lone surrogate; bytes, which json.loads reads too
+        return _UNSURE
+    if data.translate(_DIGITS_AS_ZEROS).find(_LONG_NUMBER) >= 0:  # (find is quicker than `in` on bytes)
+        return _UNSURE
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return _UNSURE
 
 
 def _entry_problem(record: Any) -> str | None:
