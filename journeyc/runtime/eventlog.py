@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import orjson
@@ -31,6 +32,11 @@ class LogEntry(NamedTuple):
     time: float  # UTC epoch seconds
     event: str | None
     data: Mapping[str, Any]  # traits (identify) or properties (track)
+
+    # A `track` entry is also the customer's event as conditions read it (`conditions.Event`: name, time and
+    # properties), so the simulator keeps the entry in the history instead of a copy of it.
+    name = property(itemgetter(4))
+    properties = property(itemgetter(5))
 
 
 @dataclass

@@ -43,13 +43,13 @@ _NOTHING: frozenset[Key] = frozenset()
 
 
 class History:
-    __slots__ = ("_by_event", "_by_node", "_indexes", "_keys", "events", "named")
+    __slots__ = ("_by_event", "_by_node", "_keys", "events", "indexes", "named")
 
     def __init__(self, keys: Keys) -> None:
         self.events: list[Event] = []
         self.named: dict[str, list[Event]] = {}
         self._keys = keys
-        self._indexes: dict[Key, Matches] = {}
+        self.indexes: dict[Key, Matches] = {}  # the indexes built so far, by key
         # event -> (key, its filter, node, index, whether each match adds 1): the indexes an event may join
         self._by_event: dict[str, list[tuple[Key, Callable[[Any], bool], Mapping[str, Any], Matches, bool]]] = {}
         self._by_node: dict[int, Matches | None] = {}  # id of a node Keys holds (so the id stays its own) -> index
@@ -78,7 +78,7 @@ class History:
 
     def indexed(self, key: Key) -> bool:
         """Whether the index of this key is built (it is built on the first evaluation that needs it)."""
-        return key in self._indexes
+        return key in self.indexes
 
     def matches(self, node: Mapping[str, Any]) -> Matches | None:
         """The index of a behaviour node, built on first use; None if its filter reads more than the event."""
@@ -89,11 +89,11 @@ class History:
         if key is None:
             self._by_node[id(node)] = None
             return None
-        matches = self._indexes.get(key)
+        matches = self.indexes.get(key)
         if matches is None:
             keep = self._keys.filters[key]
             events = [e for e in self.named.get(node["event"], ()) if keep(e.properties)]
-            matches = self._indexes[key] = Matches([e.time for e in events], [contribution(node, e) for e in events])
+            matches = self.indexes[key] = Matches([e.time for e in events], [contribution(node, e) for e in events])
             counted = node.get("sum_of") is None  # (as `contribution` has it)
             self._by_event.setdefault(node["event"], []).append((key, keep, node, matches, counted))
         self._by_node[id(node)] = matches

@@ -255,11 +255,16 @@ class Simulator:
     def _moved_by(self, customer: Customer, event: str, joined: Collection[Any]) -> list[str]:
         """The segments an event may have moved: those that read it, unless only through indexed behaviours
         whose filters it failed (their measures did not change), with the segments that refer to them."""
-        indexed = customer.history.indexed
+        built = customer.history.indexes
         moved: tuple[str, ...] = ()
         for name, keys in self.readers.get(event, ()):
-            if keys is None or any(k in joined or not indexed(k) for k in keys):
+            if keys is None:
                 moved += (name,)
+                continue
+            for key in keys:
+                if key in joined or key not in built:
+                    moved += (name,)
+                    break
         if not moved:
             return []
         affected = self.affected.get(moved)  # (few distinct sets of segments move together: worked out once each)
@@ -302,7 +307,14 @@ class Simulator:
                 continue
             self.live_timers.discard(timer_id)
             self.now = time
-            if isinstance(target, str):
+            if type(target) is Run:  # (the usual timer: a run's wait is over)
+                if not target.done:
+                    target.timer = None
+                    if target.waiting_for is not None:
+                        target._note(f'stopped waiting for "{target.waiting_for[0]}" (timed out)')
+                    target.waiting_for = None
+                    self.resume(target, False)
+            elif isinstance(target, str):
                 self.update_segments(self.customers[target], self.segment_order)
             elif isinstance(target, tuple):  # a scheduled journey's start
                 _, journey, user_id = target
@@ -315,12 +327,6 @@ class Simulator:
                 self.pending.append(target)
                 if target.owner is not None:
                     self._retire(target.owner)
-            elif not target.done:
-                target.timer = None
-                if target.waiting_for is not None:
-                    target._note(f'stopped waiting for "{target.waiting_for[0]}" (timed out)')
-                target.waiting_for = None
-                self.resume(target, False)
             if self.pending:
                 self.flush()
 
@@ -362,7 +368,7 @@ class Simulator:
             return
         name = entry.event
         assert name is not None
-        event = Event(name, entry.time, entry.data)
+        event: Event = entry  # type: ignore[assignment]  # a track entry reads as an Event (see LogEntry)
         joined = customer.history.append(event)
         if name in self.policy.suppressions:
             self.policy.record_event(user_id, event)
