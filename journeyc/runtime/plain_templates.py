@@ -41,8 +41,10 @@ class PlainTemplate:
         last = 0
         for match in _PLACEHOLDER.finditer(text):
             read = _READ.fullmatch(match.group(1))
-            if read is None:
-                return None  # whitespace control, filters, calls, literals, ...: Jinja2 renders it
+            if read is None or hasattr(dict, read.group("attr")):
+                # Whitespace control, filters, calls, literals, ...; or `x.items`, a dict's method, which is what
+                # Jinja2 reads there (every root `render` reads is a dict): Jinja2 renders it.
+                return None
             if match.start() > last:
                 parts.append(text[last : match.start()])
             default = read.group("single") if read.group("single") is not None else read.group("double")
@@ -64,7 +66,7 @@ class PlainTemplate:
                 continue
             root, attr, default = part
             holder = values.get(root)
-            if type(holder) is not dict or hasattr(holder, attr):
+            if type(holder) is not dict:  # (a name that is a dict's attribute never gets here: see `parse`)
                 return None
             if attr in holder:
                 value = holder[attr]

@@ -364,7 +364,9 @@ class Simulator:
             customer.profile.update(entry.data)
             if traced:
                 self.note(customer, "identify: " + ", ".join(f"{k}={v!r}" for k, v in sorted(entry.data.items())))
-            self.update_segments(customer, self.segment_order if first else self.segments_on_profile)
+            names = self.segment_order if first else self.segments_on_profile
+            if names:
+                self.update_segments(customer, names)
             return
         name = entry.event
         assert name is not None
@@ -376,19 +378,21 @@ class Simulator:
             self.note(customer, f'event "{name}"')
         runs = self.active.get(user_id)
         if runs:
-            for run in list(runs):
-                self.deliver(run, event)  # a finished run still listens to its goal while a send of it is held
+            for run in list(runs):  # (a finished run still listens to its goal while a send of it is held)
+                if name in run.journey.ended_by or (run.waiting_for is not None and run.waiting_for[0] == name):
+                    self.deliver(run, event)
         # An audience `in segment ...` sees the event that triggers the journey.
         if first:
             self.update_segments(customer, self.segment_order)
         elif name in self.readers:
-            self.update_segments(customer, self._moved_by(customer, name, joined))
+            moved = self._moved_by(customer, name, joined)
+            if moved:
+                self.update_segments(customer, moved)
         for journey in self.started_by_event.get(name, ()):
             self.maybe_enter(journey, customer, event)
 
     def deliver(self, run: Run, event: Event) -> None:
-        if event.name not in run.journey.ended_by and (run.waiting_for is None or run.waiting_for[0] != event.name):
-            return  # neither its goal, an exit, nor the event it waits for
+        """An event to a run it may end (its goal, an exit) or resume (the event it waits for)."""
         if run.done:
             ends = [run.journey.goal] if run.journey.goal else []
             if any(e.get("event") == event.name and self._matches(run, e.get("where"), event)
