@@ -194,8 +194,8 @@ def test_append_reports_the_indexes_an_event_joined():
     dresses = {"kind": "behaviour", "event": "Product Viewed", "op": ">=", "threshold": 1, "sum_of": None,
                "window": None, "where": DRESSES}  # fmt: skip
     key = Keys().key(dresses)
-    assert not history.indexed(key)
-    assert history.matches(dresses) is not None and history.indexed(key)
+    assert key not in history.indexes
+    assert history.matches(dresses) is not None and key in history.indexes
     assert history.append(Event("Product Viewed", START, {"category": "shoes"})) == set()
     assert history.append(Event("Product Viewed", START + 1, {"category": "dresses"})) == {key}
     assert history.matches(dresses).times == [START + 1]

@@ -90,17 +90,8 @@ def format_time(seconds: float) -> str:
     return f"{prefix}{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}Z"
 
 
-_SCALARS: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "datetime": lambda v: isinstance(v, str),
-    "timezone": lambda v: isinstance(v, str),
-}
-
-
-# The same checks, quicker, by exact type: values read from JSON are of these types, never of a subclass.
+# The types a scalar property's value may have. Checked by exact type: values read from JSON are of these types,
+# never of a subclass (and a boolean is not a number, though bool is a subclass of int).
 _SCALAR_TYPES: dict[str, frozenset[type]] = {
     "string": frozenset({str}),
     "number": frozenset({int, float}),
@@ -169,7 +160,8 @@ class _Plan:
     def type_check(self, spec: Mapping[str, Any]) -> Callable[[Any], bool]:
         kind = spec.get("kind")
         if kind == "scalar":
-            return _SCALARS.get(spec.get("name", ""), _anything)
+            types = _SCALAR_TYPES.get(spec.get("name", ""))
+            return _anything if types is None else lambda v: type(v) in types
         if kind == "enum":
             values = list(spec.get("values", ()))
             return lambda v: v in values

@@ -49,7 +49,7 @@ class History:
         self.events: list[Event] = []
         self.named: dict[str, list[Event]] = {}
         self._keys = keys
-        self.indexes: dict[Key, Matches] = {}  # the indexes built so far, by key
+        self.indexes: dict[Key, Matches] = {}  # by key, each built on the first evaluation that needs it
         # event -> (key, its filter, node, index, whether each match adds 1): the indexes an event may join
         self._by_event: dict[str, list[tuple[Key, Callable[[Any], bool], Mapping[str, Any], Matches, bool]]] = {}
         self._by_node: dict[int, Matches | None] = {}  # id of a node Keys holds (so the id stays its own) -> index
@@ -75,10 +75,6 @@ class History:
                 else:
                     joined.add(key)
         return joined
-
-    def indexed(self, key: Key) -> bool:
-        """Whether the index of this key is built (it is built on the first evaluation that needs it)."""
-        return key in self.indexes
 
     def matches(self, node: Mapping[str, Any]) -> Matches | None:
         """The index of a behaviour node, built on first use; None if its filter reads more than the event."""
