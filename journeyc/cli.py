@@ -327,7 +327,10 @@ def simulate(path: str | None, events_file: str, until: str, outbox: str | None,
                                         trace={customer} if customer else ())  # fmt: skip
     if show is not None:
         click.echo("", err=True)
-    for line in timeline(simulation, customer) if customer else summary(simulation):
+    lines = timeline(simulation, customer) if customer else summary(simulation)
+    if customer and not lines:
+        lines = [f'nothing happened to customer "{customer}" up to {until}: no event of that userId comes before then']
+    for line in lines:
         click.echo(line)
 
 

@@ -400,6 +400,12 @@ def test_a_customer_timeline_reads_in_order_with_waits_holds_and_sends(tmp_path)
         '2026-03-04T15:00:00Z  "tour" stopped waiting for "Order Completed" (timed out)',
         '2026-03-04T15:00:00Z  exited journey "tour"',
     ]
+    result = CliRunner().invoke(main, ["simulate", str(root), "--events", str(events), "--until",
+                                       "2026-03-06T00:00:00Z", "--customer", "nobody"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        'nothing happened to customer "nobody" up to 2026-03-06T00:00:00Z: no event of that userId comes before then\n'
+    )
 
 
 def test_output_cut_short_by_its_reader_is_not_an_internal_error(tmp_path):
