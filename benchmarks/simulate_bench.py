@@ -30,11 +30,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from journeyc.build import build_outputs  # noqa: E402
+from journeyc.collector import collector_paused  # noqa: E402
 from journeyc.load import find_project  # noqa: E402
 from journeyc.pipeline import check_project  # noqa: E402
 from journeyc.runtime.eventlog import read_log  # noqa: E402
 from journeyc.runtime.simulator import Run, Simulator  # noqa: E402
-from journeyc.simulate import collector_paused  # noqa: E402
 
 TARGET_RATE = 50_000  # events per second, one core
 TARGET_RUN_BYTES = 2048  # per waiting journey run
@@ -229,7 +229,7 @@ def bench(log: Path, written: int, until: float, profile: bool, progress: bool =
         build = build_outputs(result)
         events = json.loads(build["data/events.json"])
         shapes = json.loads(build["data/shapes.json"])
-        with collector_paused():
+        with collector_paused(freeze=True):
             t0 = time.perf_counter()
             with log.open(encoding="utf-8", errors="replace") as handle:
                 read = read_log(handle, events, shapes)

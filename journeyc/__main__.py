@@ -1,3 +1,3 @@
-from journeyc.cli import main
+from journeyc.cli import run
 
-main(prog_name="journeyc")
+run()

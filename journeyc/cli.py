@@ -7,6 +7,7 @@ Exit codes: 0 no errors, 1 errors in the project (or warnings, with `--strict` o
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import sys
@@ -375,5 +376,17 @@ def schema() -> None:
     click.echo(json.dumps(Project.model_json_schema(), indent=2, sort_keys=True))
 
 
+def run() -> None:
+    """The `journeyc` program: `main` with the cyclic garbage collector off, except for `watch`.
+
+    Every other command ends when its work is done. What it builds (the IR, diagnostics) lives to the end, and
+    the collector would scan it again and again for cycles it does not have; the little cyclic garbage a command
+    makes is freed at exit. `watch` runs for hours, so it keeps the collector (each check pauses it meanwhile).
+    """
+    if sys.argv[1:2] != ["watch"]:
+        gc.disable()
+    main(prog_name="journeyc")
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import os
-from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from journeyc.build import build_outputs
+from journeyc.collector import collector_paused
 from journeyc.pipeline import CheckResult
 from journeyc.runtime.eventlog import ReadLog, format_time, read_log
 from journeyc.runtime.simulator import Simulator
@@ -37,31 +36,11 @@ def simulate(
     build = build_outputs(result)
     events = json.loads(build["data/events.json"])
     shapes = json.loads(build["data/shapes.json"])
-    with collector_paused():
+    with collector_paused(freeze=True):
         log = read_log(lines, events, shapes)
         simulator = Simulator(build, trace=trace, on_record=on_record, keep_outbox=keep_outbox)
         simulator.run_log(log.entries, until, progress)
     return Simulation(simulator, log)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a log is read and simulated (it runs again afterwards).
-
-    Both build millions of small objects that live to the end (events, histories), which the collector would
-    otherwise scan again and again for cycles they do not have: a fifth of the time. Reference counting still
-    frees everything else at once; the cyclic garbage of a run is a few hundred objects whatever the log's size
-    (477 on the demo company's logs of 100,000 and of 1,000,000 events). Before the collector runs again, what
-    the run made is moved out of its sight (`gc.freeze`): its first pass would otherwise scan all of it at once
-    (2.4 s after 1,000,000 events)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def simulate_to_outbox(

@@ -589,3 +589,21 @@ def test_the_demo_ir_satisfies_the_schema():
     assert JOURNEYS.is_dir(), "journeys/ is missing"
     document = json.loads(invoke("ir", str(JOURNEYS)).stdout)
     jsonschema.validate(document, _schema())
+
+
+def test_the_program_runs_without_the_cyclic_collector_except_watch(monkeypatch):
+    """`journeyc` (the console script) turns the collector off for commands that end, not for `watch`."""
+    import gc
+
+    from journeyc import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "main", lambda prog_name: seen.append((sys.argv[1], gc.isenabled())))
+    try:
+        for command in ("check", "build", "watch"):
+            gc.enable()
+            monkeypatch.setattr(sys, "argv", ["journeyc", command, "journeys"])
+            cli.run()
+    finally:
+        gc.enable()
+    assert seen == [("check", False), ("build", False), ("watch", True)]

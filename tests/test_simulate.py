@@ -15,8 +15,9 @@ from click.testing import CliRunner
 from conftest import check
 
 from journeyc.cli import main
+from journeyc.collector import collector_paused
 from journeyc.runtime.eventlog import parse_time
-from journeyc.simulate import collector_paused, outbox_line, simulate, simulate_to_outbox
+from journeyc.simulate import outbox_line, simulate, simulate_to_outbox
 
 BASE = Path(__file__).parent / "fixtures" / "rule_base"
 MESSAGES = """

@@ -16,6 +16,7 @@ from typing import Any
 from lark import Lark
 
 from journeyc.syntax.build_journey import JourneyBuilder
+from journeyc.syntax.fast_parse import FastParse
 
 
 class _Built:
@@ -68,11 +69,12 @@ def check_rules(parser: Lark) -> None:
         raise RuntimeError(f"no builder method for the grammar rules {', '.join(missing)}")
 
 
-def build_inline(parser: Lark, callbacks: RuleCallbacks, text: str, builder: JourneyBuilder) -> Any:
-    """Parse `text` with `parser` (made with `transformer=callbacks`) and build it with `builder`.
+def build_inline(parser: Lark | FastParse, callbacks: RuleCallbacks, text: str, builder: JourneyBuilder) -> Any:
+    """Parse `text` with `parser` (made with `transformer=callbacks`, or driving such a parser's table) and build
+    it with `builder`.
 
-    Returns what the `start` rule builds; raises Lark's UnexpectedInput when the text does not parse. The builder
-    has then seen part of the text: throw it away, with its diagnostics.
+    Returns what the `start` rule builds; raises Lark's UnexpectedInput (or NotParsedError) when the text does not
+    parse. The builder has then seen part of the text: throw it away, with its diagnostics.
     """
     with callbacks.lock:  # one set of callbacks: one parse at a time
         callbacks.builder = builder

@@ -1,7 +1,9 @@
 """Text -> per-file IR. Lark LALR with a contextual lexer; syntax errors become plain-word diagnostics.
 
 The IR is built while Lark parses (`inline_parser`, `build_inline`): no parse tree is made. `lark_parser` is the
-same grammar building a tree, for tools and for the benchmark's bare parse.
+same grammar building a tree, for tools and for the benchmark's bare parse. A whole file is first parsed by
+`FastParse` (fast_parse.py: Lark's table and callbacks, a token in one regex match); a file that does not parse
+that way is parsed again by Lark with its contextual lexer, whose errors are the ones reported.
 
 Recovery: when a file does not parse, it is cut into top-level declarations (a line that starts, unindented,
 with a declaration keyword starts a new one) and each is parsed alone, so one file reports an error per broken
@@ -22,6 +24,7 @@ from journeyc import ir
 from journeyc.diagnostics import Diagnostic, Label
 from journeyc.syntax.build_inline import RuleCallbacks, build_inline, check_rules
 from journeyc.syntax.build_journey import JourneyBuilder
+from journeyc.syntax.fast_parse import FastParse, NotParsedError
 from journeyc.syntax.words import describe_expected, describe_token
 
 GRAMMAR = Path(__file__).with_name("journey.lark")
@@ -77,11 +80,18 @@ def lark_parser() -> Lark:
 
 @functools.cache
 def inline_parser() -> tuple[Lark, RuleCallbacks]:
-    """The same parser, building the IR as it reduces each rule instead of a tree (what `parse_source` uses)."""
+    """The same parser, building the IR as it reduces each rule instead of a tree."""
     callbacks = RuleCallbacks()
     parser = _lark(transformer=callbacks)
     check_rules(parser)
     return parser, callbacks
+
+
+@functools.cache
+def fast_parser() -> tuple[FastParse, RuleCallbacks]:
+    """`inline_parser`'s table and callbacks driven by `FastParse`: what `parse_source` tries first on a file."""
+    parser, callbacks = inline_parser()
+    return FastParse(parser), callbacks
 
 
 def parse_tree(text: str) -> Tree:
@@ -118,12 +128,16 @@ def parse_source(text: str, path: str, is_stdlib: bool = False) -> tuple[ir.Sour
     """Parse one file's text into its `SourceFile` and the diagnostics found on the way."""
     if _nesting_depth(text)[0] > MAX_NESTING:
         return _parse_with_recovery(text, path, is_stdlib)
-    builder = JourneyBuilder(path)
-    try:
-        groups = _build(builder, text)
-    except (UnexpectedInput, RecursionError):
-        return _parse_with_recovery(text, path, is_stdlib)
-    return _source_file(path, is_stdlib, groups), builder.diagnostics
+    for parser in (fast_parser, inline_parser):
+        builder = JourneyBuilder(path)
+        try:
+            groups = build_inline(*parser(), text, builder)
+        except NotParsedError:
+            continue  # parse it again with Lark, which says why
+        except (UnexpectedInput, RecursionError):
+            break
+        return _source_file(path, is_stdlib, groups), builder.diagnostics
+    return _parse_with_recovery(text, path, is_stdlib)
 
 
 def _build(builder: JourneyBuilder, text: str) -> dict[str, list[object]]:

@@ -1,0 +1,135 @@
+"""`FastParse` parses exactly what Lark with its contextual lexer parses, into the same IR, or it gives up.
+
+The claim in journeyc/syntax/fast_parse.py: whenever `FastParse` parses a text, Lark (same table, same callbacks,
+contextual lexer) parses it too, into equal nodes with equal spans and equal builder diagnostics. When it gives up
+(`NotParsedError`), `parse_source` parses the text with Lark, so what the user sees never depends on `FastParse`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lark.exceptions import UnexpectedInput
+from test_inline_build import SOURCES
+from test_properties import CORPUS, JOURNEY_FILES, mutation
+
+from journeyc.syntax.build_inline import build_inline
+from journeyc.syntax.build_journey import JourneyBuilder
+from journeyc.syntax.fast_parse import NotParsedError
+from journeyc.syntax.parser import fast_parser, inline_parser, parse_source
+
+from conftest import REPO  # isort: skip
+
+
+def fast(text: str) -> tuple[Any, list[Any]] | None:
+    """(built groups, builder diagnostics) by FastParse; None when it gives up."""
+    builder = JourneyBuilder("t.journey")
+    try:
+        return build_inline(*fast_parser(), text, builder), builder.diagnostics
+    except NotParsedError:
+        return None
+
+
+def lark(text: str) -> tuple[Any, list[Any]] | None:
+    """The same by Lark with its contextual lexer; None when the text does not parse."""
+    builder = JourneyBuilder("t.journey")
+    try:
+        return build_inline(*inline_parser(), text, builder), builder.diagnostics
+    except UnexpectedInput:
+        return None
+
+
+def assert_agrees(text: str) -> None:
+    by_fast = fast(text)
+    if by_fast is not None:
+        assert by_fast == lark(text)
+
+
+@pytest.mark.parametrize("path", SOURCES)
+def test_every_project_file_parses_the_fast_way_into_what_lark_builds(path: str) -> None:
+    text = (REPO / path).read_text(encoding="utf-8")
+    by_fast = fast(text)
+    assert by_fast is not None
+    assert by_fast == lark(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_mutated_file_parses_the_fast_way_only_into_what_lark_builds(data: st.DataObject) -> None:
+    text = CORPUS[data.draw(st.sampled_from(JOURNEY_FILES))]
+    for _ in range(data.draw(st.integers(1, 3))):
+        text = data.draw(mutation(text))
+    assert_agrees(text)
+
+
+KEYWORD_NAMES = """
+event "Value Changed" {
+  value number
+  category string
+  code string optional
+  priority integer default 3
+  entry datetime
+}
+
+profile {
+  total number default 0 "a trait named like a keyword"
+}
+
+journey value "Names that are keywords elsewhere" {
+  owner growth
+  category lifecycle
+  trigger "Value Changed" where value >= 10 and category == "shoes" keyed by code
+  if trigger.value > 1.5 and profile.total is set { send email value } else { exit }
+  wait until monday at 09:30
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n\n# only a comment\n",
+        "\ufeffteam growth",
+        'team growth "Growth"\r\nteam support\t"Support"\r\n',
+        KEYWORD_NAMES,
+        'message m on email { html """line one\n  "quoted" line two\n""" subject "a \\"b\\" c" }',
+        'offer O { code "O" value 10% off valid until 2026-02-28 }',
+        "policy { quiet hours 21:00 to 08:00 on sms then defer }",
+    ],
+)
+def test_texts_that_lean_on_the_contextual_lexer_parse_alike(text: str) -> None:
+    by_fast = fast(text)
+    assert by_fast is not None
+    assert by_fast == lark(text)
+
+
+def test_a_word_lark_splits_into_keywords_is_left_to_lark() -> None:
+    """Where no name may stand, the contextual lexer reads `onceever` as `once` `ever`; FastParse gives up, and
+    parse_source gives what Lark gives."""
+    text = 'journey j "J" {\n  owner growth\n  category lifecycle\n  trigger "Signed Up"\n  entry onceever\n}\n'
+    assert fast(text) is None
+    source, diagnostics = parse_source(text, "t.journey")
+    assert diagnostics == []
+    assert source.journeys[0].entry[0].kind == "once"
+
+
+@pytest.mark.parametrize("text", ["journey j {", "team growth ~", 'event "E" { n number', "journey j }"])
+def test_a_broken_file_gives_up_and_lark_reports_it(text: str) -> None:
+    assert fast(text) is None
+    assert lark(text) is None
+    _, diagnostics = parse_source(text, "t.journey")
+    assert diagnostics and all(d.code.startswith("J0") for d in diagnostics)
+
+
+def test_tokens_carry_the_positions_the_contextual_lexer_gives() -> None:
+    """Spans come from token positions: a multi-line text moves the lines and columns of what follows it."""
+    text = 'message m on email {\n  text """a\nb\n  c"""  subject "S"\n}\n'
+    by_fast = fast(text)
+    assert by_fast is not None and by_fast == lark(text)
+    message = by_fast[0]["messages"][0]
+    subject = next(f for f in message.fields if f.name == "subject")
+    assert (subject.span.line, subject.span.column) == (4, 9)  # `  c"""  subject`
