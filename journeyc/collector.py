@@ -17,16 +17,19 @@ from contextlib import contextmanager
 def collector_paused(freeze: bool = False) -> Iterator[None]:
     """Pause the collector while the block runs, then leave it as the caller had it.
 
-    `freeze`: before the collector runs again, move everything alive out of its sight (`gc.freeze`), so that its
-    first pass does not scan all of it at once (2.4 s after a simulation of 1,000,000 events). Only for work whose
-    results live until the process ends: frozen objects are never collected.
+    Before the collector runs again, everything the block built is moved out of its youngest generation, else its
+    first pass would scan all of it at once (0.3 s after a check of 1,000 files, 2.4 s after a simulation of
+    1,000,000 events). By default it goes to the oldest generation, which Python collects only when it has grown
+    by a quarter. `freeze`: out of the collector's sight for good (`gc.freeze`), for results that live until the
+    process ends: frozen objects are never collected.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if freeze:
-            gc.freeze()
+        gc.freeze()  # the freeze, then the unfreeze, move every generation to the oldest without scanning anything
+        if not freeze:
+            gc.unfreeze()
         if enabled:
             gc.enable()
