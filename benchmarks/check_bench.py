@@ -25,6 +25,7 @@ from journeyc.checks.conflicts import check_conflicts
 from journeyc.checks.context import CheckContext
 from journeyc.checks.facts import all_facts
 from journeyc.checks.policy_fit import check_policy_fit
+from journeyc.collector import collector_paused
 from journeyc.load import find_project
 from journeyc.pipeline import CheckResult, check_project
 from journeyc.render.full import render_full
@@ -85,7 +86,11 @@ def bench(root: Path, texts: dict[str, str], repeat: int, profile: bool, sizes: 
         for text in sources:
             parser.parse(text)
 
-    parse_s = best_of(repeat, bare_parse)
+    def bare_parse_paused() -> None:  # the collector paused, as it is during a check: the faster of the two counts
+        with collector_paused():
+            bare_parse()
+
+    parse_s = min(best_of(repeat, bare_parse), best_of(repeat, bare_parse_paused))
     check_s = best_of(repeat, lambda: run_check(root))
     tracemalloc.start()
     run_check(root)
@@ -104,7 +109,7 @@ def bench(root: Path, texts: dict[str, str], repeat: int, profile: bool, sizes: 
     rows = [
         ("files", f"{len(sources):,}", ""),
         ("lines", f"{lines:,}", ""),
-        ("bare parse", f"{parse_s:.2f} s", "lark_parser().parse(text) of every file, texts in memory"),
+        ("bare parse", f"{parse_s:.2f} s", "lark_parser().parse(text) of every file, texts in memory, collector on or paused"),
         ("full check", f"{check_s:.2f} s", "check_project(find_project(DIR)), as `journeyc check`, fresh cache"),
         ("check / parse", f"{ratio:.2f}x", f"target <= {TARGET}x: {'PASS' if ratio <= TARGET else 'MISS'}"),
         ("cross-journey", f"{cross_s:.2f} s", "of the check: paths, timings, policy and conflicts of every journey"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,10 +84,10 @@ def _check_project(files: ProjectFiles, cache: ParseCache | None) -> CheckResult
     sources: dict[str, str] = {}
     diagnostics: list[Diagnostic] = []
     modules = stdlib_modules()
-    root = files.root.resolve()
+    locate = _Locator(files.root)
 
     def read(path: str) -> bytes | None:
-        target = _locate(files, root, path)
+        target = locate(path)
         try:
             return target.read_bytes() if target is not None and target.is_file() else None
         except OSError:
@@ -102,7 +103,7 @@ def _check_project(files: ProjectFiles, cache: ParseCache | None) -> CheckResult
         return source
 
     def exists(path: str) -> bool:
-        target = _locate(files, root, path)
+        target = locate(path)
         return target is not None and target.is_file()
 
     resolved = resolve_project(files.files, parse, exists, modules)
@@ -133,11 +134,27 @@ def _config_source(files: ProjectFiles) -> str:
     return CONFIG_FILE if (files.root / CONFIG_FILE).is_file() else "pyproject.toml [tool.journeyc]"
 
 
-def _locate(files: ProjectFiles, root: Path, path: str) -> Path | None:
-    """The file behind a display path; None when it lies outside the project's folder (`root`, resolved)."""
-    if path.startswith(STDLIB_PREFIX):
-        return stdlib_dir() / path.removeprefix(STDLIB_PREFIX)
-    target = (files.root / path).resolve()
-    if target != root and root not in target.parents:
-        return None
-    return target
+class _Locator:
+    """The file behind a display path; None when it lies outside the project's folder, symbolic links followed.
+
+    Each folder is resolved once (a project has many files in few folders); a file is resolved itself only when it
+    is a symbolic link.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.inside = str(root.resolve()).rstrip(os.sep) + os.sep
+        self.stdlib = stdlib_dir()
+        self.folders: dict[str, Path] = {}
+
+    def __call__(self, path: str) -> Path | None:
+        if path.startswith(STDLIB_PREFIX):
+            return self.stdlib / path.removeprefix(STDLIB_PREFIX)
+        folder, _, name = path.rpartition("/")
+        real = self.folders.get(folder)
+        if real is None:
+            real = self.folders[folder] = (self.root / folder).resolve()
+        target = real / name
+        if name in ("", ".", "..") or target.is_symlink():
+            target = target.resolve()
+        return target if str(target).startswith(self.inside) else None

@@ -23,7 +23,8 @@ class JourneyBuilder(FileBuilder):
         items = [c for c in children if isinstance(c, tuple)]
         what = f'journey "{name}"'
         settings = self.settings(items, what)
-        head = self.span(children[1]).model_copy(update={"line": span.line, "column": span.column})
+        name_span = self.span(children[1])
+        head = self.span_between(span, name_span)  # from `journey` to the end of its name
         self.require(settings, "owner", what, head, "owner growth")
         self.require(settings, "category", what, head, "category lifecycle")
         self.require(settings, "trigger", what, head, 'trigger "Signed Up"')
@@ -45,7 +46,7 @@ class JourneyBuilder(FileBuilder):
                 exits=tuple(value for kind, value, _ in items if kind == "exit_on"),
                 steps=number_steps(steps, ""),
                 span=span,
-                name_span=self.span(children[1]),
+                name_span=name_span,
             ),
         )
 

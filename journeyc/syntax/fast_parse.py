@@ -48,10 +48,13 @@ class FastParse:
         table, callbacks = lalr.parse_table, lalr.callbacks
         if any(isinstance(key, str) for key in callbacks):
             raise ValueError("FastParse does not run terminal callbacks")
-        # Each action as (shift?, next state) or (shift?, (rule size, rule callback, rule name)).
+        # Each action as (shift?, next state) or (shift?, (rule size, rule callback, rule name)). Names become plain
+        # strings: Lark's rule names are its Tokens, whose `==` (run on every goto's lookup) is Python code.
         self.states: dict[Any, dict[str, tuple[bool, Any]]] = {
             state: {
-                kind: (True, arg) if action is Shift else (False, (len(arg.expansion), callbacks[arg], arg.origin.name))
+                str(kind): (True, arg)
+                if action is Shift
+                else (False, (len(arg.expansion), callbacks[arg], str(arg.origin.name)))
                 for kind, (action, arg) in actions.items()
             }
             for state, actions in table.states.items()
