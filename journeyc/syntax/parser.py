@@ -91,7 +91,7 @@ def inline_parser() -> tuple[Lark, RuleCallbacks]:
 def fast_parser() -> tuple[FastParse, RuleCallbacks]:
     """`inline_parser`'s table and callbacks driven by `FastParse`: what `parse_source` tries first on a file."""
     parser, callbacks = inline_parser()
-    return FastParse(parser), callbacks
+    return FastParse(parser, callbacks), callbacks
 
 
 def parse_tree(text: str) -> Tree:
