@@ -48,8 +48,10 @@ class FastParse:
             if t.pattern.type == "str" and word.fullmatch(t.pattern.value)
         }
         others = sorted((t for t in parser.terminals if t.name not in self.keywords.values()), key=_lark_order)
-        self.pattern = re.compile("|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in others))
-        self.ignore = frozenset(parser.ignore_tokens)
+        skipped = "|".join(f"(?:{t.pattern.to_regexp()})" for t in others if t.name in parser.ignore_tokens)
+        read = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in others if t.name not in parser.ignore_tokens)
+        # One match skips what is ignored (spaces, comments) and reads the token after it, if any.
+        self.pattern = re.compile(f"(?:{skipped})*(?:{read})?")
         table = parser.parser.parser.parser.parse_table  # the LALR table of the frontend's parser
         reductions = {rule: _reduction(rule, transformer) for rule in parser.rules}
         # Each action as (shift?, next state) or (shift?, (rule size, rule callback, rule name)). Names become plain
@@ -68,24 +70,22 @@ class FastParse:
 
     def parse(self, text: str) -> Any:
         """What the `start` rule's callback returns for `text`; raises NotParsedError."""
-        states, keywords, ignore, match = self.states, self.keywords, self.ignore, self.pattern.match
+        states, keywords, match = self.states, self.keywords, self.pattern.match
         state_stack: list[Any] = [self.start]
         value_stack: list[Any] = []
         pos, end, line, line_start = 0, len(text), 1, 0
         token = None
         new_token = _new_token
         while True:
-            if pos < end:
-                found = match(text, pos)
-                if found is None:
-                    raise NotParsedError
-                kind, value, start, pos = found.lastgroup, found.group(), pos, found.end()
+            found = match(text, pos)
+            kind = found.lastgroup
+            if kind is not None:
+                start, value = found.start(kind), found.group(kind)
+                if start != pos and (skipped_lines := text.count("\n", pos, start)):
+                    line += skipped_lines
+                    line_start = text.rindex("\n", pos, start) + 1
+                pos = found.end()
                 newlines = value.count("\n")
-                if kind in ignore:
-                    if newlines:
-                        line += newlines
-                        line_start = start + value.rindex("\n") + 1
-                    continue
                 if kind == _NAME:
                     keyword = keywords.get(value)
                     if keyword is not None and keyword in states[state_stack[-1]]:
@@ -97,6 +97,8 @@ class FastParse:
                     line += newlines
                 else:
                     token = new_token(kind, value, start, line, column, line, column + len(value), pos)
+            elif found.end() < end:
+                raise NotParsedError  # a character no terminal reads
             else:
                 kind = _END
                 token = Token.new_borrow_pos(_END, "", token) if token is not None else Token(_END, "", 0, 1, 1)
