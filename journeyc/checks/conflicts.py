@@ -9,12 +9,13 @@ teams and both places, and says why journeyc thinks they overlap.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from journeyc import ir
 from journeyc.checks import logic
 from journeyc.checks.context import CheckContext
 from journeyc.checks.facts import JourneyFacts, audience_logic, event_domains, exempt, logic_memo
-from journeyc.checks.policy_fit import cap_counts, cap_scope_words, suppresses
+from journeyc.checks.policy_fit import cap_counter, cap_scope_words, suppresses
 from journeyc.checks.timeline import PlannedSend, as_written, describe_offset, duration_words, most_in_window
 from journeyc.diagnostics import Label
 
@@ -97,8 +98,17 @@ def _close_sends(a: JourneyFacts, b: JourneyFacts, window: int) -> tuple[Planned
 
 # ---------------------------------------------------------------- overlap
 def audiences_overlap(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts) -> bool:
-    reasoning = audience_logic(ctx)
-    return logic.both_possible(a.audience, b.audience, reasoning.domains, reasoning.expand, reasoning.memo)
+    """Whether one customer can be in the audiences of both, decided once per run for each pair of distinct
+    audiences (journeys with equal `audience_key`s have the same audience, and many share one)."""
+    first, second = sorted((a, b), key=lambda f: f.audience_key)
+    decided: dict[tuple[str, str], bool] = ctx.memo.setdefault("audiences overlap", {})  # type: ignore[assignment]
+    key = (first.audience_key, second.audience_key)
+    if key not in decided:
+        reasoning = audience_logic(ctx)
+        decided[key] = logic.both_possible(
+            first.audience, second.audience, reasoning.domains, reasoning.expand, reasoning.memo
+        )
+    return decided[key]
 
 
 def same_moment_reason(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts) -> str | None:
@@ -249,10 +259,13 @@ def runs_in(journey: ir.Journey, window: int) -> tuple[int, str | None]:
     return 1, None
 
 
-def _weight(policy: ir.Policy, cap: ir.Cap, facts: JourneyFacts) -> tuple[int, list[PlannedSend], str | None]:
+def _weight(
+    cap: ir.Cap, counts: Callable[[PlannedSend], bool], facts: JourneyFacts
+) -> tuple[int, list[PlannedSend], str | None]:
+    """`counts`: whether a send counts against `cap` (its `cap_counter`)."""
     best: list[PlannedSend] = []
     for path in facts.paths:
-        run = most_in_window([p for p in path if cap_counts(policy, cap, p)], cap.window.seconds)
+        run = most_in_window([p for p in path if counts(p)], cap.window.seconds)
         if len(run) > len(best):
             best = run
     runs, note = runs_in(facts.journey, cap.window.seconds)
@@ -260,7 +273,8 @@ def _weight(policy: ir.Policy, cap: ir.Cap, facts: JourneyFacts) -> tuple[int, l
 
 
 def _check_cap_budget(ctx: CheckContext, policy: ir.Policy, cap: ir.Cap, facts: list[JourneyFacts]) -> None:
-    weights = {id(f): _weight(policy, cap, f) for f in facts}
+    counts = cap_counter(policy, cap)
+    weights = {id(f): _weight(cap, counts, f) for f in facts}
     # Journeys with the same audience overlap each other: group them, then grow the heaviest set of groups
     # whose audiences all overlap pairwise.
     groups: dict[str, list[JourneyFacts]] = {}
@@ -269,20 +283,15 @@ def _check_cap_budget(ctx: CheckContext, policy: ir.Policy, cap: ir.Cap, facts: 
             groups.setdefault(f.audience_key, []).append(f)
     weight = {key: sum(weights[id(f)][0] for f in members) for key, members in groups.items()}
     keys = sorted(groups, key=lambda k: (-weight[k], k))[:MAX_AUDIENCE_GROUPS]
-    overlap: dict[tuple[str, str], bool] = {}
-
-    def overlaps(x: str, y: str) -> bool:
-        pair = (x, y) if x < y else (y, x)
-        if pair not in overlap:
-            overlap[pair] = audiences_overlap(ctx, groups[x][0], groups[y][0])
-        return overlap[pair]
-
+    neighbours = _overlapping_groups(ctx, keys, groups)
     chosen: list[str] = []
     for start in keys:
-        clique = [start]
+        # `common`: the groups that overlap every member so far, so the next one to join is the first of them.
+        clique, common = [start], neighbours[start]
         for other in keys:
-            if other != start and all(overlaps(other, member) for member in clique):
+            if other in common:
                 clique.append(other)
+                common = common & neighbours[other]
         if sum(weight[k] for k in clique) > sum(weight[k] for k in chosen):
             chosen = clique
     best = [f for key in chosen for f in groups[key]]
@@ -308,6 +317,19 @@ def _check_cap_budget(ctx: CheckContext, policy: ir.Policy, cap: ir.Cap, facts: 
         notes=(f"worst case per journey: {', '.join(parts)}; nothing keeps one customer out of any of them", *notes),
         help=f"the runtime will drop {total - cap.limit} of them, by priority: {_who_decides(best)}",
     )
+
+
+def _overlapping_groups(
+    ctx: CheckContext, keys: list[str], groups: dict[str, list[JourneyFacts]]
+) -> dict[str, frozenset[str]]:
+    """For each audience group, the other groups whose audiences overlap it (each pair is decided once)."""
+    neighbours: dict[str, set[str]] = {key: set() for key in keys}
+    for index, x in enumerate(keys):
+        for y in keys[index + 1 :]:
+            if audiences_overlap(ctx, groups[x][0], groups[y][0]):
+                neighbours[x].add(y)
+                neighbours[y].add(x)
+    return {key: frozenset(found) for key, found in neighbours.items()}
 
 
 def _who_decides(group: list[JourneyFacts]) -> str:

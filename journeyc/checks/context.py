@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from journeyc import ir
@@ -14,14 +16,27 @@ from journeyc.rules import RULES
 
 
 @dataclass
+class TemplateRead:
+    """A `root.attr` a message's template reads (`attr`), and where: placed in the source only when a diagnostic
+    needs it (most reads are fine, and placing one costs more than reading it)."""
+
+    attr: str
+    locate: Callable[[], ir.Span]
+
+    @cached_property
+    def span(self) -> ir.Span:
+        return self.locate()
+
+
+@dataclass
 class CheckContext:
     resolved: Resolved
     root: Path
     read_template: object = None  # callable(display_path) -> str | None, set by the pipeline
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    # message name -> [(trigger property, span in the template)] collected by the template check
-    trigger_uses: dict[str, list[tuple[str, ir.Span]]] = field(default_factory=dict)
-    offer_uses: dict[str, list[ir.Span]] = field(default_factory=dict)
+    # message name -> the trigger.<property> / offer.<field> its templates read, collected by the template check
+    trigger_uses: dict[str, list[TemplateRead]] = field(default_factory=dict)
+    offer_uses: dict[str, list[TemplateRead]] = field(default_factory=dict)
     template_texts: dict[str, str] = field(default_factory=dict)
     config: Config = field(default_factory=Config)
     memo: dict[str, object] = field(default_factory=dict)  # values checks compute once per run
@@ -31,9 +46,11 @@ class CheckContext:
         return self.resolved.project
 
     def lookup(self, kind: str, name: str, file: str, span: ir.Span):
-        found = self.resolved.symbols.lookup(kind, name, file, span)
-        self.diagnostics.extend(self.resolved.symbols.diagnostics)
-        self.resolved.symbols.diagnostics = []
+        symbols = self.resolved.symbols
+        found = symbols.lookup(kind, name, file, span)
+        if symbols.diagnostics:
+            self.diagnostics.extend(symbols.diagnostics)
+            symbols.diagnostics = []
         return found
 
     def report(

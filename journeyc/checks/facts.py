@@ -97,7 +97,7 @@ def exempt(policy: ir.Policy | None, category: str | None, rule: str) -> bool:
     if policy is None or category is None:
         return False
     return any(
-        rule in exemption.rules and category in {c.name for c in exemption.categories}
+        rule in exemption.rules and any(c.name == category for c in exemption.categories)
         for exemption in policy.exemptions
     )
 

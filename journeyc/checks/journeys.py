@@ -109,14 +109,15 @@ def _check_send(ctx: CheckContext, journey: ir.Journey, step: ir.SendStep, scope
             )
     if message is None:
         return
-    for prop, span in ctx.trigger_uses.get(message.name, []):
+    for read in ctx.trigger_uses.get(message.name, []):
+        prop = read.attr
         if scope.trigger is None and scope.trigger_kind == "event":
             continue  # unknown trigger event, reported already
         if scope.trigger is None:
             ctx.error(
                 "J118",
                 f'message "{message.name}" reads trigger.{prop}, but journey "{journey.name}" has no trigger event',
-                span,
+                read.span,
                 "needs a trigger event",
                 labels=(Label(span=step.span, message=f'sent by journey "{journey.name}" here'),),
                 help="use profile traits in messages that segment- or schedule-triggered journeys send",
@@ -126,7 +127,7 @@ def _check_send(ctx: CheckContext, journey: ir.Journey, step: ir.SendStep, scope
             ctx.error(
                 "J206",
                 f'message "{message.name}" reads trigger.{prop}, but "{scope.trigger.name}" has no property "{prop}"',
-                span,
+                read.span,
                 "unknown trigger property",
                 labels=(
                     Label(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from journeyc.checks.sms import LIMITS, is_gsm
+from journeyc.checks.sms import LIMITS, is_gsm_text
 
 _EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
 _TAG = re.compile(r"\{%-?\s*(\w+)[^%]*%\}")
@@ -40,7 +40,7 @@ def surely_fits(
         template = _TAG.sub("", template)
         if "{%" in template:
             return False
-    if kind == "sms" and not (gsm_values and all(is_gsm(char) for char in template)):
+    if kind == "sms" and not (gsm_values and is_gsm_text(template)):
         return False
     total, last = 0, 0
     for match in _EXPRESSION.finditer(template):

@@ -161,14 +161,14 @@ def _product(parts: list[list[Term]]) -> list[Term]:
 
 
 def satisfiable_term(term: Term, domains: Domains = no_domains) -> bool:
-    opaque_pos = {atom.subject for atom, positive in term if atom.kind == "opaque" and positive}
-    opaque_neg = {atom.subject for atom, positive in term if atom.kind == "opaque" and not positive}
-    if opaque_pos & opaque_neg:
-        return False
+    opaque: dict[str, bool] = {}  # the text of each opaque atom -> whether it is asserted or denied
     by_subject: dict[str, list[Literal]] = {}
-    for atom, positive in term:
+    for literal in term:
+        atom, positive = literal
         if atom.kind != "opaque":
-            by_subject.setdefault(atom.subject, []).append((atom, positive))
+            by_subject.setdefault(atom.subject, []).append(literal)
+        elif opaque.setdefault(atom.subject, positive) != positive:
+            return False  # `X and not X`
     return all(_subject_possible(subject, lits, domains(subject)) for subject, lits in by_subject.items())
 
 

@@ -27,15 +27,17 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
-from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
+from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from journeyc import ir
 from journeyc.checks.context import CheckContext
 from journeyc.checks.length_bound import surely_fits
+from journeyc.checks.plain_render import Render, plain_renderer
 from journeyc.checks.sms import characters, check_sms_length, is_gsm
-from journeyc.checks.templates import ROOTS, _FilePlacer, _InlinePlacer, parse_template
+from journeyc.checks.templates import ROOTS, _FilePlacer, _InlinePlacer, parse_template, template_nodes
 from journeyc.checks.walk import sends
 from journeyc.diagnostics import Label
 
@@ -178,19 +180,23 @@ class _Measured:
     note: str | None  # how the placeholders were measured, for the diagnostic
 
 
-def _compiled(ctx: CheckContext, template: str) -> tuple[Template, tuple[tuple[str, str], ...]] | None:
-    """The template compiled for measuring, and the `root.attr` it reads, once per run (texts repeat); None when
-    it is not safe to render."""
+def _compiled(ctx: CheckContext, template: str) -> tuple[Render, tuple[tuple[str, str], ...]] | None:
+    """How to render the template for measuring, and the `root.attr` it reads, once per run (texts repeat); None
+    when it is not safe to render. A plain template is rendered without compiling it (see plain_render.py)."""
     cache: dict[str, object] = ctx.memo.setdefault("compiled templates", {})  # type: ignore[assignment]
     if template not in cache:
         tree = parse_template(ctx, template)
-        safe = all(isinstance(node, _SAFE_NODES) for node in tree.find_all(nodes.Node))
+        every = template_nodes(ctx, template, tree)
+        safe = all(isinstance(node, _SAFE_NODES) for node in every)
         reads = tuple(
             (n.node.name, n.attr)
-            for n in tree.find_all(nodes.Getattr)
-            if isinstance(n.node, nodes.Name) and n.node.name in ROOTS
+            for n in every
+            if isinstance(n, nodes.Getattr) and isinstance(n.node, nodes.Name) and n.node.name in ROOTS
         )
-        cache[template] = (_ENV.from_string(template), reads) if safe else None
+        if safe:
+            cache[template] = (plain_renderer(tree, _ENV, ROOTS) or _ENV.from_string(template).render, reads)
+        else:
+            cache[template] = None
     return cache[template]  # type: ignore[return-value]
 
 
@@ -201,7 +207,7 @@ def _measure(ctx: CheckContext, template: str, stand_ins: dict[str, object]) -> 
     try:
         compiled = _compiled(ctx, template)
         if compiled is not None:
-            text = compiled[0].render(stand_ins)
+            text = compiled[0](stand_ins)
             return _Measured(text, _stand_in_note(compiled[1], stand_ins))
     except Exception:  # a user's template may fail in any way; the plain text measure below still applies
         pass
@@ -235,18 +241,17 @@ def _kind(ctx: CheckContext, message: ir.Message) -> str | None:
 def check_messages(ctx: CheckContext) -> None:
     """Every message's content, and every send's offer against its message."""
     files = ctx.resolved.files
+    every_send = [
+        _Send(journey, step) for path in sorted(files) for journey in files[path].journeys for step in sends(journey)
+    ]
     sent_by: dict[str, list[_Send]] = {}
-    for path in sorted(files):
-        for journey in files[path].journeys:
-            for step in sends(journey):
-                sent_by.setdefault(step.message.name, []).append(_Send(journey, step))
+    for send in every_send:
+        sent_by.setdefault(send.step.message.name, []).append(send)
     for path in sorted(files):
         for message in files[path].messages:
             _check_message(ctx, message, path, sent_by.get(message.name, []))
-    for path in sorted(files):
-        for journey in files[path].journeys:
-            for step in sends(journey):
-                _check_offer(ctx, step)
+    for send in every_send:
+        _check_offer(ctx, send.step)
 
 
 def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: list[_Send]) -> None:
@@ -264,8 +269,7 @@ def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: l
     for field in message.fields:
         if field.name not in limits or (source := _source(ctx, field, file)) is None:
             continue
-        if surely_fits(source[0], kind or "", limits[field.name], lambda root, attr: _read_width(ctx, root, attr),
-                       _stand_ins_gsm(ctx)):  # fmt: skip
+        if _surely_fits(ctx, source[0], kind or "", limits[field.name]):
             continue  # short enough whatever the values: no need to render it
         stand_ins = stand_ins or _stand_ins(ctx, message, sent_by)
         measured = _measure(ctx, source[0], stand_ins)
@@ -273,6 +277,15 @@ def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: l
             check_sms_length(ctx, message, field, source, measured.text, measured.note)
         else:
             _check_length(ctx, kind or "", message, field, measured, limits[field.name])
+
+
+def _surely_fits(ctx: CheckContext, template: str, kind: str, limit: int) -> bool:
+    """`surely_fits` with this run's widths of values, once per distinct template, kind and limit (texts repeat)."""
+    decided: dict[tuple[str, str, int], bool] = ctx.memo.setdefault("surely fits", {})  # type: ignore[assignment]
+    key = (template, kind, limit)
+    if key not in decided:
+        decided[key] = surely_fits(template, kind, limit, partial(_read_width, ctx), _stand_ins_gsm(ctx))
+    return decided[key]
 
 
 def _read_width(ctx: CheckContext, root: str, attr: str) -> int | None:
@@ -441,7 +454,17 @@ def _readable(ctx: CheckContext, message: ir.Message) -> bool:
 
 
 def _unguarded_offer_read(ctx: CheckContext, message: ir.Message) -> ir.Span | None:
-    """Where the message first shows the offer without checking it has one (`{% if offer %}` guards it)."""
+    """Where the message first shows the offer without checking it has one (`{% if offer %}` guards it).
+
+    Found once per message (`message` is the project's message of its name), for every send of it.
+    """
+    found: dict[str, ir.Span | None] = ctx.memo.setdefault("unguarded offer spans", {})  # type: ignore[assignment]
+    if message.name not in found:
+        found[message.name] = _first_unguarded_span(ctx, message)
+    return found[message.name]
+
+
+def _first_unguarded_span(ctx: CheckContext, message: ir.Message) -> ir.Span | None:
     for field in message.fields:
         source = _source(ctx, field, message.span.file)
         if source is None or "offer" not in source[0]:

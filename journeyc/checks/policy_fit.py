@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from journeyc import ir
 from journeyc.checks import logic
 from journeyc.checks.context import CheckContext
@@ -61,16 +63,7 @@ def _check_channel_use(ctx: CheckContext, facts: JourneyFacts, planned: PlannedS
         )
         return
     audience = facts.audience
-    consented = ir.Truthy(
-        operand=ir.Path(parts=("profile", channel.consent.name), span=channel.span), span=channel.span
-    )
-    reasoning = audience_logic(ctx)
-    domains, expand, memo = reasoning.domains, reasoning.expand, reasoning.memo
-    if (
-        audience is not None
-        and logic.satisfiable(audience, domains, expand, memo)  # an impossible audience is its own problem
-        and not logic.both_possible(audience, consented, domains, expand, memo)
-    ):
+    if audience is not None and _rules_out_consent(ctx, facts, channel):
         ctx.report(
             "J603",
             f'no customer this journey reaches has agreed to messages on "{channel.name}"',
@@ -79,6 +72,29 @@ def _check_channel_use(ctx: CheckContext, facts: JourneyFacts, planned: PlannedS
             labels=(Label(span=audience.span, message=f"the audience rules out profile.{channel.consent.name}"),),
             help="every such send is dropped for lack of consent: send on another channel, or fix the audience",
         )
+
+
+def _rules_out_consent(ctx: CheckContext, facts: JourneyFacts, channel: ir.Channel) -> bool:
+    """Whether the journey's audience is possible (an impossible one is its own problem) but excludes everyone
+    who gave the channel's consent.
+
+    Decided once per distinct audience and consent trait: journeys often share an audience, and send on a channel
+    more than once.
+    """
+    assert channel.consent is not None and facts.audience is not None
+    decided: dict[tuple[str, str], bool] = ctx.memo.setdefault("consent ruled out", {})  # type: ignore[assignment]
+    key = (facts.audience_key, channel.consent.name)
+    if key not in decided:
+        audience = facts.audience
+        consented = ir.Truthy(
+            operand=ir.Path(parts=("profile", channel.consent.name), span=channel.span), span=channel.span
+        )
+        reasoning = audience_logic(ctx)
+        domains, expand, memo = reasoning.domains, reasoning.expand, reasoning.memo
+        decided[key] = logic.satisfiable(audience, domains, expand, memo) and not logic.both_possible(
+            audience, consented, domains, expand, memo
+        )
+    return decided[key]
 
 
 def _check_quiet_hours(ctx: CheckContext, policy: ir.Policy, planned: PlannedSend) -> None:
@@ -107,8 +123,9 @@ def _check_quiet_hours(ctx: CheckContext, policy: ir.Policy, planned: PlannedSen
 def _check_caps(ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts) -> None:
     reported: set[int] = set()
     for cap in policy.caps:
+        counts = cap_counter(policy, cap)
         for path in facts.paths:
-            counted = [p for p in path if cap_counts(policy, cap, p)]
+            counted = [p for p in path if counts(p)]
             run = most_in_window(counted, cap.window.seconds)
             if len(run) <= cap.limit or id(cap) in reported:
                 continue
@@ -132,15 +149,23 @@ def _check_caps(ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts) -> No
             )
 
 
-def cap_counts(policy: ir.Policy, cap: ir.Cap, planned: PlannedSend) -> bool:
-    """Whether a send counts against a cap (its category and channel are in scope, and it is not exempt)."""
-    if exempt(policy, planned.category, "caps"):
-        return False
-    if cap.categories and planned.category not in {c.name for c in cap.categories}:
-        return False
-    return not (
-        cap.channels and (planned.channel is None or planned.channel.name not in {c.name for c in cap.channels})
-    )
+def cap_counter(policy: ir.Policy, cap: ir.Cap) -> Callable[[PlannedSend], bool]:
+    """Whether a send counts against a cap (its category and channel are in scope, and it is not exempt).
+
+    The names in scope are gathered once, for the many sends of the many paths a cap is checked against.
+    """
+    exempt_categories = {c.name for rule in policy.exemptions if "caps" in rule.rules for c in rule.categories}
+    categories = {c.name for c in cap.categories}
+    channels = {c.name for c in cap.channels}
+
+    def counts(planned: PlannedSend) -> bool:
+        if planned.category is not None and planned.category in exempt_categories:
+            return False
+        if categories and planned.category not in categories:
+            return False
+        return not (channels and (planned.channel is None or planned.channel.name not in channels))
+
+    return counts
 
 
 def cap_scope_words(cap: ir.Cap) -> str:

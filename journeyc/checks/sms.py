@@ -23,6 +23,7 @@ GSM_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM_EXTENSION = frozenset("\f^{}\\[]~|€")
+GSM_CHARACTERS = GSM_BASIC | GSM_EXTENSION
 
 # encoding -> (characters in a single SMS, characters per segment of a split one)
 LIMITS = {"GSM-7": (160, 153), "UCS-2": (70, 67)}
@@ -59,8 +60,15 @@ def is_gsm(char: str) -> bool:
     return char in GSM_BASIC or char in GSM_EXTENSION
 
 
+def is_gsm_text(text: str) -> bool:
+    """Whether every character of the text is GSM-7 (one set operation, not a call per character)."""
+    return GSM_CHARACTERS.issuperset(text)
+
+
 def first_non_gsm(text: str) -> int | None:
     """The index of the first character that forces UCS-2, or None when the text is GSM-7."""
+    if is_gsm_text(text):
+        return None
     return next((i for i, char in enumerate(text) if not is_gsm(char)), None)
 
 
@@ -71,18 +79,18 @@ def _units(char: str, encoding: str) -> int:
 
 
 def sms_size(text: str) -> SmsSize:
-    encoding = "GSM-7" if first_non_gsm(text) is None else "UCS-2"
-    widths = [_units(char, encoding) for char in text]
-    units = sum(widths)
+    encoding = "GSM-7" if is_gsm_text(text) else "UCS-2"
+    extension = sum(map(text.count, GSM_EXTENSION)) if encoding == "GSM-7" else 0
+    # The sum of every character's units (`_units`), counted without a call per character.
+    units = len(text) + extension if encoding == "GSM-7" else len(text.encode("utf-16-le")) // 2
     single, per_segment = LIMITS[encoding]
     segments = 1
     if units > single:
         segments, filled = 1, 0
-        for width in widths:
+        for width in (_units(char, encoding) for char in text):
             if filled + width > per_segment:
                 segments, filled = segments + 1, 0
             filled += width
-    extension = sum(1 for char in text if char in GSM_EXTENSION) if encoding == "GSM-7" else 0
     return SmsSize(encoding=encoding, units=units, segments=segments, extension_characters=extension)
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from journeyc import ir
-from journeyc.checks.context import CheckContext, did_you_mean
+from journeyc.checks.context import CheckContext, TemplateRead, did_you_mean
+from journeyc.checks.plain_parse import plain_tree
 
 OFFER_FIELDS = ("code", "value", "unit", "description", "title", "valid_until", "valid_days", "name")
 ROOTS = ("profile", "trigger", "offer")
@@ -27,17 +29,40 @@ def template_env() -> SandboxedEnvironment:
 
 
 def parse_template(ctx: CheckContext, text: str) -> nodes.Template:
-    """The Jinja2 tree of a template, parsed once per run (raises TemplateSyntaxError). Do not modify it."""
+    """The Jinja2 tree of a template, parsed once per run (raises TemplateSyntaxError). Do not modify it.
+
+    A plain template's tree is built without Jinja2's lexer and parser (see plain_parse.py).
+    """
     cache: dict[str, nodes.Template | TemplateSyntaxError] = ctx.memo.setdefault("templates", {})  # type: ignore[assignment]
     if text not in cache:
+        tree = plain_tree(text, _ENV)
         try:
-            cache[text] = _ENV.parse(text)
+            cache[text] = tree if tree is not None else _ENV.parse(text)
         except TemplateSyntaxError as error:
             cache[text] = error
     found = cache[text]
     if isinstance(found, TemplateSyntaxError):
         raise found
     return found
+
+
+def template_nodes(ctx: CheckContext, text: str, tree: nodes.Template) -> tuple[nodes.Node, ...]:
+    """Every node of `tree` (the parsed `text`) in the order `find_all` lists them, once per distinct text: the
+    checks filter this instead of walking the tree again for each kind of node they look for."""
+    cache: dict[str, tuple[nodes.Node, ...]] = ctx.memo.setdefault("template nodes", {})  # type: ignore[assignment]
+    found = cache.get(text)
+    if found is None:
+        every: list[nodes.Node] = []
+        _add_descendants(tree, every)
+        found = cache[text] = tuple(every)
+    return found
+
+
+def _add_descendants(node: nodes.Node, every: list[nodes.Node]) -> None:
+    """`node.find_all(nodes.Node)` into a list, without a generator per level of the tree."""
+    for child in node.iter_child_nodes():
+        every.append(child)
+        _add_descendants(child, every)
 
 
 @dataclass(frozen=True)
@@ -54,19 +79,23 @@ def template_reads(ctx: CheckContext, text: str, tree: nodes.Template) -> Templa
     cache: dict[str, TemplateReads] = ctx.memo.setdefault("template reads", {})  # type: ignore[assignment]
     found = cache.get(text)
     if found is None:
-        local_names = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+        every = template_nodes(ctx, text, tree)
+        names = [n for n in every if isinstance(n, nodes.Name)]
+        local_names = {n.name for n in names if n.ctx in ("store", "param")}
         filters = template_env().filters
         found = cache[text] = TemplateReads(
-            unknown_filters=tuple((n.name, n.lineno) for n in tree.find_all(nodes.Filter) if n.name not in filters),
+            unknown_filters=tuple(
+                (n.name, n.lineno) for n in every if isinstance(n, nodes.Filter) and n.name not in filters
+            ),
             unknown_names=tuple(
                 (n.name, n.lineno)
-                for n in tree.find_all(nodes.Name)
+                for n in names
                 if n.ctx == "load" and n.name not in local_names and n.name not in ROOTS
             ),
             attributes=tuple(
                 (n.node.name, n.attr, n.lineno)
-                for n in tree.find_all(nodes.Getattr)
-                if isinstance(n.node, nodes.Name) and n.node.name not in local_names
+                for n in every
+                if isinstance(n, nodes.Getattr) and isinstance(n.node, nodes.Name) and n.node.name not in local_names
             ),
         )
     return found
@@ -199,28 +228,28 @@ def _check_template(ctx: CheckContext, message: ir.Message, text: str, placer: _
         if root not in ROOTS:
             continue
         written = f"{root}.{attr}"
-        span = placer.span(lineno, line_of(lineno), written)
+        read = TemplateRead(attr, partial(placer.span, lineno, line_of(lineno), written))
         if root == "profile":
             if attr not in trait_names:
                 ctx.error(
                     "J206",
                     f'the template reads {written}, but the profile has no trait "{attr}"',
-                    span,
+                    read.span,
                     "unknown trait",
                     help=did_you_mean(attr, trait_names),
                 )
         elif root == "offer":
-            ctx.offer_uses.setdefault(message.name, []).append(span)
+            ctx.offer_uses.setdefault(message.name, []).append(read)
             if attr not in OFFER_FIELDS:
                 ctx.error(
                     "J206",
                     f'the template reads {written}, but offers have no "{attr}"',
-                    span,
+                    read.span,
                     "unknown offer field",
                     help=did_you_mean(attr, OFFER_FIELDS) or "offers have: " + ", ".join(OFFER_FIELDS),
                 )
         elif root == "trigger":
-            ctx.trigger_uses.setdefault(message.name, []).append((attr, span))
+            ctx.trigger_uses.setdefault(message.name, []).append(read)
 
 
 def _plain(message: str) -> str:
