@@ -37,6 +37,8 @@ _TIME_EXAMPLE = '"+1h", "+2d 3h" or "2026-03-02T10:00:00Z"'
 class TestFileError(Exception):
     """A test file journeyc cannot run: its problems, each a line of the report."""
 
+    __test__ = False  # (not a pytest test class, though its name starts with "Test")
+
     def __init__(self, problems: list[str], journey: str | None = None) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
