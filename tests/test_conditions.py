@@ -395,6 +395,14 @@ def test_nested_and_or_not() -> None:
     assert value({"kind": "or", "items": ()}, ctx()) is False
 
 
+def test_evaluate_gives_each_condition_object_its_own_answer() -> None:
+    """`evaluate` compiles a condition once per object: thousands of short-lived conditions (more than it keeps)
+    whose ids Python reuses each still get their own answer."""
+    c = ctx(profile={"n": 7})
+    for n in range(5000):
+        assert evaluate(compare("==", path("profile", "n"), const(n % 10)), c) is (n % 10 == 7)
+
+
 def test_an_unknown_kind_is_an_error() -> None:
     for read in (compile_condition({"kind": "sometimes"}), lambda c: evaluate({"kind": "sometimes"}, c)):
         with pytest.raises(ValueError, match="unknown condition kind 'sometimes'"):
