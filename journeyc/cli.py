@@ -341,7 +341,8 @@ def simulate(path: str | None, events_file: str, until: str, outbox: str | None,
 def test_command(path: str | None) -> None:
     """Run the journey tests (*.test.toml files) of a project: scenarios with the messages they expect.
 
-    Exits 0 when every test passes, 1 when one fails or the project has errors.
+    The format is in docs/testing.md. A test file journeyc cannot read fails with what is wrong in it, and the
+    other tests still run. Exits 0 when every test passes, 1 when one fails or the project has errors.
     """
     from journeyc.journey_tests import find_tests, run_test
 

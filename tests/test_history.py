@@ -1,5 +1,6 @@
 """journeyc.runtime.history: the indexed history gives every condition the same value and the same next change
-as a scan of the whole history (the indexes only make it faster)."""
+as a scan of the whole history (the indexes only make it faster); the runtime's compiled conditions give what the
+reference interpreter (tests/oracles/conditions.py) gives, with indexes or without."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import conditions as oracle
 from test_conditions import OPS, VALUES, compare, const, path
 
 from journeyc.runtime.conditions import (
@@ -16,10 +18,8 @@ from journeyc.runtime.conditions import (
     Event,
     compile_condition,
     compile_next_change,
-    evaluate,
     event_filter,
     event_only,
-    next_change,
     reads,
 )
 from journeyc.runtime.history import History, Keys
@@ -115,7 +115,7 @@ def test_indexed_and_scanned_histories_agree(condition, drawn, later, entered):
     now = (history[-1].time if history else START) + later
     entered_at = history[min(entered, len(history) - 1)].time if history else None
     early = indexed.context(now, {"tier": "vip"}, None, entered_at=entered_at)
-    evaluate(condition, early)  # builds some indexes before the rest of the events arrive: they must keep up
+    compile_condition(condition)(early)  # builds some indexes before the rest of the events arrive: they must keep up
     for event in history[half:]:
         indexed.append(event)
     assert_agree(condition, indexed, history, now, entered_at)
@@ -125,9 +125,8 @@ def assert_agree(condition, indexed: History, history: list[Event], now: float, 
     profile = {"tier": "vip"}
     fast = indexed.context(now, profile, None, entered_at=entered_at)
     slow = Context(now, profile, history, entered_at=entered_at)
-    assert evaluate(condition, fast) == evaluate(condition, slow)
-    change = next_change(condition, slow)
-    assert next_change(condition, fast) == change
+    assert compile_condition(condition)(fast) == compile_condition(condition)(slow) == oracle.evaluate(condition, slow)
+    change = oracle.next_change(condition, slow)
     assert compile_next_change(condition)(fast) == compile_next_change(condition)(slow) == change
 
 
@@ -153,7 +152,7 @@ def test_the_next_change_of_indexed_windows_at_their_edges(condition, deltas, ga
     for event in history:
         indexed.append(event)
     now = history[-1].time + 3600
-    assert next_change(condition, indexed.context(now, {}, None)) == expected
+    assert compile_next_change(condition)(indexed.context(now, {}, None)) == expected
     assert_agree(condition, indexed, history, now, None)
 
 
@@ -174,7 +173,7 @@ def test_an_indexed_window_is_exact_where_floats_round(time, seconds, now, insid
     for event in history:
         indexed.append(event)
     assert (now < time + seconds) is inside
-    assert evaluate(condition, indexed.context(now, {}, None)) is inside
+    assert compile_condition(condition)(indexed.context(now, {}, None)) is inside
     assert_agree(condition, indexed, history, now, None)
 
 
@@ -257,9 +256,11 @@ properties = st.builds(
 
 @settings(max_examples=400, deadline=None)
 @given(event_only_conditions, properties)
-def test_an_event_filter_gives_what_evaluate_gives(condition, event):
+def test_an_event_filter_gives_what_the_oracle_gives(condition, event):
     assert event_only(condition)
-    assert event_filter(condition)(event) == evaluate(condition, Context(START, {"tier": "vip"}, [], event=event))
+    assert event_filter(condition)(event) == oracle.evaluate(
+        condition, Context(START, {"tier": "vip"}, [], event=event)
+    )
 
 
 segment_leaves = st.builds(lambda name: {"kind": "in_segment", "segment": name}, st.sampled_from(["vip", "lapsed"]))
@@ -312,12 +313,12 @@ def customer_context(history: list[Event], now: float, entered: int | None, even
 
 @settings(max_examples=1000, deadline=None)
 @given(behaviours_or_any, events, st.sampled_from([0.0, 3600.0, 3 * DAY]), entries, properties, st.booleans())
-def test_a_compiled_condition_gives_what_evaluate_gives(condition, drawn, later, entered, event, indexed):
+def test_a_compiled_condition_gives_what_the_oracle_gives(condition, drawn, later, entered, event, indexed):
     history = as_history(drawn)
     now = (history[-1].time if history else START) + later
     ctx = customer_context(history, now, entered, event, indexed)
-    assert compile_condition(condition)(ctx) == evaluate(condition, ctx)
-    assert compile_next_change(condition)(ctx) == next_change(condition, ctx)
+    assert compile_condition(condition)(ctx) == oracle.evaluate(condition, ctx)
+    assert compile_next_change(condition)(ctx) == oracle.next_change(condition, ctx)
 
 
 @settings(max_examples=1000, deadline=None)
@@ -328,24 +329,29 @@ def test_a_condition_keeps_its_value_until_its_next_change(condition, drawn, lat
     window, so probing at every drop time probes every value to come."""
     history = as_history(drawn)
     now = (history[-1].time if history else START) + later
-    change = next_change(condition, customer_context(history, now, entered, event, indexed))
-    value = evaluate(condition, customer_context(history, now, entered, event, False))
+    change = compile_next_change(condition)(customer_context(history, now, entered, event, indexed))
+    value = oracle.evaluate(condition, customer_context(history, now, entered, event, False))
     drops = sorted({e.time + seconds for e in history for seconds in WINDOW_SECONDS})
     for probe in (t for t in drops if t > now and (change is None or t < change)):
-        assert evaluate(condition, customer_context(history, probe, entered, event, False)) == value, (probe, change)
+        assert oracle.evaluate(condition, customer_context(history, probe, entered, event, False)) == value, (
+            probe,
+            change,
+        )
 
 
 def test_a_compiled_behaviour_applies_its_filter_without_an_index():
     dresses = {"kind": "behaviour", "event": "Product Viewed", "op": ">=", "threshold": 1, "sum_of": None,
                "window": None, "where": DRESSES}  # fmt: skip
     ctx = Context(START + 10, {}, [Event("Product Viewed", START, {"category": "shoes"})])
-    assert compile_condition(dresses)(ctx) is evaluate(dresses, ctx) is False
+    assert compile_condition(dresses)(ctx) is oracle.evaluate(dresses, ctx) is False
 
 
-def test_a_compiled_condition_fails_where_evaluate_fails():
+def test_a_compiled_condition_fails_where_the_oracle_fails():
     broken = {"kind": "and", "items": [{"kind": "in_segment", "segment": "x"}, {"kind": "mystery"}]}
     compiled = compile_condition(broken)  # building it does not fail: reaching the unknown kind does
     ctx = Context(START, {}, [], in_segment={"x"}.__contains__)
     with pytest.raises(ValueError, match="unknown condition kind"):
         compiled(ctx)
-    assert compiled(Context(START, {}, [])) is evaluate(broken, Context(START, {}, [])) is False  # never reached
+    with pytest.raises(ValueError, match="unknown condition kind"):
+        oracle.evaluate(broken, ctx)
+    assert compiled(Context(START, {}, [])) is oracle.evaluate(broken, Context(START, {}, [])) is False  # not reached

@@ -8,7 +8,7 @@ in the DSL, never from the simulator's internals:
 (a) caps: in any half-open window [s, s + W) a customer has at most `limit` *sent* messages in the cap's scope
     (its categories and channels; transactional is exempt). This is the same as: when a message is sent at t,
     fewer than `limit` in-scope messages were sent in (t - W, t] before it. A send exactly W earlier is outside,
-    as in the language's `in last W` (conditions.py: "an event exactly S seconds old is outside").
+    as in the language's `in last W` (runtime/conditions/data.py: "an event exactly S seconds old is outside").
 (b) quiet hours: no non-transactional sms or push is sent between 21:00 and 08:00 in the customer's local time
     (the profile's timezone at that moment, default America/New_York).
 (c) suppression: no promotional message is sent while a suppression window is open: a "Product Reviewed" with

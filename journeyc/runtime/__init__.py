@@ -15,17 +15,18 @@ virtual clock (the simulator), and make each send idempotent by (run, step id):
 | `experiment t { holdout 10% arm a 45% ... }` | `arm = journey.arm("7", experiment="t", arms=(("a", 45.0), ...), holdout=10.0)` |
 | `exit` | `journey.exit("8")` then `return` |
 
-Conditions are plain data (nested dicts, the IR's condition shape without source positions), evaluated by the
-executor with `evaluate` below or its own engine. Segments, the contact policy, offers, channels and message
+Conditions are plain data (nested dicts, the IR's condition shape without source positions: `Condition`, declared
+and explained in runtime/conditions/data.py), evaluated by the executor with `conditions.compile_condition` or its
+own engine. Segments, the contact policy, offers, channels and message
 metadata are emitted as JSON data the executor reads; templates as files.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Protocol
+from typing import Protocol
 
-Condition = dict[str, Any]
+from journeyc.runtime.conditions.data import Condition
 
 __all__ = ["Condition", "JourneyRun", "assign_arm"]
 

@@ -14,8 +14,12 @@ from collections.abc import Callable, Mapping, Set
 from typing import Any
 
 from journeyc.runtime.conditions import Context, Event, Matches, contribution, event_filter, event_only
+from journeyc.runtime.conditions.data import BehaviourCondition
 
-Key = tuple[str, str, Any]  # (event name, the filter as canonical JSON, sum_of): equal behaviours share an index
+Key = tuple[
+    str, str, str | None
+]  # (event name, the filter as canonical JSON, sum_of): equal behaviours share one index
+Keep = Callable[[Mapping[str, Any] | None], bool]  # a filter as a function of the event's properties
 
 
 class Keys:
@@ -23,10 +27,11 @@ class Keys:
     every customer's history."""
 
     def __init__(self) -> None:
-        self._by_id: dict[int, tuple[Mapping[str, Any], Key | None]] = {}  # holds the node, so its id stays its own
-        self.filters: dict[Key, Callable[[Mapping[str, Any] | None], bool]] = {}
+        self._by_id: dict[int, tuple[BehaviourCondition, Key | None]] = {}  # holds the node: its id stays its own
+        self.filters: dict[Key, Keep] = {}
 
-    def key(self, node: Mapping[str, Any]) -> Key | None:
+    def key(self, node: BehaviourCondition) -> Key | None:
+        """The key of a behaviour's index; None when its filter reads more than the event (it is not indexed)."""
         known = self._by_id.get(id(node))
         if known is not None and known[0] is node:
             return known[1]
@@ -40,9 +45,12 @@ class Keys:
 
 
 _NOTHING: frozenset[Key] = frozenset()
+_UNKNOWN = Matches([], [])  # (a node not looked at yet: `matches` tells it from a node known not to be indexed)
 
 
 class History:
+    """One customer's events, by time and by name, with the behaviour indexes built so far."""
+
     __slots__ = ("_by_event", "_by_node", "_keys", "events", "indexes", "named")
 
     def __init__(self, keys: Keys) -> None:
@@ -51,7 +59,7 @@ class History:
         self._keys = keys
         self.indexes: dict[Key, Matches] = {}  # by key, each built on the first evaluation that needs it
         # event -> (key, its filter, node, index, whether each match adds 1): the indexes an event may join
-        self._by_event: dict[str, list[tuple[Key, Callable[[Any], bool], Mapping[str, Any], Matches, bool]]] = {}
+        self._by_event: dict[str, list[tuple[Key, Keep, BehaviourCondition, Matches, bool]]] = {}
         self._by_node: dict[int, Matches | None] = {}  # id of a node Keys holds (so the id stays its own) -> index
 
     def append(self, event: Event) -> Set[Key]:
@@ -65,21 +73,21 @@ class History:
         indexes = self._by_event.get(event.name)
         if not indexes:
             return _NOTHING
-        joined: set[Key] | frozenset[Key] = _NOTHING
+        joined: set[Key] | None = None
         for key, keep, node, matches, counted in indexes:
             if keep(event.properties):
                 matches.times.append(event.time)
                 matches.contributions.append(1 if counted else contribution(node, event))
-                if joined is _NOTHING:
+                if joined is None:
                     joined = {key}
                 else:
                     joined.add(key)
-        return joined
+        return _NOTHING if joined is None else joined
 
-    def matches(self, node: Mapping[str, Any]) -> Matches | None:
+    def matches(self, node: BehaviourCondition) -> Matches | None:
         """The index of a behaviour node, built on first use; None if its filter reads more than the event."""
-        known = self._by_node.get(id(node), False)
-        if known is not False:
+        known = self._by_node.get(id(node), _UNKNOWN)
+        if known is not _UNKNOWN:
             return known
         key = self._keys.key(node)  # (Keys now holds the node)
         if key is None:
@@ -105,4 +113,5 @@ class History:
         entered_at: float | None = None,
         event: Mapping[str, Any] | None = None,
     ) -> Context:
+        """A context over this history and its indexes."""
         return Context(now, profile, self.events, trigger, entered_at, event, in_segment, self.named, self.matches)
