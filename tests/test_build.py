@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import os
 import shutil
@@ -62,7 +63,9 @@ def test_the_demo_builds_one_module_per_journey(demo_build):
     modules = sorted(p.stem for p in (demo_build / "journeys").glob("*.py") if p.stem != "__init__")
     assert modules == sorted(check(JOURNEYS).project.journeys)
     manifest = json.loads((demo_build / "manifest.json").read_text())
-    assert manifest["manifest_version"] == 1
+    assert (manifest["generator"], manifest["manifest_version"]) == ("journeyc", 2)
+    files = files_of(demo_build)
+    assert manifest["files"] == {p: hashlib.sha256(b).hexdigest() for p, b in files.items() if p != "manifest.json"}
     cart = manifest["journeys"]["cart_recovery"]
     assert (cart["owner"], cart["category"], cart["source"], cart["module"]) == (
         "growth",

@@ -12,7 +12,7 @@ from typing import Any
 
 from journeyc import ir
 from journeyc.emit.frames import render_frame
-from journeyc.emit.pyliteral import LINE_LENGTH, identifier, literal, string
+from journeyc.emit.pyliteral import LINE_LENGTH, identifier, literal, safe_number, string
 
 
 def data(node: Any) -> Any:
@@ -55,16 +55,20 @@ def comment_text(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def call(indent: int, prefix: str, args: list[str], suffix: str = "") -> list[str]:
-    """`prefix(args)suffix` laid out as ruff would: on one line, or one argument per line."""
+def call(indent: int, prefix: str, args: list[str], suffix: str = "", notes: dict[int, str] | None = None) -> list[str]:
+    """`prefix(args)suffix` laid out as ruff would: on one line, or one argument per line.
+
+    `notes` puts a `# comment` after argument i (`seconds=172800,  # 2 days`); on one line there is room for one,
+    at the end. ruff counts a trailing comment in the line's width, so it decides the layout too.
+    """
+    notes = {i: comment_text(note) for i, note in (notes or {}).items()}
     joined = ", ".join(args)
-    flat = f"{prefix}({joined}){suffix}"
-    if "\n" in joined:
-        return [" " * indent + f"{prefix}(", *(" " * (indent + 4) + f"{a}," for a in args), " " * indent + f"){suffix}"]
-    if indent + len(flat) <= LINE_LENGTH:
+    flat = f"{prefix}({joined}){suffix}" + "".join(f"  # {note}" for note in notes.values())
+    if "\n" not in joined and len(notes) <= 1 and indent + len(flat) <= LINE_LENGTH:
         return [" " * indent + flat]
     # One argument per line with a trailing comma: ruff keeps that layout whatever its line length.
-    return [" " * indent + f"{prefix}(", *(" " * (indent + 4) + f"{a}," for a in args), " " * indent + f"){suffix}"]
+    lines = [" " * (indent + 4) + f"{a}," + (f"  # {notes[i]}" if i in notes else "") for i, a in enumerate(args)]
+    return [" " * indent + f"{prefix}(", *lines, " " * indent + f"){suffix}"]
 
 
 def journey_module(journey: ir.Journey, source_text: str, version: str) -> str:
@@ -123,7 +127,8 @@ def _step(w: _Writer, step: ir.Step, indent: int) -> None:
             args.append(f"offer={string(step.offer.name)}")
         w.out.extend(call(indent, "await journey.send", args))
     elif isinstance(step, ir.WaitStep):
-        w.out.extend(call(indent, "await journey.wait", [sid, f"seconds={step.duration.seconds}"]))
+        seconds = f"seconds={safe_number(step.duration.seconds)}"
+        w.out.extend(call(indent, "await journey.wait", [sid, seconds], notes={1: step.duration.text}))
     elif isinstance(step, ir.WaitUntilStep):
         args = [sid, f"hour={step.time.hour}", f"minute={step.time.minute}"]
         if step.weekday is not None:
@@ -131,11 +136,12 @@ def _step(w: _Writer, step: ir.Step, indent: int) -> None:
         w.out.extend(call(indent, "await journey.wait_until", args))
     elif isinstance(step, ir.WaitForStep):
         where = w.condition(step.id, step.where) if step.where is not None else "None"
-        args = [sid, f"event={string(step.event)}", f"where={where}", f"timeout={step.timeout.seconds}"]
+        args = [sid, f"event={string(step.event)}", f"where={where}", f"timeout={safe_number(step.timeout.seconds)}"]
+        notes = {3: step.timeout.text}
         if not step.then and not step.otherwise:
-            w.out.extend(call(indent, "await journey.wait_for", args))
+            w.out.extend(call(indent, "await journey.wait_for", args, notes=notes))
             return
-        w.out.extend(call(indent, "if await journey.wait_for", args, ":"))
+        w.out.extend(call(indent, "if await journey.wait_for", args, ":", notes))
         _block(w, step.then, indent + 4)
         if step.otherwise:
             w.line(indent, "else:")
