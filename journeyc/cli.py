@@ -29,6 +29,7 @@ from journeyc.render.catalogue import (
     render_rules_json,
     render_rules_text,
     rules_in,
+    rules_selected,
     suggest_rule,
 )
 from journeyc.render.concise import render_concise
@@ -167,11 +168,23 @@ def ir_command(path: str | None) -> None:
     click.echo(result.project.model_dump_json(indent=2))
 
 
+class _RuleSelector(click.ParamType):
+    """A family's name or a code prefix, as `rules --family` takes it."""
+
+    name = "NAME|PREFIX"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if not rules_selected(str(value)):
+            families = ", ".join(f"'{name}'" for name in sorted(FAMILIES.values()))
+            self.fail(f"{value!r} is neither a family ({families}) nor a code prefix such as J6 or J70", param, ctx)
+        return str(value)
+
+
 @main.command()
 @click.option(
     "--family",
-    type=click.Choice(sorted(FAMILIES.values()), case_sensitive=False),
-    help="Only the rules of one family.",
+    type=_RuleSelector(),
+    help='Only the rules of one family: its name ("contact policy") or a code prefix (J6, J70), as in the settings.',
 )
 @click.option(
     "--output-format",
@@ -183,7 +196,7 @@ def ir_command(path: str | None) -> None:
 @_guard
 def rules(family: str | None, output_format: str) -> None:
     """List every rule: code, name, family, default severity and summary."""
-    selected = rules_in(family.lower() if family else None)
+    selected = rules_selected(family) if family else rules_in()
     click.echo(render_rules_json(selected) if output_format == "json" else render_rules_text(selected))
 
 
