@@ -134,14 +134,13 @@ class BuildFolder:
                 handle = os.open(name, _READ, dir_fd=fd)
             except OSError as error:
                 raise self._error(path, name, fd, error) from error
-            with os.fdopen(handle, "rb") as file:
-                info = os.fstat(handle)
+            info = os.fstat(handle)
+            if not stat.S_ISREG(info.st_mode) or (limit is not None and info.st_size > limit):
+                os.close(handle)  # before fdopen(), which refuses a folder with an error of its own
                 if not stat.S_ISREG(info.st_mode):
                     raise self.refusal(path, kind_of(info.st_mode))
-                if limit is not None and info.st_size > limit:
-                    raise BuildFolderError(
-                        f"{self.where(path)} is larger than journeyc ever writes it ({limit:,} bytes)"
-                    )
+                raise BuildFolderError(f"{self.where(path)} is larger than journeyc ever writes it ({limit:,} bytes)")
+            with os.fdopen(handle, "rb") as file:
                 return file.read()
 
     def write(self, path: str, payload: bytes) -> None:

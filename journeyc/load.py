@@ -51,10 +51,11 @@ def read_file_bytes(path: Path) -> bytes:
         raise UnreadableFileError(describe_os_error(error)) from error
     except ValueError as error:  # a NUL character in the name
         raise UnreadableFileError("its name holds a NUL character") from error
+    mode = os.fstat(handle).st_mode
+    if not stat.S_ISREG(mode):  # before fdopen(), which refuses a folder with its own error
+        os.close(handle)
+        raise UnreadableFileError(_not_a_file(mode))
     with os.fdopen(handle, "rb") as file:
-        mode = os.fstat(handle).st_mode
-        if not stat.S_ISREG(mode):
-            raise UnreadableFileError(_not_a_file(mode))
         try:
             return file.read()
         except OSError as error:
