@@ -132,7 +132,11 @@ def find_project(path: str | None) -> ProjectFiles:
             "no project here: give a folder or a .journey file, or add a journeyc.toml to the project's folder"
         )
     target = Path(path)
-    if not target.exists():
+    try:
+        found = target.exists()
+    except OSError as error:  # a name too long for the file system, a folder that cannot be entered
+        raise ProjectNotFoundError(f"cannot use '{path}': {describe_os_error(error)}") from error
+    if not found:
         raise ProjectNotFoundError(f"'{path}' does not exist")
     if target.is_dir():
         return _directory_project(target.resolve(), read_config(target.resolve()) or {})
