@@ -12,30 +12,31 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import BASE_FILES, check, write_project
+from conftest import check, invoke_cleanly, write_project
 
 from journeyc import build as build_module
 from journeyc.build import build_outputs, write
 from journeyc.build_folder import BuildFolderError
-from journeyc.cli import main
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return write_project(tmp_path / "project", {**BASE_FILES, "journeyc.toml": ""})
+def project(make_project) -> Path:
+    return make_project({"journeyc.toml": ""})
 
 
-def run(*args: str):
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
-    return result
+run = invoke_cleanly
 
 
 def built(project: Path, out: Path) -> dict[str, bytes]:
     result = run("build", str(project), "--out", str(out))
     assert result.exit_code == 0, result.output
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def plant_link(path: Path, target: Path) -> None:
+    """Replace the built file at `path` by a symbolic link to `target`, as a pull request could."""
+    path.unlink()
+    path.symlink_to(target)
 
 
 def snapshot(folder: Path) -> dict[str, bytes | str]:
@@ -58,9 +59,7 @@ def test_a_file_link_in_the_build_folder_is_refused_and_its_target_untouched(pro
     built(project, out)
     outside = tmp_path / "outside.txt"
     outside.write_text("precious")
-    policy = out / "data" / "policy.json"
-    policy.unlink()
-    policy.symlink_to(outside)
+    plant_link(out / "data" / "policy.json", outside)
     before = snapshot(out)
     (project / "cart.journey").write_text((project / "cart.journey").read_text().replace("1 hour", "2 hours"))
     result = run("build", str(project), "--out", str(out))
@@ -112,8 +111,7 @@ def test_removing_never_follows_a_link(project, tmp_path):
     outside = tmp_path / "outside.py"
     outside.write_text("keep me")
     module = out / "journeys" / "cart_recovery.py"
-    module.unlink()
-    module.symlink_to(outside)
+    plant_link(module, outside)
     cart = project / "cart.journey"
     cart.write_text(cart.read_text().replace("journey cart_recovery ", "journey cart_rescue "))
     result = run("build", str(project), "--out", str(out))
@@ -127,8 +125,7 @@ def test_build_check_reports_a_link_as_changed_without_following_it(project, tmp
     files = built(project, out)
     twin = tmp_path / "twin.json"
     twin.write_bytes(files["data/policy.json"])  # the same bytes: only following the link would call it equal
-    (out / "data" / "policy.json").unlink()
-    (out / "data" / "policy.json").symlink_to(twin)
+    plant_link(out / "data" / "policy.json", twin)
     result = run("build", str(project), "--out", str(out), "--check")
     assert result.exit_code == 1
     assert f"changed: {out}/data/policy.json" in result.output.splitlines()
@@ -304,8 +301,7 @@ def test_write_is_the_only_way_in_and_refuses_links_directly(project, tmp_path):
     outputs = build_outputs(check(project))
     out = tmp_path / "out"
     write(outputs, out)
-    (out / "data" / "events.json").unlink()
-    (out / "data" / "events.json").symlink_to(tmp_path / "nowhere.json")
+    plant_link(out / "data" / "events.json", tmp_path / "nowhere.json")
     with pytest.raises(BuildFolderError, match="is a symbolic link"):
         write(outputs, out)
     assert not (tmp_path / "nowhere.json").exists()

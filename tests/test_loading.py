@@ -11,24 +11,31 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import BASE_FILES, check, write_project
+from conftest import check, invoke_cleanly, write_project
 
 import journeyc.load
 import journeyc.pipeline
-from journeyc.cli import main
 from journeyc.load import UnreadableFileError
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return write_project(tmp_path / "project", {**BASE_FILES, "journeyc.toml": ""})
+def project(make_project) -> Path:
+    return make_project({"journeyc.toml": ""})
 
 
-def run(*args: str):
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
-    return result
+run = invoke_cleanly
+
+
+def deny_reading(monkeypatch, module, name: str) -> None:
+    """`module.read_file_bytes` refuses the file called `name` as a file without read permission would be."""
+    real = module.read_file_bytes
+
+    def read(path: Path) -> bytes:
+        if path.name == name:
+            raise UnreadableFileError("permission denied")
+        return real(path)
+
+    monkeypatch.setattr(module, "read_file_bytes", read)
 
 
 def unreadable(result) -> dict[str, str]:
@@ -82,14 +89,7 @@ def test_a_folder_that_cannot_be_listed_is_reported(project, monkeypatch):
 
 
 def test_a_file_that_cannot_be_read_is_reported(project, monkeypatch):
-    real = journeyc.pipeline.read_file_bytes
-
-    def read(path: Path) -> bytes:
-        if path.name == "cart.journey":
-            raise UnreadableFileError("permission denied")
-        return real(path)
-
-    monkeypatch.setattr(journeyc.pipeline, "read_file_bytes", read)
+    deny_reading(monkeypatch, journeyc.pipeline, "cart.journey")
     result = check(project)
     assert unreadable(result) == {"cart.journey": 'cannot read "cart.journey": permission denied'}
     assert "cart_recovery" not in result.project.journeys
@@ -204,14 +204,7 @@ def test_an_unreadable_journeyc_toml_is_a_usage_error(project, kind):
 
 
 def test_a_journeyc_toml_without_permission_is_a_usage_error(project, monkeypatch):
-    real = journeyc.load.read_file_bytes
-
-    def read(path: Path) -> bytes:
-        if path.name == "journeyc.toml":
-            raise UnreadableFileError("permission denied")
-        return real(path)
-
-    monkeypatch.setattr(journeyc.load, "read_file_bytes", read)
+    deny_reading(monkeypatch, journeyc.load, "journeyc.toml")
     result = run("check", str(project))
     assert result.exit_code == 2
     assert "journeyc.toml: permission denied" in result.output

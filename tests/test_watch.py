@@ -114,12 +114,10 @@ def test_the_build_folder_does_not_trigger_rounds(project):
             driver.rounds.get(timeout=1.0)  # writing build/ must not wake the watcher
 
 
-def test_ctrl_c_stops_the_command_cleanly(project):
+def watch_command(*args: str) -> tuple[str, str, str, int]:
+    """Run `journeyc watch ARGS` until it watches, then Ctrl-C: (output until then, the rest, stderr, exit code)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "journeyc", "watch", str(project), "--no-build"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-m", "journeyc", "watch", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         assert process.stdout is not None
@@ -127,13 +125,18 @@ def test_ctrl_c_stops_the_command_cleanly(project):
         seen = ""
         while "watching for changes" not in seen and time.monotonic() < deadline:
             seen += process.stdout.readline()
-        assert "no problems found" in seen
         time.sleep(0.3)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=TIMEOUT)
     finally:
         process.kill()
-    assert process.returncode == 0, err
+    return seen, out, err, process.returncode
+
+
+def test_ctrl_c_stops_the_command_cleanly(project):
+    seen, out, err, returncode = watch_command(str(project), "--no-build")
+    assert "no problems found" in seen
+    assert returncode == 0, err
     assert "stopped" in out and "Traceback" not in err
 
 
@@ -208,21 +211,7 @@ def test_a_journey_file_that_cannot_be_read_does_not_delete_its_module(project, 
 def test_the_command_says_when_it_did_not_build(project):
     cart = project / "cart.journey"
     cart.write_text(cart.read_text().replace('"Checkout Started"', '"Checkout Startd"'))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "journeyc", "watch", str(project)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        deadline = time.monotonic() + TIMEOUT
-        seen = ""
-        while "watching for changes" not in seen and time.monotonic() < deadline:
-            seen += process.stdout.readline()
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=TIMEOUT)
-    finally:
-        process.kill()
+    seen, _, err, returncode = watch_command(str(project))
+    assert returncode == 0, err
     assert "not built: the project has 1 error" in seen
     assert not (project / "build").exists()
