@@ -16,7 +16,14 @@ from typing import Any
 
 from journeyc import __version__, ir
 from journeyc.build_folder import BuildFolder, BuildFolderError, open_build_folder
-from journeyc.build_manifest import MANIFEST, MAX_MANIFEST_BYTES, manifest_document, recorded_files, sha256
+from journeyc.build_manifest import (
+    MANIFEST,
+    MAX_MANIFEST_BYTES,
+    interim_manifest,
+    manifest_document,
+    recorded_files,
+    sha256,
+)
 from journeyc.emit.pyliteral import json_safe, string
 from journeyc.emit.python import data, journey_module
 from journeyc.emit.templates import channel_templates, template_problems
@@ -224,18 +231,25 @@ def write(expected: dict[str, bytes], out: Path, display: str | None = None) -> 
                 entry.kind == "file" and entry.size <= MAX_OUTPUT_BYTES and sha256(folder.read(path)) == previous[path]
             )
             (stale if ours else kept).append(path)
-        written = 0
-        for path in sorted(set(expected) - {MANIFEST}):
-            if not folder.holds(path, expected[path]):
-                folder.write(path, expected[path])
-                written += 1
+        changed = [path for path in sorted(set(expected) - {MANIFEST}) if not folder.holds(path, expected[path])]
+        if MANIFEST in expected and (changed or stale):
+            # A build stopped half-way (Ctrl-C in watch) must leave a folder the next build accepts: first a
+            # manifest that lists the old files still to remove and every new file, then the files, then the
+            # real manifest.
+            pending = {**{path: previous[path] for path in stale}, **_hashes(expected)}
+            folder.write(MANIFEST, interim_manifest(pending))
+        for path in changed:
+            folder.write(path, expected[path])
         for path in stale:
             folder.remove(path)
-        # The manifest last: until it is written, the old one still describes every file on disk.
         if MANIFEST in expected and not folder.holds(MANIFEST, expected[MANIFEST]):
             folder.write(MANIFEST, expected[MANIFEST])
-            written += 1
-    return Written(written, len(stale), kept)
+            changed.append(MANIFEST)
+    return Written(len(changed), len(stale), kept)
+
+
+def _hashes(files: dict[str, bytes]) -> dict[str, str]:
+    return {path: sha256(body) for path, body in files.items() if path != MANIFEST}
 
 
 def _previous_build(folder: BuildFolder) -> dict[str, str]:

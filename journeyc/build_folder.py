@@ -178,7 +178,13 @@ class BuildFolder:
 
     def entries(self) -> dict[str, Entry]:
         """Everything below the folder, sorted, links listed as links and never entered."""
-        found: dict[str, Entry] = {}
+        return dict(sorted(self._walk()))
+
+    def holds_files(self) -> bool:
+        """Whether anything but empty folders is below the folder (it stops at the first)."""
+        return any(entry.kind != "folder" for _, entry in self._walk())
+
+    def _walk(self) -> Iterator[tuple[str, Entry]]:
         pending: list[str] = [""]
         while pending:
             prefix = pending.pop()
@@ -194,14 +200,9 @@ class BuildFolder:
             for name, info in items:
                 path = f"{prefix}/{name}" if prefix else name
                 kind = kind_of(info.st_mode)
-                found[path] = Entry(kind, info.st_size)
                 if kind == "folder":
                     pending.append(path)
-        return dict(sorted(found.items()))
-
-    def holds_files(self) -> bool:
-        """Whether anything but empty folders is below the folder."""
-        return any(entry.kind != "folder" for entry in self.entries().values())
+                yield path, Entry(kind, info.st_size)
 
 
 @contextmanager

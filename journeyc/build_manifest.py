@@ -49,6 +49,13 @@ def manifest_document(
     }
 
 
+def interim_manifest(files: dict[str, str]) -> bytes:
+    """The manifest a build writes before its files: every file it is about to write or remove, so that a build
+    stopped half-way leaves a folder the next build recognises (and `build --check` reports as changed)."""
+    document = {"generator": GENERATOR, "manifest_version": MANIFEST_VERSION, "files": dict(sorted(files.items()))}
+    return (json.dumps(document, indent=2) + "\n").encode()
+
+
 def recorded_files(raw: bytes, where: str) -> dict[str, str]:
     """The files a journeyc manifest lists, with the sha256 it recorded for each.
 

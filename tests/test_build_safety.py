@@ -16,7 +16,7 @@ from conftest import check, invoke_cleanly, write_project
 
 from journeyc import build as build_module
 from journeyc.build import build_outputs, write
-from journeyc.build_folder import BuildFolderError
+from journeyc.build_folder import BuildFolder, BuildFolderError
 
 
 @pytest.fixture
@@ -305,6 +305,35 @@ def test_write_is_the_only_way_in_and_refuses_links_directly(project, tmp_path):
     with pytest.raises(BuildFolderError, match="is a symbolic link"):
         write(outputs, out)
     assert not (tmp_path / "nowhere.json").exists()
+
+
+@pytest.mark.parametrize("fresh", [True, False], ids=["first build", "rebuild"])
+def test_a_build_stopped_half_way_leaves_a_folder_the_next_build_accepts(project, tmp_path, monkeypatch, fresh):
+    """Ctrl-C in `watch` can stop a build between two files: the next build must not call the folder foreign."""
+    out = tmp_path / "out"
+    if not fresh:
+        built(project, out)
+        cart = project / "cart.journey"
+        text = cart.read_text()
+        cart.write_text(text + "\n" + text[text.index("journey cart_recovery") :].replace("cart_recovery", "added"))
+    outputs = build_outputs(check(project))
+    real_write = BuildFolder.write
+    calls = []
+
+    def interrupted(self, path, payload):
+        calls.append(path)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real_write(self, path, payload)
+
+    monkeypatch.setattr(BuildFolder, "write", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write(outputs, out)
+    monkeypatch.setattr(BuildFolder, "write", real_write)
+    assert calls[0] == "manifest.json"  # first of all, the list of what this build may write
+    result = run("build", str(project), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert run("build", str(project), "--out", str(out), "--check").exit_code == 0
 
 
 # ---------------------------------------------------------------- paths as build prints them
