@@ -2,49 +2,69 @@
 
 Everything is computed as {relative posix path: bytes} first, so `build --check` can compare it with what is on
 disk and `build` writes only when the project has no errors. The output depends only on the inputs: no
-timestamps, no absolute paths, sorted everywhere.
+timestamps, no absolute paths, sorted everywhere. Writing it (build_folder.py) never follows a link and touches
+only files journeyc's own manifest (build_manifest.py) lists.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from journeyc import __version__, ir
-from journeyc.emit.pyliteral import identifier, string
+from journeyc.build_folder import BuildFolder, BuildFolderError, open_build_folder
+from journeyc.build_manifest import (
+    MANIFEST,
+    MAX_MANIFEST_BYTES,
+    interim_manifest,
+    manifest_document,
+    recorded_files,
+    sha256,
+)
+from journeyc.emit.pyliteral import json_safe, string
 from journeyc.emit.python import data, journey_module
 from journeyc.emit.templates import channel_templates, template_problems
-from journeyc.load import ProjectNotFoundError
+from journeyc.load import UnreadableFileError, read_file_bytes
 from journeyc.pipeline import CheckResult
+from journeyc.resolve.modules import module_name
 
-MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
+# A file of the last build bigger than this is not checked against its hash (and so never removed): journeyc
+# writes nothing near it, and a planted huge file should not be read.
+MAX_OUTPUT_BYTES = 256 * 1024 * 1024
 
 
 def _json(value: Any) -> bytes:
-    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    """Data as JSON; a value that is not a finite, sensible number never gets in (no `Infinity`, no `NaN`)."""
+    return (json.dumps(json_safe(value), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n").encode()
 
 
-def _sha(payload: bytes) -> str:
-    return hashlib.sha256(payload).hexdigest()
+def shown_path(path: Path) -> str:
+    """A path as build messages show it: relative to the working folder when inside it, else absolute."""
+    absolute = Path(os.path.abspath(path))
+    cwd = Path.cwd()
+    if absolute == cwd:
+        return "."
+    return absolute.relative_to(cwd).as_posix() if cwd in absolute.parents else str(absolute)
+
+
+def source_line(span: ir.Span) -> str:
+    """`offers.journey:12`: where a declaration is, so a reviewer of the data can find it."""
+    return f"{span.file}:{span.line}"
 
 
 def module_names(journeys: dict[str, ir.Journey]) -> dict[str, str]:
-    """Journey name -> module name: a safe identifier, made unique deterministically if two names collide."""
-    taken: dict[str, str] = {}
-    for name in sorted(journeys):
-        module = identifier(name)
-        if module in taken.values():
-            module = f"{module}_{_sha(name.encode())[:8]}"
-        taken[name] = module
-    return taken
+    """Journey name -> module name (J119 reports names that would share one)."""
+    return {name: module_name(name) for name in sorted(journeys)}
 
 
 def build_outputs(result: CheckResult) -> dict[str, bytes]:
-    """Every output file of a project that has no errors."""
+    """Every output file of a project that has no errors.
+
+    An UnsafeValueError when a value could not be written as it is meant (a number that is not finite, or absurd).
+    """
     project = result.project
     files: dict[str, bytes] = {}
     modules = module_names(project.journeys)
@@ -52,15 +72,17 @@ def build_outputs(result: CheckResult) -> dict[str, bytes]:
         source = result.sources.get(journey.span.file, "")
         files[f"journeys/{modules[name]}.py"] = journey_module(journey, source, __version__).encode("utf-8")
     files["journeys/__init__.py"] = _registry(modules).encode("utf-8")
-    files["data/segments.json"] = _json({n: {"title": s.title, "condition": data(s.condition)} for n, s in
-                                          project.segments.items()})  # fmt: skip
-    files["data/policy.json"] = _json(data(project.policy))
-    files["data/offers.json"] = _json({n: data(o) for n, o in project.offers.items()})
+    segments = {n: {"title": s.title, "condition": data(s.condition), "source": source_line(s.span)}
+                for n, s in project.segments.items()}  # fmt: skip
+    files["data/segments.json"] = _json(segments)
+    files["data/policy.json"] = _json(_policy(project.policy))
+    offers = {n: {**data(o), "source": source_line(o.span)} for n, o in project.offers.items()}
+    files["data/offers.json"] = _json(offers)
     files["data/channels.json"] = _json({n: data(c) for n, c in project.channels.items()})
     files["data/profile.json"] = _json(data(project.profile))
     files["data/events.json"] = _json({n: data(e) for n, e in project.events.items()})
     files["data/shapes.json"] = _json({n: data(s.type) for n, s in project.shapes.items()})
-    templates = channel_templates(project, lambda path: result.sources.get(path) or _read(result, path))
+    templates = channel_templates(project, lambda path: _template(result, path))
     files.update(templates)
     files["data/messages.json"] = _json({n: _message_meta(m, templates) for n, m in project.messages.items()})
     files[MANIFEST] = _json(_manifest(result, modules, files))
@@ -69,16 +91,33 @@ def build_outputs(result: CheckResult) -> dict[str, bytes]:
 
 def build_problems(result: CheckResult) -> list[str]:
     """Templates the build cannot produce (a missing file, MJML that does not compile), in plain words."""
-    problems = template_problems(result.project, lambda path: result.sources.get(path) or _read(result, path))
+    problems = template_problems(result.project, lambda path: _template(result, path))
     return [f'message "{name}": {reason}' for name, reason in problems]
 
 
-def _read(result: CheckResult, path: str) -> str | None:
-    target = result.files.root / path
-    try:
-        return target.read_text(encoding="utf-8") if target.is_file() else None
-    except (OSError, UnicodeDecodeError):
+def _template(result: CheckResult, path: str) -> str | None:
+    """A template file's text: as the check read it, else from the project folder (never from outside it)."""
+    if path in result.sources:
+        return result.sources[path]
+    root = result.files.root.resolve()
+    target = (root / path).resolve()
+    if root not in target.parents:
         return None
+    try:
+        return read_file_bytes(target).decode("utf-8")
+    except (UnreadableFileError, UnicodeDecodeError):
+        return None
+
+
+def _policy(policy: ir.Policy | None) -> dict[str, Any] | None:
+    """The policy as data, each rule (cap, quiet hours, suppression, exemption) with its source line."""
+    if policy is None:
+        return None
+    document = data(policy)
+    for key in ("caps", "quiet_hours", "suppressions", "exemptions"):
+        rules = getattr(policy, key)
+        document[key] = [{**data(rule), "source": source_line(rule.span)} for rule in rules]
+    return document
 
 
 def _registry(modules: dict[str, str]) -> str:
@@ -102,6 +141,7 @@ def _message_meta(message: ir.Message, templates: dict[str, bytes]) -> dict[str,
         "channel": message.channel.name,
         "category": message.category.name if message.category else None,
         "templates": sorted(path for path in templates if path.startswith(prefix)),
+        "source": source_line(message.span),
     }
 
 
@@ -109,7 +149,7 @@ def _manifest(result: CheckResult, modules: dict[str, str], files: dict[str, byt
     project = result.project
     used = set(project.files)  # the project's .journey files and the stdlib modules they import
     inputs = {
-        path: _sha(text.encode("utf-8"))
+        path: sha256(text.encode("utf-8"))
         for path, text in sorted(result.sources.items())
         if path in used or not path.endswith(".journey")  # template files are inputs too
     }
@@ -124,18 +164,9 @@ def _manifest(result: CheckResult, modules: dict[str, str], files: dict[str, byt
             "source": journey.span.file,
             "source_sha256": inputs.get(journey.span.file),
             "module": module,
-            "module_sha256": _sha(files[module]),
             "kind": trigger.kind if trigger else None,
         }
-    return {
-        "manifest_version": MANIFEST_VERSION,
-        "journeyc_version": __version__,
-        "ir_version": project.ir_version,
-        "inputs": inputs,
-        "journeys": journeys,
-        "templates": {path: _sha(body) for path, body in files.items() if path.startswith("templates/")},
-        "data": {path: _sha(body) for path, body in files.items() if path.startswith("data/")},
-    }
+    return manifest_document(inputs, journeys, files, project.ir_version)
 
 
 @dataclass(frozen=True)
@@ -149,57 +180,91 @@ class Difference:
         return not (self.missing or self.extra or self.changed)
 
 
-def on_disk(out: Path) -> dict[str, bytes]:
-    if not out.is_dir():
-        return {}
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+def compare(expected: dict[str, bytes], out: Path, display: str) -> Difference:
+    """What differs between the build the sources give and the folder `out` (`display`: its name in messages).
+
+    Nothing is followed: a link where a file belongs is "changed", a link elsewhere "extra", and a file is read only
+    when its size matches (a planted huge file or named pipe is never read).
+    """
+    with open_build_folder(out, display, create=False) as folder:
+        entries = {} if folder is None else folder.entries()
+        actual = {path for path, entry in entries.items() if entry.kind != "folder"}
+        changed = [p for p in sorted(set(expected) & actual) if folder is None or not folder.holds(p, expected[p])]
+    return Difference(missing=sorted(set(expected) - actual), extra=sorted(actual - set(expected)), changed=changed)
 
 
-def compare(expected: dict[str, bytes], out: Path) -> Difference:
-    actual = on_disk(out)
-    return Difference(
-        missing=sorted(set(expected) - set(actual)),
-        extra=sorted(set(actual) - set(expected)),
-        changed=sorted(p for p in set(expected) & set(actual) if expected[p] != actual[p]),
-    )
+@dataclass(frozen=True)
+class Written:
+    """What `write` did: files written and removed, and files of the last build left because they were edited."""
+
+    written: int
+    removed: int
+    kept: list[str]
 
 
-def write(expected: dict[str, bytes], out: Path) -> tuple[int, int]:
-    """Write the build; remove files an earlier build made that are no longer produced. (written, removed)
+def write(expected: dict[str, bytes], out: Path, display: str | None = None) -> Written:
+    """Write the build into `out`; remove the files the previous build wrote that are no longer produced.
+
+    The folder must be empty or hold a journeyc manifest. Only files that manifest lists are overwritten, and only
+    those whose bytes still have its recorded hash are removed (one edited by hand is kept and reported). Every
+    path is checked before anything is written: one link, device or foreign file refuses the whole build.
+    """
+    with open_build_folder(out, display or str(out), create=True) as folder:
+        assert folder is not None
+        previous = _previous_build(folder)
+        for path in expected:
+            entry = folder.entry(path)
+            if entry is not None and entry.kind != "file":
+                raise folder.refusal(path, entry.kind)
+            if entry is not None and path not in previous and path != MANIFEST:
+                raise BuildFolderError(
+                    f"{folder.where(path)} was not written by journeyc (its {MANIFEST} does not list it): move it "
+                    "away, or choose another folder with --out"
+                )
+        stale: list[str] = []
+        kept: list[str] = []
+        for path in sorted(set(previous) - set(expected)):
+            entry = folder.entry(path)
+            if entry is None:
+                continue
+            ours = (
+                entry.kind == "file" and entry.size <= MAX_OUTPUT_BYTES and sha256(folder.read(path)) == previous[path]
+            )
+            (stale if ours else kept).append(path)
+        changed = [path for path in sorted(set(expected) - {MANIFEST}) if not folder.holds(path, expected[path])]
+        if MANIFEST in expected and (changed or stale):
+            # A build stopped half-way (Ctrl-C in watch) must leave a folder the next build accepts: first a
+            # manifest that lists the old files still to remove and every new file, then the files, then the
+            # real manifest.
+            pending = {**{path: previous[path] for path in stale}, **_hashes(expected)}
+            folder.write(MANIFEST, interim_manifest(pending))
+        for path in changed:
+            folder.write(path, expected[path])
+        for path in stale:
+            folder.remove(path)
+        if MANIFEST in expected and not folder.holds(MANIFEST, expected[MANIFEST]):
+            folder.write(MANIFEST, expected[MANIFEST])
+            changed.append(MANIFEST)
+    return Written(len(changed), len(stale), kept)
+
+
+def _hashes(files: dict[str, bytes]) -> dict[str, str]:
+    return {path: sha256(body) for path, body in files.items() if path != MANIFEST}
+
+
+def _previous_build(folder: BuildFolder) -> dict[str, str]:
+    """The files the last build wrote, with their recorded hashes; empty for an empty folder.
 
     A folder that holds files but no journeyc manifest is not ours: refuse rather than overwrite them.
     """
-    actual = on_disk(out)
-    previous = _previous_outputs(out, actual)
-    if previous is None:
-        raise ProjectNotFoundError(
-            f"{out} holds files that journeyc did not write (no {MANIFEST}): choose an empty or new folder with --out"
-        )
-    written = 0
-    for path, payload in expected.items():
-        if actual.get(path) != payload:
-            target = out / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(payload)
-            written += 1
-    removed = 0
-    for path in sorted(previous - set(expected)):
-        (out / path).unlink(missing_ok=True)
-        removed += 1
-    return written, removed
-
-
-def _previous_outputs(out: Path, actual: dict[str, bytes]) -> set[str] | None:
-    """The files the last build wrote (from its manifest); None when the folder has files but no manifest."""
-    if not actual:
-        return set()
-    raw = actual.get(MANIFEST)
-    if raw is None:
-        return None
-    try:
-        manifest = json.loads(raw)
-    except ValueError:
-        return None
-    listed = {*manifest.get("templates", {}), *manifest.get("data", {}), MANIFEST, "journeys/__init__.py"}
-    listed |= {entry.get("module") for entry in manifest.get("journeys", {}).values() if isinstance(entry, dict)}
-    return {p for p in listed if isinstance(p, str)} & set(actual)
+    entry = folder.entry(MANIFEST)
+    if entry is None:
+        if folder.holds_files():
+            raise BuildFolderError(
+                f"{folder.display} holds files that journeyc did not write (no {MANIFEST}): choose an empty or new "
+                "folder with --out"
+            )
+        return {}
+    if entry.kind != "file":
+        raise folder.refusal(MANIFEST, entry.kind)
+    return recorded_files(folder.read(MANIFEST, MAX_MANIFEST_BYTES), folder.where(MANIFEST))

@@ -18,7 +18,8 @@ from typing import Any
 import click
 
 from journeyc import __version__
-from journeyc.build import build_outputs, build_problems, compare, write
+from journeyc.build import build_outputs, build_problems, compare, shown_path, write
+from journeyc.emit.pyliteral import UnsafeValueError
 from journeyc.ir import Project
 from journeyc.load import ProjectNotFoundError, find_project
 from journeyc.pipeline import CheckResult, check_project
@@ -28,6 +29,7 @@ from journeyc.render.catalogue import (
     render_rules_json,
     render_rules_text,
     rules_in,
+    rules_selected,
     suggest_rule,
 )
 from journeyc.render.concise import render_concise
@@ -166,11 +168,23 @@ def ir_command(path: str | None) -> None:
     click.echo(result.project.model_dump_json(indent=2))
 
 
+class _RuleSelector(click.ParamType):
+    """A family's name or a code prefix, as `rules --family` takes it."""
+
+    name = "NAME|PREFIX"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if not rules_selected(str(value)):
+            families = ", ".join(f"'{name}'" for name in sorted(FAMILIES.values()))
+            self.fail(f"{value!r} is neither a family ({families}) nor a code prefix such as J6 or J70", param, ctx)
+        return str(value)
+
+
 @main.command()
 @click.option(
     "--family",
-    type=click.Choice(sorted(FAMILIES.values()), case_sensitive=False),
-    help="Only the rules of one family.",
+    type=_RuleSelector(),
+    help='Only the rules of one family: its name ("contact policy") or a code prefix (J6, J70), as in the settings.',
 )
 @click.option(
     "--output-format",
@@ -182,7 +196,7 @@ def ir_command(path: str | None) -> None:
 @_guard
 def rules(family: str | None, output_format: str) -> None:
     """List every rule: code, name, family, default severity and summary."""
-    selected = rules_in(family.lower() if family else None)
+    selected = rules_selected(family) if family else rules_in()
     click.echo(render_rules_json(selected) if output_format == "json" else render_rules_text(selected))
 
 
@@ -232,12 +246,18 @@ def build(path: str | None, out: str | None, check_only: bool) -> None:
             click.echo(f"error: {problem}", err=True)
         click.echo(f"nothing built: {len(problems)} template{'s' * (len(problems) != 1)} cannot be compiled", err=True)
         sys.exit(1)
-    expected = build_outputs(result)
+    try:
+        expected = build_outputs(result)
+    except UnsafeValueError as error:
+        click.echo(f"error: {error}", err=True)
+        click.echo("nothing built: fix the value in the sources", err=True)
+        sys.exit(1)
     out_dir = Path(out) if out else result.files.root / "build"
+    shown = shown_path(out_dir)
     if check_only:
-        difference = compare(expected, out_dir)
+        difference = compare(expected, out_dir, shown)
         if difference.clean:
-            click.echo(f"{out_dir}: up to date ({len(expected)} files)")
+            click.echo(f"{shown}: up to date ({len(expected)} files)")
             return
         for word, paths in (
             ("missing", difference.missing),
@@ -245,15 +265,19 @@ def build(path: str | None, out: str | None, check_only: bool) -> None:
             ("changed", difference.changed),
         ):
             for file in paths:
-                click.echo(f"{word}: {out_dir / file}")
+                click.echo(f"{word}: {shown}/{file}")
         count = len(difference.missing) + len(difference.extra) + len(difference.changed)
-        click.echo(f"{out_dir}: {count} file{'s' * (count != 1)} differ from the sources; run `journeyc build`")
+        differ = "file differs" if count == 1 else "files differ"
+        click.echo(f"{shown}: {count} {differ} from the sources; run `journeyc build`")
         sys.exit(1)
-    written, removed = write(expected, out_dir)
+    done = write(expected, out_dir, shown)
+    for file in done.kept:
+        click.echo(f"kept: {shown}/{file} (the last build wrote it, but it was changed since; remove it if unneeded)")
     journeys = len(result.project.journeys)
+    kept = f", {len(done.kept)} kept" if done.kept else ""
     click.echo(
-        f"built {journeys} journey{'s' * (journeys != 1)} into {out_dir}: {len(expected)} files, "
-        f"{written} written, {removed} removed"
+        f"built {journeys} journey{'s' * (journeys != 1)} into {shown}: {len(expected)} files, "
+        f"{done.written} written, {done.removed} removed{kept}"
     )
 
 
@@ -280,10 +304,12 @@ def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
                 click.echo(render_full(diagnostic, round_.result.sources))
                 click.echo("")
             line = _summary_line(round_.result)
-            built = f"; built into {out_dir}" if round_.built else ""
+            built = f"; built into {shown_path(out_dir)}" if round_.built and out_dir is not None else ""
             click.echo(f"{line} ({round_.seconds:.2f} s){built}")
         if round_.problem is not None:
             click.echo(f"journeyc: {round_.problem}")
+        if round_.skipped is not None:
+            click.echo(f"not built: {round_.skipped}")
         click.echo("watching for changes (Ctrl-C to stop)")
 
     watch(path, out_dir, report)

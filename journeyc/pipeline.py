@@ -13,7 +13,7 @@ from journeyc.checks.context import CheckContext
 from journeyc.collector import collector_paused
 from journeyc.config import Config, parse_config
 from journeyc.diagnostics import Diagnostic, sorted_diagnostics
-from journeyc.load import CONFIG_FILE, ProjectFiles, stdlib_dir
+from journeyc.load import CONFIG_FILE, ProjectFiles, UnreadableFileError, read_file_bytes, stdlib_dir
 from journeyc.resolve import Resolved, resolve_project
 from journeyc.resolve.imports import STDLIB_PREFIX
 from journeyc.suppress import apply_settings
@@ -84,17 +84,10 @@ def _check_project(files: ProjectFiles, cache: ParseCache | None) -> CheckResult
     sources: dict[str, str] = {}
     diagnostics: list[Diagnostic] = []
     modules = stdlib_modules()
-    locate = _Locator(files.root)
-
-    def read(path: str) -> bytes | None:
-        target = locate(path)
-        try:
-            return target.read_bytes() if target is not None and target.is_file() else None
-        except OSError:
-            return None
+    reader = _Reader(files.root)
 
     def parse(path: str) -> ir.SourceFile | None:
-        data = read(path)
+        data = reader.read(path)
         if data is None:
             return None
         source, problems, text = cache.parse(path, data)
@@ -102,17 +95,13 @@ def _check_project(files: ProjectFiles, cache: ParseCache | None) -> CheckResult
         diagnostics.extend(problems)
         return source
 
-    def exists(path: str) -> bool:
-        target = locate(path)
-        return target is not None and target.is_file()
-
-    resolved = resolve_project(files.files, parse, exists, modules)
+    resolved = resolve_project(files.files, parse, reader.exists, modules)
     # Stdlib modules parsed only to suggest imports are not part of the project: drop their problems.
     diagnostics = [d for d in diagnostics if d.span.file in resolved.files or not d.span.file.startswith(STDLIB_PREFIX)]
     diagnostics.extend(resolved.diagnostics)
 
     def read_template(path: str) -> str | None:
-        data = read(path)
+        data = reader.read(path)
         if data is None:
             return None
         text = data.decode("utf-8", errors="replace")
@@ -121,6 +110,7 @@ def _check_project(files: ProjectFiles, cache: ParseCache | None) -> CheckResult
 
     ctx = CheckContext(resolved=resolved, root=files.root, read_template=read_template, config=config)
     diagnostics.extend(run_checks(ctx))
+    diagnostics.extend(unreadable_diagnostics({**files.unreadable, **reader.unreadable}))
     journey_sources = {p: t for p, t in sources.items() if p.endswith(".journey") and not p.startswith(STDLIB_PREFIX)}
     diagnostics = apply_settings(diagnostics, config, journey_sources)
     if files.focus is not None:
@@ -130,8 +120,51 @@ def _check_project(files: ProjectFiles, cache: ParseCache | None) -> CheckResult
     )
 
 
+def unreadable_diagnostics(unreadable: dict[str, str]) -> list[Diagnostic]:
+    """A J005 for each file or folder of the project that is there but cannot be read."""
+    return [
+        Diagnostic(
+            code="J005",
+            severity="error",
+            message=f'cannot read "{path}": {reason}',
+            span=ir.Span(file=path, line=1, column=1, end_line=1, end_column=1),
+            help="journeyc reads every .journey file in the project folder and every file they import or name: make "
+            "it readable, or move it out of the project",
+        )
+        for path, reason in sorted(unreadable.items())
+    ]
+
+
 def _config_source(files: ProjectFiles) -> str:
     return CONFIG_FILE if (files.root / CONFIG_FILE).is_file() else "pyproject.toml [tool.journeyc]"
+
+
+class _Reader:
+    """Reads project files by display path, and remembers those that are there but cannot be read (and why)."""
+
+    def __init__(self, root: Path) -> None:
+        self.locate = _Locator(root)
+        self.unreadable: dict[str, str] = {}
+
+    def exists(self, path: str) -> bool:
+        """Whether something is at `path` inside the project: even what cannot be read (reading it says why)."""
+        try:
+            target = self.locate(path)
+        except UnreadableFileError:
+            return True
+        return target is not None and os.path.lexists(target)
+
+    def read(self, path: str) -> bytes | None:
+        """The file's bytes; None when nothing is there, or when it cannot be read (recorded in `unreadable`)."""
+        try:
+            target = self.locate(path)
+            if target is None:
+                return None
+            return read_file_bytes(target)
+        except UnreadableFileError as error:
+            if os.path.lexists(self.locate.root / path) or path in self.locate.broken:
+                self.unreadable[path] = str(error)
+            return None
 
 
 class _Locator:
@@ -146,15 +179,25 @@ class _Locator:
         self.inside = str(root.resolve()).rstrip(os.sep) + os.sep
         self.stdlib = stdlib_dir()
         self.folders: dict[str, Path] = {}
+        self.broken: set[str] = set()  # paths whose links loop: there, but unreadable
 
     def __call__(self, path: str) -> Path | None:
+        """The real path inside the project; an UnreadableFileError when its links loop."""
         if path.startswith(STDLIB_PREFIX):
             return self.stdlib / path.removeprefix(STDLIB_PREFIX)
+        if "\0" in path:
+            return None  # no file has such a name
         folder, _, name = path.rpartition("/")
-        real = self.folders.get(folder)
-        if real is None:
-            real = self.folders[folder] = (self.root / folder).resolve()
-        target = real / name
-        if name in ("", ".", "..") or target.is_symlink():
-            target = target.resolve()
+        try:
+            real = self.folders.get(folder)
+            if real is None:
+                real = self.folders[folder] = (self.root / folder).resolve()
+            target = real / name
+            if name in ("", ".", "..") or target.is_symlink():
+                target = target.resolve()
+        except RuntimeError as error:  # pathlib's word for a symbolic link loop
+            self.broken.add(path)
+            raise UnreadableFileError("a symbolic link on its path leads back to itself") from error
+        except OSError:
+            return None  # a name too long for the file system: no file can be there
         return target if str(target).startswith(self.inside) else None

@@ -36,7 +36,7 @@ _RULES = [
     Rule("J002", "unexpected-character", "syntax", "error", "a character that has no meaning in a .journey file"),
     Rule("J003", "unterminated-text", "syntax", "error", "a quoted text is missing its closing quote"),
     Rule("J004", "unexpected-end", "syntax", "error", "the file ends in the middle of a declaration"),
-    Rule("J005", "unreadable-file", "syntax", "error", "the file is not UTF-8 text"),
+    Rule("J005", "unreadable-file", "syntax", "error", "a project file or folder cannot be read, or is not UTF-8 text"),
     Rule("J006", "nested-too-deeply", "syntax", "error", "blocks or parentheses nested deeper than journeyc allows"),
     # names
     Rule("J101", "duplicate-definition", "names", "error", "two declarations of the same kind share a name"),
@@ -57,6 +57,7 @@ _RULES = [
     Rule("J116", "missing-setting", "names", "error", "a required setting of a declaration is missing"),
     Rule("J117", "repeated-setting", "names", "error", "a setting that may appear once is given twice"),
     Rule("J118", "unknown-trigger-key", "names", "error", "`trigger.x` used where the journey has no trigger event"),
+    Rule("J119", "build-name-collision", "names", "error", "two names would be built into one file on some disks"),
     # types and templates
     Rule("J201", "type-mismatch", "types and templates", "error", "values of different types are compared"),
     Rule("J202", "list-as-scalar", "types and templates", "error", "a list property used as a single value"),

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import watchfiles
 
-from journeyc.build import build_outputs, build_problems, write
-from journeyc.load import ProjectNotFoundError, find_project
+from journeyc.build import build_outputs, build_problems, shown_path, write
+from journeyc.emit.pyliteral import UnsafeValueError
+from journeyc.load import ProjectNotFoundError, describe_os_error, find_project
 from journeyc.pipeline import CheckResult, ParseCache, check_project
 
 WATCHED_SUFFIXES = (".journey", ".mjml", ".html", ".txt", ".toml")
@@ -27,26 +28,46 @@ class Round:
     """One check (and build) after a change."""
 
     result: CheckResult | None  # None when the project could not be read (a usage problem, e.g. bad settings)
-    problem: str | None  # that usage problem, in plain words
+    problem: str | None  # that usage problem, or why the build could not be written, in plain words
     seconds: float  # from the change being seen to the diagnostics being ready
     built: bool
     changed: tuple[str, ...]
+    skipped: str | None = None  # why nothing was built although a build folder was given (errors in the project)
 
 
 def run_round(path: str | None, out: Path | None, cache: ParseCache, changed: tuple[str, ...] = ()) -> Round:
+    """Check, then build when there are no errors. A problem reading or writing files is reported, never raised:
+    the files may change again a moment later, and watch keeps going."""
     start = time.perf_counter()
     try:
         result = check_project(find_project(path), cache)
     except ProjectNotFoundError as error:
         return Round(None, str(error), time.perf_counter() - start, False, changed)
-    built = False
-    if out is not None and not result.errors and not build_problems(result):
-        try:
-            write(build_outputs(result), out)
-            built = True
-        except ProjectNotFoundError as error:
-            return Round(result, str(error), time.perf_counter() - start, False, changed)
-    return Round(result, None, time.perf_counter() - start, built, changed)
+    except OSError as error:  # a file or folder changed under the check
+        return Round(None, f"cannot read the project: {describe_os_error(error)}", time.perf_counter() - start,
+                     False, changed)  # fmt: skip
+    if out is None:
+        return Round(result, None, time.perf_counter() - start, False, changed)
+    skipped = _why_not_built(result)
+    if skipped is not None:
+        return Round(result, None, time.perf_counter() - start, False, changed, skipped)
+    try:
+        write(build_outputs(result), out, shown_path(out))
+    except (ProjectNotFoundError, UnsafeValueError) as error:
+        return Round(result, f"not built: {error}", time.perf_counter() - start, False, changed)
+    except OSError as error:
+        problem = f"not built: cannot write into {shown_path(out)}: {describe_os_error(error)}"
+        return Round(result, problem, time.perf_counter() - start, False, changed)
+    return Round(result, None, time.perf_counter() - start, True, changed)
+
+
+def _why_not_built(result: CheckResult) -> str | None:
+    if result.errors:
+        return f"the project has {result.errors} error{'s' * (result.errors != 1)}"
+    problems = build_problems(result)
+    if problems:
+        return "; ".join(problems)
+    return None
 
 
 def watch(

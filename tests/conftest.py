@@ -110,3 +110,14 @@ def check(path: Path | str) -> CheckResult:
 def render(result: CheckResult) -> str:
     """All diagnostics as the `full` text format, without colour: what a marketer reads."""
     return "\n\n".join(render_full(d, result.sources) for d in result.diagnostics)
+
+
+def invoke_cleanly(*args: str):
+    """`journeyc ARGS` in-process, asserting it printed no traceback and no internal error (whatever its exit code)."""
+    from click.testing import CliRunner
+
+    from journeyc.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
+    return result

@@ -607,3 +607,28 @@ def test_the_program_runs_without_the_cyclic_collector_except_watch(monkeypatch)
     finally:
         gc.enable()
     assert seen == [("check", False), ("build", False), ("watch", True)]
+
+
+# ---------------------------------------------------------------- rules --family
+
+
+@pytest.mark.parametrize(
+    ("selector", "prefix"), [("J6", "J6"), ("j6", "J6"), ("J6xx", "J6"), ("J70", "J70"), ("J", "J")]
+)
+def test_rules_family_takes_a_code_prefix_as_the_settings_do(selector, prefix):
+    from journeyc.rules import RULES
+
+    result = CliRunner().invoke(main, ["rules", "--family", selector, "--output-format", "json"])
+    assert result.exit_code == 0, result.output
+    codes = [rule["code"] for rule in json.loads(result.output)["rules"]]
+    assert codes == sorted(code for code in RULES if code.startswith(prefix))
+
+
+@pytest.mark.parametrize("selector", ["J99", "6", "J6 ", "contact", "J6x1"])
+def test_rules_family_that_selects_nothing_is_a_usage_error(selector):
+    result = CliRunner().invoke(main, ["rules", "--family", selector])
+    if selector == "J6 ":  # a stray space is forgiven, as in a family name
+        assert result.exit_code == 0
+        return
+    assert result.exit_code == 2
+    assert "is neither a family" in result.output and "a code prefix such as J6" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import subprocess
@@ -113,12 +114,10 @@ def test_the_build_folder_does_not_trigger_rounds(project):
             driver.rounds.get(timeout=1.0)  # writing build/ must not wake the watcher
 
 
-def test_ctrl_c_stops_the_command_cleanly(project):
+def watch_command(*args: str) -> tuple[str, str, str, int]:
+    """Run `journeyc watch ARGS` until it watches, then Ctrl-C: (output until then, the rest, stderr, exit code)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "journeyc", "watch", str(project), "--no-build"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-m", "journeyc", "watch", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         assert process.stdout is not None
@@ -126,11 +125,93 @@ def test_ctrl_c_stops_the_command_cleanly(project):
         seen = ""
         while "watching for changes" not in seen and time.monotonic() < deadline:
             seen += process.stdout.readline()
-        assert "no problems found" in seen
         time.sleep(0.3)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=TIMEOUT)
     finally:
         process.kill()
-    assert process.returncode == 0, err
+    return seen, out, err, process.returncode
+
+
+def test_ctrl_c_stops_the_command_cleanly(project):
+    seen, out, err, returncode = watch_command(str(project), "--no-build")
+    assert "no problems found" in seen
+    assert returncode == 0, err
     assert "stopped" in out and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- files that go bad while watching
+
+
+def test_a_round_with_errors_says_the_build_was_skipped(project, tmp_path):
+    out = tmp_path / "out"
+    cart = project / "cart.journey"
+    with Driver(project, out) as driver:
+        assert driver.next().built
+        save(cart, cart.read_text().replace('"Checkout Started"', '"Checkout Startd"'))
+        broken = driver.next()
+        assert not broken.built and broken.skipped == "the project has 1 error"
+
+
+def test_an_unreadable_settings_file_is_reported_and_watching_goes_on(project, tmp_path):
+    out = tmp_path / "out"
+    config = project / "journeyc.toml"
+    with Driver(project, out) as driver:
+        assert driver.next().built
+        time.sleep(0.05)
+        config.unlink()
+        config.mkdir()  # journeyc.toml is now a folder
+        broken = driver.next()
+        assert broken.result is None and f"cannot read {config}" in (broken.problem or "")
+        time.sleep(0.05)
+        config.rmdir()
+        save(config, "")
+        assert codes(driver.next()) == []
+
+
+def test_a_build_file_that_became_a_folder_or_a_link_is_reported_and_watching_goes_on(project, tmp_path):
+    out = tmp_path / "out"
+    cart = project / "cart.journey"
+    good = cart.read_text()
+    outside = tmp_path / "outside.json"
+    outside.write_text("keep")
+    with Driver(project, out) as driver:
+        assert driver.next().built
+        channels = out / "data" / "channels.json"
+        channels.unlink()
+        channels.mkdir()
+        save(cart, good.replace("wait 1 hour", "wait 2 hours"))
+        folder = driver.next()
+        assert not folder.built and "channels.json is a folder where journeyc writes a file" in (folder.problem or "")
+        channels.rmdir()
+        channels.symlink_to(outside)
+        save(cart, good)
+        link = driver.next()
+        assert not link.built and "channels.json is a symbolic link" in (link.problem or "")
+        assert outside.read_text() == "keep"
+        channels.unlink()
+        save(cart, good.replace("wait 1 hour", "wait 3 hours"))
+        assert driver.next().built and (out / "data" / "channels.json").is_file()
+
+
+def test_a_journey_file_that_cannot_be_read_does_not_delete_its_module(project, tmp_path):
+    out = tmp_path / "out"
+    cart = project / "cart.journey"
+    with Driver(project, out) as driver:
+        assert driver.next().built
+        time.sleep(0.05)
+        cart.unlink()
+        os.mkfifo(cart)
+        round_ = driver.next()
+        while "J005" not in codes(round_):  # the removal and the new pipe may come as two rounds
+            round_ = driver.next()
+        assert not round_.built and (out / "journeys" / "cart_recovery.py").is_file()
+
+
+def test_the_command_says_when_it_did_not_build(project):
+    cart = project / "cart.journey"
+    cart.write_text(cart.read_text().replace('"Checkout Started"', '"Checkout Startd"'))
+    seen, _, err, returncode = watch_command(str(project))
+    assert returncode == 0, err
+    assert "not built: the project has 1 error" in seen
+    assert not (project / "build").exists()

@@ -12,7 +12,7 @@ from typing import Any
 
 from journeyc import ir
 from journeyc.emit.frames import render_frame
-from journeyc.emit.pyliteral import LINE_LENGTH, identifier, literal, string
+from journeyc.emit.pyliteral import LINE_LENGTH, identifier, literal, safe_number, string
 
 
 def data(node: Any) -> Any:
@@ -55,16 +55,45 @@ def comment_text(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def call(indent: int, prefix: str, args: list[str], suffix: str = "") -> list[str]:
-    """`prefix(args)suffix` laid out as ruff would: on one line, or one argument per line."""
+def call(
+    indent: int,
+    prefix: str,
+    args: list[str],
+    suffix: str = "",
+    notes: dict[int, str] | None = None,
+    pragma: str | None = None,
+) -> list[str]:
+    """`prefix(args)suffix` laid out as ruff would: on one line, or one argument per line.
+
+    `notes` puts a `# comment` after argument i (`seconds=172800,  # 2 days`); on one line there is room for one,
+    at the end. ruff counts a trailing comment in the line's width, so it decides the layout too. `pragma` (a
+    `noqa: ...`) goes on the statement's first line, where ruff looks for it, and does not count in the width.
+    """
+    notes = {i: comment_text(note) for i, note in (notes or {}).items()}
     joined = ", ".join(args)
-    flat = f"{prefix}({joined}){suffix}"
-    if "\n" in joined:
-        return [" " * indent + f"{prefix}(", *(" " * (indent + 4) + f"{a}," for a in args), " " * indent + f"){suffix}"]
-    if indent + len(flat) <= LINE_LENGTH:
-        return [" " * indent + flat]
+    flat = f"{prefix}({joined}){suffix}" + "".join(f"  # {note}" for note in notes.values())
+    fits = "\n" not in joined and indent + len(flat) <= LINE_LENGTH
+    if fits and (len(notes) == 0 or (len(notes) == 1 and pragma is None)):
+        return [" " * indent + flat + (f"  # {pragma}" if pragma else "")]
     # One argument per line with a trailing comma: ruff keeps that layout whatever its line length.
-    return [" " * indent + f"{prefix}(", *(" " * (indent + 4) + f"{a}," for a in args), " " * indent + f"){suffix}"]
+    lines = [" " * (indent + 4) + f"{a}," + (f"  # {notes[i]}" if i in notes else "") for i, a in enumerate(args)]
+    first = f"{prefix}(" + (f"  # {pragma}" if pragma else "")
+    return [" " * indent + first, *lines, " " * indent + f"){suffix}"]
+
+
+def _lone_if(steps: tuple[ir.Step, ...]) -> bool:
+    """Whether `steps` are written as one `if` statement without `elif` or `else` (and nothing else)."""
+    if len(steps) != 1:
+        return False
+    step = steps[0]
+    if isinstance(step, ir.IfStep):
+        return len(step.branches) == 1 and not step.otherwise
+    return isinstance(step, ir.WaitForStep) and bool(step.then) and not step.otherwise
+
+
+# An `if` whose only statement is another `if`, neither with an `else`, is what ruff's SIM102 asks to merge into
+# one `if a and b`. The generated code keeps one `if` per step of the source, so it says so to ruff.
+_NESTED_IF = "noqa: SIM102"
 
 
 def journey_module(journey: ir.Journey, source_text: str, version: str) -> str:
@@ -123,7 +152,8 @@ def _step(w: _Writer, step: ir.Step, indent: int) -> None:
             args.append(f"offer={string(step.offer.name)}")
         w.out.extend(call(indent, "await journey.send", args))
     elif isinstance(step, ir.WaitStep):
-        w.out.extend(call(indent, "await journey.wait", [sid, f"seconds={step.duration.seconds}"]))
+        seconds = f"seconds={safe_number(step.duration.seconds)}"
+        w.out.extend(call(indent, "await journey.wait", [sid, seconds], notes={1: step.duration.text}))
     elif isinstance(step, ir.WaitUntilStep):
         args = [sid, f"hour={step.time.hour}", f"minute={step.time.minute}"]
         if step.weekday is not None:
@@ -131,11 +161,13 @@ def _step(w: _Writer, step: ir.Step, indent: int) -> None:
         w.out.extend(call(indent, "await journey.wait_until", args))
     elif isinstance(step, ir.WaitForStep):
         where = w.condition(step.id, step.where) if step.where is not None else "None"
-        args = [sid, f"event={string(step.event)}", f"where={where}", f"timeout={step.timeout.seconds}"]
+        args = [sid, f"event={string(step.event)}", f"where={where}", f"timeout={safe_number(step.timeout.seconds)}"]
+        notes = {3: step.timeout.text}
         if not step.then and not step.otherwise:
-            w.out.extend(call(indent, "await journey.wait_for", args))
+            w.out.extend(call(indent, "await journey.wait_for", args, notes=notes))
             return
-        w.out.extend(call(indent, "if await journey.wait_for", args, ":"))
+        pragma = _NESTED_IF if not step.otherwise and _lone_if(step.then) else None
+        w.out.extend(call(indent, "if await journey.wait_for", args, ":", notes, pragma))
         _block(w, step.then, indent + 4)
         if step.otherwise:
             w.line(indent, "else:")
@@ -147,7 +179,9 @@ def _step(w: _Writer, step: ir.Step, indent: int) -> None:
             if n > 1:
                 w.comment(branch.span, indent)
             name = w.condition(test_id, branch.condition)
-            w.out.extend(call(indent, f"{keyword} journey.test", [string(test_id), name], ":"))
+            last = n == len(step.branches) and not step.otherwise
+            pragma = _NESTED_IF if last and _lone_if(branch.steps) else None
+            w.out.extend(call(indent, f"{keyword} journey.test", [string(test_id), name], ":", pragma=pragma))
             _block(w, branch.steps, indent + 4)
         if step.otherwise:
             w.line(indent, "else:")

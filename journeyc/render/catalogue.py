@@ -26,6 +26,18 @@ def rules_in(family: str | None = None) -> list[Rule]:
     return sorted((r for r in RULES.values() if family is None or r.family == family), key=lambda r: r.code)
 
 
+def rules_selected(selector: str) -> list[Rule]:
+    """`rules --family`: the rules of the family named `selector` (any case), or whose codes start with it as the
+    settings' `select` does (`J6`, `j70`, `J6xx`); empty when it names neither."""
+    text = selector.strip()
+    if text.lower() in FAMILIES.values():
+        return rules_in(text.lower())
+    prefix = text.upper().removesuffix("XX").removesuffix("X")
+    if not re.fullmatch(r"J\d{0,3}", prefix):
+        return []
+    return [rule for rule in rules_in() if rule.code.startswith(prefix)]
+
+
 def find_rule(text: str) -> Rule | None:
     """The rule a user means by a code (any case: `j101`) or a rule name (`duplicate-definition`)."""
     wanted = text.strip()

@@ -1,7 +1,8 @@
 """Whole-project resolution (dbt-style): every file was parsed alone; this pass links them.
 
 It follows imports (loading the stdlib modules and, for a single-file check, the project files they name),
-reports import problems and duplicates, and assembles the `Project` IR with a `SymbolTable` for the checks.
+reports import problems, duplicates and names that would share a build file, and assembles the `Project` IR with a
+`SymbolTable` for the checks.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from journeyc import ir
 from journeyc.diagnostics import Diagnostic
 from journeyc.resolve.imports import STDLIB_PREFIX, find_cycles, import_target, visible_files
+from journeyc.resolve.modules import build_name_collisions
 from journeyc.resolve.symbols import SymbolTable, build_symbols, single
 
 ParseFn = Callable[[str], ir.SourceFile | None]
@@ -88,6 +90,7 @@ def resolve_project(
         policy=policy,
         journeys=_sorted(symbols, "journey"),
     )
+    diagnostics.extend(build_name_collisions(project))
     return Resolved(project=project, files=files, symbols=symbols, diagnostics=diagnostics)
 
 

@@ -66,15 +66,26 @@ def import_target(
 
 
 def find_cycles(graph: dict[str, list[tuple[str, ir.Import]]]) -> list[Diagnostic]:
-    """One diagnostic per import cycle, at the import that closes it (deterministic: files in sorted order)."""
+    """One diagnostic per import cycle, at the import that closes it (deterministic: files in sorted order).
+
+    A depth-first search with its own stack, not Python's: a chain of a thousand imports is an ordinary project.
+    """
     diagnostics: list[Diagnostic] = []
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    stack: list[tuple[str, ir.Import | None]] = []
     reported: set[frozenset[str]] = set()
-
-    def visit(node: str) -> None:
-        state[node] = 1
-        for target, imp in graph.get(node, []):
+    for root in sorted(graph):
+        if root in state:
+            continue
+        state[root] = 1
+        stack: list[tuple[str, ir.Import | None]] = [(root, None)]
+        edges = [iter(graph.get(root, []))]
+        while edges:
+            step = next(edges[-1], None)
+            if step is None:
+                state[stack.pop()[0]] = 2
+                edges.pop()
+                continue
+            target, imp = step
             if state.get(target) == 1:
                 start = next(i for i, (name, _) in enumerate(stack) if name == target)
                 members = [name for name, _ in stack[start:]]
@@ -83,16 +94,9 @@ def find_cycles(graph: dict[str, list[tuple[str, ir.Import]]]) -> list[Diagnosti
                     reported.add(key)
                     diagnostics.append(_cycle_diagnostic(members, imp, stack[start + 1 :]))
             elif target not in state:
+                state[target] = 1
                 stack.append((target, imp))
-                visit(target)
-                stack.pop()
-        state[node] = 2
-
-    for node in sorted(graph):
-        if node not in state:
-            stack.append((node, None))
-            visit(node)
-            stack.pop()
+                edges.append(iter(graph.get(target, [])))
     return diagnostics
 
 

@@ -51,11 +51,11 @@ EXITS = (
 
 async def run(journey: JourneyRun) -> None:
     # growth/cart_recovery.journey:51  wait 1 hour
-    await journey.wait("1", seconds=3600)
+    await journey.wait("1", seconds=3600)  # 1 hour
     # growth/cart_recovery.journey:52  send email cart_reminder
     await journey.send("2", channel="email", message="cart_reminder")
     # growth/cart_recovery.journey:53  wait 1 day
-    await journey.wait("3", seconds=86400)
+    await journey.wait("3", seconds=86400)  # 1 day
     # growth/cart_recovery.journey:55  if trigger.value >= 100 {
     if journey.test("4.if1", CONDITION_4_if1):
         # growth/cart_recovery.journey:56  send sms cart_discount with offer CART10

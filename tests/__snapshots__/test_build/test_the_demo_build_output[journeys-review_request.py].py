@@ -24,6 +24,6 @@ EXITS = ()
 
 async def run(journey: JourneyRun) -> None:
     # growth/review_request.journey:36  wait 3 days
-    await journey.wait("1", seconds=259200)
+    await journey.wait("1", seconds=259200)  # 3 days
     # growth/review_request.journey:37  send email review_request
     await journey.send("2", channel="email", message="review_request")

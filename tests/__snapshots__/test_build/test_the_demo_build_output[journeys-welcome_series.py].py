@@ -26,7 +26,7 @@ async def run(journey: JourneyRun) -> None:
     # growth/welcome_series.journey:56  send email welcome
     await journey.send("1", channel="email", message="welcome")
     # growth/welcome_series.journey:57  wait 2 days
-    await journey.wait("2", seconds=172800)
+    await journey.wait("2", seconds=172800)  # 2 days
     # growth/welcome_series.journey:60  if no "Order Completed" since entry {
     if journey.test("3.if1", CONDITION_3_if1):
         # growth/welcome_series.journey:61  send email welcome_offer with offer WELCOME10

@@ -22,7 +22,12 @@ async def run(journey: JourneyRun) -> None:
     # growth/winback.journey:46  send email we_miss_you with offer COMEBACK15
     await journey.send("1", channel="email", message="we_miss_you", offer="COMEBACK15")
     # growth/winback.journey:48  wait up to 5 days for "Order Completed" then {
-    if await journey.wait_for("2", event="Order Completed", where=None, timeout=432000):
+    if await journey.wait_for(
+        "2",
+        event="Order Completed",
+        where=None,
+        timeout=432000,  # 5 days
+    ):
         # growth/winback.journey:49  exit
         journey.exit("2.then.1")
         return
