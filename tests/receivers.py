@@ -3,8 +3,8 @@
 Both listen on 127.0.0.1 on a free port, run in a thread, count what they accept per idempotency key
 (Message-ID, Idempotency-Key) and can be scripted: refuse the next messages, or hold the next ones for a while
 and count a held one only if its sender is still connected when the hold ends (a sender killed mid-send did not
-deliver). Use them as context managers or as the pytest fixtures `smtp_receiver` and `webhook_receiver`
-(`pytest_plugins = ["receivers"]` in a test module).
+deliver). Use them as context managers or as the pytest fixtures `smtp_receiver` and `webhook_receiver` (a test
+module takes one as `smtp_receiver = receivers.smtp_receiver`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import ssl
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -29,7 +29,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from journeyc.runtime.delivery import verify_signature
+from journeyc.runtime.delivery import Delivery, verify_signature
 
 LOOPBACK = "127.0.0.1"
 
@@ -42,16 +42,32 @@ class _Counts:
         self.received: Counter[str] = Counter()  # key -> times accepted (a second copy counts twice)
         self.refusals: deque[Any] = deque()  # scripted answers for the next messages
         self.holds: deque[float] = deque()  # seconds to hold each of the next messages
+        self.holding = 0  # messages held right now
         self.dropped = 0  # held messages whose sender went away before the answer
 
     def next_script(self) -> tuple[Any, float]:
         with self.changed:
             return (self.refusals.popleft() if self.refusals else None), (self.holds.popleft() if self.holds else 0.0)
 
-    def wait_for(self, total: int, timeout: float) -> bool:
+    def wait_for(self, total: int, timeout: float = 10) -> bool:
         """Wait until `total` messages were accepted (duplicates included); whether they were."""
+        return self.wait_until(lambda: sum(self.received.values()) >= total, timeout)
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 10) -> bool:
+        """Wait until `condition()` holds (it reads the counts: `holding`, `dropped`, ...); whether it did."""
         with self.changed:
-            return self.changed.wait_for(lambda: sum(self.received.values()) >= total, timeout)
+            return self.changed.wait_for(condition, timeout)
+
+    def hold_started(self) -> None:
+        with self.changed:
+            self.holding += 1
+            self.changed.notify_all()
+
+    def hold_ended(self, dropped: bool) -> None:
+        with self.changed:
+            self.holding -= 1
+            self.dropped += dropped
+            self.changed.notify_all()
 
 
 class _LoopbackController(Controller):
@@ -113,7 +129,7 @@ class SmtpReceiver(_Counts):
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
     ) -> AuthResult:
         ok = isinstance(data, LoginPassword) and self.credentials == (data.login.decode(), data.password.decode())
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # (handled=True would leave the client unanswered)
 
     def __enter__(self) -> SmtpReceiver:
         self.controller.start()
@@ -133,15 +149,15 @@ class _SmtpHandler:
         if refusal is not None:
             return str(refusal)
         if hold:
+            receiver.hold_started()
             try:
                 await asyncio.sleep(hold)
             except asyncio.CancelledError:  # (aiosmtpd cancels the session when the client goes away)
-                with receiver.changed:
-                    receiver.dropped += 1
+                receiver.hold_ended(dropped=True)
                 raise
-            if server.transport is None or server.transport.is_closing():
-                with receiver.changed:
-                    receiver.dropped += 1
+            gone = server.transport is None or server.transport.is_closing()
+            receiver.hold_ended(dropped=gone)
+            if gone:
                 return "451 4.4.2 the client went away"
         raw = envelope.original_content or b""
         message = BytesParser(policy=default_policy).parsebytes(raw)
@@ -195,18 +211,20 @@ class WebhookReceiver(_Counts):
     def url(self, path: str = "/hook") -> str:
         return f"http://{LOOPBACK}:{self.port}{path}"
 
-    def answer_next(self, *statuses: int) -> None:
-        """Answer the next correctly signed requests with these statuses, in order (then 200)."""
+    def answer_next(self, *answers: int | tuple[int, dict[str, str]]) -> None:
+        """Answer the next correctly signed requests with these statuses (and headers), in order; then 200."""
         with self.changed:
-            self.refusals.extend(statuses)
+            self.refusals.extend(answers)
 
     def hold_next(self, count: int, seconds: float) -> None:
         """Hold each of the next `count` requests `seconds` before answering, counting it if its sender still waits."""
         with self.changed:
             self.holds.extend([seconds] * count)
 
-    def handle(self, path: str, headers: dict[str, str], body: bytes, connection: socket.socket) -> int | None:
-        """Decide the answer to one request (None: the sender went away while it was held)."""
+    def handle(
+        self, path: str, headers: dict[str, str], body: bytes, connection: socket.socket
+    ) -> tuple[int | None, dict[str, str]]:
+        """Decide the answer to one request: status and headers (None: the sender went away while it was held)."""
         verified = verify_signature(
             self.secret,
             headers.get("x-journeyc-timestamp", ""),
@@ -215,21 +233,23 @@ class WebhookReceiver(_Counts):
             self.tolerance,
         )
         status: int | None = 401
+        extra: dict[str, str] = {}
         if verified:
             scripted, hold = self.next_script()
-            status = int(scripted) if scripted is not None else 200
-            if 200 <= status < 300 and hold and _gone_within(connection, hold):
-                status = None
+            status, extra = scripted if isinstance(scripted, tuple) else (scripted or 200, {})
+            if 200 <= status < 300 and hold:
+                self.hold_started()
+                gone = _gone_within(connection, hold)
+                self.hold_ended(dropped=gone)
+                status = None if gone else status
         with self.changed:
             self.requests.append(WebhookRequest(path, headers, body, verified, status))
             key = headers.get("idempotency-key", "")
-            if status is None:
-                self.dropped += 1
-            elif 200 <= status < 300:
+            if status is not None and 200 <= status < 300:
                 self.received[key] += 1
                 self.deliveries.setdefault(key, json.loads(body))
             self.changed.notify_all()
-        return status
+        return status, extra
 
     def __enter__(self) -> WebhookReceiver:
         self.thread.start()
@@ -247,7 +267,7 @@ def _webhook_handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             headers = {name.lower(): value for name, value in self.headers.items()}
-            status = receiver.handle(self.path, headers, body, self.connection)
+            status, extra = receiver.handle(self.path, headers, body, self.connection)
             if status is None:
                 self.close_connection = True
                 return
@@ -255,6 +275,8 @@ def _webhook_handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(answer)))
+            for name, value in extra.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(answer)
 
@@ -277,6 +299,32 @@ def _gone_within(connection: socket.socket, seconds: float) -> bool:
                 return True
             time.sleep(min(left, 0.05))  # (bytes to read, not a close: keep waiting)
     return False
+
+
+def sample_delivery(**changes: Any) -> Delivery:
+    """A personalised lifecycle email to Priya; `changes` replace fields (e.g. kind="sms", to="+15550001")."""
+    content: Mapping[str, Any] = {
+        "subject": "Welcome to Loomwell, Priya",
+        "preheader": "Free shipping over $75",
+        "html": '<html><body><div class="preheader">Free shipping over $75</div><p>Welcome, <b>Priya</b>.</p></body></html>',
+        "text": "Welcome, Priya.\n\nThanks for joining Loomwell.",
+    }
+    fields: dict[str, Any] = {
+        "key": "loomwell/u-priya/run-1/2",
+        "project": "loomwell",
+        "user_id": "u-priya",
+        "journey": "welcome_series",
+        "step": "2",
+        "channel": "email",
+        "kind": "email",
+        "message": "welcome",
+        "category": "lifecycle",
+        "to": "priya.raman@example.com",
+        "content": content,
+        "time": 1776175200.0,  # 2026-04-14T14:00:00Z
+    }
+    fields.update(changes)
+    return Delivery(**fields)
 
 
 @pytest.fixture
