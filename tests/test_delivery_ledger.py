@@ -125,6 +125,12 @@ def test_processes_and_threads_appending_the_same_keys_write_each_once(tmp_path:
     assert sorted(keys) == sorted(f"k/{n}" for n in range(40))
 
 
+def test_an_outbox_that_cannot_be_written_is_a_transient_failure(tmp_path: Path) -> None:
+    (tmp_path / "outbox.jsonl").mkdir()  # a folder where the file should be
+    with pytest.raises(TransientDeliveryError, match=r"outbox .*outbox\.jsonl: Is a directory"):
+        FileProvider(tmp_path / "outbox.jsonl").deliver(sample_delivery())
+
+
 # ------------------------------------------------------------------ the ledger
 def webhook_service(receiver: WebhookReceiver, ledger: Ledger) -> DeliveryService:
     provider = WebhookProvider(WebhookSettings("sms", receiver.url(), "S", timeout_seconds=5), "test-webhook-secret")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from journeyc.runtime.delivery.model import Delivery, Receipt
+from journeyc.runtime.delivery.model import Delivery, Receipt, TransientDeliveryError
 from journeyc.runtime.eventlog import format_time
 
 _CHUNK = 1 << 20
@@ -57,21 +57,30 @@ class FileProvider:
         self._file_id: tuple[int, int] | None = None  # (device, inode) of the file the keys were read from
 
     def deliver(self, delivery: Delivery) -> Receipt:
-        """Append the delivery's record unless its key is in the file already."""
+        """Append the delivery's record unless its key is in the file already.
+
+        A file that cannot be written (no permission, a full disk) is a TransientDeliveryError: it may be fixed.
+        """
         sent_at = delivery.time if delivery.time is not None else self.clock()
         line = (json.dumps(outbox_record(delivery, sent_at), ensure_ascii=False) + "\n").encode("utf-8")
+        try:
+            return self._append(delivery.key, line)
+        except OSError as error:
+            raise TransientDeliveryError(f"outbox {self.path}: {error.strerror or error}") from error
+
+    def _append(self, key: str, line: bytes) -> Receipt:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
             descriptor = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX)
                 complete = self._read_new_lines(descriptor)
-                if delivery.key in self._keys:
+                if key in self._keys:
                     return Receipt(self.name, f"already in {self.path}")
                 data = line if complete else b"\n" + line  # a line cut short by a crash stays a line of its own
                 _write_all(descriptor, data)
                 os.fsync(descriptor)
-                self._keys.add(delivery.key)
+                self._keys.add(key)
                 self._offset += len(data)
             finally:
                 os.close(descriptor)  # (releases the flock)

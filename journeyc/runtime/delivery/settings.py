@@ -206,11 +206,16 @@ class _Reader:
     def fail(self, key: str, problem: str) -> NoReturn:
         raise DeliverySettingsError(f"{self.source}: {self.where}.{key} {problem}")
 
-    def text(self, key: str, required: bool = False) -> str | None:
+    def given(self, key: str, required: bool, missing: str = "is missing") -> Any:
+        """The key's value, None if it is absent; an error if it is absent and required."""
         value = self.table.get(key)
+        if value is None and required:
+            self.fail(key, missing)
+        return value
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.given(key, required)
         if value is None:
-            if required:
-                self.fail(key, "is missing")
             return None
         if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n\0"):
             self.fail(key, "must be a text on one line")
@@ -246,10 +251,8 @@ class _Reader:
         return value
 
     def env_name(self, key: str, required: bool = False) -> str | None:
-        value = self.table.get(key)
+        value = self.given(key, required, "is missing: the name of the environment variable that holds the secret")
         if value is None:
-            if required:
-                self.fail(key, "is missing: the name of the environment variable that holds the secret")
             return None
         # Never repeat the value: someone may have written the secret itself here.
         if not isinstance(value, str) or not ENV_NAME.fullmatch(value):
