@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 import receivers
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from receivers import SmtpReceiver, sample_delivery
 
 from journeyc.runtime.delivery import (
@@ -229,3 +232,21 @@ def test_starttls_to_a_server_that_does_not_offer_it_is_permanent(smtp_receiver:
     with pytest.raises(PermanentDeliveryError, match="STARTTLS"):
         provider_for(smtp_receiver, security="starttls").deliver(sample_delivery())
     assert smtp_receiver.messages == []
+
+
+@examples(max_examples=200, deadline=None)
+@given(to=st.text(max_size=40), subject=st.text(max_size=80))
+def test_any_address_and_subject_make_an_email_or_a_permanent_failure(to: str, subject: str) -> None:
+    provider = SmtpProvider(SmtpSettings("email", "127.0.0.1", 25, SENDER, "none"))
+    delivery = sample_delivery(to=to, content={**sample_delivery().content, "subject": subject})
+    try:
+        email = provider.compose(delivery)
+    except PermanentDeliveryError:
+        return
+    raw = email.as_bytes(policy=email.policy.clone(utf8=True))
+    headers = raw.split(b"\n\n", 1)[0].decode("utf-8")
+    assert all(line.split(":", 1)[0] in WRITTEN or line[:1] in " \t" for line in headers.split("\n"))
+
+
+WRITTEN = {"From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post"}
+WRITTEN |= {"MIME-Version", "Content-Type", "Content-Transfer-Encoding"}
