@@ -10,6 +10,7 @@ sms-max-segments = 1                 # J501: warn above this many SMS segments
 push-title-max = 50                  # J502
 push-body-max = 178                  # J502
 email-subject-max = 60               # J503
+[delivery]                           # which provider sends each channel (live runtime): docs/delivery.md
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from __future__ import annotations
 import difflib
 import fnmatch
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from journeyc.load import ProjectNotFoundError
 from journeyc.rules import RULES
 from journeyc.syntax.values import UNIT_SECONDS
+
+if TYPE_CHECKING:
+    from journeyc.runtime.delivery.settings import DeliverySettings
 
 
 class ConfigError(ProjectNotFoundError):
@@ -39,6 +44,7 @@ class Config:
     push_title_max: int = 50
     push_body_max: int = 178
     email_subject_max: int = 60
+    delivery: DeliverySettings | None = None  # the [delivery] table, if any
 
     def enabled(self, code: str, file: str) -> bool:
         """Whether `code` is reported in `file` (select, ignore, per-file ignores and `off` severities)."""
@@ -69,6 +75,7 @@ _KEYS = (
     "push-title-max",
     "push-body-max",
     "email-subject-max",
+    "delivery",
 )
 
 
@@ -110,6 +117,14 @@ def parse_config(raw: dict[str, object], source: str = "journeyc.toml") -> Confi
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{source}: {key} must be a whole number of at least 1")
             values[key.replace("-", "_")] = value
+    if "delivery" in raw:
+        # Imported here: checking a project without a [delivery] table loads none of the delivery modules.
+        from journeyc.runtime.delivery.settings import DeliverySettingsError, read_delivery_settings
+
+        try:
+            values["delivery"] = read_delivery_settings(raw["delivery"], source)  # type: ignore[arg-type]
+        except DeliverySettingsError as error:
+            raise ConfigError(str(error)) from None
     return Config(**values)  # type: ignore[arg-type]
 
 
