@@ -18,7 +18,10 @@ Lengths are measured on the template rendered with the longest plausible values.
 A `trigger.x` takes the longest stand-in among the trigger events of the journeys that send the message.
 Templates that render cannot loop or call anything here: a template with a loop, a macro, a call, an assignment
 or a filter outside a short safe list (or any that fails to render) is measured as its text with every
-`{{ ... }}` counted as 20 characters and every `{% ... %}` left out.
+`{{ ... }}` counted as 20 characters and every `{% ... %}` left out. Plain templates (runtime/plain_templates.py)
+are rendered without compiling them, and most are proven short enough without rendering (length_bound.py).
+
+J508: a promotional SMS must say how to stop them.
 """
 
 from __future__ import annotations
@@ -30,16 +33,24 @@ from dataclasses import dataclass
 from functools import partial
 
 from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
-from jinja2.sandbox import SandboxedEnvironment
 
 from journeyc import ir
 from journeyc.checks.context import CheckContext
 from journeyc.checks.length_bound import surely_fits
-from journeyc.checks.plain_render import Render, plain_renderer
-from journeyc.checks.sms import characters, check_sms_length, is_gsm
-from journeyc.checks.templates import ROOTS, _FilePlacer, _InlinePlacer, parse_template, template_nodes
+from journeyc.checks.sms import characters, check_sms_length, check_sms_opt_out, is_gsm
+from journeyc.checks.templates import (
+    ROOTS,
+    _FilePlacer,
+    _InlinePlacer,
+    parse_template,
+    plain_template,
+    template_nodes,
+)
 from journeyc.checks.walk import sends
 from journeyc.diagnostics import Label
+from journeyc.runtime.plain_templates import PlainTemplate
+from journeyc.runtime.sandbox import MessageSandbox
+from journeyc.runtime.template_spans import syntax_spans
 
 STRING, NAME, LINK, NUMBER, DATETIME, OFFER_CODE = 20, 12, 60, 8, 25, 10
 _SAFE_NODES = (
@@ -51,7 +62,6 @@ _SAFE_NODES = (
 # Filters whose output is no longer than a small multiple of their input: nothing a template writes can blow up.
 _SAFE_FILTERS = ("default", "d", "upper", "lower", "title", "capitalize", "trim", "striptags", "escape", "e")
 _SAFE_FILTERS += ("string", "int", "float", "round", "abs", "first", "last", "length", "count", "truncate", "safe")
-_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _UNSUBSCRIBE = re.compile(r"unsubscribe", re.I)
 
 
@@ -70,9 +80,11 @@ class _Undefined(ChainableUndefined):
         return "x" * _text_length(self._undefined_name or "")
 
 
-_ENV = SandboxedEnvironment(autoescape=False, undefined=_Undefined)
+_ENV = MessageSandbox(undefined=_Undefined)  # the runtime's sandbox: a None value is missing, as it is there
 _ENV.filters = {name: _ENV.filters[name] for name in _SAFE_FILTERS}
 _ENV.globals.clear()
+Render = Callable[[dict[str, object]], str]
+_STAND_IN = "(a stand-in)"  # a key no template can read: a plain root given as a dict is never empty, so true
 
 
 class _StandIn:
@@ -182,7 +194,7 @@ class _Measured:
 
 def _compiled(ctx: CheckContext, template: str) -> tuple[Render, tuple[tuple[str, str], ...]] | None:
     """How to render the template for measuring, and the `root.attr` it reads, once per run (texts repeat); None
-    when it is not safe to render. A plain template is rendered without compiling it (see plain_render.py)."""
+    when it is not safe to render. A plain template is rendered without compiling it."""
     cache: dict[str, object] = ctx.memo.setdefault("compiled templates", {})  # type: ignore[assignment]
     if template not in cache:
         tree = parse_template(ctx, template)
@@ -193,11 +205,24 @@ def _compiled(ctx: CheckContext, template: str) -> tuple[Render, tuple[tuple[str
             for n in every
             if isinstance(n, nodes.Getattr) and isinstance(n.node, nodes.Name) and n.node.name in ROOTS
         )
-        if safe:
-            cache[template] = (plain_renderer(tree, _ENV, ROOTS) or _ENV.from_string(template).render, reads)
-        else:
+        plain = plain_template(ctx, template)
+        if not safe:
             cache[template] = None
+        elif plain is not None:
+            cache[template] = (partial(_render_plain, plain, template), reads)
+        else:
+            cache[template] = (_ENV.from_string(template).render, reads)
     return cache[template]  # type: ignore[return-value]
+
+
+def _render_plain(plain: PlainTemplate, template: str, stand_ins: dict[str, object]) -> str:
+    """A plain template measured: its reads given as dicts of their stand-ins (Jinja2 when that is not enough)."""
+    values: dict[str, dict[str, object]] = {root: {_STAND_IN: True} for root in ROOTS}
+    for read in (*plain.reads(), *plain.tests()):
+        if read.attr is not None:
+            values[read.root][read.attr] = getattr(stand_ins[read.root], read.attr)
+    text = plain.render(values, str)
+    return text if text is not None else _ENV.from_string(template).render(stand_ins)
 
 
 def _measure(ctx: CheckContext, template: str, stand_ins: dict[str, object]) -> _Measured:
@@ -211,11 +236,25 @@ def _measure(ctx: CheckContext, template: str, stand_ins: dict[str, object]) -> 
             return _Measured(text, _stand_in_note(compiled[1], stand_ins))
     except Exception:  # a user's template may fail in any way; the plain text measure below still applies
         pass
-    text = _PLACEHOLDER.sub(lambda m: "" if m.group(0).startswith(("{%", "{#")) else "x" * STRING, template)
     return _Measured(
-        text,
+        _placeholders_counted(template),
         f"this template could not be rendered with stand-in values, so each {{{{ ... }}}} counts {STRING} characters",
     )
+
+
+def _placeholders_counted(template: str) -> str:
+    """The template's text with each `{{ ... }}` as 20 characters, `{% ... %}` and `{# ... #}` left out (as written
+    when Jinja2's lexer cannot read it)."""
+    try:
+        spans = syntax_spans(template, _ENV)
+    except TemplateSyntaxError:
+        return template
+    parts, previous = [], 0
+    for span in spans:
+        parts += [template[previous : span.start], "x" * STRING if span.kind == "expression" else ""]
+        previous = span.end
+    parts.append(template[previous:])
+    return "".join(parts)
 
 
 def _stand_in_note(reads: tuple[tuple[str, str], ...], stand_ins: dict[str, object]) -> str | None:
@@ -258,6 +297,10 @@ def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: l
     kind = _kind(ctx, message)
     if kind == "email":
         _check_unsubscribe(ctx, message, file, sent_by)
+    elif kind == "sms" and (why := _promotional(message, sent_by)) is not None:
+        sources = [_source(ctx, f, file) for f in message.fields if f.name == "text"]
+        if None not in sources:  # (an unreadable template file is J207's: what it says is unknown)
+            check_sms_opt_out(ctx, message, [source[0] for source in sources if source is not None], why)
     elif kind == "whatsapp":
         _check_whatsapp(ctx, message)
     limits = {
@@ -284,7 +327,10 @@ def _surely_fits(ctx: CheckContext, template: str, kind: str, limit: int) -> boo
     decided: dict[tuple[str, str, int], bool] = ctx.memo.setdefault("surely fits", {})  # type: ignore[assignment]
     key = (template, kind, limit)
     if key not in decided:
-        decided[key] = surely_fits(template, kind, limit, partial(_read_width, ctx), _stand_ins_gsm(ctx))
+        plain = plain_template(ctx, template)
+        decided[key] = plain is not None and surely_fits(
+            plain, kind, limit, partial(_read_width, ctx), _stand_ins_gsm(ctx)
+        )
     return decided[key]
 
 
@@ -360,17 +406,23 @@ def _check_length(
     )
 
 
-def _check_unsubscribe(ctx: CheckContext, message: ir.Message, file: str, sent_by: list[_Send]) -> None:
+def _promotional(message: ir.Message, sent_by: list[_Send]) -> Label | None:
+    """Why the message is promotional (its own category, or a promotional journey that sends it); None if not."""
     if message.category is not None:
         if message.category.name != "promotional":
-            return
-        why = Label(span=message.category.span, message="the message is promotional")
-    else:
-        promotional = [s for s in sent_by if s.journey.category and s.journey.category.name == "promotional"]
-        if not promotional:
-            return
-        first = promotional[0]
-        why = Label(span=first.step.span, message=f'sent by the promotional journey "{first.journey.name}"')
+            return None
+        return Label(span=message.category.span, message="the message is promotional")
+    promotional = [s for s in sent_by if s.journey.category and s.journey.category.name == "promotional"]
+    if not promotional:
+        return None
+    first = promotional[0]
+    return Label(span=first.step.span, message=f'sent by the promotional journey "{first.journey.name}"')
+
+
+def _check_unsubscribe(ctx: CheckContext, message: ir.Message, file: str, sent_by: list[_Send]) -> None:
+    why = _promotional(message, sent_by)
+    if why is None:
+        return
     texts = []
     for field in message.fields:
         if field.name in ("html", "text"):

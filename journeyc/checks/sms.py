@@ -5,11 +5,13 @@ of its extension table (^ { } \\ [ ] ~ | € and form feed) take two. One charac
 message to UCS-2: 70 characters in one SMS, 67 per segment, counted in UTF-16 code units (an emoji takes two).
 A two-unit character is never split across segments, so segments are filled greedily.
 
-`check_sms_length` reports J501 from a text already rendered with the longest plausible values (messages.py).
+`check_sms_length` reports J501 from a text already rendered with the longest plausible values (messages.py);
+`check_sms_opt_out` reports J508, a promotional SMS that does not say how to stop them.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -24,6 +26,10 @@ GSM_BASIC = frozenset(
 )
 GSM_EXTENSION = frozenset("\f^{}\\[]~|€")
 GSM_CHARACTERS = GSM_BASIC | GSM_EXTENSION
+
+# The opt-out keywords US carriers honour (CTIA Messaging Principles and Best Practices), in capitals as texts
+# show them: "Reply STOP to opt out".
+OPT_OUT = re.compile(r"\b(?:STOP|QUIT|END|REVOKE|OPT[ -]?OUT|CANCEL|UNSUBSCRIBE)\b")
 
 # encoding -> (characters in a single SMS, characters per segment of a split one)
 LIMITS = {"GSM-7": (160, 153), "UCS-2": (70, 67)}
@@ -189,3 +195,21 @@ def _ucs2_reason(
         return note, None
     span = placer.span(line, template.split("\n")[line - 1], char)
     return note, (Label(span=span, message="switches the SMS to UCS-2") if span != field.value_span else None)
+
+
+def check_sms_opt_out(ctx: CheckContext, message: ir.Message, texts: list[str], why: Label) -> None:
+    """J508: a promotional SMS (`why` says what makes it one) whose text names no opt-out keyword."""
+    if any(OPT_OUT.search(text) for text in texts):
+        return
+    ctx.report(
+        "J508",
+        f'the promotional SMS "{message.name}" does not say how to opt out',
+        message.name_span or message.span,
+        "no STOP keyword in its text",
+        help='end the text with "Reply STOP to opt out"',
+        labels=(why,),
+        notes=(
+            "marketing texts must say how to stop them: carriers filter texts that do not (CTIA), and the TCPA "
+            "requires the opt-out; the keywords are STOP, QUIT, END, REVOKE, OPT OUT, CANCEL and UNSUBSCRIBE",
+        ),
+    )
