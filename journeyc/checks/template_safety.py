@@ -145,7 +145,7 @@ def _over_limit(node: nodes.Node) -> tuple[str, str] | None:
             if count is not None and count > MAX_VALUE and _is_sequence_literal(value):
                 return f"repeats a text {count:,} times", "*"
     if isinstance(node, nodes.Filter) and node.name in _WIDTH_FILTERS and _widest(node.args[:1]) > MAX_VALUE:
-        return f"makes a value {_widest(node.args[:1]):,} wide with `{node.name}`", node.name
+        return f'asks "{node.name}" for a size of {_widest(node.args[:1]):,}', node.name
     if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
         method, owner = node.node.attr, node.node.node
         if method in _WIDTH_METHODS and _widest(node.args[:1]) > MAX_VALUE:

@@ -171,13 +171,17 @@ def _fill(parts: Parts, values: Mapping[str, Any], show: Show, out: list[str]) -
         if type(part) is str:
             out.append(part)
         elif type(part) is Read:
-            value = _value(values, part.root, part.attr)
+            holder = values.get(part.root, _UNSURE)  # (inlined `_value`: this is most of a send's rendering)
+            if type(holder) is dict:
+                value = holder.get(part.attr)
+            elif holder is None:
+                value = None
+            else:
+                return False
             if value is None:
                 if part.default is None:
-                    return False  # a missing value shown: Jinja2 fails the render, with its message
+                    return False  # a missing value shown: the sandbox fails the render, with its message
                 value = part.default
-            elif value is _UNSURE:
-                return False
             out.append(show(value))
         else:
             body = _branch(part, values)  # type: ignore[arg-type]

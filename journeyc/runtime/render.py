@@ -55,7 +55,7 @@ def _html_value(value: Any) -> str:
 
 def one_line(text: str) -> str:
     """A header field's text with every run of line breaks made one space."""
-    return _LINE_BREAKS.sub(" ", text)
+    return text if text.isprintable() else _LINE_BREAKS.sub(" ", text)  # (line breaks are not printable)
 
 
 # How each kind of field is rendered: its environment and how a plain template writes a value alike.

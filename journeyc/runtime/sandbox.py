@@ -230,8 +230,14 @@ def made(value: Any, *inputs: Any) -> Any:
     return value
 
 
+_SIZED = (str, list, tuple, dict, set, frozenset)
+_SIZED_TYPES = frozenset(_SIZED)
+
+
 def _size(value: Any) -> int:
-    return len(value) if isinstance(value, str | list | tuple | dict | set | frozenset) else 1
+    if type(value) in _SIZED_TYPES:
+        return len(value)
+    return len(value) if isinstance(value, _SIZED) else 1  # (a subclass: Markup, ...)
 
 
 def _refuse(what: str) -> RenderLimitError:
@@ -333,6 +339,9 @@ def _check_text_method(text: str, name: str, args: tuple[Any, ...], kwargs: dict
     return args
 
 
+_CHECKED_FILTERS = frozenset({"center", "indent", "wordwrap", "replace", "join", "format", "batch", "slice", "sum"})
+
+
 def _check_filter(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
     """A filter's arguments (the value first), checked before it runs; a `join`'s items made a list."""
     value, rest = (args[0], args[1:]) if args else (None, ())
@@ -371,6 +380,12 @@ def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     def bounded(*args: Any, **kwargs: Any) -> Any:
         checked = _check_filter(name, args[skip:], kwargs)
         return made(func(*args[:skip], *checked, **kwargs), *checked)
+
+    def measured(*args: Any, **kwargs: Any) -> Any:  # a filter whose size is only known once it is made
+        return made(func(*args, **kwargs), *args[skip:])
+
+    if name not in _CHECKED_FILTERS:
+        bounded = measured
 
     if passes is not None:
         bounded.jinja_pass_arg = passes  # type: ignore[attr-defined]
