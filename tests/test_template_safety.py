@@ -85,7 +85,13 @@ def test_a_literal_past_the_sandboxs_limits_is_reported_and_would_fail_every_ren
 
 @pytest.mark.parametrize(
     "template",
-    ["{{ trigger.value ** 2 }}", "{{ '-' * 40 }}", "{{ 'a'|center(40) }}", '{{ "{:>8}".format(1) }}', "{{ 1 ** 10**9 }}"],
+    [
+        "{{ trigger.value ** 2 }}",
+        "{{ '-' * 40 }}",
+        "{{ 'a'|center(40) }}",
+        '{{ "{:>8}".format(1) }}',
+        "{{ 1 ** 10**9 }}",
+    ],
 )
 def test_sizes_a_message_needs_are_not_reported(make_project, template):
     assert codes(project(make_project, f'  text """{template}"""'), "J215") == []

@@ -1,7 +1,7 @@
 """The checks' shortcut past Jinja2 gives exactly what Jinja2 gives.
 
-A plain template (journeyc/runtime/plain_templates.py) is measured without compiling it (messages.py
-`_render_plain`): with the stand-in values it must give the text the measuring sandbox renders. Jinja2 parses
+A plain template (journeyc/runtime/plain_templates.py) is measured without compiling it (measure.py
+`render_plain`): with the stand-in values it must give the text the measuring sandbox renders. Jinja2 parses
 every template the checks read: there is no second reader of template syntax.
 """
 
@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeyc.checks.messages import _ENV as MEASURING
-from journeyc.checks.messages import _render_plain, _StandIn
+from journeyc.checks.measure import MEASURING, StandIn, render_plain
 from journeyc.checks.templates import template_env
 from journeyc.runtime.plain_templates import PlainTemplate
 
@@ -25,8 +24,8 @@ def plain(text: str) -> PlainTemplate | None:
     return PlainTemplate.from_tree(PARSING.parse(text))
 
 
-def stand_in(values: dict[str, Any]) -> _StandIn:
-    return _StandIn(lambda name: values.get(name, "x" * 20))
+def stand_in(values: dict[str, Any]) -> StandIn:
+    return StandIn(lambda name: values.get(name, "x" * 20))
 
 
 opening = st.sampled_from(["", " ", "- ", "-"])  # `{{-` and `-}}` strip whitespace: Jinja2's tree says how much
@@ -65,7 +64,7 @@ stand_ins = st.fixed_dictionaries(
 def test_a_plain_measure_is_what_jinja_renders(text, values):
     template = plain(text)
     assert template is not None  # every template drawn is plain
-    assert _render_plain(template, text, values) == MEASURING.from_string(text).render(values)
+    assert render_plain(template, text, values) == MEASURING.from_string(text).render(values)
 
 
 def test_the_usual_templates_are_measured_without_compiling(monkeypatch):
@@ -76,4 +75,4 @@ def test_the_usual_templates_are_measured_without_compiling(monkeypatch):
     assert template is not None
     monkeypatch.setattr(MEASURING, "from_string", lambda *a: pytest.fail("compiled a plain template"))
     values = {"profile": stand_in({"first_name": "Ada"}), "trigger": stand_in({}), "offer": stand_in({"code": 7})}
-    assert _render_plain(template, text, values) == "Ada: xxxxxxxxxxxxxxxxxxxx 7"
+    assert render_plain(template, text, values) == "Ada: xxxxxxxxxxxxxxxxxxxx 7"

@@ -5,8 +5,7 @@ of its extension table (^ { } \\ [ ] ~ | € and form feed) take two. One charac
 message to UCS-2: 70 characters in one SMS, 67 per segment, counted in UTF-16 code units (an emoji takes two).
 A two-unit character is never split across segments, so segments are filled greedily.
 
-`check_sms_length` reports J501 from a text already rendered with the longest plausible values (messages.py);
-`check_sms_opt_out` reports J508, a promotional SMS that does not say how to stop them.
+`check_sms_length` reports J501 from a text already rendered with the longest plausible values (messages.py).
 """
 
 from __future__ import annotations
@@ -195,21 +194,3 @@ def _ucs2_reason(
         return note, None
     span = placer.span(line, template.split("\n")[line - 1], char)
     return note, (Label(span=span, message="switches the SMS to UCS-2") if span != field.value_span else None)
-
-
-def check_sms_opt_out(ctx: CheckContext, message: ir.Message, texts: list[str], why: Label) -> None:
-    """J508: a promotional SMS (`why` says what makes it one) whose text names no opt-out keyword."""
-    if any(OPT_OUT.search(text) for text in texts):
-        return
-    ctx.report(
-        "J508",
-        f'the promotional SMS "{message.name}" does not say how to opt out',
-        message.name_span or message.span,
-        "no STOP keyword in its text",
-        help='end the text with "Reply STOP to opt out"',
-        labels=(why,),
-        notes=(
-            "marketing texts must say how to stop them: carriers filter texts that do not (CTIA), and the TCPA "
-            "requires the opt-out; the keywords are STOP, QUIT, END, REVOKE, OPT OUT, CANCEL and UNSUBSCRIBE",
-        ),
-    )
