@@ -17,7 +17,8 @@ virtual clock (the simulator), and make each send idempotent by (run, step id):
 
 Conditions are plain data (nested dicts, the IR's condition shape without source positions), evaluated by the
 executor with `evaluate` below or its own engine. Segments, the contact policy, offers, channels and message
-metadata are emitted as JSON data the executor reads; templates as files.
+metadata are emitted as JSON data the executor reads; templates as files, which every executor renders with
+`journeyc.runtime.render.MessageRenderer` (one renderer for the simulator and the live runtime).
 """
 
 from __future__ import annotations
