@@ -175,3 +175,10 @@ def test_the_sandbox_renders_what_messages_usually_do():
     }
     rendered = env.render_template(env.compile_template(template), values)
     assert rendered == "1. Linen &lt;Shirt&gt; 3.00\n     3 a, b you"
+
+
+def test_a_macro_may_write_a_block_larger_than_one_value():
+    # A product grid from a macro: 150,000 characters is over the limit of one value, not of a block.
+    env = MessageSandbox()
+    template = "{% macro grid(n) %}{% for i in range(n) %}{{ 'x' * 1500 }}{% endfor %}{% endmacro %}{{ grid(100) }}"
+    assert len(env.render_template(env.compile_template(template), {})) == 150_000

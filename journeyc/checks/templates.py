@@ -196,6 +196,10 @@ def _check_file_template(ctx: CheckContext, message: ir.Message, field: ir.Messa
 def _check_template(
     ctx: CheckContext, message: ir.Message, field: ir.MessageField, text: str, placer: _InlinePlacer | _FilePlacer
 ) -> None:
+    if "{" not in text:
+        # Plain text: nothing for Jinja2 to parse or resolve (but a webhook body must still be JSON).
+        check_template_safety(ctx, message, field, text, (), lambda line, needle: placer.span(line, text, needle))
+        return
     lines = text.split("\n")
 
     def line_of(n: int) -> str:
@@ -203,10 +207,6 @@ def _check_template(
 
     def place(lineno: int, needle: str | None) -> ir.Span:
         return placer.span(lineno, line_of(lineno), needle)
-
-    if "{" not in text:
-        check_template_safety(ctx, message, field, text, (), place)  # (a webhook body must still be JSON)
-        return  # plain text: nothing for Jinja2 to parse or resolve
 
     try:
         tree = parse_template(ctx, text)

@@ -33,7 +33,7 @@ from typing import Any
 
 from jinja2 import StrictUndefined, Template, Undefined, UndefinedError, nodes, pass_context
 from jinja2.environment import TemplateExpression
-from jinja2.runtime import Context, LoopContext
+from jinja2.runtime import Context, LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.visitor import NodeTransformer
 
@@ -132,7 +132,9 @@ class MessageSandbox(ImmutableSandboxedEnvironment):
             args = _check_text_method(owner, getattr(__obj, "__name__", ""), args, kwargs)
         elif isinstance(__obj, LoopContext) and args:  # a recursive loop's `loop(children)`
             args = (_loop_turns(__context, args[0]), *args[1:])
-        return made(super().call(__context, __obj, *args, **kwargs), *args)
+        # A macro's output is a block, already held to MAX_OUTPUT (`concat`); any other call makes a value.
+        limit = MAX_OUTPUT if isinstance(__obj, Macro) else MAX_VALUE
+        return made(super().call(__context, __obj, *args, **kwargs), *args, limit=limit)
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """`"...".format(...)` and `format_map`: no width or precision above MAX_VALUE (see `_check_format`)."""
@@ -217,11 +219,11 @@ def _loop_turns(context: Context, items: Iterable[Any]) -> Iterable[Any]:
     return items if budget is None else budget.counted(items)
 
 
-def made(value: Any, *inputs: Any) -> Any:
+def made(value: Any, *inputs: Any, limit: int = MAX_VALUE) -> Any:
     """`value`, made from `inputs`, when it is within the limits (and counted as work); raises RenderLimitError."""
     size = _size(value)
-    if size > MAX_VALUE:
-        raise RenderLimitError(f"the template makes a value of more than {MAX_VALUE:,} characters or items")
+    if size > limit:
+        raise RenderLimitError(f"the template makes a value of more than {limit:,} characters or items")
     if type(value) is int and value.bit_length() > MAX_INTEGER_BITS:
         raise RenderLimitError(f"the template makes a number of more than {MAX_INTEGER_BITS:,} bits")
     budget = _BUDGET.get()
