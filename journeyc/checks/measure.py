@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache as cache_once
 from functools import partial
 
 from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
@@ -195,20 +196,22 @@ def _compiled(ctx: CheckContext, template: str) -> tuple[Render, tuple[tuple[str
         if not safe:
             cache[template] = None
         elif plain is not None:
-            cache[template] = (partial(render_plain, plain, template), reads)
+            compiled = cache_once(lambda template=template: MEASURING.from_string(template).render)
+            cache[template] = (partial(render_plain, plain, compiled), reads)
         else:
             cache[template] = (MEASURING.from_string(template).render, reads)
     return cache[template]  # type: ignore[return-value]
 
 
-def render_plain(plain: PlainTemplate, template: str, stand_ins: dict[str, object]) -> str:
-    """A plain template measured: its reads given as dicts of their stand-ins (Jinja2 when that is not enough)."""
+def render_plain(plain: PlainTemplate, compiled: Callable[[], Render], stand_ins: dict[str, object]) -> str:
+    """A plain template measured: its reads given as dicts of their stand-ins (the `compiled` template's render
+    when that is not enough)."""
     values: dict[str, dict[str, object]] = {root: {_STAND_IN: True} for root in ROOTS}
     for read in (*plain.reads(), *plain.tests()):
         if read.attr is not None:
             values[read.root][read.attr] = getattr(stand_ins[read.root], read.attr)
     text = plain.render(values, str)
-    return text if text is not None else MEASURING.from_string(template).render(stand_ins)
+    return text if text is not None else compiled()(stand_ins)
 
 
 def measure(ctx: CheckContext, template: str, stand_ins: dict[str, object]) -> Measured:
