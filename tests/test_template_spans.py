@@ -114,6 +114,7 @@ def test_values_are_encoded_by_the_json_encoder():
         ('{"a": {{ x }},\n "b": {% if y %}1{% endif %}}', "a template tag is written outside a JSON string (line 2)"),
         ('{"a": "{{ x"}', "its template syntax is not valid"),
         ('{"a": {{ x }} {{ y }}}', "it is not JSON: expecting ',' delimiter (line 1)"),
+        ('{"a": NaN}', "it is not JSON: NaN is not a JSON value"),
     ],
 )
 def test_a_body_that_is_not_json_with_templates_is_refused_with_a_reason(body, reason):

@@ -64,7 +64,7 @@ class JsonBody:
         token = re.compile(rf"jinja{nonce}n(\d+)x")
         protected = _protect(text, spans, nonce)
         try:
-            data = json.loads(protected.text)
+            data = json.loads(protected.text, parse_constant=_not_json)
         except json.JSONDecodeError as error:
             line = text.count("\n", 0, protected.original(error.pos)) + 1
             raise BodyError(f"it is not JSON: {error.msg.lower()} (line {line})") from None
@@ -101,6 +101,10 @@ class JsonBody:
             return value
 
         return json.dumps(fill(self.data), ensure_ascii=False, allow_nan=False)
+
+
+def _not_json(name: str) -> Any:
+    raise BodyError(f"it is not JSON: {name} is not a JSON value")
 
 
 @dataclass(frozen=True)
