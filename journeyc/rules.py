@@ -96,6 +96,21 @@ _RULES = [
         "error",
         "a channel address or consent trait of the wrong type",
     ),
+    Rule(
+        "J214",
+        "unescaped-customer-data",
+        "types and templates",
+        "warning",
+        "`| safe`, Markup or `autoescape false` applied to a trait or property in email HTML",
+    ),
+    Rule(
+        "J215",
+        "template-over-limit",
+        "types and templates",
+        "error",
+        "a literal power, repeat or width that no render can make",
+    ),
+    Rule("J216", "invalid-json-body", "types and templates", "error", "a webhook body that is not JSON"),
     # values
     Rule("J301", "invalid-duration", "values", "error", "a duration with an unknown unit or no length"),
     Rule("J302", "invalid-time", "values", "error", "a time of day that does not exist"),
@@ -122,6 +137,7 @@ _RULES = [
     Rule("J505", "whatsapp-not-template", "messages", "error", "a WhatsApp message that is not an approved template"),
     Rule("J506", "offer-missing", "messages", "error", "a message that shows an offer, sent without one"),
     Rule("J507", "offer-not-shown", "messages", "warning", "an offer sent with a message that never shows it"),
+    Rule("J508", "sms-without-opt-out", "messages", "warning", "a promotional SMS that does not say how to opt out"),
     # contact policy (one journey against the policy)
     Rule(
         "J601",

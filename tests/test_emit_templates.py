@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, check, write_project
-from jinja2 import DictLoader, StrictUndefined, select_autoescape
-from jinja2.sandbox import SandboxedEnvironment
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from journeyc import ir
 from journeyc.emit.templates import HTML_AUTOESCAPE_NOTE, channel_templates, jinja_spans, template_problems
+from journeyc.runtime.render import HTML, TEXT, message_sandboxes
 
 JOURNEYS = REPO / "journeys"
 FIRST_NAME = '{{ profile.first_name | default("there") }}'
@@ -44,13 +43,10 @@ def demo() -> tuple[ir.Project, dict[str, bytes]]:
     return result.project, channel_templates(result.project, read)
 
 
-def runtime_env(files: dict[str, bytes]) -> SandboxedEnvironment:
-    """The environment HTML_AUTOESCAPE_NOTE describes: sandboxed, strict, autoescape for .html only."""
-    return SandboxedEnvironment(
-        loader=DictLoader({path: body.decode("utf-8") for path, body in files.items()}),
-        undefined=StrictUndefined,
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
-    )
+def rendered(files: dict[str, bytes], path: str, values: dict) -> str:
+    """A template file as the runtime renders it (journeyc/runtime/render.py): autoescaped when it is .html."""
+    env = message_sandboxes()[HTML if path.endswith(".html") else TEXT]
+    return env.render_template(env.compile_template(files[path].decode("utf-8")), values)
 
 
 # --- the demo ---------------------------------------------------------------------------------------------------
@@ -122,17 +118,16 @@ def test_the_email_html_is_html_with_the_copy_and_every_jinja_placeholder_intact
 
 def test_the_runtime_renders_the_demo_escaping_html_only(demo):
     _, files = demo
-    env = runtime_env(files)
     context = {
         "profile": {"first_name": 'Ann <b>"&"</b>'},
         "trigger": {"order_id": "A-1", "products": [{"name": "Linen shirt", "variant": "M"}]},
         "offer": {"code": "CART10"},
     }
-    html = env.get_template("templates/email/cart_reminder.html").render(context)
+    html = rendered(files, "templates/email/cart_reminder.html", context)
     assert "Hi Ann &lt;b&gt;&#34;&amp;&#34;&lt;/b&gt;, you started" in html
     assert "&bull; Linen shirt (M)<br />" in html
     assert 'href="https://www.loomwell.example/checkout?order=A-1"' in html
-    text = env.get_template("templates/email/cart_reminder.txt").render(context)
+    text = rendered(files, "templates/email/cart_reminder.txt", context)
     assert text.startswith('Hi Ann <b>"&"</b>,')
     assert "autoescapes only .html" in HTML_AUTOESCAPE_NOTE
 
@@ -348,12 +343,13 @@ def test_jinja_in_mjml_text_and_attributes_survives_compilation():
     assert html.count("{% for item in trigger.products %}") == 1 and html.count("{% endfor %}") == 1
     assert "{{ item.name | default('<none>') }}" in html
     assert not re.search(r"jinja[0-9a-f]{12}n\d+x", html)  # no placeholder left behind
-    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
-    rendered = env.from_string(html).render(
-        profile={"first_name": "Zoë"}, trigger={"value": 200, "order_id": "A1", "products": [{"name": "Tee"}]}
-    )
-    assert "Hi Zoë, big &amp; more" in rendered and 'href="https://shop.example/?name=Zoë&amp;x=1"' in rendered
-    assert ">Tee</div>" in rendered
+    values = {
+        "profile": {"first_name": "Zoë"},
+        "trigger": {"value": 200, "order_id": "A1", "products": [{"name": "Tee"}]},
+    }
+    shown = rendered(files, "templates/email/m.html", values)
+    assert "Hi Zoë, big &amp; more" in shown and 'href="https://shop.example/?name=Zoë&amp;x=1"' in shown
+    assert ">Tee</div>" in shown
 
 
 def test_mjml_fragments_are_made_documents_and_other_html_is_kept():

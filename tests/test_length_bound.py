@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 from conftest import check
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jinja2 import TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
 
 from journeyc.checks.length_bound import surely_fits
+from journeyc.runtime.plain_templates import PlainTemplate
+from journeyc.runtime.sandbox import MessageSandbox
 
 LONGEST = 60  # the project's longest plain stand-in value
 
@@ -21,7 +27,12 @@ def width(root: str, attr: str) -> int | None:
 
 
 def fits(template: str, limit: int, kind: str = "email", gsm_values: bool = True) -> bool:
-    return surely_fits(template, kind, limit, width, gsm_values)
+    """What messages.py asks: only plain templates are bounded, the others are rendered."""
+    try:
+        plain = PlainTemplate.from_tree(SandboxedEnvironment().parse(template))
+    except TemplateSyntaxError:
+        return False
+    return plain is not None and surely_fits(plain, kind, limit, width, gsm_values)
 
 
 def test_a_plain_trait_read_counts_its_stand_in_exactly():
@@ -33,6 +44,13 @@ def test_a_plain_trait_read_counts_its_stand_in_exactly():
 def test_a_default_counts_its_text_on_top():
     assert fits("s" * 43 + "{{- profile.first_name | default('there') -}}", 60)
     assert not fits("s" * 44 + "{{ profile.first_name | default('there') }}", 60)
+
+
+def test_what_jinja_leaves_out_counts_nothing():
+    # Jinja2 reads the syntax: comments and the whitespace a `-` strips are not in its tree, so not counted.
+    assert fits("{# a comment that is long #}" + "s" * 60, 60)
+    assert fits("s" * 30 + "   {{- profile.city -}}   " + "s" * 10, 60)
+    assert not fits("s" * 30 + "   {{ profile.city }}   " + "s" * 10, 60)
 
 
 def test_other_reads_count_the_longest_value():
@@ -50,8 +68,8 @@ def test_other_reads_count_the_longest_value():
         "{{ trigger.products }}",
         "{{ profile.first_name.x }}",
         "{{ 'hello' }}",
+        "{% if trigger.value > 100 %}big{% endif %}",  # a test that is not plain
         "{% for x in trigger.products %}{{ x }}{% endfor %}",
-        "{# a comment #}",
     ],
 )
 def test_anything_but_plain_reads_is_left_to_the_render(template):
@@ -89,3 +107,36 @@ def test_the_check_reports_an_sms_that_a_non_gsm_offer_pushes_past_one_segment(t
     )
     result = check(base)
     assert "J501" in [d.code for d in result.diagnostics], [d.message for d in result.diagnostics]
+
+
+pieces = st.sampled_from(["Hi ", "é", "{", "\n", "{{ profile.first_name }}", "{{ profile.city | d('somewhere') }}",
+                          "{{- trigger.order_id -}}", "{{ offer.code }}", "  ", "{# note #}"])  # fmt: skip
+
+
+@st.composite
+def bounded_templates(draw) -> str:
+    text = "".join(draw(st.lists(pieces, max_size=6)))
+    if draw(st.booleans()):
+        inner = "".join(draw(st.lists(pieces, max_size=3)))
+        other = "".join(draw(st.lists(pieces, max_size=3)))
+        text += f"{{% if offer %}}{inner}{{% elif profile.vip %}}{other}{{% else %}}x{{% endif %}}"
+    return text
+
+
+@settings(max_examples=500, deadline=None)
+@given(bounded_templates(), st.integers(0, 120), st.booleans(), st.booleans(), st.booleans())
+def test_the_bound_is_never_below_a_render(template, limit, offer, vip, first_name):
+    """Whatever branch is taken and whatever values of the stand-ins' widths are shown, a template the bound says
+    fits renders within the limit."""
+    if not fits(template, limit):
+        return
+    values = {
+        "profile": {"first_name": "F" * 12 if first_name else None, "city": "C" * 20, "vip": vip},
+        "trigger": {"order_id": "O" * LONGEST},
+        "offer": {"code": "K" * LONGEST} if offer else None,
+    }
+    try:
+        rendered = MessageSandbox().from_string(template).render(values)
+    except Exception:
+        return  # (a missing value shown: no text to measure)
+    assert len(rendered) <= limit

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import check, render
+from conftest import REPO, check, render
 
 from journeyc.checks.sms import describe_character, first_non_gsm, gsm_replacement, sms_size
 
@@ -372,3 +372,43 @@ def test_a_template_text_used_twice_is_checked_for_each_message(make_project):
     assert [d.message for d in unknown] == ['the template reads "profil", which does not exist'] * 2
     assert len(found(result, "J506")) == 2  # both sends lack the offer both messages show
     assert len([d for d in result.diagnostics if "trigger.nope" in d.message]) == 2
+
+
+# --- J508: promotional SMS say how to opt out ------------------------------------------------------------------
+
+
+def test_a_promotional_sms_without_an_opt_out_keyword(make_project):
+    result = project(
+        make_project, 'message promo on sms { text "20% off linen today" }', "send sms promo", category="promotional"
+    )
+    [diagnostic] = found(result, "J508")
+    assert diagnostic.message == 'the promotional SMS "promo" does not say how to opt out'
+    assert diagnostic.severity == "warning"
+    assert "sent by the promotional journey" in render(result)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("20% off linen today. Reply STOP to opt out", "promotional"),
+        ("20% off linen today. Text END to end these texts", "promotional"),
+        ("Your order has shipped", "lifecycle"),  # only promotions
+        ("Your order has shipped", "transactional"),
+    ],
+)
+def test_an_opt_out_keyword_or_a_message_that_is_not_a_promotion_is_not_reported(make_project, text, category):
+    result = project(make_project, f'message promo on sms {{ text "{text}" }}', "send sms promo", category=category)
+    assert found(result, "J508") == []
+
+
+def test_a_stop_in_prose_is_not_an_opt_out(make_project):
+    # Carriers react to the keyword: "stop by our store" says nothing about opting out.
+    result = project(
+        make_project, 'message promo on sms { text "Stop by our store: 20% off" }', "send sms promo", "promotional"
+    )
+    assert len(found(result, "J508")) == 1
+
+
+def test_the_demo_company_says_how_to_opt_out():
+    result = check(REPO / "journeys")
+    assert [d.code for d in result.diagnostics if d.code.startswith("J5")] == []

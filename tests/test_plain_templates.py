@@ -1,4 +1,9 @@
-"""journeyc.runtime.plain_templates: plain templates rendered without Jinja2 give exactly what Jinja2 gives."""
+"""journeyc.runtime.plain_templates: the one definition of a plain template, and its render without compiling.
+
+Plain templates are recognised on Jinja2's own tree and rendered directly; the render must be exactly what the
+message sandbox renders (runtime/sandbox.py), or None when Jinja2 has to decide. Hypothesis compares the two on
+random templates and values, for the three ways a value is written (text, HTML, URL).
+"""
 
 from __future__ import annotations
 
@@ -7,60 +12,92 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateSyntaxError
 
-from journeyc.runtime.plain_templates import PlainTemplate
+from journeyc.runtime.plain_templates import PlainTemplate, Read
+from journeyc.runtime.render import _SHOW, HTML, TEXT, URL, message_sandboxes
 
-# The contact policy's environments (journeyc/runtime/policy.py).
-TEXT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-HTML = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+ENVS = message_sandboxes()
 
 
-def jinja(text: str, values: dict[str, Any], autoescape: bool) -> str | None:
-    """What the policy's Jinja2 renders, or None when it fails (a render_error)."""
-    env = HTML if autoescape else TEXT
+def plain(text: str) -> PlainTemplate | None:
+    return PlainTemplate.from_tree(ENVS[TEXT].parse(text))
+
+
+def jinja(text: str, values: dict[str, Any], mode: str) -> str | None:
+    """What the message sandbox renders, or None when it fails (a render_error)."""
+    env = ENVS[mode]
     try:
-        return env.from_string(text).render(values)
-    except (TemplateError, TypeError, ValueError, KeyError):
+        return env.render_template(env.compile_template(text), values)
+    except Exception:
         return None
 
 
-texts = st.text(alphabet="ab <>&\"'\n{}%#é-|", max_size=12)
+texts = st.one_of(st.text(alphabet="ab <>&\"'\n/?é-|", max_size=10), st.sampled_from(["{", "}", "%}", "#", "\r\n"]))
 roots = st.sampled_from(["profile", "trigger", "offer", "range", "missing"])
-attrs = st.sampled_from(["first_name", "order_id", "code", "items", "get", "__class__", "absent"])
-defaults = st.one_of(st.none(), st.sampled_from(["'there'", '"Hi"', "'<b>&'", "''", '"it\'s"']))
-spacing = st.sampled_from(["", " ", "  ", "\n", "- ", " -"])  # "-": whitespace control (not plain)
+attrs = st.sampled_from(["first_name", "order_id", "code", "items", "get", "_x", "absent"])
+defaults = st.one_of(st.none(), st.sampled_from(["'there'", '"Hi"', "'<b>&'", "''", '"it\'s"', "3", "none"]))
+spacing = st.sampled_from(["", " ", "  ", "\n", "- ", " -", "+"])
 
 
 @st.composite
-def placeholders(draw) -> str:
+def any_placeholders(draw) -> str:
     root, attr, default = draw(roots), draw(attrs), draw(defaults)
     name = draw(st.sampled_from(["default", "d", "upper"]))
     tail = f" | {name}({default})" if default is not None else ""
-    return "{{" + draw(spacing) + f"{root}.{attr}{tail}" + draw(spacing) + "}}"
+    read = f"{root}.{attr}" if draw(st.booleans()) else root
+    return "{{" + draw(spacing) + read + tail + draw(spacing) + "}}"
 
 
-templates = st.lists(st.one_of(texts, placeholders()), max_size=6).map("".join)
+@st.composite
+def plain_placeholders(draw) -> str:
+    """Mostly plain reads, so that the render without Jinja2 is exercised often."""
+    read = draw(st.sampled_from(["profile", "trigger", "offer"])) + "." + draw(st.sampled_from(["first_name", "code"]))
+    default = draw(st.sampled_from(["", " | default('there')", " | d('<b>&/?')", ' | default("")']))
+    return "{{" + draw(spacing) + read + default + draw(spacing) + "}}"
+
+
+placeholders = st.one_of(any_placeholders(), plain_placeholders(), plain_placeholders())
+
+
+@st.composite
+def blocks(draw, depth: int = 0) -> str:
+    parts = draw(st.lists(st.one_of(texts, placeholders, st.just("{# c #}")), max_size=4))
+    if depth < 2 and draw(st.booleans()):
+        test = f"{draw(roots)}.{draw(attrs)}" if draw(st.booleans()) else draw(roots)
+        test = draw(st.sampled_from([test, "offer", "profile.first_name"]))
+        inner = "".join(
+            f"{{%{draw(spacing)}{word} {test if word == 'elif' else ''}%}}" + draw(blocks(depth + 1))
+            for word in draw(st.lists(st.sampled_from(["elif", "else"]), max_size=2))
+        )
+        parts.append(f"{{% if {test} %}}" + draw(blocks(depth + 1)) + inner + "{% endif %}")
+    return "".join(parts)
+
+
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**20), st.floats(allow_nan=False),
-                    st.text(alphabet="ab<>&'\"é ", max_size=6), st.lists(st.integers(), max_size=2))  # fmt: skip
+                    st.text(alphabet="ab<>&'\"é /?#", max_size=6), st.lists(st.integers(), max_size=2))  # fmt: skip
 holders = st.one_of(
-    st.dictionaries(st.sampled_from(["first_name", "order_id", "code", "items"]), scalars, max_size=3),
+    st.dictionaries(st.sampled_from(["first_name", "order_id", "code", "items", "_x"]), scalars, max_size=3),
+    st.dictionaries(st.sampled_from(["first_name", "code"]), scalars, max_size=2),
     st.none(),
     st.just("a text"),
+    st.just(0),
 )
 values = st.fixed_dictionaries({"profile": holders, "trigger": holders, "offer": holders})
 
 
-@settings(max_examples=1500, deadline=None)
-@given(templates, values, st.booleans())
-def test_a_plain_template_renders_as_jinja_renders_it(text, values, autoescape):
-    plain = PlainTemplate.parse(text)
-    if plain is None:
-        return  # Jinja2 renders it
-    rendered = plain.render(values, autoescape)
+@settings(max_examples=2000, deadline=None)
+@given(blocks(), values, st.sampled_from([TEXT, HTML, URL]))
+def test_a_plain_render_is_what_the_sandbox_renders(text, values, mode):
+    try:
+        template = plain(text)
+    except TemplateSyntaxError:
+        return  # not a template: the sandbox fails every render of it
+    if template is None:
+        return  # rendered by Jinja2
+    rendered = template.render(values, _SHOW[mode])
     if rendered is not None:
-        assert rendered == jinja(text, values, autoescape)
+        assert rendered == jinja(text, values, mode)
 
 
 @pytest.mark.parametrize(
@@ -68,32 +105,62 @@ def test_a_plain_template_renders_as_jinja_renders_it(text, values, autoescape):
     [
         'Hi {{ profile.first_name | default("there") }}, your order {{ trigger.order_id }} is on its way.\n',
         '{{ offer.code }} is your code. <a href="x?a=1&b=2">Shop</a>',
+        "{{- profile.first_name | d('') -}}  {# a note #}\n{% if offer %}Code {{ offer.code }}{% else %}-{% endif %}",
+        "{% if profile.vip %}{% if offer.code %}VIP {{ offer.code }}{% endif %}{% elif trigger %}t{% endif %}",
         "No placeholder at all",
         "",
     ],
 )
 def test_the_usual_templates_are_plain_and_render_without_jinja(text):
-    plain = PlainTemplate.parse(text)
-    assert plain is not None
-    values = {"profile": {"first_name": "Ada & Bo"}, "trigger": {"order_id": "o-1"}, "offer": {"code": "<X>"}}
-    for autoescape in (False, True):
-        assert plain.render(values, autoescape) == jinja(text, values, autoescape)
-        assert plain.render(values, autoescape) is not None
+    template = plain(text)
+    assert template is not None
+    values = {
+        "profile": {"first_name": "Ada & Bo", "vip": True},
+        "trigger": {"order_id": "o/1"},
+        "offer": {"code": "<X>"},
+    }
+    for mode in (TEXT, HTML, URL):
+        assert template.render(values, _SHOW[mode]) == jinja(text, values, mode)
+        assert template.render(values, _SHOW[mode]) is not None
 
 
 @pytest.mark.parametrize(
     "text",
-    ["{% if x %}a{% endif %}", "{# note #}", "{{- profile.first_name }}", "{{ profile.first_name | upper }}",
-     "{{ profile }}", "{{ profile.a.b }}", "a\r\nb", "{{ 'x' }}", "{{ profile.first_name "],
+    ["{% for x in trigger.items %}a{% endfor %}", "{{ profile.first_name | upper }}", "{{ profile }}",
+     "{{ profile.a.b }}", "{{ 'x' }}", "{{ profile.first_name | default(3) }}", "{{ profile.items }}",
+     "{% if trigger.value > 3 %}a{% endif %}", "{{ other.first_name }}", "{% set x = 1 %}"],
 )  # fmt: skip
 def test_anything_else_is_left_to_jinja(text):
-    assert PlainTemplate.parse(text) is None
+    assert plain(text) is None
+
+
+def test_a_plain_template_lists_its_reads_tests_and_texts():
+    template = plain("Hi {{ profile.first_name | d('you') }}{% if offer %}: {{ offer.code }}{% endif %}")
+    assert template is not None
+    assert list(template.reads()) == [Read("profile", "first_name", "you"), Read("offer", "code", None)]
+    assert [(t.root, t.attr) for t in template.tests()] == [("offer", None)]
+    assert list(template.texts()) == ["Hi ", ": "]
+
+
+def test_a_value_without_a_value_is_missing():
+    # The regression of "Hi None": None is missing, in the plain render and in the sandbox alike.
+    template = plain('Hi {{ profile.first_name | default("there") }}')
+    assert template is not None
+    for holder in ({"first_name": None}, {}):
+        assert template.render({"profile": holder}, str) == "Hi there"
+        assert jinja('Hi {{ profile.first_name | default("there") }}', {"profile": holder}, TEXT) == "Hi there"
+    bare = plain("Hi {{ profile.first_name }}")
+    assert bare is not None
+    assert bare.render({"profile": {"first_name": None}}, str) is None  # left to the sandbox, which fails it
+    assert jinja("Hi {{ profile.first_name }}", {"profile": {"first_name": None}}, TEXT) is None
+    if_none = "{% if profile.first_name %}Hi {{ profile.first_name }}{% else %}Hello{% endif %}"
+    assert jinja(if_none, {"profile": {"first_name": None}}, TEXT) == "Hello"
+    assert jinja(if_none, {"profile": {}}, TEXT) == "Hello"
 
 
 def test_values_that_are_not_obvious_are_left_to_jinja():
-    # `profile.items` is the dict's method to Jinja2, whatever the profile holds: never plain.
-    assert PlainTemplate.parse("{{ profile.items }} {{ trigger.code }} {{ offer.code }}") is None
-    plain = PlainTemplate.parse("{{ offer.code }}")
-    assert plain is not None
-    assert plain.render({"offer": None}, False) is None  # no offer: Jinja2 reports it
-    assert plain.render({"offer": {}}, False) is None  # a missing value, no default: Jinja2 reports it
+    template = plain("{{ offer.code | d('none') }}")
+    assert template is not None
+    assert template.render({"offer": None}, str) == "none"  # no offer: every field missing
+    assert template.render({"offer": "a text"}, str) is None  # Jinja2 decides what a text's `code` is
+    assert template.render({}, str) is None  # a root not given at all

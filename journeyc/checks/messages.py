@@ -1,227 +1,27 @@
-"""Message content against channel limits, and offers against the messages that show them (J501-J507).
+"""Message content against channel limits, and offers against the messages that show them (J501-J508).
 
-Lengths are measured on the template rendered with the longest plausible values. Every `profile.x`,
-`trigger.x` and `offer.x` a template reads stands for a value of this length (in characters):
-
-| what the template reads                                  | stand-in                                        |
-|----------------------------------------------------------|-------------------------------------------------|
-| a text (string, timezone), or a property of unknown type | 20                                              |
-| `first_name`, `last_name`                                | 12                                              |
-| a link: `url`, `link`, or a name ending in `_url`/`_link` | 60                                              |
-| a number or an integer                                   | 8                                               |
-| a datetime                                               | 25                                              |
-| a true/false                                             | 5 (`False`)                                     |
-| `one of "a", "b"`                                        | the longest choice                              |
-| a list                                                   | one item                                        |
-| `offer.code` (other offer fields alike)                  | the longest among the offers sent with it (10)  |
-
-A `trigger.x` takes the longest stand-in among the trigger events of the journeys that send the message.
-Templates that render cannot loop or call anything here: a template with a loop, a macro, a call, an assignment
-or a filter outside a short safe list (or any that fails to render) is measured as its text with every
-`{{ ... }}` counted as 20 characters and every `{% ... %}` left out.
+Lengths are measured on the template rendered with the longest plausible values (measure.py says which).
+Promotional messages must say how to stop them: an email its unsubscribe link (J504), an SMS an opt-out keyword
+(J508).
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateSyntaxError, nodes
 
 from journeyc import ir
 from journeyc.checks.context import CheckContext
-from journeyc.checks.length_bound import surely_fits
-from journeyc.checks.plain_render import Render, plain_renderer
-from journeyc.checks.sms import characters, check_sms_length, is_gsm
-from journeyc.checks.templates import ROOTS, _FilePlacer, _InlinePlacer, parse_template, template_nodes
+from journeyc.checks.measure import Measured, Send, fits_unrendered, measure, stand_ins
+from journeyc.checks.sms import OPT_OUT, characters, check_sms_length
+from journeyc.checks.templates import _FilePlacer, _InlinePlacer, parse_template
 from journeyc.checks.walk import sends
 from journeyc.diagnostics import Label
 
-STRING, NAME, LINK, NUMBER, DATETIME, OFFER_CODE = 20, 12, 60, 8, 25, 10
-_SAFE_NODES = (
-    *(nodes.Output, nodes.TemplateData, nodes.If, nodes.Name, nodes.Const, nodes.Getattr, nodes.Getitem),
-    *(nodes.Slice, nodes.Filter, nodes.Test, nodes.Compare, nodes.Operand, nodes.CondExpr, nodes.Keyword),
-    *(nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Concat, nodes.Add, nodes.Sub, nodes.Div),
-    *(nodes.FloorDiv, nodes.Tuple, nodes.List),
-)
-# Filters whose output is no longer than a small multiple of their input: nothing a template writes can blow up.
-_SAFE_FILTERS = ("default", "d", "upper", "lower", "title", "capitalize", "trim", "striptags", "escape", "e")
-_SAFE_FILTERS += ("string", "int", "float", "round", "abs", "first", "last", "length", "count", "truncate", "safe")
-_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _UNSUBSCRIBE = re.compile(r"unsubscribe", re.I)
-
-
-def _text_length(name: str) -> int:
-    if name in ("first_name", "last_name"):
-        return NAME
-    if name in ("url", "link") or name.endswith(("_url", "_link")):
-        return LINK
-    return STRING
-
-
-class _Undefined(ChainableUndefined):
-    """A root a template may not read (reported by J206): measured as a text of its name's length."""
-
-    def __str__(self) -> str:
-        return "x" * _text_length(self._undefined_name or "")
-
-
-_ENV = SandboxedEnvironment(autoescape=False, undefined=_Undefined)
-_ENV.filters = {name: _ENV.filters[name] for name in _SAFE_FILTERS}
-_ENV.globals.clear()
-
-
-class _StandIn:
-    """`profile`, `trigger`, `offer` or an object property: every attribute is its longest plausible value."""
-
-    def __init__(self, value_of: Callable[[str], object]) -> None:
-        self._value_of = value_of
-
-    def __getattr__(self, name: str) -> object:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self._value_of(name)
-
-    def __getitem__(self, name: object) -> object:
-        return self._value_of(str(name))
-
-    def __str__(self) -> str:
-        return "x" * STRING
-
-
-def _value(ctx: CheckContext, name: str, type_: ir.TypeRef | None) -> object:
-    type_ = ctx.expand(type_) if type_ is not None else None
-    if isinstance(type_, ir.ScalarType) and type_.name in ("number", "integer"):
-        return float("9" * (NUMBER - 3) + ".99") if type_.name == "number" else int("9" * NUMBER)
-    if isinstance(type_, ir.ScalarType) and type_.name in ("boolean", "datetime"):
-        return False if type_.name == "boolean" else "x" * DATETIME
-    if isinstance(type_, ir.EnumType) and type_.values:
-        return max(type_.values, key=len)
-    if isinstance(type_, ir.ListType):
-        return [_value(ctx, name, type_.item)]
-    if isinstance(type_, ir.ObjectType):
-        fields = type_
-
-        def field_value(attr: str) -> object:
-            field = fields.field(attr)
-            return _value(ctx, attr, field.type if field else None)
-
-        return _StandIn(field_value)
-    return "x" * _text_length(name)
-
-
-def _longest(values: list[object], default: object) -> object:
-    return max(values, key=lambda v: len(str(v))) if values else default
-
-
-def _offer_value(offers: list[ir.Offer], attr: str) -> object:
-    values: dict[str, list[object]] = {
-        "code": [o.code or o.name for o in offers],
-        "name": [o.name for o in offers],
-        "title": [o.title for o in offers if o.title],
-        "description": [o.description for o in offers if o.description],
-        "value": [f"{o.value.amount:g}" for o in offers if o.value],
-        "unit": [o.value.unit for o in offers if o.value],
-        "valid_until": [o.valid_until for o in offers if o.valid_until],
-        "valid_days": [o.valid_for.seconds // 86400 for o in offers if o.valid_for],
-    }
-    return _longest(values.get(attr, []), "x" * (OFFER_CODE if attr == "code" else STRING))
-
-
-@dataclass
-class _Send:
-    journey: ir.Journey
-    step: ir.SendStep
-
-
-def _trait_value(ctx: CheckContext, attr: str) -> object:
-    profile = ctx.project.profile
-    found = profile.trait(attr) if profile is not None else None
-    return _value(ctx, attr, found.type if found else None)
-
-
-def _shown_trait(ctx: CheckContext, attr: str) -> str | None:
-    """What `{{ profile.<attr> }}` shows when measured, once per run; None when it is not a plain value."""
-    cache: dict[str, str | None] = ctx.memo.setdefault("shown traits", {})  # type: ignore[assignment]
-    if attr not in cache:
-        value = _trait_value(ctx, attr)
-        cache[attr] = str(value) if isinstance(value, str | int | float) else None  # bool is an int
-    return cache[attr]
-
-
-def _stand_ins(ctx: CheckContext, message: ir.Message, sent_by: list[_Send]) -> dict[str, object]:
-    events = [
-        event
-        for send in sent_by
-        if isinstance(send.journey.trigger, ir.EventTrigger)
-        and (event := ctx.project.events.get(send.journey.trigger.event)) is not None
-    ]
-    names = [send.step.offer.name for send in sent_by if send.step.offer is not None]
-    offers = [ctx.project.offers[n] for n in dict.fromkeys(names) if n in ctx.project.offers]
-
-    def trigger(attr: str) -> object:
-        found = [p.type for event in events if (p := event.property(attr)) is not None]
-        return _longest([_value(ctx, attr, t) for t in found], _value(ctx, attr, None))
-
-    return {
-        "profile": _StandIn(lambda attr: _trait_value(ctx, attr)),
-        "trigger": _StandIn(trigger),
-        "offer": _StandIn(lambda attr: _offer_value(offers, attr)),
-    }
-
-
-@dataclass(frozen=True)
-class _Measured:
-    text: str
-    note: str | None  # how the placeholders were measured, for the diagnostic
-
-
-def _compiled(ctx: CheckContext, template: str) -> tuple[Render, tuple[tuple[str, str], ...]] | None:
-    """How to render the template for measuring, and the `root.attr` it reads, once per run (texts repeat); None
-    when it is not safe to render. A plain template is rendered without compiling it (see plain_render.py)."""
-    cache: dict[str, object] = ctx.memo.setdefault("compiled templates", {})  # type: ignore[assignment]
-    if template not in cache:
-        tree = parse_template(ctx, template)
-        every = template_nodes(ctx, template, tree)
-        safe = all(isinstance(node, _SAFE_NODES) for node in every)
-        reads = tuple(
-            (n.node.name, n.attr)
-            for n in every
-            if isinstance(n, nodes.Getattr) and isinstance(n.node, nodes.Name) and n.node.name in ROOTS
-        )
-        if safe:
-            cache[template] = (plain_renderer(tree, _ENV, ROOTS) or _ENV.from_string(template).render, reads)
-        else:
-            cache[template] = None
-    return cache[template]  # type: ignore[return-value]
-
-
-def _measure(ctx: CheckContext, template: str, stand_ins: dict[str, object]) -> _Measured:
-    """The template rendered with the longest plausible values (or its text with 20 characters a placeholder)."""
-    if "{" not in template:
-        return _Measured(template, None)
-    try:
-        compiled = _compiled(ctx, template)
-        if compiled is not None:
-            text = compiled[0](stand_ins)
-            return _Measured(text, _stand_in_note(compiled[1], stand_ins))
-    except Exception:  # a user's template may fail in any way; the plain text measure below still applies
-        pass
-    text = _PLACEHOLDER.sub(lambda m: "" if m.group(0).startswith(("{%", "{#")) else "x" * STRING, template)
-    return _Measured(
-        text,
-        f"this template could not be rendered with stand-in values, so each {{{{ ... }}}} counts {STRING} characters",
-    )
-
-
-def _stand_in_note(reads: tuple[tuple[str, str], ...], stand_ins: dict[str, object]) -> str | None:
-    values = {f"{root}.{attr}": getattr(stand_ins[root], attr) for root, attr in reads}
-    lengths = {f"{read} as {len(str(v))}": None for read, v in values.items() if isinstance(v, str | int | float)}
-    return "measured with " + ", ".join(lengths) + " characters" if lengths else None
 
 
 def _source(ctx: CheckContext, field: ir.MessageField, file: str) -> tuple[str, _InlinePlacer | _FilePlacer] | None:
@@ -242,9 +42,9 @@ def check_messages(ctx: CheckContext) -> None:
     """Every message's content, and every send's offer against its message."""
     files = ctx.resolved.files
     every_send = [
-        _Send(journey, step) for path in sorted(files) for journey in files[path].journeys for step in sends(journey)
+        Send(journey, step) for path in sorted(files) for journey in files[path].journeys for step in sends(journey)
     ]
-    sent_by: dict[str, list[_Send]] = {}
+    sent_by: dict[str, list[Send]] = {}
     for send in every_send:
         sent_by.setdefault(send.step.message.name, []).append(send)
     for path in sorted(files):
@@ -254,10 +54,10 @@ def check_messages(ctx: CheckContext) -> None:
         _check_offer(ctx, send.step)
 
 
-def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: list[_Send]) -> None:
+def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: list[Send]) -> None:
     kind = _kind(ctx, message)
-    if kind == "email":
-        _check_unsubscribe(ctx, message, file, sent_by)
+    if kind in _OPT_OUTS:
+        _check_opt_out(ctx, message, file, sent_by, _OPT_OUTS[kind])
     elif kind == "whatsapp":
         _check_whatsapp(ctx, message)
     limits = {
@@ -265,83 +65,22 @@ def _check_message(ctx: CheckContext, message: ir.Message, file: str, sent_by: l
         "push": {"title": ctx.config.push_title_max, "body": ctx.config.push_body_max},
         "email": {"subject": ctx.config.email_subject_max},
     }.get(kind or "", {})
-    stand_ins: dict[str, object] | None = None
+    values: dict[str, object] | None = None
     for field in message.fields:
         if field.name not in limits or (source := _source(ctx, field, file)) is None:
             continue
-        if _surely_fits(ctx, source[0], kind or "", limits[field.name]):
+        if fits_unrendered(ctx, source[0], kind or "", limits[field.name]):
             continue  # short enough whatever the values: no need to render it
-        stand_ins = stand_ins or _stand_ins(ctx, message, sent_by)
-        measured = _measure(ctx, source[0], stand_ins)
+        values = values or stand_ins(ctx, message, sent_by)
+        measured = measure(ctx, source[0], values)
         if kind == "sms":
             check_sms_length(ctx, message, field, source, measured.text, measured.note)
         else:
             _check_length(ctx, kind or "", message, field, measured, limits[field.name])
 
 
-def _surely_fits(ctx: CheckContext, template: str, kind: str, limit: int) -> bool:
-    """`surely_fits` with this run's widths of values, once per distinct template, kind and limit (texts repeat)."""
-    decided: dict[tuple[str, str, int], bool] = ctx.memo.setdefault("surely fits", {})  # type: ignore[assignment]
-    key = (template, kind, limit)
-    if key not in decided:
-        decided[key] = surely_fits(template, kind, limit, partial(_read_width, ctx), _stand_ins_gsm(ctx))
-    return decided[key]
-
-
-def _read_width(ctx: CheckContext, root: str, attr: str) -> int | None:
-    """The most characters `{{ root.attr }}` can show when measured; None when its stand-in is not a plain value
-    (a list or an object shows as Python writes it)."""
-    if root == "profile":
-        shown = _shown_trait(ctx, attr)
-        return None if shown is None else len(shown)
-    if root == "trigger" and attr in _structured_properties(ctx):
-        return None
-    return len(_longest_text(ctx))  # offer texts and amounts, plain trigger properties
-
-
-def _structured_properties(ctx: CheckContext) -> set[str]:
-    """The names of event properties that are a list or an object in some event of the project."""
-    if "structured properties" not in ctx.memo:
-        ctx.memo["structured properties"] = {
-            p.name
-            for event in ctx.project.events.values()
-            for p in event.properties
-            if isinstance(ctx.expand(p.type), ir.ListType | ir.ObjectType)
-        }
-    return ctx.memo["structured properties"]  # type: ignore[return-value]
-
-
-def _plain_texts(ctx: CheckContext) -> list[str]:
-    """Every text a stand-in can take from the project itself: choice values, trait defaults, offer texts."""
-    texts: list[str] = []
-    for prop_owner in (*ctx.project.events.values(), *ctx.project.shapes.values()):
-        props = prop_owner.properties if isinstance(prop_owner, ir.Event) else prop_owner.type.fields
-        texts += [v for p in props if isinstance(p.type, ir.EnumType) for v in p.type.values]
-    if ctx.project.profile is not None:
-        traits = ctx.project.profile.traits
-        texts += [v for p in traits if isinstance(p.type, ir.EnumType) for v in p.type.values]
-        texts += [str(p.default) for p in traits if p.default is not None]
-    for offer in ctx.project.offers.values():
-        texts += [t for t in (offer.code, offer.title, offer.description, offer.valid_until) if t]
-    return texts
-
-
-def _longest_text(ctx: CheckContext) -> str:
-    """An upper bound for any plain stand-in value: a link, or the longest text of the project."""
-    if "longest value" not in ctx.memo:
-        ctx.memo["longest value"] = max([*_plain_texts(ctx), "x" * LINK], key=len)
-    return ctx.memo["longest value"]  # type: ignore[return-value]
-
-
-def _stand_ins_gsm(ctx: CheckContext) -> bool:
-    """Whether every stand-in value is GSM-7 text (the made-up ones are: letters x and digits)."""
-    if "stand-ins gsm" not in ctx.memo:
-        ctx.memo["stand-ins gsm"] = all(is_gsm(char) for text in _plain_texts(ctx) for char in text)
-    return bool(ctx.memo["stand-ins gsm"])
-
-
 def _check_length(
-    ctx: CheckContext, kind: str, message: ir.Message, field: ir.MessageField, measured: _Measured, limit: int
+    ctx: CheckContext, kind: str, message: ir.Message, field: ir.MessageField, measured: Measured, limit: int
 ) -> None:
     length = len(measured.text)
     if length <= limit:
@@ -360,34 +99,77 @@ def _check_length(
     )
 
 
-def _check_unsubscribe(ctx: CheckContext, message: ir.Message, file: str, sent_by: list[_Send]) -> None:
+def _promotional(message: ir.Message, sent_by: list[Send]) -> Label | None:
+    """Why the message is promotional (its own category, or a promotional journey that sends it); None if not."""
     if message.category is not None:
         if message.category.name != "promotional":
-            return
-        why = Label(span=message.category.span, message="the message is promotional")
-    else:
-        promotional = [s for s in sent_by if s.journey.category and s.journey.category.name == "promotional"]
-        if not promotional:
-            return
-        first = promotional[0]
-        why = Label(span=first.step.span, message=f'sent by the promotional journey "{first.journey.name}"')
+            return None
+        return Label(span=message.category.span, message="the message is promotional")
+    promotional = [s for s in sent_by if s.journey.category and s.journey.category.name == "promotional"]
+    if not promotional:
+        return None
+    first = promotional[0]
+    return Label(span=first.step.span, message=f'sent by the promotional journey "{first.journey.name}"')
+
+
+@dataclass(frozen=True)
+class _OptOut:
+    """How a promotional message of a channel kind says how to stop them, and the rule that reports it missing."""
+
+    fields: tuple[str, ...]  # the fields that may say it
+    says: re.Pattern[str]
+    code: str
+    problem: str  # the diagnostic's message, with {name}
+    label: str
+    help: str
+    note: str
+
+
+_OPT_OUTS = {
+    "email": _OptOut(
+        ("html", "text"),
+        _UNSUBSCRIBE,
+        "J504",
+        'the promotional email "{name}" has no unsubscribe link',
+        "no unsubscribe link in its html or text",
+        "add a link such as `Unsubscribe: https://example.com/preferences` to its html and text",
+        "marketing email must offer a way to opt out (CAN-SPAM, GDPR, and Gmail and Yahoo sender rules)",
+    ),
+    "sms": _OptOut(
+        ("text",),
+        OPT_OUT,
+        "J508",
+        'the promotional SMS "{name}" does not say how to opt out',
+        "no STOP keyword in its text",
+        'end the text with "Reply STOP to opt out"',
+        "marketing texts must say how to stop them: carriers filter texts that do not (CTIA), and the TCPA requires "
+        "the opt-out; the keywords are STOP, QUIT, END, REVOKE, OPT OUT, CANCEL and UNSUBSCRIBE",
+    ),
+}
+
+
+def _check_opt_out(ctx: CheckContext, message: ir.Message, file: str, sent_by: list[Send], rule: _OptOut) -> None:
+    """J504 (email), J508 (SMS): a promotional message that does not say how to stop them."""
+    why = _promotional(message, sent_by)
+    if why is None:
+        return
     texts = []
     for field in message.fields:
-        if field.name in ("html", "text"):
+        if field.name in rule.fields:
             source = _source(ctx, field, file)
             if source is None:
                 return  # an unreadable template file is J207's; what it holds is unknown
             texts.append(source[0])
-    if any(_UNSUBSCRIBE.search(text) for text in texts):
+    if any(rule.says.search(text) for text in texts):
         return
     ctx.report(
-        "J504",
-        f'the promotional email "{message.name}" has no unsubscribe link',
+        rule.code,
+        rule.problem.format(name=message.name),
         message.name_span or message.span,
-        "no unsubscribe link in its html or text",
-        help="add a link such as `Unsubscribe: https://example.com/preferences` to its html and text",
+        rule.label,
+        help=rule.help,
         labels=(why,),
-        notes=("marketing email must offer a way to opt out (CAN-SPAM, GDPR, and Gmail and Yahoo sender rules)",),
+        notes=(rule.note,),
     )
 
 

@@ -10,6 +10,7 @@ A two-unit character is never split across segments, so segments are filled gree
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -24,6 +25,10 @@ GSM_BASIC = frozenset(
 )
 GSM_EXTENSION = frozenset("\f^{}\\[]~|€")
 GSM_CHARACTERS = GSM_BASIC | GSM_EXTENSION
+
+# The opt-out keywords US carriers honour (CTIA Messaging Principles and Best Practices), in capitals as texts
+# show them: "Reply STOP to opt out".
+OPT_OUT = re.compile(r"\b(?:STOP|QUIT|END|REVOKE|OPT[ -]?OUT|CANCEL|UNSUBSCRIBE)\b")
 
 # encoding -> (characters in a single SMS, characters per segment of a split one)
 LIMITS = {"GSM-7": (160, 153), "UCS-2": (70, 67)}

@@ -16,10 +16,10 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from journeyc import ir
 from journeyc.checks.context import CheckContext, TemplateRead, did_you_mean
-from journeyc.checks.plain_parse import plain_tree
+from journeyc.checks.template_safety import check_template_safety
+from journeyc.runtime.plain_templates import ROOTS, PlainTemplate
 
 OFFER_FIELDS = ("code", "value", "unit", "description", "title", "valid_until", "valid_days", "name")
-ROOTS = ("profile", "trigger", "offer")
 _READABLE = "templates can read profile.<trait>, trigger.<property> and offer.<field>"
 _ENV = SandboxedEnvironment(autoescape=False)
 
@@ -29,21 +29,29 @@ def template_env() -> SandboxedEnvironment:
 
 
 def parse_template(ctx: CheckContext, text: str) -> nodes.Template:
-    """The Jinja2 tree of a template, parsed once per run (raises TemplateSyntaxError). Do not modify it.
-
-    A plain template's tree is built without Jinja2's lexer and parser (see plain_parse.py).
-    """
+    """The Jinja2 tree of a template, parsed by Jinja2 once per run (raises TemplateSyntaxError). Do not modify it."""
     cache: dict[str, nodes.Template | TemplateSyntaxError] = ctx.memo.setdefault("templates", {})  # type: ignore[assignment]
     if text not in cache:
-        tree = plain_tree(text, _ENV)
         try:
-            cache[text] = tree if tree is not None else _ENV.parse(text)
+            cache[text] = _ENV.parse(text)
         except TemplateSyntaxError as error:
             cache[text] = error
     found = cache[text]
     if isinstance(found, TemplateSyntaxError):
         raise found
     return found
+
+
+def plain_template(ctx: CheckContext, text: str) -> PlainTemplate | None:
+    """The template as a plain template (runtime/plain_templates.py), once per run; None when it is not plain or
+    does not parse."""
+    cache: dict[str, PlainTemplate | None] = ctx.memo.setdefault("plain templates", {})  # type: ignore[assignment]
+    if text not in cache:
+        try:
+            cache[text] = PlainTemplate.from_tree(parse_template(ctx, text))
+        except TemplateSyntaxError:
+            cache[text] = None
+    return cache[text]
 
 
 def template_nodes(ctx: CheckContext, text: str, tree: nodes.Template) -> tuple[nodes.Node, ...]:
@@ -106,7 +114,7 @@ def check_message_templates(ctx: CheckContext, message: ir.Message, file: str) -
         if field.file is not None:
             _check_file_template(ctx, message, field, file)
         elif field.text is not None:
-            _check_template(ctx, message, field.text, _InlinePlacer(field))
+            _check_template(ctx, message, field, field.text, _InlinePlacer(field))
 
 
 class _InlinePlacer:
@@ -182,16 +190,23 @@ def _check_file_template(ctx: CheckContext, message: ir.Message, field: ir.Messa
         )
         return
     ctx.template_texts[path] = text
-    _check_template(ctx, message, text, _FilePlacer(path))
+    _check_template(ctx, message, field, text, _FilePlacer(path))
 
 
-def _check_template(ctx: CheckContext, message: ir.Message, text: str, placer: _InlinePlacer | _FilePlacer) -> None:
+def _check_template(
+    ctx: CheckContext, message: ir.Message, field: ir.MessageField, text: str, placer: _InlinePlacer | _FilePlacer
+) -> None:
     if "{" not in text:
-        return  # plain text: nothing for Jinja2 to parse or resolve
+        # Plain text: nothing for Jinja2 to parse or resolve (but a webhook body must still be JSON).
+        check_template_safety(ctx, message, field, text, (), lambda line, needle: placer.span(line, text, needle))
+        return
     lines = text.split("\n")
 
     def line_of(n: int) -> str:
         return lines[n - 1] if 0 < n <= len(lines) else ""
+
+    def place(lineno: int, needle: str | None) -> ir.Span:
+        return placer.span(lineno, line_of(lineno), needle)
 
     try:
         tree = parse_template(ctx, text)
@@ -250,6 +265,7 @@ def _check_template(ctx: CheckContext, message: ir.Message, text: str, placer: _
                 )
         elif root == "trigger":
             ctx.trigger_uses.setdefault(message.name, []).append(read)
+    check_template_safety(ctx, message, field, text, template_nodes(ctx, text, tree), place)
 
 
 def _plain(message: str) -> str:

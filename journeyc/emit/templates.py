@@ -61,11 +61,14 @@ from jinja2 import TemplateSyntaxError
 from journeyc import ir
 from journeyc.checks.templates import template_env
 from journeyc.emit.frames import render_frame
+from journeyc.runtime.template_spans import SyntaxSpan, syntax_spans
 
 HTML_AUTOESCAPE_NOTE = (
-    "The runtime renders these files with a sandboxed Jinja2 environment (jinja2.sandbox.SandboxedEnvironment) "
-    "with undefined=StrictUndefined, and autoescapes only .html files (select_autoescape(['html'])): values "
-    "put into an email's HTML are escaped, values put into .txt and the strings of .json files are not."
+    "The runtime renders these files with journeyc.runtime.render: a sandboxed Jinja2 environment "
+    "(journeyc.runtime.sandbox) in which a missing or None value fails the render unless `default` replaces it, "
+    "and which autoescapes only .html files: values put into an email's HTML are escaped, values put into .txt "
+    "files and the strings of .json files are not, except that a webhook's url percent-encodes them, its body "
+    "is built as JSON data, and header fields (subject, titles...) get no line breaks."
 )
 """How the runtime must render what this module writes (the emitter itself renders nothing)."""
 
@@ -241,63 +244,13 @@ def email_html(source: str) -> str:
     return _restore(html, source, spans, tokens)
 
 
-@dataclass(frozen=True)
-class JinjaSpan:
-    start: int
-    end: int
-    kind: str  # "expression" {{ }}, "tag" {% %} (a whole {% raw %}...{% endraw %} is one tag), "comment" {# #}
-
-
-_OPENERS = re.compile(r"\{[{%#]")
-_CLOSERS = {"{{": "}}", "{%": "%}"}
-_RAW = re.compile(r"\{%[-+]?\s*raw\s*[-+]?%\}")
-_ENDRAW = re.compile(r"\{%[-+]?\s*endraw\s*[-+]?%\}")
-
-
-def jinja_spans(text: str) -> list[JinjaSpan]:
-    """Where the Jinja2 syntax is, as Jinja2's lexer sees it (default delimiters; strings and brackets inside
-    `{{ }}` and `{% %}` may hold `}}`). Raises TemplateError on an unclosed one."""
-    spans: list[JinjaSpan] = []
-    i = 0
-    while (found := _OPENERS.search(text, i)) is not None:
-        start, opener = found.start(), found.group()
-        if opener == "{#":
-            end = text.find("#}", start + 2)
-            if end < 0:
-                raise TemplateError(f"a template comment is not closed (line {_line(text, start)})")
-            spans.append(JinjaSpan(start, end + 2, "comment"))
-            i = end + 2
-            continue
-        end = _block_end(text, start + 2, _CLOSERS[opener])
-        if end < 0:
-            raise TemplateError(f"{opener} is not closed (line {_line(text, start)})")
-        if opener == "{%" and _RAW.fullmatch(text, start, end):
-            closing = _ENDRAW.search(text, end)
-            if closing is None:
-                raise TemplateError(f"{{% raw %}} has no {{% endraw %}} (line {_line(text, start)})")
-            end = closing.end()
-        spans.append(JinjaSpan(start, end, "expression" if opener == "{{" else "tag"))
-        i = end
-    return spans
-
-
-def _block_end(text: str, i: int, closer: str) -> int:
-    """The end of a `{{`/`{%` block starting its content at i: its closer outside strings and brackets."""
-    depth = 0
-    while i < len(text):
-        ch = text[i]
-        if depth == 0 and text.startswith(closer, i):
-            return i + 2
-        if ch in "'\"":
-            i += 1
-            while i < len(text) and text[i] != ch:
-                i += 2 if text[i] == "\\" else 1
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}" and depth:
-            depth -= 1
-        i += 1
-    return -1
+def jinja_spans(text: str) -> list[SyntaxSpan]:
+    """Where the Jinja2 syntax is, as Jinja2's lexer reads it (runtime/template_spans.py). Raises TemplateError
+    when the lexer refuses the text or a `{{`, `{%` or `{#` is not closed."""
+    try:
+        return syntax_spans(text, template_env())
+    except TemplateSyntaxError as error:
+        raise TemplateError(f"{error.message} (line {error.lineno})") from None
 
 
 def _line(text: str, offset: int) -> int:
@@ -310,7 +263,7 @@ class _Tokens:
     names: tuple[str, ...]
 
 
-def _protect(source: str, spans: list[JinjaSpan]) -> tuple[str, _Tokens]:
+def _protect(source: str, spans: list[SyntaxSpan]) -> tuple[str, _Tokens]:
     """The source with each Jinja2 span replaced by a placeholder of letters and digits that it cannot contain."""
     nonce = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     while f"jinja{nonce}" in source:
@@ -363,7 +316,7 @@ def _refuse_includes(path: str) -> str:
     raise OSError(f"mj-include is not supported ({path})")
 
 
-def _compile_mjml(document: str, start: int, source: str, spans: list[JinjaSpan], tokens: _Tokens) -> str:
+def _compile_mjml(document: str, start: int, source: str, spans: list[SyntaxSpan], tokens: _Tokens) -> str:
     """Compile an MJML document; the source with placeholders starts at offset `start` in it."""
     import mjml  # mjml-python: the Rust mrml compiler; imported here so only builds with MJML load it
 
@@ -385,7 +338,7 @@ def _compile_mjml(document: str, start: int, source: str, spans: list[JinjaSpan]
         raise MjmlError(f"the MJML does not compile ({reason}{line})") from None
 
 
-def _source_line(offset: int, source: str, spans: list[JinjaSpan], tokens: _Tokens) -> int:
+def _source_line(offset: int, source: str, spans: list[SyntaxSpan], tokens: _Tokens) -> int:
     """The source line of an offset into the protected text."""
     shift = 0  # source offset - protected offset, up to here
     for span, name in zip(spans, tokens.names, strict=True):
@@ -395,7 +348,7 @@ def _source_line(offset: int, source: str, spans: list[JinjaSpan], tokens: _Toke
     return _line(source, max(offset + shift, 0))
 
 
-def _restore(html: str, source: str, spans: list[JinjaSpan], tokens: _Tokens) -> str:
+def _restore(html: str, source: str, spans: list[SyntaxSpan], tokens: _Tokens) -> str:
     """The compiled HTML with the placeholders replaced by the source's Jinja2, checked to be whole."""
     seen: list[int] = [int(m.group(1)) for m in tokens.pattern.finditer(html)]
     counts = [0] * len(spans)

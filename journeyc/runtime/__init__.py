@@ -16,9 +16,10 @@ virtual clock (the simulator), and make each send idempotent by (run, step id):
 | `exit` | `journey.exit("8")` then `return` |
 
 Conditions are plain data (nested dicts, the IR's condition shape without source positions: `Condition`, declared
-and explained in runtime/conditions/data.py), evaluated by the executor with `conditions.compile_condition` or its
-own engine. Segments, the contact policy, offers, channels and message
-metadata are emitted as JSON data the executor reads; templates as files.
+and explained in runtime/conditions/data.py), evaluated by the executor with `conditions.compile_condition`.
+Segments, the contact policy, offers, channels and message metadata are emitted as JSON data the executor reads;
+templates as files, which every executor renders with `journeyc.runtime.render.MessageRenderer` (one renderer for
+the simulator and the live runtime).
 """
 
 from __future__ import annotations

@@ -2,24 +2,21 @@
 
 In order: consent and address, suppression windows opened by events, frequency caps over sliding windows,
 quiet hours in the customer's local time (defer to the end of the window, or drop), then the template is
-rendered (a missing value is a `render_error`, not a crash). Exemptions skip the rules they name.
+rendered (runtime/render.py; a template that fails is a `render_error`, not a crash). Exemptions skip the rules
+they name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from jinja2 import StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
-
 from journeyc.runtime.conditions import Context, Event, evaluate
 from journeyc.runtime.eventlog import format_time
-from journeyc.runtime.plain_templates import PlainTemplate
+from journeyc.runtime.render import MessageRenderer
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -52,20 +49,12 @@ class ContactPolicy:
         self.policy = data.get("policy") or {}
         self.channels = data.get("channels", {})
         self.messages = data.get("messages", {})
-        self.offers = data.get("offers", {})
-        self.templates = templates
+        self.renderer = MessageRenderer(data, templates)
         self.priority = [c["name"] for c in self.policy.get("priority", ())]
         # Decisions come in time order, so both lists keep only what can still matter: the sends inside the
         # longest cap window, the suppression windows not yet over.
         self.sent: dict[str, list[tuple[float, str | None, str | None]]] = {}  # user -> [(time, category, channel)]
         self.suppressed_until: dict[str, list[tuple[float, set[str]]]] = {}  # user -> [(until, categories)]
-        self.text_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-        self.html_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
-        self.compiled: dict[tuple[int, str], Any] = {}
-        self.json_templates: dict[str, dict[str, Any]] = {}
-        self.plain: dict[str, PlainTemplate | None] = {}  # template text -> its plain form, if it has one
-        self.fields: dict[str, list[tuple[bool, bool, list[tuple[str, Any]]]]] = {}  # message -> see `_fields`
-        self.offer_values: dict[str, dict[str, Any]] = {}  # offer -> what templates read as `offer` (plain renders)
         self.routes: dict[tuple[str | None, str], tuple[str | None, str | None, str | None]] = {}  # see `_route`
         self.zones: dict[Any, zoneinfo.ZoneInfo] = {}  # a profile's time zone value -> its zone
         self.rank = {name: n for n, name in enumerate(self.priority)}
@@ -188,7 +177,7 @@ class ContactPolicy:
                 reason = "quiet_hours"
         content = None
         if reason is None:
-            content = self._render(attempt, channel_name)
+            content = self.renderer.render(attempt.message, attempt.profile, attempt.trigger, attempt.offer)
             if content is None:
                 reason = "render_error"
         if reason is None:
@@ -230,83 +219,6 @@ class ContactPolicy:
                 return True
         return False
 
-    def _render(self, attempt: Attempt, channel: str | None) -> dict[str, Any] | None:
-        """The message's content fields rendered for this send; None when a template fails (a render_error).
-
-        Plain templates only read their values, so they get the customer's own profile and trigger. The first
-        template Jinja2 renders gets copies (a sandboxed template may still call a dict's methods), and so does
-        every template after it in this send, as they did when every template got the copies."""
-        offer = self.offers.get(attempt.offer) if attempt.offer else None
-        values: dict[str, Any] = {
-            "profile": attempt.profile,
-            "trigger": attempt.trigger or {},
-            "offer": self._offer_values(attempt.offer, offer) if offer else None,
-        }
-        copied = False
-        content: dict[str, Any] = {}
-        try:
-            for html, whole_file, texts in self._fields(attempt.message):
-                for name, text in texts:
-                    if not isinstance(text, str):
-                        content[name] = text
-                        continue
-                    plain = self.plain.get(text, False)
-                    if plain is False:
-                        plain = self.plain[text] = PlainTemplate.parse(text)
-                    rendered = plain.render(values, autoescape=html) if plain is not None else None
-                    if rendered is None:
-                        if not copied:
-                            values = {"profile": dict(attempt.profile), "trigger": dict(attempt.trigger or {}),
-                                      "offer": _offer_values(offer) if offer else None}  # fmt: skip
-                            copied = True
-                        rendered = self._jinja(self.html_env if html else self.text_env, text, values)
-                    content[name] = rendered.rstrip("\n") if whole_file else rendered
-        except Exception:  # whatever customer data makes a template fail is a render_error
-            return None
-        return content
-
-    def _fields(self, message: str) -> list[tuple[bool, bool, list[tuple[str, Any]]]]:
-        """A message's template files, worked out once: (whether it is HTML, whether the file is one template,
-        [(content field, its template text)]). The file of a push, in-app, WhatsApp or webhook message is JSON:
-        its keys in order, each text value a template (other values are content as they are)."""
-        fields = self.fields.get(message)
-        if fields is None:
-            fields = []
-            for path in self.messages.get(message, {}).get("templates", ()):
-                field = path.rsplit("/", 1)[-1].removeprefix(message + ".")
-                field = {"txt": "text", "html": "html", "json": "json"}.get(field, field.removesuffix(".txt"))
-                if path.endswith(".json"):
-                    fields.append((False, False, sorted(self._json(path).items())))
-                else:
-                    fields.append((path.endswith(".html"), True, [(field, self.templates[path])]))
-            self.fields[message] = fields  # (only once complete: a template that does not load fails every send)
-        return fields
-
-    def _offer_values(self, name: str, offer: Mapping[str, Any]) -> dict[str, Any]:
-        """What plain templates read as `offer` (worked out once; Jinja2 gets a copy of its own)."""
-        values = self.offer_values.get(name)
-        if values is None:
-            values = self.offer_values[name] = _offer_values(offer)
-        return values
-
-    def _jinja(self, env: SandboxedEnvironment, text: str, values: Mapping[str, Any]) -> str:
-        """The template rendered by Jinja2 (`Template.render`, less its per-call copying)."""
-        template = self._compiled(env, text)
-        context = template.new_context({**env.globals, **values}, shared=True)
-        return env.concat(template.root_render_func(context))
-
-    def _json(self, path: str) -> dict[str, Any]:
-        if path not in self.json_templates:
-            self.json_templates[path] = json.loads(self.templates[path])
-        return self.json_templates[path]
-
-    def _compiled(self, env: SandboxedEnvironment, text: str) -> Any:
-        """Each template is compiled once per run of the simulator."""
-        key = (id(env), text)
-        if key not in self.compiled:
-            self.compiled[key] = env.from_string(text)
-        return self.compiled[key]
-
     @staticmethod
     def _record(attempt: Attempt, channel: str | None, category: str | None, reason: str | None, content) -> dict:
         return {
@@ -324,17 +236,3 @@ class ContactPolicy:
             "deferred_from": format_time(attempt.deferred_from) if attempt.deferred_from is not None else None,
             "content": content if reason is None else None,
         }
-
-
-def _offer_values(offer: Mapping[str, Any]) -> dict[str, Any]:
-    value = offer.get("value") or {}
-    return {
-        "code": offer.get("code"),
-        "value": int(value["amount"]) if float(value.get("amount", 0)).is_integer() else value.get("amount"),
-        "unit": value.get("unit"),
-        "description": offer.get("description"),
-        "title": offer.get("title"),
-        "valid_until": offer.get("valid_until"),
-        "valid_days": ((offer.get("valid_for") or {}).get("seconds") or 0) // 86400 or None,
-        "name": offer.get("name"),
-    }
