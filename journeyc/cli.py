@@ -389,6 +389,40 @@ def test_command(path: str | None) -> None:
     sys.exit(1 if failed else 0)
 
 
+# ---------------------------------------------------------------- review tooling: graph, diff, breaking
+@main.command(name="graph")
+@click.argument("path", required=False, type=click.Path())
+@click.option("--journey", "journeys", multiple=True, metavar="NAME",
+              help="Draw this journey's flowchart (repeatable with --format markdown or dot); "
+              "without it, the project's journey map.")  # fmt: skip
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("mermaid", "dot", "markdown")),
+    default="mermaid",
+    show_default=True,
+    help="mermaid: a Mermaid flowchart; dot: Graphviz DOT; markdown: ```mermaid blocks with headings, for a "
+    "pull-request comment.",
+)
+@_guard
+def graph_command(path: str | None, journeys: tuple[str, ...], output_format: str) -> None:
+    """Draw the journey map (stages by teams), or a journey as a flowchart.
+
+    The flowchart shows the trigger, waits with their durations, branches with their conditions, experiment arms
+    with their weights, sends with channel and offer, the goal and the exits. The project must have no errors.
+    """
+    from journeyc.graph import GraphRequestError, graph_output
+
+    result = check_project(find_project(path))
+    if result.errors:
+        _print_problems(result)
+        sys.exit(1)
+    try:
+        click.echo(graph_output(result.project, journeys, output_format), nl=False)
+    except GraphRequestError as error:
+        raise click.UsageError(str(error)) from error
+
+
 def _print_problems(result: CheckResult) -> None:
     for diagnostic in result.diagnostics:
         click.echo(render_full(diagnostic, result.sources), err=True)
