@@ -1,14 +1,15 @@
 """Diagrams in Mermaid's flowchart notation, which GitHub draws in Markdown (a ```mermaid block in a comment).
 
 Every text goes inside double quotes with Mermaid's entity codes for the characters its syntax or HTML would
-read (`"`, `#`, `<`, `>`, `&`, backquotes), so no name or condition can end a label or the block early.
+read (`"`, `#`, `%` that could open a `%%{` directive, `<`, `>`, `&`, backquotes), so no name or condition can end
+a label or the block early.
 """
 
 from __future__ import annotations
 
 from journeyc.graph.model import Cluster, Diagram, Edge, Node
 
-_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;"}
+_ENTITIES = {'"': "#quot;", "#": "#35;", "%": "#37;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;"}
 _SHAPES = {
     "start": ('(["', '"])'),
     "send": ('["', '"]'),
