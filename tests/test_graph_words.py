@@ -19,7 +19,10 @@ from journeyc.syntax.parser import parse_source
 from journeyc.syntax.values import UNIT_SECONDS
 
 SPAN = ir.Span(file="x.journey", line=1, column=1, end_line=1, end_column=2)
-PROJECTS = ["journeys", *(f"examples/{name}" for name in ("coffee_shop", "conflicts", "pet_store", "restaurant_waitlist"))]
+PROJECTS = [
+    "journeys",
+    *(f"examples/{name}" for name in ("coffee_shop", "conflicts", "pet_store", "restaurant_waitlist")),
+]
 
 
 def reparsed(text: str) -> ir.Expr:
@@ -52,12 +55,12 @@ def test_every_condition_of_the_shipped_projects_reads_back_the_same(folder: str
 @pytest.mark.parametrize(
     "text",
     [
-        'a == 1 or b == 2 and c == 3',
-        '(a == 1 or b == 2) and c == 3',
-        'a == 1 and (b == 2 and c == 3)',
+        "a == 1 or b == 2 and c == 3",
+        "(a == 1 or b == 2) and c == 3",
+        "a == 1 and (b == 2 and c == 3)",
         '(any "X" where a == 1) and b == 2',
         'b == 2 and any "X" where a == 1 or c == 3',
-        'not (a == 1 and b == 2)',
+        "not (a == 1 and b == 2)",
         'not any "X" in last 7 days where a == 1',
         '(not any "X" where a == 1) or in segment vips',
         'at least 500 total revenue of "Order Completed" in last 365 days',
@@ -136,14 +139,18 @@ def atoms(inner: st.SearchStrategy[ir.Expr]) -> st.SearchStrategy[ir.Expr]:
         st.builds(lambda a, n: ir.IsSet(operand=a, negated=n, span=SPAN), operands(), st.booleans()),
         st.builds(
             lambda a, values, n: ir.IsOneOf(operand=a, values=tuple(values), negated=n, span=SPAN),
-            operands(), st.lists(consts(), min_size=1, max_size=3), st.booleans(),
-        ),  # fmt: skip
+            operands(),
+            st.lists(consts(), min_size=1, max_size=3),
+            st.booleans(),
+        ),
         NAMES.map(lambda name: ir.InSegment(segment=name, span=SPAN, name_span=SPAN)),
         behaviours,
         st.builds(
             lambda q, path, where: ir.ListPredicate(quantifier=q, list=path, where=where, span=SPAN),
-            st.sampled_from(["any", "all", "no"]), paths(), inner,
-        ),  # fmt: skip
+            st.sampled_from(["any", "all", "no"]),
+            paths(),
+            inner,
+        ),
     )
 
 
