@@ -19,7 +19,13 @@ from journeyc.graph.model import Diagram, Node
 # pydot (4.0) still calls pyparsing names that pyparsing 3.3 deprecates.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pydot")
 
-SHIPPED = ["journeys", "examples/coffee_shop", "examples/conflicts", "examples/pet_store", "examples/restaurant_waitlist"]
+SHIPPED = [
+    "journeys",
+    "examples/coffee_shop",
+    "examples/conflicts",
+    "examples/pet_store",
+    "examples/restaurant_waitlist",
+]
 
 CONSTRUCTS = """
     team growth "Growth"
@@ -262,7 +268,10 @@ def test_markdown_puts_each_chart_in_a_mermaid_block_under_a_heading() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--journey", "cart_recovry"], 'no journey named "cart_recovry" in this project (did you mean "cart_recovery"?)'),
+        (
+            ["--journey", "cart_recovry"],
+            'no journey named "cart_recovry" in this project (did you mean "cart_recovery"?)',
+        ),
         (["--journey", "winback", "--journey", "cart_recovery"], "give one --journey, or use --format markdown"),
         (["--format", "svg"], "'svg' is not one of 'mermaid', 'dot', 'markdown'"),
     ],
@@ -274,7 +283,7 @@ def test_bad_requests_are_usage_errors(args: list[str], message: str) -> None:
 
 
 def test_a_project_with_errors_is_not_drawn(tmp_path: Path) -> None:
-    broken = write_project(tmp_path, {"x.journey": "journey j { owner nobody trigger \"Nope\" send nothing }"})
+    broken = write_project(tmp_path, {"x.journey": 'journey j { owner nobody trigger "Nope" send nothing }'})
     result = invoke_cleanly("graph", str(broken))
     assert result.exit_code == 1
     assert "flowchart" not in result.output

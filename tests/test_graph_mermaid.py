@@ -84,7 +84,8 @@ def test_the_parser_is_really_checking(mermaid_parse: Parse) -> None:
 
 
 @pytest.mark.parametrize(
-    "folder", ["journeys", "examples/coffee_shop", "examples/conflicts", "examples/pet_store", "examples/restaurant_waitlist"]
+    "folder",
+    ["journeys", "examples/coffee_shop", "examples/conflicts", "examples/pet_store", "examples/restaurant_waitlist"],
 )
 def test_every_shipped_chart_and_map_parses(mermaid_parse: Parse, folder: str) -> None:
     project = check(REPO / folder).project
