@@ -67,7 +67,7 @@ def test_github_annotations_name_the_repository_path_and_the_rule(pairs: dict[st
     result = breaking(pairs["cart10_worth_more"], "--output-format", "github")
     first = result.output.splitlines()[0]
     assert first.startswith("::error file=journeys/offers.journey,line=13,col=3,endLine=13,endColumn=16,"
-                            "title=B009 offer-code-reused::offer code \"CART10\" now means 15%25 off, not 10%25 off%0Awhy: ")  # fmt: skip
+                            "title=B009 offer-code-reused::offer code \"CART10\" now means 15%25 off, not 10%25 off%0Ahelp: ")  # fmt: skip
 
 
 def test_json_findings_carry_the_rule_name_and_location(pairs: dict[str, Path]) -> None:
