@@ -205,3 +205,25 @@ def test_a_backtest_without_a_difference_says_so(pairs: dict[str, Path], tmp_pat
     log = _events(tmp_path / "events.jsonl", (("ann", 200),))
     result = diff(pairs["cart_trigger_key_entry"], "--events", str(log), "--until", "2026-03-09T00:00:00Z")
     assert result.output.rstrip().endswith("no customer would have received anything different")
+
+
+def test_a_lone_file_is_compared_with_that_file_alone(tmp_path: Path) -> None:
+    journey = (
+        'team growth\ncategory lifecycle\nevent "A" {}\nchannel email { kind email owner growth }\n'
+        'message m on email { subject "s" text "t" }\njourney j { owner growth category lifecycle trigger "A" '
+        "wait 1 day send m }\n"
+    )
+    (tmp_path / "x.journey").write_text(journey, encoding="utf-8")
+    (tmp_path / "other.journey").write_text("team other\n", encoding="utf-8")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "x")
+    (tmp_path / "x.journey").write_text(journey.replace("wait 1 day", "wait 2 days"), encoding="utf-8")
+    result = invoke_cleanly("diff", str(tmp_path / "x.journey"), "--against", "HEAD")
+    assert result.exit_code == 0, result.output
+    # other.journey is not part of a lone file's check, at either version: its team is not reported as gone.
+    assert result.output.splitlines()[2:] == [
+        "journey j (growth), x.journey:6",
+        "  - `wait 1 day` is now `wait 2 days` (first in the steps)",
+        "  - `send email m` now goes out 2 days after entry, not 1 day after entry",
+    ]
