@@ -259,13 +259,38 @@ def test_a_promotion_only_for_bad_reviews_is_always_suppressed(tmp_path):
     assert codes(result) == ["J604"], render(result)
 
 
-def test_without_a_suppression_the_unhappy_customer_gets_the_promotion(tmp_path):
+def test_without_a_declared_bad_experience_another_teams_filter_is_no_evidence(tmp_path):
+    """support's journey for reviews of 2 stars or fewer does not make them a bad experience: the policy does."""
     policy = 'import "company.journey"\npolicy { priority transactional, lifecycle, promotional }\n'
+    assert review_project(tmp_path, policy=policy).diagnostics == []
+
+
+def test_a_bad_experience_the_policy_declares_but_lets_promotions_through(tmp_path):
+    policy = (
+        'import "company.journey"\npolicy {\n  priority transactional, lifecycle, promotional\n'
+        '  suppress lifecycle for 3 days after "Product Reviewed" where rating <= 2\n}\n'
+    )
     result = review_project(tmp_path, policy=policy)
-    [d] = result.diagnostics
-    assert d.code == "J705"
-    assert 'including the ones support\'s "service_recovery" handles as a bad experience' in d.message
-    assert "no policy suppresses promotions after them" in (d.help or "")
+    [d] = [d for d in result.diagnostics if d.code == "J705"]
+    assert d.message == (
+        'promotional journey "review_thanks" (growth) starts on every "Product Reviewed", including the ones the '
+        "policy treats as a bad experience"
+    )
+    assert [(label.span.file, label.message) for label in d.labels] == [
+        ("policy.journey", "a bad experience: lifecycle held back for 3 days"),
+        ("reviews.journey", 'support\'s "service_recovery" handles these customers'),
+        ("reviews.journey", "a promotion they get"),
+    ]
+    assert "but not promotional ones" in (d.help or "")
+
+
+def test_a_declared_bad_experience_with_promotions_exempt_from_suppression_is_fine(tmp_path):
+    policy = (
+        'import "company.journey"\npolicy {\n  priority transactional, lifecycle, promotional\n'
+        '  suppress lifecycle for 3 days after "Product Reviewed" where rating <= 2\n'
+        "  exempt promotional from suppression\n}\n"
+    )
+    assert "J705" not in codes(review_project(tmp_path, policy=policy))
 
 
 # ---------------------------------------------------------------- the reasoning
@@ -294,7 +319,12 @@ TIERS = {"profile.tier": frozenset({"bronze", "silver", "gold"}), "profile.ok": 
         ("profile.ok", "not profile.ok", False),
         ("profile.ok == false", "profile.ok", False),
         ("in segment a", "not in segment a", False),
-        ('any "Order Completed"', 'no "Order Completed"', True),  # different behaviours: not reasoned about
+        ('any "Order Completed"', 'no "Order Completed"', False),  # one count: >= 1 against == 0
+        ('at least 3 "Order Completed"', 'at most 2 "Order Completed"', False),
+        ('at least 3 "Order Completed"', 'at most 3 "Order Completed"', True),
+        ('any "Order Completed"', 'no "Order Completed" in last 90 days', True),  # two windows, two counts
+        ('any "Order Completed" where total > 5', 'no "Order Completed"', True),  # two filters, two counts
+        ('last category of "Product Viewed" == "dresses"', 'last category of "Product Viewed" == "shoes"', False),
         ('any "Order Completed" where total > 5', 'not (any "Order Completed" where total > 5)', False),
         ("profile.phone is set", "profile.phone is not set", False),
         ("profile.phone is not set", 'profile.phone == "1"', False),
