@@ -196,6 +196,20 @@ def test_one_code_with_two_values(tmp_path):
     assert (d.span.line, d.labels[0].span.line) == (2, 1)
 
 
+def test_one_code_in_two_letter_cases_with_two_values(tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(BASE, root)
+    (root / "offers.journey").write_text(
+        'offer A { code "SPRING" value 10% off valid for 7 days }\n'
+        'offer B { code "Spring" value 20% off valid for 7 days }\n'
+        'offer C { code "spring" value 10% off valid for 30 days }\n',
+        encoding="utf-8",
+    )
+    [d] = check(root).diagnostics
+    assert d.message == 'the code "Spring" means 20% off in offer B and 10% off in offer A (written "SPRING")'
+    assert d.help == "the checkout applies one value per code, in any letter case: give each value its own code"
+
+
 REVIEWS = """
 import "company.journey"
 
