@@ -287,8 +287,8 @@ def test_a_bad_experience_the_policy_declares_but_lets_promotions_through(tmp_pa
     result = review_project(tmp_path, policy=policy)
     [d] = [d for d in result.diagnostics if d.code == "J705"]
     assert d.message == (
-        'promotional journey "review_thanks" (growth) starts on every "Product Reviewed", including the ones the '
-        "policy treats as a bad experience"
+        'promotional journey "review_thanks" (growth) reaches customers right after a "Product Reviewed" the policy '
+        "treats as a bad experience"
     )
     assert [(label.span.file, label.message) for label in d.labels] == [
         ("policy.journey", "a bad experience: lifecycle held back for 3 days"),

@@ -15,6 +15,7 @@ then says which events can do it, and is compared with the other journey's trigg
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from journeyc import ir
@@ -92,7 +93,7 @@ def why_together(a: JourneyFacts, sa: Start, b: JourneyFacts, sb: Start) -> str:
 
 # ---------------------------------------------------------------- segments entered by an event
 def segment_entries(ctx: CheckContext, segment: str) -> dict[str, Condition]:
-    """The events that can put a customer into `segment`, each with what must hold of the event (as `trigger.`)."""
+    """The events that can put a customer into `segment`, each with what must hold of the event (bare names)."""
     found: dict[str, dict[str, Condition]] = ctx.memo.setdefault("segment entries", {})  # type: ignore[assignment]
     if segment not in found:
         reasoning, entries = reasoner(ctx), {}
@@ -104,7 +105,7 @@ def segment_entries(ctx: CheckContext, segment: str) -> dict[str, Condition]:
     return found[segment]
 
 
-def _nodes(expr: ir.Expr):  # type: ignore[no-untyped-def]
+def _nodes(expr: ir.Expr) -> Iterator[ir.Expr]:
     """Every node of a condition, behaviours' and list tests' filters left out."""
     yield expr
     if isinstance(expr, ir.And | ir.Or):

@@ -13,6 +13,7 @@ state. Profile traits are taken as they were at the moment both journeys started
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from journeyc import ir
 from journeyc.checks import logic
@@ -21,6 +22,7 @@ from journeyc.checks.facts import audience_logic, event_domains
 from journeyc.checks.timeline import Clock, Guard
 
 ENTRY = "0"  # the time tag of conditions read at the moment a journey starts
+OperandT = TypeVar("OperandT", ir.Const, ir.Path, ir.LastValue)
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,8 +67,8 @@ def _names_trigger(expr: ir.Expr) -> bool:
     return isinstance(expr, ir.ListPredicate) and _is_trigger(expr.list)
 
 
-def _bare(operand):  # type: ignore[no-untyped-def]  # an Operand, or a ListPredicate's Path
-    if _is_trigger(operand):
+def _bare(operand: OperandT) -> OperandT:
+    if isinstance(operand, ir.Path) and _is_trigger(operand):
         return operand.model_copy(update={"parts": operand.parts[1:]})
     return operand
 

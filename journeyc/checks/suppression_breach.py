@@ -85,8 +85,8 @@ def _check_journey(
             labels.append(Label(span=handler.journey.trigger.span, message=f"{handler.who} handles these customers"))
         ctx.report(
             "J705",
-            f'promotional journey "{facts.name}" ({facts.owner}) starts on every "{trigger.event}", including the '
-            "ones the policy treats as a bad experience",
+            f'promotional journey "{facts.name}" ({facts.owner}) reaches customers right after a "{trigger.event}" '
+            "the policy treats as a bad experience",
             trigger.span,
             "also matches those events",
             labels=(*labels, Label(span=planned.step.span, message="a promotion they get")),
