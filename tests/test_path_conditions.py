@@ -17,7 +17,7 @@ from journeyc.checks import logic
 from journeyc.checks.conflicts import gap
 from journeyc.checks.context import CheckContext
 from journeyc.checks.facts import journey_facts
-from journeyc.checks.moments import segment_entries
+from journeyc.checks.moments import segment_entries, starts
 from journeyc.checks.path_conditions import as_bare, reasoner
 from journeyc.checks.timeline import DAY, Clock, PlannedSend
 from journeyc.syntax.parser import parse_source
@@ -153,6 +153,14 @@ def test_the_events_that_can_put_a_customer_into_a_segment(segments_ctx, segment
 
 
 @pytest.mark.parametrize(
+    "segment, event, needs",
+    [("first_buyers", "Order Completed", 1), ("browsers", "Product Viewed", 3), ("either", "Checkout Started", 2)],
+)
+def test_how_many_events_entering_a_segment_takes(segments_ctx, segment, event, needs):
+    assert segment_entries(segments_ctx, segment)[event][1] == needs
+
+
+@pytest.mark.parametrize(
     "segment, trigger_filter, possible",
     [
         ("big_spenders", "total < 100", False),
@@ -163,7 +171,7 @@ def test_the_events_that_can_put_a_customer_into_a_segment(segments_ctx, segment
 )
 def test_the_segments_filter_is_compared_with_the_trigger_filter(segments_ctx, segment, trigger_filter, possible):
     reasoning = reasoner(segments_ctx)
-    entered = segment_entries(segments_ctx, segment)["Order Completed"]
+    entered, _ = segment_entries(segments_ctx, segment)["Order Completed"]
     event = segments_ctx.project.events["Order Completed"]
     assert reasoning.meet(entered, reasoning.of(condition(trigger_filter)), event) is possible
 
@@ -189,3 +197,26 @@ SPAN = ir.Span(file="x.journey", line=1, column=1, end_line=1, end_column=2)
 )
 def test_the_smallest_time_between_two_sends(first, second, apart):
     assert gap(first, second) == gap(second, first) == apart
+
+
+@pytest.mark.parametrize(
+    "settings, upto",
+    [
+        ("  entry once", 1),
+        ("  entry at most 3 times", 3),
+        ("  entry once\n  entry at most 3 times", 1),
+        ('  audience profile.tier == "gold"\n  entry once', None),  # the audience can skip the first order
+        ("  entry once\n  entry at most once every 7 days", None),
+        ("  entry at most once every 7 days", None),
+        ("", None),
+    ],
+)
+def test_a_journey_that_only_starts_on_a_customers_first_events(segments_ctx, settings, upto):
+    [start] = starts(segments_ctx, journey_facts(segments_ctx.project, journey(settings, '"Order Completed"'), "x"))
+    assert start.upto == upto
+
+
+def test_a_filtered_trigger_can_start_on_any_later_event(segments_ctx):
+    found = journey("  entry once", '"Order Completed" where total > 5')
+    [start] = starts(segments_ctx, journey_facts(segments_ctx.project, found, "x"))
+    assert start.upto is None

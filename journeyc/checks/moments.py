@@ -15,6 +15,7 @@ then says which events can do it, and is compared with the other journey's trigg
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -38,6 +39,8 @@ class Start:
     entered: Condition | None = None  # what holds of the event when it puts the customer into `segment`
     segment: str | None = None  # entering this segment starts the journey
     days: frozenset[str] = frozenset()  # the days a schedule starts it
+    upto: int | None = None  # it starts on the customer's first `upto` such events and never later
+    needs: int = 1  # entering the segment needs at least this many such events, this one included
 
     def condition(self, reasoning: Reasoner) -> Condition:
         """What holds of the moment when it starts the journey."""
@@ -48,12 +51,14 @@ def starts(ctx: CheckContext, facts: JourneyFacts) -> list[Start]:
     """The moments a journey starts at (an event, a segment and the events that put customers into it, a time)."""
     trigger, project = facts.journey.trigger, ctx.project
     if isinstance(trigger, ir.EventTrigger):
-        return [Start(f"event {trigger.event}", project.events.get(trigger.event), where=trigger.where)]
+        event = project.events.get(trigger.event)
+        return [Start(f"event {trigger.event}", event, where=trigger.where, upto=_first_events_only(facts.journey))]
     if isinstance(trigger, ir.SegmentTrigger):
         name = trigger.segment.name
         found = [Start(f"segment {name}", None, segment=name)]
-        for event, condition in segment_entries(ctx, name).items():
-            found.append(Start(f"event {event}", project.events.get(event), entered=condition, segment=name))
+        for event, (condition, needs) in segment_entries(ctx, name).items():
+            start = Start(f"event {event}", project.events.get(event), entered=condition, segment=name, needs=needs)
+            found.append(start)
         return found
     if isinstance(trigger, ir.ScheduleTrigger):
         days = DAYS.get(trigger.every, frozenset({trigger.every}))
@@ -61,9 +66,23 @@ def starts(ctx: CheckContext, facts: JourneyFacts) -> list[Start]:
     return []
 
 
+def _first_events_only(journey: ir.Journey) -> int | None:
+    """N when the journey starts on exactly the customer's first N trigger events (`entry once`, `entry at most N
+    times`, with no filter or audience that could skip one) and never on a later one."""
+    if journey.audience is not None or not isinstance(journey.trigger, ir.EventTrigger) or journey.trigger.where:
+        return None
+    if any(rule.kind not in ("once", "max_times") for rule in journey.entry):
+        return None  # `at most once every ...` and `one active run` skip events: a later one can start it
+    limits = [1 if rule.kind == "once" else rule.times for rule in journey.entry]
+    return min((n for n in limits if n is not None), default=None)
+
+
 def can_share(a: Start, b: Start) -> bool:
-    """Whether two starts at one moment can fall on the same occasion (schedules: on a shared day)."""
-    return not (a.days and b.days and not a.days & b.days)
+    """Whether two starts at one moment can fall on the same occasion: schedules on a shared day; a journey that
+    only starts on a customer's first N events never shares one with a segment that needs more of them."""
+    if a.days and b.days and not a.days & b.days:
+        return False
+    return not ((a.upto is not None and b.needs > a.upto) or (b.upto is not None and a.needs > b.upto))
 
 
 def why_together(a: JourneyFacts, sa: Start, b: JourneyFacts, sb: Start) -> str:
@@ -92,15 +111,18 @@ def why_together(a: JourneyFacts, sa: Start, b: JourneyFacts, sb: Start) -> str:
 
 
 # ---------------------------------------------------------------- segments entered by an event
-def segment_entries(ctx: CheckContext, segment: str) -> dict[str, Condition]:
-    """The events that can put a customer into `segment`, each with what must hold of the event (bare names)."""
-    found: dict[str, dict[str, Condition]] = ctx.memo.setdefault("segment entries", {})  # type: ignore[assignment]
+def segment_entries(ctx: CheckContext, segment: str) -> dict[str, tuple[Condition, int]]:
+    """The events that can put a customer into `segment`, each with what must hold of the event (bare names) and
+    how many such events the customer needs at least, this one included."""
+    found: dict[str, dict[str, tuple[Condition, int]]] = ctx.memo.setdefault("segment entries", {})  # type: ignore[assignment]
     if segment not in found:
         reasoning, entries = reasoner(ctx), {}
         for event in sorted(_events_read(ctx.project, segment, set())):
-            terms = _entered_by(ctx.project, reasoning, segment, event, set())
-            if terms is None or terms:
-                entries[event] = reasoning.unknown if terms is None else reasoning.intern(terms)
+            entered = _entered_by(ctx.project, reasoning, segment, event, set())
+            if entered is None:
+                entries[event] = (reasoning.unknown, 1)
+            elif entered[0]:
+                entries[event] = (reasoning.intern(entered[0]), entered[1])
         found[segment] = entries
     return found[segment]
 
@@ -133,12 +155,12 @@ def _events_read(project: ir.Project, segment: str, seen: set[str]) -> set[str]:
 
 def _entered_by(
     project: ir.Project, reasoning: Reasoner, segment: str, event: str, seen: set[str]
-) -> list[logic.Term] | None:
-    """The condition on one `event` under which it can put a customer into `segment` ([] when it never can, None
-    when the segment is too complex to tell)."""
+) -> tuple[list[logic.Term], int] | None:
+    """The condition on one `event` under which it can put a customer into `segment` (no terms when it never can),
+    and how many such events that takes at least; None when the segment is too complex to tell."""
     definition = project.segments.get(segment)
     if definition is None or segment in seen:
-        return []
+        return [], 1
     seen = seen | {segment}
     nodes = list(_nodes(definition.condition))
     behaviours = {logic.measure(n): n for n in nodes if isinstance(n, ir.Behaviour) and n.event == event}
@@ -148,25 +170,33 @@ def _entered_by(
     try:
         terms = logic.dnf(definition.condition, memo=reasoning.memo)  # nested segments stay atoms: read them below
         found: list[logic.Term] = []
+        needs: list[int] = []
         for term in terms:
             ways: list[logic.Term] = []  # any one of these events' filters lets the event make the term true
             musts: list[list[logic.Term]] = []  # and every one of these must hold of it
+            least = 1  # events the term needs at least (the one that puts the customer in counts)
             for atom, positive in term:
                 behaviour = behaviours.get(atom.subject) if atom.kind == "cmp" else None
                 if behaviour is not None:
-                    effect = _effect(atom.op if positive else _OPPOSITE[atom.op], float(atom.value), behaviour)  # type: ignore[arg-type]
+                    op = atom.op if positive else _OPPOSITE[atom.op]
+                    effect = _effect(op, float(atom.value), behaviour)  # type: ignore[arg-type]
                     if effect == "enters":
                         ways += _filter(reasoning, behaviour.where, negate=False)
                     elif effect == "leaves":
                         musts.append(_filter(reasoning, behaviour.where, negate=True))
+                    if behaviour.sum_of is None:
+                        least = max(least, _at_least(op, float(atom.value)))  # type: ignore[arg-type]
                 elif atom.subject in last_values:
                     ways.append(frozenset())
                 elif atom.kind == "opaque" and positive and atom.subject in inner:
                     nested = _entered_by(project, reasoning, inner[atom.subject], event, seen)
-                    ways += [frozenset()] if nested is None else nested
+                    ways += [frozenset()] if nested is None else nested[0]
             if ways:
-                found += logic.conjoin([ways, *musts])
-        return found
+                entered = logic.conjoin([ways, *musts])
+                found += entered
+                if entered:
+                    needs.append(least)
+        return found, min(needs, default=1)
     except logic.TooComplexError:
         return None
 
@@ -175,6 +205,15 @@ def _filter(reasoning: Reasoner, where: ir.Expr | None, negate: bool) -> list[lo
     if where is None:
         return [] if negate else [frozenset()]
     return logic.dnf(where, negate, reasoning.expand, reasoning.memo)
+
+
+def _at_least(op: str, threshold: float) -> int:
+    """The fewest events a count compared this way needs (`at least 3`: 3; `more than 2`: 3; `exactly 3`: 3)."""
+    if op == ">=" or op == "==":
+        return max(0, math.ceil(threshold))
+    if op == ">":
+        return max(0, math.floor(threshold) + 1)
+    return 0
 
 
 def _effect(op: str, threshold: float, behaviour: ir.Behaviour) -> str:
