@@ -180,16 +180,22 @@ def test_the_redundancy_window_is_configurable(tmp_path):
     assert "J703" in codes(check(root))
 
 
-def test_one_code_with_two_values(tmp_path):
+def offers_project(tmp_path: Path, *codes_and_values: str):
+    """A project declaring offers A, B, C... with these `code "..." value ...` settings."""
     root = tmp_path / "project"
     shutil.copytree(BASE, root)
-    (root / "offers.journey").write_text(
-        'offer A { code "SAVE" value 10% off valid for 7 days }\n'
-        'offer B { code "SAVE" value 5 USD off valid for 7 days }\n'
-        'offer C { code "SAVE" value 10% off valid for 30 days }\n',
-        encoding="utf-8",
+    offers = "".join(f"offer {chr(65 + i)} {{ {text} }}\n" for i, text in enumerate(codes_and_values))
+    (root / "offers.journey").write_text(offers, encoding="utf-8")
+    return check(root)
+
+
+def test_one_code_with_two_values(tmp_path):
+    result = offers_project(
+        tmp_path,
+        'code "SAVE" value 10% off valid for 7 days',
+        'code "SAVE" value 5 USD off valid for 7 days',
+        'code "SAVE" value 10% off valid for 30 days',
     )
-    result = check(root)
     [d] = result.diagnostics
     assert d.code == "J702" and d.severity == "error"
     assert d.message == 'the code "SAVE" means 5 USD off in offer B and 10% off in offer A'
@@ -197,15 +203,13 @@ def test_one_code_with_two_values(tmp_path):
 
 
 def test_one_code_in_two_letter_cases_with_two_values(tmp_path):
-    root = tmp_path / "project"
-    shutil.copytree(BASE, root)
-    (root / "offers.journey").write_text(
-        'offer A { code "SPRING" value 10% off valid for 7 days }\n'
-        'offer B { code "Spring" value 20% off valid for 7 days }\n'
-        'offer C { code "spring" value 10% off valid for 30 days }\n',
-        encoding="utf-8",
+    result = offers_project(
+        tmp_path,
+        'code "SPRING" value 10% off valid for 7 days',
+        'code "Spring" value 20% off valid for 7 days',
+        'code "spring" value 10% off valid for 30 days',
     )
-    [d] = check(root).diagnostics
+    [d] = result.diagnostics
     assert d.message == 'the code "Spring" means 20% off in offer B and 10% off in offer A (written "SPRING")'
     assert d.help == "the checkout applies one value per code, in any letter case: give each value its own code"
 

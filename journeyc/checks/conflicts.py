@@ -77,25 +77,21 @@ def _check_moment(ctx: CheckContext, pairs: _Pairs, sides: list[_Side], reported
     share a trigger; whether two sends can reach one customer is decided once per pair of conditions.
     """
     for index, b in enumerate(sides):
-        need_offer, need_nudge = bool(b.offers), bool(b.nudges)
+        need = [search for search in _SEARCHES if search[1](b)]
         for a in sides[:index]:
-            if not (need_offer or need_nudge):
+            if not need:
                 break
             if a.facts is b.facts or not can_share(a.start, b.start):
                 continue
-            pair = (id(a.facts), id(b.facts))
-            if need_offer and a.offers and ("J701", *pair) not in reported:
-                found = pairs.offer_clash(a, b)
+            for search in list(need):
+                code, sends, find, report = search
+                if not sends(a) or (code, id(a.facts), id(b.facts)) in reported:
+                    continue
+                found = find(pairs, a, b)
                 if found is not None:
-                    _report_offers(ctx, a.facts, b.facts, found, why_together(a.facts, a.start, b.facts, b.start))
-                    reported.add(("J701", *pair))
-                    need_offer = False
-            if need_nudge and a.nudges and ("J703", *pair) not in reported:
-                found = pairs.close_nudges(a, b)
-                if found is not None:
-                    _report_redundant(ctx, a.facts, b.facts, found, why_together(a.facts, a.start, b.facts, b.start))
-                    reported.add(("J703", *pair))
-                    need_nudge = False
+                    report(ctx, a.facts, b.facts, found, why_together(a.facts, a.start, b.facts, b.start))
+                    reported.add((code, id(a.facts), id(b.facts)))
+                    need.remove(search)
 
 
 def _nudge(planned: PlannedSend) -> bool:
@@ -336,3 +332,10 @@ def _report_redundant(
         notes=(f"they overlap because they {reason}",),
         help=f"{_teams(a, b)} are sending the same nudge twice: keep one, or wait longer in one of them",
     )
+
+
+# Each pair rule: its code, the sends of a journey it compares, how it finds a clash, how it reports one.
+_SEARCHES: tuple[tuple[str, Callable[[_Side], list[PlannedSend]], Callable, Callable], ...] = (
+    ("J701", lambda side: side.offers, _Pairs.offer_clash, _report_offers),
+    ("J703", lambda side: side.nudges, _Pairs.close_nudges, _report_redundant),
+)
