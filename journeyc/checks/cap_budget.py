@@ -16,12 +16,6 @@ from journeyc.diagnostics import Label
 MAX_AUDIENCE_GROUPS = 64  # the cap budget compares at most this many distinct audiences, heaviest first
 
 
-def audiences_overlap(ctx: CheckContext, a: JourneyFacts, b: JourneyFacts) -> bool:
-    """Whether one customer can be in the audiences of both (decided once per pair of distinct audiences)."""
-    reasoning = reasoner(ctx)
-    return reasoning.meet(reasoning.of(a.audience), reasoning.of(b.audience), None)
-
-
 def runs_in(journey: ir.Journey, window: int) -> tuple[int, str | None]:
     """How many runs of a journey one customer can have within `window`, and a note when it is a guess."""
     bounds: list[int] = []
@@ -103,10 +97,12 @@ def _overlapping_groups(
     ctx: CheckContext, keys: list[str], groups: dict[str, list[JourneyFacts]]
 ) -> dict[str, frozenset[str]]:
     """For each audience group, the other groups whose audiences overlap it (each pair is decided once)."""
+    reasoning = reasoner(ctx)
+    audiences = {key: reasoning.of(groups[key][0].audience) for key in keys}
     neighbours: dict[str, set[str]] = {key: set() for key in keys}
     for index, x in enumerate(keys):
         for y in keys[index + 1 :]:
-            if audiences_overlap(ctx, groups[x][0], groups[y][0]):
+            if reasoning.meet(audiences[x], audiences[y], None):
                 neighbours[x].add(y)
                 neighbours[y].add(x)
     return {key: frozenset(found) for key, found in neighbours.items()}
