@@ -180,20 +180,38 @@ def test_the_redundancy_window_is_configurable(tmp_path):
     assert "J703" in codes(check(root))
 
 
-def test_one_code_with_two_values(tmp_path):
+def offers_project(tmp_path: Path, *codes_and_values: str):
+    """A project declaring offers A, B, C... with these `code "..." value ...` settings."""
     root = tmp_path / "project"
     shutil.copytree(BASE, root)
-    (root / "offers.journey").write_text(
-        'offer A { code "SAVE" value 10% off valid for 7 days }\n'
-        'offer B { code "SAVE" value 5 USD off valid for 7 days }\n'
-        'offer C { code "SAVE" value 10% off valid for 30 days }\n',
-        encoding="utf-8",
+    offers = "".join(f"offer {chr(65 + i)} {{ {text} }}\n" for i, text in enumerate(codes_and_values))
+    (root / "offers.journey").write_text(offers, encoding="utf-8")
+    return check(root)
+
+
+def test_one_code_with_two_values(tmp_path):
+    result = offers_project(
+        tmp_path,
+        'code "SAVE" value 10% off valid for 7 days',
+        'code "SAVE" value 5 USD off valid for 7 days',
+        'code "SAVE" value 10% off valid for 30 days',
     )
-    result = check(root)
     [d] = result.diagnostics
     assert d.code == "J702" and d.severity == "error"
     assert d.message == 'the code "SAVE" means 5 USD off in offer B and 10% off in offer A'
     assert (d.span.line, d.labels[0].span.line) == (2, 1)
+
+
+def test_one_code_in_two_letter_cases_with_two_values(tmp_path):
+    result = offers_project(
+        tmp_path,
+        'code "SPRING" value 10% off valid for 7 days',
+        'code "Spring" value 20% off valid for 7 days',
+        'code "spring" value 10% off valid for 30 days',
+    )
+    [d] = result.diagnostics
+    assert d.message == 'the code "Spring" means 20% off in offer B and 10% off in offer A (written "SPRING")'
+    assert d.help == "the checkout applies one value per code, in any letter case: give each value its own code"
 
 
 REVIEWS = """
@@ -259,13 +277,38 @@ def test_a_promotion_only_for_bad_reviews_is_always_suppressed(tmp_path):
     assert codes(result) == ["J604"], render(result)
 
 
-def test_without_a_suppression_the_unhappy_customer_gets_the_promotion(tmp_path):
+def test_without_a_declared_bad_experience_another_teams_filter_is_no_evidence(tmp_path):
+    """support's journey for reviews of 2 stars or fewer does not make them a bad experience: the policy does."""
     policy = 'import "company.journey"\npolicy { priority transactional, lifecycle, promotional }\n'
+    assert review_project(tmp_path, policy=policy).diagnostics == []
+
+
+def test_a_bad_experience_the_policy_declares_but_lets_promotions_through(tmp_path):
+    policy = (
+        'import "company.journey"\npolicy {\n  priority transactional, lifecycle, promotional\n'
+        '  suppress lifecycle for 3 days after "Product Reviewed" where rating <= 2\n}\n'
+    )
     result = review_project(tmp_path, policy=policy)
-    [d] = result.diagnostics
-    assert d.code == "J705"
-    assert 'including the ones support\'s "service_recovery" handles as a bad experience' in d.message
-    assert "no policy suppresses promotions after them" in (d.help or "")
+    [d] = [d for d in result.diagnostics if d.code == "J705"]
+    assert d.message == (
+        'promotional journey "review_thanks" (growth) reaches customers right after a "Product Reviewed" the policy '
+        "treats as a bad experience"
+    )
+    assert [(label.span.file, label.message) for label in d.labels] == [
+        ("policy.journey", "a bad experience: lifecycle held back for 3 days"),
+        ("reviews.journey", 'support\'s "service_recovery" handles these customers'),
+        ("reviews.journey", "a promotion they get"),
+    ]
+    assert "but not promotional ones" in (d.help or "")
+
+
+def test_a_declared_bad_experience_with_promotions_exempt_from_suppression_is_fine(tmp_path):
+    policy = (
+        'import "company.journey"\npolicy {\n  priority transactional, lifecycle, promotional\n'
+        '  suppress lifecycle for 3 days after "Product Reviewed" where rating <= 2\n'
+        "  exempt promotional from suppression\n}\n"
+    )
+    assert "J705" not in codes(review_project(tmp_path, policy=policy))
 
 
 # ---------------------------------------------------------------- the reasoning
@@ -294,7 +337,12 @@ TIERS = {"profile.tier": frozenset({"bronze", "silver", "gold"}), "profile.ok": 
         ("profile.ok", "not profile.ok", False),
         ("profile.ok == false", "profile.ok", False),
         ("in segment a", "not in segment a", False),
-        ('any "Order Completed"', 'no "Order Completed"', True),  # different behaviours: not reasoned about
+        ('any "Order Completed"', 'no "Order Completed"', False),  # one count: >= 1 against == 0
+        ('at least 3 "Order Completed"', 'at most 2 "Order Completed"', False),
+        ('at least 3 "Order Completed"', 'at most 3 "Order Completed"', True),
+        ('any "Order Completed"', 'no "Order Completed" in last 90 days', True),  # two windows, two counts
+        ('any "Order Completed" where total > 5', 'no "Order Completed"', True),  # two filters, two counts
+        ('last category of "Product Viewed" == "dresses"', 'last category of "Product Viewed" == "shoes"', False),
         ('any "Order Completed" where total > 5', 'not (any "Order Completed" where total > 5)', False),
         ("profile.phone is set", "profile.phone is not set", False),
         ("profile.phone is not set", 'profile.phone == "1"', False),

@@ -40,8 +40,30 @@ class JourneyFacts:
         for path in self.paths:
             for planned in path:
                 seen.setdefault(id(planned.step), planned)
-        order = {id(step): i for i, step in enumerate(sends(self.journey))}
-        return sorted(seen.values(), key=lambda p: order.get(id(p.step), 0))
+        return sorted(seen.values(), key=self._source_order)
+
+    @cached_property
+    def variants(self) -> list[PlannedSend]:
+        """Every send once per distinct way of reaching it (branch conditions, timing, the event it answers), in
+        source order: a send after an `if` whose branch waits is sent at two different times."""
+        seen: dict[tuple[object, ...], PlannedSend] = {}
+        done: set[int] = set()  # paths that share a beginning share its sends
+        for path in self.paths:
+            for planned in path:
+                if id(planned) in done:
+                    continue
+                done.add(id(planned))
+                guards = tuple((id(g.condition), g.holds, g.read) for g in planned.guards)
+                reply = id(planned.reply.step) if planned.reply else None
+                seen.setdefault((id(planned.step), guards, planned.clock, reply), planned)
+        return sorted(seen.values(), key=self._source_order)
+
+    @cached_property
+    def _order(self) -> dict[int, int]:
+        return {id(step): i for i, step in enumerate(sends(self.journey))}
+
+    def _source_order(self, planned: PlannedSend) -> int:
+        return self._order.get(id(planned.step), 0)
 
     @cached_property
     def audience(self) -> ir.Expr | None:

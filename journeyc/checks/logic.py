@@ -6,9 +6,15 @@ says "they may overlap" otherwise.
 
 A condition is turned into disjunctive normal form over literals. A literal is an atom, possibly negated:
 - a comparison of a property with a literal value (`rating <= 2`, `tier == "gold"`, a yes/no trait);
+- a comparison of a behaviour's measure with its threshold: `no "Order Completed" in last 90 days` is the
+  count of those orders `== 0`, `any ...` the same count `>= 1`, so the two contradict each other; likewise
+  `last category of "Product Viewed" == "dresses"`;
 - `is set`; `is one of`;
-- anything else (behaviour, segment membership, list tests, comparisons of two properties) is an opaque
-  atom, known only by its text: `X and not X` is a contradiction, nothing more is assumed about it.
+- anything else (segment membership, list tests, comparisons of two properties) is an opaque atom, known
+  only by its text: `X and not X` is a contradiction, nothing more is assumed about it.
+Behaviour, `last ... of` and segment membership change over time (`Atom.varies`): `at_time` tells apart the
+same words read at different moments, so that `no "Order Completed" since entry` after one day and its
+negation after two days are not taken for a contradiction.
 Comparisons with a missing value are false, except `!=` which is true (`!=` is the negation of `==`).
 When the normal form would grow beyond a limit, the answer is "unknown", which every caller treats as
 "possibly true" (satisfiable, not disjoint, not implied).
@@ -19,7 +25,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from journeyc import ir
 
@@ -35,6 +41,7 @@ class Atom:
     subject: str
     op: str = ""
     value: Value | frozenset[Value] | None = None
+    varies: bool = False  # its truth changes over time (behaviour, `last ... of`, segment membership)
 
 
 Literal = tuple[Atom, bool]  # (atom, positive)
@@ -55,7 +62,7 @@ def _key(value: Value) -> Value:
     return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-def _operand_key(operand: ir.Operand) -> str:
+def operand_key(operand: ir.Operand) -> str:
     if isinstance(operand, ir.Path):
         return operand.dotted
     if isinstance(operand, ir.LastValue):
@@ -63,17 +70,26 @@ def _operand_key(operand: ir.Operand) -> str:
     return repr(operand.value)
 
 
+def _comparison(subject: str, op: str, value: Value, varies: bool = False) -> Literal:
+    if op == "!=":
+        return (Atom("cmp", subject, "==", _key(value), varies), False)
+    return (Atom("cmp", subject, op, _key(value), varies), True)
+
+
 def _atom(expr: ir.Expr) -> Literal:
     """One condition that is not and / or / not, as a literal."""
     if isinstance(expr, ir.Compare):
         left, right, op = expr.left, expr.right, expr.op
-        if isinstance(left, ir.Const) and isinstance(right, ir.Path):
+        if isinstance(left, ir.Const) and not isinstance(right, ir.Const):
             left, right, op = right, left, _FLIP[op]
-        if isinstance(left, ir.Path) and isinstance(right, ir.Const):
-            if op == "!=":
-                return (Atom("cmp", left.dotted, "==", _key(right.value)), False)
-            return (Atom("cmp", left.dotted, op, _key(right.value)), True)
-        return (Atom("opaque", f"{_operand_key(left)} {op} {_operand_key(right)}"), True)
+        if isinstance(left, ir.Path | ir.LastValue) and isinstance(right, ir.Const):
+            return _comparison(operand_key(left), op, right.value, isinstance(left, ir.LastValue))
+        varies = isinstance(left, ir.LastValue) or isinstance(right, ir.LastValue)
+        return (Atom("opaque", f"{operand_key(left)} {op} {operand_key(right)}", varies=varies), True)
+    if isinstance(expr, ir.Behaviour):
+        return _comparison(measure(expr), expr.op, expr.threshold, varies=True)
+    if isinstance(expr, ir.InSegment):
+        return (Atom("opaque", f'in segment "{expr.segment}"', varies=True), True)
     if isinstance(expr, ir.Truthy) and isinstance(expr.operand, ir.Path):
         return (Atom("cmp", expr.operand.dotted, "==", True), True)
     if isinstance(expr, ir.IsSet) and isinstance(expr.operand, ir.Path):
@@ -82,6 +98,13 @@ def _atom(expr: ir.Expr) -> Literal:
         values = frozenset(_key(v.value) for v in expr.values)
         return (Atom("in", expr.operand.dotted, value=values), not expr.negated)
     return (Atom("opaque", describe(expr)), True)
+
+
+def measure(expr: ir.Behaviour) -> str:
+    """What a behaviour counts or adds up (its event, window and filter), whatever it compares it with."""
+    window = expr.window
+    span = "" if window is None else f"{window.kind} {window.duration.seconds if window.duration else ''}"
+    return f'{expr.sum_of or "count"} of "{expr.event}" [{span}] where {describe(expr.where)}'
 
 
 def describe(expr: ir.Expr | None) -> str:
@@ -158,6 +181,33 @@ def _product(parts: list[list[Term]]) -> list[Term]:
         if len(terms) > MAX_TERMS:
             raise TooComplexError
     return terms
+
+
+def conjoin(parts: list[list[Term]]) -> list[Term]:
+    """The conjunction of conditions already in normal form (raises TooComplexError beyond MAX_TERMS terms)."""
+    return _product(parts)
+
+
+def at_time(terms: list[Term], moment: str) -> list[Term]:
+    """The same condition read at `moment`: its atoms that change over time become facts of that moment only.
+
+    Two conditions read at the same moment (the same `moment` text) still contradict each other as usual; read at
+    different moments, `no "Order Completed" since entry` and its negation can both hold.
+    """
+    if not any(atom.varies for term in terms for atom, _ in term):
+        return terms
+    return [
+        frozenset(
+            (replace(atom, subject=f"{atom.subject} @ {moment}") if atom.varies else atom, positive)
+            for atom, positive in term
+        )
+        for term in terms
+    ]
+
+
+def meet(left: list[Term], right: list[Term], domains: Domains = no_domains) -> bool:
+    """Whether two conditions in normal form can hold at once."""
+    return any(satisfiable_term(x | y, domains) for x, y in itertools.product(left, right))
 
 
 def satisfiable_term(term: Term, domains: Domains = no_domains) -> bool:

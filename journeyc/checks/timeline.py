@@ -3,12 +3,15 @@
 The policy and conflict checks reason about time through this: a send after `wait 1 hour` happens exactly one
 hour after entry; after `wait up to 2 days for ...` it happens somewhere within those two days; after
 `wait until 21:30` the customer's local time is known exactly (21:30), which is what quiet hours need.
+Each send also knows the path that leads to it: the branch conditions that held or failed on the way (its
+`guards`, with the time each was read), and the `wait for` whose event it answers, if any.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from journeyc import ir
 
@@ -23,6 +26,22 @@ class Clock:
     local_time: int | None = None  # seconds after the customer's local midnight, when known exactly
 
 
+class Guard(NamedTuple):
+    """A branch condition on the way to a send: it held (`holds`) or failed when read, at `read` after entry."""
+
+    condition: ir.Expr
+    holds: bool
+    read: Clock
+    step_id: str  # the `if` step that read it
+
+
+class Reply(NamedTuple):
+    """The send sits in the `then` of this `wait for`: it answers that event, which came at `came` after entry."""
+
+    step: ir.WaitForStep
+    came: Clock
+
+
 @dataclass(frozen=True)
 class PlannedSend:
     step: ir.SendStep
@@ -31,6 +50,8 @@ class PlannedSend:
     category: str | None  # the message's own category, else the journey's
     offer: str | None
     clock: Clock
+    guards: tuple[Guard, ...] = ()  # the branch conditions on its path, in order
+    reply: Reply | None = None  # the innermost `wait for` whose `then` it is in
 
 
 def entry_clock(journey: ir.Journey) -> Clock:
@@ -42,11 +63,13 @@ def entry_clock(journey: ir.Journey) -> Clock:
 
 def plan(journey: ir.Journey, project: ir.Project) -> list[list[PlannedSend]] | None:
     """Each path's sends in order, or None when the journey has more paths than is reasonable to expand."""
-    finished = _walk(journey.steps, [([], entry_clock(journey), False)], journey, project)
-    return None if finished is None else [sends for sends, _, _ in finished]
+    finished = _walk(journey.steps, [([], entry_clock(journey), False, (), None)], journey, project)
+    return None if finished is None else [partial[0] for partial in finished]
 
 
-Partial = tuple[list[PlannedSend], Clock, bool]  # sends so far, clock, exited
+# A path walked so far: its sends, clock, whether it exited, the guards on the way and the reply it is in (a plain
+# tuple: journeys are walked often, and tuples are the cheapest to make).
+Partial = tuple[list[PlannedSend], Clock, bool, tuple[Guard, ...], "Reply | None"]
 
 
 def _walk(
@@ -54,11 +77,11 @@ def _walk(
 ) -> list[Partial] | None:
     for step in steps:
         following: list[Partial] = []
-        for sends, clock, exited in partials:
-            if exited:
-                following.append((sends, clock, exited))
+        for partial in partials:
+            if partial[2]:
+                following.append(partial)
                 continue
-            expanded = _step(step, sends, clock, journey, project)
+            expanded = _step(step, partial, journey, project)
             if expanded is None:
                 return None
             following.extend(expanded)
@@ -68,35 +91,42 @@ def _walk(
     return partials
 
 
-def _step(
-    step: ir.Step, sends: list[PlannedSend], clock: Clock, journey: ir.Journey, project: ir.Project
-) -> list[Partial] | None:
+def _step(step: ir.Step, partial: Partial, journey: ir.Journey, project: ir.Project) -> list[Partial] | None:
+    sends, clock, _, guards, reply = partial
     if isinstance(step, ir.SendStep):
-        return [([*sends, planned_send(step, clock, journey, project)], clock, False)]
+        return [([*sends, planned_send(step, clock, journey, project, guards, reply)], clock, False, guards, reply)]
     if isinstance(step, ir.WaitStep):
-        return [(sends, after(clock, step.duration.seconds, step.duration.seconds), False)]
+        return [(sends, after(clock, step.duration.seconds, step.duration.seconds), False, guards, reply)]
     if isinstance(step, ir.WaitUntilStep):
         target = step.time.hour * 3600 + step.time.minute * 60
-        return [(sends, Clock(clock.earliest, clock.latest + longest_wait(step), target), False)]
+        return [(sends, Clock(clock.earliest, clock.latest + longest_wait(step), target), False, guards, reply)]
     if isinstance(step, ir.ExitStep):
-        return [(sends, clock, True)]
-    start: list[Partial] = [(sends, clock, False)]
+        return [(sends, clock, True, guards, reply)]
     if isinstance(step, ir.WaitForStep):
         timeout = longest_wait(step)
         came = Clock(clock.earliest, clock.latest + timeout, None)
         timed_out = after(clock, timeout, timeout)
-        blocks = [(step.then, came), (step.otherwise, timed_out)]
-        return _blocks([(block, [(sends, c, False)]) for block, c in blocks], journey, project)
+        blocks = [
+            (step.then, (sends, came, False, guards, Reply(step, came))),
+            (step.otherwise, (sends, timed_out, False, guards, reply)),
+        ]
+        return _blocks(blocks, journey, project)
     if isinstance(step, ir.IfStep):
-        blocks = [branch.steps for branch in step.branches]
-        blocks.append(step.otherwise if step.otherwise is not None else ())
-        return _blocks([(block, start) for block in blocks], journey, project)
+        blocks: list[tuple[tuple[ir.Step, ...], Partial]] = []
+        failed: tuple[Guard, ...] = ()
+        for branch in step.branches:
+            held = Guard(branch.condition, True, clock, step.id)
+            blocks.append((branch.steps, (sends, clock, False, (*guards, *failed, held), reply)))
+            failed = (*failed, Guard(branch.condition, False, clock, step.id))
+        otherwise = step.otherwise if step.otherwise is not None else ()
+        blocks.append((otherwise, (sends, clock, False, guards + failed, reply)))
+        return _blocks(blocks, journey, project)
     if isinstance(step, ir.ExperimentStep):
-        blocks = [arm.steps for arm in step.arms]
+        arms = [arm.steps for arm in step.arms]
         if step.holdout:
-            blocks.append(())
-        return _blocks([(block, start) for block in blocks], journey, project)
-    return start
+            arms.append(())
+        return _blocks([(block, partial) for block in arms], journey, project)
+    return [partial]
 
 
 def longest_wait(step: ir.Step) -> int:
@@ -112,13 +142,15 @@ def longest_wait(step: ir.Step) -> int:
 
 
 def _blocks(
-    blocks: list[tuple[tuple[ir.Step, ...], list[Partial]]], journey: ir.Journey, project: ir.Project
+    blocks: list[tuple[tuple[ir.Step, ...], Partial]], journey: ir.Journey, project: ir.Project
 ) -> list[Partial] | None:
     result: list[Partial] = []
     for block, start in blocks:
-        walked = _walk(block, start, journey, project)
+        walked = _walk(block, [start], journey, project)
         if walked is None:
             return None
+        # A path leaving a block keeps its guards and reply: the steps after the block still run only for the
+        # customers who took that branch, and still after the event a `then` waited for.
         result.extend(walked)
     return result
 
@@ -128,7 +160,14 @@ def after(clock: Clock, low: int, high: float) -> Clock:
     return Clock(earliest=clock.earliest + low, latest=clock.latest + high, local_time=local)
 
 
-def planned_send(step: ir.SendStep, clock: Clock, journey: ir.Journey, project: ir.Project) -> PlannedSend:
+def planned_send(
+    step: ir.SendStep,
+    clock: Clock,
+    journey: ir.Journey,
+    project: ir.Project,
+    guards: tuple[Guard, ...] = (),
+    reply: Reply | None = None,
+) -> PlannedSend:
     message = project.messages.get(step.message.name)
     channel_name = step.channel.name if step.channel else (message.channel.name if message else None)
     channel = project.channels.get(channel_name) if channel_name else None
@@ -142,6 +181,8 @@ def planned_send(step: ir.SendStep, clock: Clock, journey: ir.Journey, project: 
         category=category,
         offer=step.offer.name if step.offer else None,
         clock=clock,
+        guards=guards,
+        reply=reply,
     )
 
 
