@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from journeyc import ir
-from journeyc.checks.conflicts import runs_in
+from journeyc.checks.cap_budget import runs_in
 from journeyc.checks.facts import journey_facts
 from journeyc.checks.policy_fit import cap_counter, cap_scope_words
 from journeyc.checks.timeline import as_written, most_in_window
