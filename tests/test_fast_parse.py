@@ -107,14 +107,20 @@ def test_texts_that_lean_on_the_contextual_lexer_parse_alike(text: str) -> None:
     assert by_fast == lark(text)
 
 
-def test_a_word_lark_splits_into_keywords_is_left_to_lark() -> None:
-    """Where no name may stand, the contextual lexer reads `onceever` as `once` `ever`; FastParse gives up, and
-    parse_source gives what Lark gives."""
-    text = 'journey j "J" {\n  owner growth\n  category lifecycle\n  trigger "Signed Up"\n  entry onceever\n}\n'
+@pytest.mark.parametrize(
+    ("glued", "keyword", "rest"),
+    [("entry onceever", "once", "ever"), ("ownergrowth", "owner", "growth"), ("sendemail welcome", "send", "email")],
+)
+def test_a_word_glued_to_a_keyword_is_an_error_on_both_paths(glued: str, keyword: str, rest: str) -> None:
+    """Lark's contextual lexer used to read `onceever` as `once` `ever` where no name may stand, so it parsed with
+    no diagnostic; now both paths read the word whole and refuse it, with a hint."""
+    text = f'journey j "J" {{\n  owner growth\n  category lifecycle\n  trigger "Signed Up"\n  {glued}\n}}\n'
     assert fast(text) is None
-    source, diagnostics = parse_source(text, "t.journey")
-    assert diagnostics == []
-    assert source.journeys[0].entry[0].kind == "once"
+    assert lark(text) is None
+    _, diagnostics = parse_source(text, "t.journey")
+    assert [(d.code, d.span.line, d.help) for d in diagnostics] == [
+        ("J001", 5, f'put a space between "{keyword}" and "{rest}"')
+    ]
 
 
 @pytest.mark.parametrize("text", ["journey j {", "team growth ~", 'event "E" { n number', "journey j }"])
