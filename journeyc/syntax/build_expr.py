@@ -106,7 +106,8 @@ class BuildBase:
         """Refuse a one-line text that a quote inside it ended early (`"Hi {{ x | default("there") }}"`)."""
         value, end = str(token), token.end_pos or 0
         glued = self.source[end : end + 1]
-        if not (glued.isalnum() or glued == "_" or value.count("{{") > value.count("}}") or "{%" in value):
+        opened = value.count("{{") > value.count("}}") or value.count("{%") > value.count("%}")
+        if not (glued.isalnum() or glued == "_" or opened):
             return
         from journeyc.syntax.grammar import keywords  # here: the grammar module imports the builders
 

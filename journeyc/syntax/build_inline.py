@@ -84,14 +84,7 @@ def build_inline(parser: Lark | FastParse, callbacks: RuleCallbacks, text: str, 
     Returns what the `start` rule builds; raises Lark's UnexpectedInput (or NotParsedError) when the text does not
     parse. The builder has then seen part of the text: throw it away, with its diagnostics.
     """
-    with callbacks.lock:  # one set of callbacks: one parse at a time
-        callbacks.builder = builder
-        builder.source = text
-        try:
-            built = parser.parse(text)
-        finally:
-            callbacks.builder = None
-    return built.value if type(built) is _Built else built
+    return _built(lambda: parser.parse(text), callbacks, text, builder)
 
 
 def build_from(
@@ -102,11 +95,15 @@ def build_from(
     When it stops (NotParsedError), the declarations read to their end are not lost: the error's `built` is what
     `start` builds of them, and `builder.diagnostics[: builder.declared]` are theirs.
     """
-    with callbacks.lock:
+    return _built(lambda: parser.parse(text, pos, line), callbacks, text, builder)
+
+
+def _built(parse: Callable[[], Any], callbacks: RuleCallbacks, text: str, builder: JourneyBuilder) -> Any:
+    with callbacks.lock:  # one set of callbacks: one parse at a time
         callbacks.builder = builder
         builder.source = text
         try:
-            built = parser.parse(text, pos, line)
+            built = parse()
         except NotParsedError as stopped:
             start = callbacks.start(stopped.done)
             stopped.built = start.value if type(start) is _Built else start

@@ -1,17 +1,17 @@
-"""The parse of a whole file that succeeds, in one loop: tokens read by one regex match each, fed to Lark's table.
+"""The parse of a file, in one loop: tokens read by one regex match each, fed to Lark's table.
 
 Lark's contextual lexer tries, in each parser state, only the terminals that state accepts; that is how a keyword
 such as `value` can also be a property's name. It pays for this on every token, and its parser loop and tree
 builder pay a few calls per token and per rule. `FastParse` drives the same LALR table, reduces each rule as Lark's
 tree builder does (inlined `_rule`s spliced, a `?rule` of one child passed up) with the same transformer methods,
 and reads the text the way it naturally splits: a word is one token, and it is the keyword when the current state
-accepts that keyword, else a NAME. Terminals are tried in the order Lark's lexer tries them.
+accepts that keyword, else a NAME. Terminals are tried in the order Lark's lexer tries them. Lark's lexer reads
+words whole too (grammar.py's `WholeWords`), so `onceever` is one word, and an error, on both.
 
-It reads differently from the contextual lexer only where that lexer splits a natural token (for example
-`onceever` read as `once` `ever` where no name may follow `entry`). There `FastParse` meets a token the table
-does not accept and raises `NotParsedError`; so does any other error, with no message. The caller then parses the
-text with Lark itself, whose errors are the ones reported. So every text `FastParse` parses gives the tokens, and
-the result, Lark gives (tests/test_fast_parse.py).
+Where the text does not parse, `FastParse` raises `NotParsedError`, with no message: where it stopped, the
+declarations it had read to their end, and the first token of the one it was reading. The caller reads that
+declaration again with Lark itself, whose errors are the ones reported, and goes on with `FastParse` after it.
+Every text `FastParse` parses gives the tokens, and the result, Lark gives (tests/test_fast_parse.py).
 
 It reads Lark's parse table and rules, which are not Lark's public interface, so it is proven against one Lark
 release: pyproject.toml pins `lark==1.3.1`, and importing this module with any other release fails at once with
