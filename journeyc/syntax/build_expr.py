@@ -106,8 +106,9 @@ class BuildBase:
         """Refuse a one-line text that a quote inside it ended early (`"Hi {{ x | default("there") }}"`)."""
         value, end = str(token), token.end_pos or 0
         glued = self.source[end : end + 1]
-        opened = value.count("{{") > value.count("}}") or value.count("{%") > value.count("%}")
-        if not (glued.isalnum() or glued == "_" or opened):
+        if not (glued.isalnum() or glued == "_") and (
+            "{" not in value or (value.count("{{") <= value.count("}}") and value.count("{%") <= value.count("%}"))
+        ):
             return
         from journeyc.syntax.grammar import keywords  # here: the grammar module imports the builders
 
@@ -152,14 +153,14 @@ class BuildBase:
         if len(children) == 2 and number_problem(amount_text):
             self.number(children[0])  # reports it
             return ir.Duration(seconds=0, text=text)
-        amount = Fraction(amount_text)
+        amount = int(amount_text) if amount_text.isdigit() else Fraction(amount_text)  # Fraction only when needed
         size = unit_seconds(str(unit_token))
         if size is None:
             message, hint = duration_unit_error(str(unit_token), float(amount))
             self.report("J301", message, self.span(unit_token), f"expected {UNIT_WORDS}", hint)
             return ir.Duration(seconds=0, text=text)
         exact = amount * size
-        if amount.denominator != 1:
+        if isinstance(amount, Fraction) and amount.denominator != 1:
             self._fractional_duration(text, unit_token, exact, span)
         elif exact == 0:
             self.report("J301", f'the duration "{text}" is not longer than zero', span, help="use a positive length")

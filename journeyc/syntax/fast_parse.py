@@ -138,10 +138,12 @@ class FastParse:
                 token = Token.new_borrow_pos(_END, "", token) if token is not None else Token(_END, "", pos, line, 1)
             while True:  # reduce as often as the table says, then shift the token
                 action = states[state_stack[-1]].get(kind)
-                if action is None or (action[0] and kind == _END):
+                if action is None:
                     raise _stopped(value_stack, token.start_pos)
                 shift, arg = action
                 if shift:
+                    if kind == _END:
+                        raise _stopped(value_stack, token.start_pos)
                     state_stack.append(arg)
                     value_stack.append(token)
                     break

@@ -62,7 +62,7 @@ def bidi_controls(text: str, path: str) -> list[Diagnostic]:
 
 
 def bidi_diagnostic(char: str, span: ir.Span, where: str) -> Diagnostic:
-    """J007 for the direction control `char` at `span` (`where`: "in a text", "in a comment", "here")."""
+    """J007 for the direction control `char` at `span` (`where`: "in a text", "in a comment", "outside a text")."""
     name = unicodedata.name(char, "direction control").lower()
     return Diagnostic(
         code="J007",
