@@ -2,7 +2,10 @@
 
 Generates a seeded, realistic project (shared tracking plan, segments, offers, policy; ~990 journey files), makes
 sure it checks clean, then times the bare LALR parse and the full in-process check (best of N) and prints a table.
-Run: .venv/bin/python benchmarks/check_bench.py [--files N] [--repeat N] [--out DIR] [--profile]
+Run: .venv/bin/python benchmarks/check_bench.py [--files N] [--repeat N] [--out DIR] [--profile] [--big-file MB]
+
+`--big-file MB` (default 10; 0 skips it) also times the check of one file of about MB megabytes, clean and with a
+syntax error in its last declaration: error recovery must cost about what a clean parse does.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import re
 import resource
 import subprocess
 import sys
@@ -62,6 +66,26 @@ def scaling(sizes: list[int], repeat: int) -> None:
             print(f"  {size:>6} {count:>9} {seconds:>9.3f} {1000 * seconds / count:>15.3f}")
 
 
+def big_file(mb: float, repeat: int) -> None:
+    """One generated file of about `mb` megabytes, checked clean and with a syntax error at its end."""
+    with tempfile.TemporaryDirectory(prefix="journeyc-big-") as folder:
+        texts = generate(Path(folder) / "project", max(int(mb * 590), 10))  # ~1.7 MB per 1,000 generated files
+        shared = sorted(k for k in texts if k.startswith("shared/") or k.startswith("audiences/"))
+        others = sorted(k for k in texts if k not in shared)
+        text = "\n".join(re.sub(r"(?m)^import .*\n", "", texts[k]) for k in shared + others)
+        broken = 'journey broken "Broken" {\n  owner growth\n  wait 1 hour\n  ~\n}\n'
+        print(f"\none file of {len(text) / 1e6:.1f} MB ({text.count(chr(10)):,} lines), best of {repeat}:")
+        for name, content in (("clean", text), ("error at its end", text + broken)):
+            root = Path(folder) / name.replace(" ", "_")
+            root.mkdir()
+            (root / "big.journey").write_text(content, encoding="utf-8")
+            result = run_check(root)
+            seconds = best_of(repeat, lambda root=root: run_check(root))
+            errors = f"{result.errors} error" + ("s" if result.errors != 1 else "")
+            print(f"  {name:<18}{seconds:>7.2f} s   {errors}, {result.warnings:,} warnings")
+            del result
+
+
 def best_of(repeat: int, work: Callable[[], object]) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -71,7 +95,7 @@ def best_of(repeat: int, work: Callable[[], object]) -> float:
     return best
 
 
-def bench(root: Path, texts: dict[str, str], repeat: int, profile: bool, sizes: list[int]) -> int:
+def bench(root: Path, texts: dict[str, str], repeat: int, profile: bool, sizes: list[int], big_mb: float) -> int:
     result = run_check(root)  # also warms up: the Lark parser, Jinja2, imports
     if result.errors:
         print(f"the generated project does not check clean: {result.errors} errors; the first ones:\n")
@@ -120,6 +144,8 @@ def bench(root: Path, texts: dict[str, str], repeat: int, profile: bool, sizes: 
         print(f"  {name:<15}{value:>10}   {note}".rstrip())
     if sizes:
         scaling(sizes, repeat)
+    if big_mb > 0:
+        big_file(big_mb, repeat)
     if profile:
         profiler = cProfile.Profile()
         profiler.runcall(run_check, root)
@@ -135,9 +161,10 @@ def main() -> int:
     args.add_argument("--out", type=Path, help="write the project here and keep it (default: a temporary folder)")
     args.add_argument("--profile", action="store_true", help="also print a cProfile of one check (top 25)")
     args.add_argument("--no-scaling", action="store_true", help="skip the cross-journey pass at 250 and 500 files")
+    args.add_argument("--big-file", type=float, default=10, help="also check one file of this many MB (0: skip)")
     opts = args.parse_args()
-    if opts.files < 10 or opts.repeat < 1:
-        print("--files must be at least 10 and --repeat at least 1")
+    if opts.files < 10 or opts.repeat < 1 or opts.big_file < 0:
+        print("--files must be at least 10, --repeat at least 1 and --big-file 0 or more")
         return 2
     if opts.out is not None and opts.out.exists() and any(opts.out.iterdir()):
         print(f"--out {opts.out}: give a new or empty folder (old .journey files there would be checked too)")
@@ -146,9 +173,11 @@ def main() -> int:
     try:
         if opts.out is not None:
             opts.out.mkdir(parents=True, exist_ok=True)
-            return bench(opts.out.resolve(), generate(opts.out, opts.files), opts.repeat, opts.profile, sizes)
+            texts = generate(opts.out, opts.files)
+            return bench(opts.out.resolve(), texts, opts.repeat, opts.profile, sizes, opts.big_file)
         with tempfile.TemporaryDirectory(prefix="journeyc-bench-") as folder:
-            return bench(Path(folder), generate(Path(folder), opts.files), opts.repeat, opts.profile, sizes)
+            texts = generate(Path(folder), opts.files)
+            return bench(Path(folder), texts, opts.repeat, opts.profile, sizes, opts.big_file)
     except KeyboardInterrupt:
         print("interrupted")
         return 2

@@ -38,6 +38,14 @@ _RULES = [
     Rule("J004", "unexpected-end", "syntax", "error", "the file ends in the middle of a declaration"),
     Rule("J005", "unreadable-file", "syntax", "error", "a project file or folder cannot be read, or is not UTF-8 text"),
     Rule("J006", "nested-too-deeply", "syntax", "error", "blocks or parentheses nested deeper than journeyc allows"),
+    Rule(
+        "J007",
+        "text-direction-character",
+        "syntax",
+        "error",
+        "an invisible text-direction control character (Trojan Source)",
+    ),
+    Rule("J008", "quote-ends-text", "syntax", "error", "a double quote inside a one-line text ends it early"),
     # names
     Rule("J101", "duplicate-definition", "names", "error", "two declarations of the same kind share a name"),
     Rule("J102", "unknown-event", "names", "error", "an event that is not in the tracking plan"),
@@ -121,6 +129,9 @@ _RULES = [
     Rule("J307", "invalid-channel-kind", "values", "error", "a channel kind journeyc does not know"),
     Rule("J308", "invalid-date", "values", "error", "a calendar date that does not exist"),
     Rule("J309", "invalid-offer-value", "values", "error", "an offer value that is not a percent or a currency amount"),
+    Rule("J310", "fractional-duration", "values", "error", "a duration that is not a whole number of its unit"),
+    Rule("J311", "duration-too-long", "values", "error", "a duration longer than 10 years"),
+    Rule("J312", "number-too-large", "values", "error", "a number with more digits than journeyc keeps exactly"),
     # flow (one journey)
     Rule("J401", "unreachable-step", "flow", "warning", "a step that no customer can reach"),
     Rule("J402", "wait-never-matches", "flow", "warning", "a wait for an event whose filter can never match"),

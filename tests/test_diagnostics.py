@@ -105,6 +105,24 @@ CASES: dict[str, Case] = {
             "if trigger.value > 100 {\n    send email cart_reminder with offer CART10\n  else {\n    exit\n  }",
         ),
     ),
+    # A keyword glued to its value: one word, which cannot stand there.
+    "syntax_keyword_glued_to_its_value": Case("J001", cart("owner growth", "ownergrowth")),
+    # `send` glued to the channel.
+    "syntax_send_glued_to_its_channel": Case("J001", cart("send email cart_reminder", "sendemail cart_reminder")),
+    # A time written the American way.
+    "syntax_time_with_am": Case("J001", cart("wait 1 hour", "wait until 9am")),
+    # A number written in words.
+    "syntax_number_in_words": Case("J001", cart("wait 1 hour", "wait three days")),
+    # Double quotes inside a template inside a one-line text.
+    "syntax_quote_inside_template": Case(
+        "J008",
+        cart(
+            "subject \"You left something behind, {{ profile.first_name | default('friend') }}\"",
+            'subject "You left something behind, {{ profile.first_name | default("friend") }}"',
+        ),
+    ),
+    # An invisible right-to-left override in a comment ("Trojan Source").
+    "syntax_direction_override_in_comment": Case("J007", cart("wait 1 hour", "wait 1 hour  # \u202e admins only")),
     # ------------------------------------------------------------------ names (J1xx)
     # A goal event one letter short of the tracking plan's.
     "unknown_event_did_you_mean": Case("J102", cart('goal "Order Completed"', 'goal "Order Complete"')),
@@ -193,6 +211,14 @@ CASES: dict[str, Case] = {
         "J204",
         cart(
             "entry at most once every 7 days", 'entry at most once every 7 days\n  audience profile.tier == "platinum"'
+        ),
+    ),
+    # A yes/no trait compared with the text "yes".
+    "boolean_compared_with_yes": Case(
+        "J201",
+        cart(
+            "entry at most once every 7 days",
+            'entry at most once every 7 days\n  audience profile.email_opt_in == "yes"',
         ),
     ),
     # A text trait used on its own as a yes/no condition.
@@ -288,6 +314,14 @@ CASES: dict[str, Case] = {
     "bad_weekday": Case("J306", cart("wait 1 hour", "wait until mondya at 10:00")),
     # A channel kind journeyc does not know.
     "bad_channel_kind": Case("J307", company("kind sms", "kind text")),
+    # A day and a half.
+    "fractional_duration": Case("J310", cart("wait 1 hour", "wait 1.5 days")),
+    # A wait of nearly two thousand years.
+    "duration_too_long": Case("J311", cart("wait 1 hour", "wait 100000 weeks")),
+    # A threshold pasted with 400 digits.
+    "number_too_large": Case(
+        "J312", cart('trigger "Checkout Started"', 'trigger "Checkout Started" where value > ' + "9" * 400)
+    ),
 }
 
 # ---------------------------------------------------------------- what must never reach a marketer

@@ -7,6 +7,8 @@ contextual lexer) parses it too, into equal nodes with equal spans and equal bui
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -16,9 +18,10 @@ from lark.exceptions import UnexpectedInput
 from test_inline_build import SOURCES
 from test_properties import CORPUS, JOURNEY_FILES, mutation
 
-from journeyc.syntax.build_inline import build_inline
+from journeyc.syntax.build_expr import DeclarationError
+from journeyc.syntax.build_inline import build_from, build_inline
 from journeyc.syntax.build_journey import JourneyBuilder
-from journeyc.syntax.fast_parse import NotParsedError
+from journeyc.syntax.fast_parse import SUPPORTED_LARK, NotParsedError, check_lark_version
 from journeyc.syntax.parser import fast_parser, inline_parser, parse_source
 
 from conftest import REPO  # isort: skip
@@ -34,11 +37,11 @@ def fast(text: str) -> tuple[Any, list[Any]] | None:
 
 
 def lark(text: str) -> tuple[Any, list[Any]] | None:
-    """The same by Lark with its contextual lexer; None when the text does not parse."""
+    """The same by Lark with its contextual lexer; None when the text does not parse (or a rule refuses it)."""
     builder = JourneyBuilder("t.journey")
     try:
         return build_inline(*inline_parser(), text, builder), builder.diagnostics
-    except UnexpectedInput:
+    except (UnexpectedInput, DeclarationError):
         return None
 
 
@@ -107,14 +110,20 @@ def test_texts_that_lean_on_the_contextual_lexer_parse_alike(text: str) -> None:
     assert by_fast == lark(text)
 
 
-def test_a_word_lark_splits_into_keywords_is_left_to_lark() -> None:
-    """Where no name may stand, the contextual lexer reads `onceever` as `once` `ever`; FastParse gives up, and
-    parse_source gives what Lark gives."""
-    text = 'journey j "J" {\n  owner growth\n  category lifecycle\n  trigger "Signed Up"\n  entry onceever\n}\n'
+@pytest.mark.parametrize(
+    ("glued", "keyword", "rest"),
+    [("entry onceever", "once", "ever"), ("ownergrowth", "owner", "growth"), ("sendemail welcome", "send", "email")],
+)
+def test_a_word_glued_to_a_keyword_is_an_error_on_both_paths(glued: str, keyword: str, rest: str) -> None:
+    """Lark's contextual lexer used to read `onceever` as `once` `ever` where no name may stand, so it parsed with
+    no diagnostic; now both paths read the word whole and refuse it, with a hint."""
+    text = f'journey j "J" {{\n  owner growth\n  category lifecycle\n  trigger "Signed Up"\n  {glued}\n}}\n'
     assert fast(text) is None
-    source, diagnostics = parse_source(text, "t.journey")
-    assert diagnostics == []
-    assert source.journeys[0].entry[0].kind == "once"
+    assert lark(text) is None
+    _, diagnostics = parse_source(text, "t.journey")
+    assert [(d.code, d.span.line, d.help) for d in diagnostics] == [
+        ("J001", 5, f'put a space between "{keyword}" and "{rest}"')
+    ]
 
 
 @pytest.mark.parametrize("text", ["journey j {", "team growth ~", 'event "E" { n number', "journey j }"])
@@ -133,3 +142,47 @@ def test_tokens_carry_the_positions_the_contextual_lexer_gives() -> None:
     message = by_fast[0]["messages"][0]
     subject = next(f for f in message.fields if f.name == "subject")
     assert (subject.span.line, subject.span.column) == (4, 9)  # `  c"""  subject`
+
+
+def test_reading_from_the_start_of_a_later_line_gives_what_reading_that_part_alone_gives() -> None:
+    """`parse_source` goes on after a broken stretch from the start of a line: tokens keep the file's lines."""
+    head = 'team growth "Growth"\n# a comment\n\n'
+    tail = 'message m on email {\n  text """a\nb"""  subject "S"\n}\nteam support\n'
+    builder = JourneyBuilder("t.journey")
+    from_line = build_from(*fast_parser(), head + tail, len(head), 4, builder), builder.diagnostics
+    alone = JourneyBuilder("t.journey", line_offset=3)
+    assert from_line == (build_inline(*fast_parser(), tail, alone), alone.diagnostics)
+    subject = from_line[0]["messages"][0].fields[1]
+    assert (subject.span.line, subject.span.column) == (6, 7)  # `b"""  subject`
+
+
+def test_a_stop_says_where_and_keeps_what_was_read_before_it() -> None:
+    text = 'team a "A"\nteam b\njourney j {\n  owner growth\n  ~\n}\n'
+    builder = JourneyBuilder("t.journey")
+    with pytest.raises(NotParsedError) as stopped:
+        build_from(*fast_parser(), text, 0, 1, builder)
+    assert stopped.value.at == text.index("~")
+    assert stopped.value.declaration is not None and stopped.value.declaration.start_pos == text.index("journey")
+    assert [t.name for t in stopped.value.built["teams"]] == ["a", "b"]
+
+
+def test_the_supported_lark_release_is_the_installed_one() -> None:
+    import lark
+
+    assert lark.__version__ == SUPPORTED_LARK
+    check_lark_version(SUPPORTED_LARK)
+
+
+@pytest.mark.parametrize("version", ["1.3.0", "1.3.2", "1.4.0", "2.0.0"])
+def test_any_other_lark_release_is_refused_by_name(version: str) -> None:
+    with pytest.raises(ImportError, match=f"supports lark {SUPPORTED_LARK} only, but lark {version} is installed"):
+        check_lark_version(version)
+
+
+def test_importing_the_parser_with_another_lark_release_fails_at_once() -> None:
+    """The guard runs at import: a fake newer Lark stops `journeyc.syntax.fast_parse` from loading."""
+    code = "import lark; lark.__version__ = '1.4.0'; import journeyc.syntax.fast_parse"
+    process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert process.returncode != 0
+    assert f"journeyc's parser supports lark {SUPPORTED_LARK} only, but lark 1.4.0 is installed" in process.stderr
+    assert f"pip install lark=={SUPPORTED_LARK}" in process.stderr

@@ -644,3 +644,48 @@ def test_every_stdlib_module_is_clean_on_its_own(tmp_path):
     assert stdlib
     (tmp_path / "all.journey").write_text("".join(f"import {p.stem}\n" for p in stdlib), encoding="utf-8")
     assert check_json(tmp_path) == (0, [])
+
+
+# ---------------------------------------------------------------- numbers, invisible characters, glued words
+
+
+@pytest.mark.parametrize("command", ["check", "ir", "build"])
+def test_numbers_of_thousands_of_digits_are_diagnostics_not_internal_errors(make_project, tmp_path, command):
+    """Python refuses to read integers of more than 4,300 digits, and a 400-digit threshold used to become
+    `inf` in the generated module and `Infinity` in the IR's JSON."""
+    huge, huger = "9" * 400, "7" * 5000
+    root = make_project(
+        {
+            "cart.journey": base_text("cart.journey").replace(
+                "wait 1 hour", f"wait {huger} days\n  if trigger.value > {huge} {{ exit }}"
+            )
+        }
+    )
+    args = [command, str(root)] + (["--out", str(tmp_path / "out")] if command == "build" else [])
+    process = run_subprocess(*args)
+    assert process.returncode == 1
+    assert "Infinity" not in process.stdout and "inf" not in process.stdout.split()
+    shown = process.stdout + process.stderr
+    assert shown.count("error[J312]") == 2 or shown.count('"J312"') == 2, shown[-2000:]
+    assert "(5000 digits) is too large" in shown and "(400 digits) is too large" in shown
+
+
+def test_an_invisible_direction_override_cannot_hide_in_a_comment_or_a_text(make_project):
+    text = base_text("cart.journey").replace(
+        "wait 1 hour", 'wait 1 hour  # \u202eadmins only\n  if profile.tier == "gold\u2066" { exit }'
+    )
+    root = make_project({"cart.journey": text})
+    exit_code, diagnostics = check_json(root)
+    assert exit_code == 1
+    found = [(d["code"], *position(d)) for d in diagnostics if d["code"] == "J007"]
+    assert found == [
+        ("J007", "cart.journey", *line_col(text, "\u202e")),
+        ("J007", "cart.journey", *line_col(text, "\u2066")),
+    ]
+
+
+def test_glued_keywords_are_syntax_errors_not_silently_split(make_project):
+    text = base_text("cart.journey").replace("owner growth", "ownergrowth")
+    exit_code, diagnostics = check_json(make_project({"cart.journey": text}))
+    assert exit_code == 1
+    assert [(d["code"], d["message"]) for d in diagnostics] == [("J001", 'unexpected name "ownergrowth"')]

@@ -140,7 +140,7 @@ def _check_pair(
             f"{written} is {ir.describe_type(subject_type)} but is compared with {_describe_value(other, other_type)}",
             span,
             f"{a} compared with {b}",
-            help=_mismatch_help(subject_type, other),
+            help=_mismatch_help(subject_type, other, written, op),
         )
         return
     if op in ("<", "<=", ">", ">=") and a not in ("number", "datetime"):
@@ -183,9 +183,19 @@ def _literal_text(value: object) -> str:
     return str(value)
 
 
-def _mismatch_help(subject_type: ir.TypeRef | None, other: ir.Operand) -> str | None:
+# Texts that mean yes or no, as marketers write them when a yes/no trait is compared with a text.
+_YES_NO = {"yes": True, "y": True, "true": True, "on": True, "1": True, "no": False, "n": False, "false": False,
+           "off": False, "0": False}  # fmt: skip
+
+
+def _mismatch_help(subject_type: ir.TypeRef | None, other: ir.Operand, written: str, op: str) -> str | None:
     if isinstance(other, ir.Const) and isinstance(other.value, str) and family(subject_type) == "number":
         return f"write the number without quotes: {other.value}"
+    if isinstance(other, ir.Const) and isinstance(other.value, str) and family(subject_type) == "boolean":
+        meant = _YES_NO.get(other.value.strip().lower())
+        if meant is None:
+            return f"a yes/no value is true or false: write {written} {op} true or {written} {op} false"
+        return f"write {written} {op} {'true' if meant else 'false'}"
     if isinstance(other, ir.Const) and not isinstance(other.value, str) and family(subject_type) == "string":
         return f'write the text in quotes: "{_literal_text(other.value)}"'
     return None

@@ -14,7 +14,7 @@ from lark.tree import Meta
 from journeyc import ir
 from journeyc.diagnostics import Label
 from journeyc.syntax.build_expr import BuildBase
-from journeyc.syntax.values import decode_text, parse_date, parse_number
+from journeyc.syntax.values import decode_text, parse_date
 
 Setting = tuple[str, Any, ir.Span]
 
@@ -279,11 +279,12 @@ class FileBuilder(BuildBase):
 
     def offer_value(self, meta: Meta, children: list[Token]) -> Setting:
         span = self.span(meta)
-        amount = float(parse_number(children[1]))
+        number = self.number(children[1])
+        amount = float(number or 0)
         unit_token = children[2]
         if unit_token.type in ("PERCENT", "PERCENT_SIGN"):
             unit = "percent"
-            if not 0 < amount <= 100:
+            if number is not None and not 0 < amount <= 100:
                 self.report("J309", f"an offer of {children[1]}% is not between 0 and 100 percent", span)
         else:
             unit = str(unit_token)
@@ -375,8 +376,10 @@ class FileBuilder(BuildBase):
 
     def cap(self, meta: Meta, children: list[Any]) -> Setting:
         span = self.span(meta)
-        limit = parse_number(children[1])
-        if not isinstance(limit, int):
+        limit = self.number(children[1])
+        if limit is None:
+            limit = 1
+        elif not isinstance(limit, int):
             self.report("J305", f"a limit of {children[1]} messages is not a whole number", self.span(children[1]))
             limit = int(limit)
         categories = tuple(n for kind, names in children[5:] if kind == "for" for n in names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from lark import Token
@@ -9,12 +10,35 @@ from lark.tree import Meta
 
 from journeyc import ir
 from journeyc.diagnostics import Diagnostic, Label
-from journeyc.syntax.values import UNIT_SECONDS, decode_text, duration_unit_error, parse_number, parse_time
+from journeyc.runtime.durations import describe, unit_seconds
+from journeyc.syntax.fast_parse import NotParsedError
+from journeyc.syntax.text_checks import early_closing_quote, early_quote_diagnostic
+from journeyc.syntax.values import (
+    MAX_DIGITS,
+    MAX_DURATION_SECONDS,
+    UNIT_WORDS,
+    decode_text,
+    duration_unit_error,
+    number_problem,
+    parse_number,
+    parse_time,
+    shown_number,
+)
 
 # Spans are the nodes built most often (one or more per rule). The model's own validator, called directly, makes
 # the same validated Span as `ir.Span(...)` in a third less time, and in half the time of `model_construct`.
 _new_span = ir.Span.__pydantic_validator__.validate_python
 _THRESHOLD_OPS = {"least": ">=", "most": "<=", "exactly": "==", "more": ">", "fewer": "<"}
+
+
+class DeclarationError(NotParsedError):
+    """A rule method refuses what it was given, with the diagnostic that says why (J008: a quote that ends a text
+    early, so the parse is not what the user meant). The declaration is then read again alone and this
+    diagnostic is its only one."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__()
+        self.diagnostic = diagnostic
 
 
 class BuildBase:
@@ -28,6 +52,8 @@ class BuildBase:
         self.file_path = path
         self.line_offset = line_offset
         self.diagnostics: list[Diagnostic] = []
+        self.source = ""  # the text being parsed (token offsets point into it)
+        self.declared = 0  # how many of `diagnostics` belong to top-level declarations read to their end
 
     # ------------------------------------------------------------ positions and reporting
     def span(self, where: Meta | Token) -> ir.Span:
@@ -71,7 +97,32 @@ class BuildBase:
 
     # ------------------------------------------------------------ shared pieces
     def text(self, meta: Meta, children: list[Token]) -> Any:
-        return decode_text(children[0])
+        token = children[0]
+        if token.type == "STRING":
+            self.check_quotes(token)
+        return decode_text(token)
+
+    def check_quotes(self, token: Token) -> None:
+        """Refuse a one-line text that a quote inside it ended early (`"Hi {{ x | default("there") }}"`)."""
+        value, end = str(token), token.end_pos or 0
+        glued = self.source[end : end + 1]
+        if not (glued.isalnum() or glued == "_") and (
+            "{" not in value or (value.count("{{") <= value.count("}}") and value.count("{%") <= value.count("%}"))
+        ):
+            return
+        from journeyc.syntax.grammar import keywords  # here: the grammar module imports the builders
+
+        if early_closing_quote(self.source, token.start_pos or 0, keywords()) == end - 1:
+            span = _new_span(
+                {
+                    "file": self.file_path,
+                    "line": token.end_line + self.line_offset,
+                    "column": token.end_column - 1,
+                    "end_line": token.end_line + self.line_offset,
+                    "end_column": token.end_column,
+                }
+            )
+            raise DeclarationError(early_quote_diagnostic(span))
 
     def description(self, meta: Meta, children: list[Any]) -> tuple[str, Any, ir.Span]:
         return ("description", children[1].value, self.span(meta))
@@ -79,25 +130,60 @@ class BuildBase:
     def name_list(self, meta: Meta, children: list[Token]) -> list[ir.Name]:
         return [self.name(t) for t in children if t.type == "NAME"]
 
+    def number(self, token: Token) -> int | float | None:
+        """The value of a NUMBER token; None for one with too many digits to keep exactly, which is reported (J312)."""
+        problem = number_problem(str(token))
+        if problem is None:
+            return parse_number(token)
+        where = "before" if problem == "too large" else "after"
+        self.report(
+            "J312",
+            f"the number {shown_number(str(token))} is {problem}",
+            self.span(token),
+            f"more than {MAX_DIGITS} digits {where} the decimal point",
+            help=f"journeyc keeps numbers of up to {MAX_DIGITS} digits {where} the decimal point",
+        )
+        return None
+
     def duration(self, meta: Meta, children: list[Token]) -> ir.Duration:
         span = self.span(meta)
-        if len(children) == 1:
-            amount: int | float = 1
-            unit_token = children[0]
-            text = str(unit_token)
-        else:
-            amount = parse_number(children[0])
-            unit_token = children[1]
-            text = f"{children[0]} {unit_token}"
-        unit = str(unit_token)
-        if unit.lower() not in UNIT_SECONDS:
-            message, hint = duration_unit_error(unit, amount)
-            self.report("J301", message, self.span(unit_token), "expected minutes, hours, days or weeks", hint)
+        amount_text = "1" if len(children) == 1 else str(children[0])
+        unit_token = children[-1]
+        text = str(unit_token) if len(children) == 1 else f"{children[0]} {unit_token}"
+        if len(children) == 2 and number_problem(amount_text):
+            self.number(children[0])  # reports it
             return ir.Duration(seconds=0, text=text)
-        seconds = int(amount * UNIT_SECONDS[unit.lower()])
-        if seconds <= 0:
+        amount = int(amount_text) if amount_text.isdigit() else Fraction(amount_text)  # Fraction only when needed
+        size = unit_seconds(str(unit_token))
+        if size is None:
+            message, hint = duration_unit_error(str(unit_token), float(amount))
+            self.report("J301", message, self.span(unit_token), f"expected {UNIT_WORDS}", hint)
+            return ir.Duration(seconds=0, text=text)
+        exact = amount * size
+        if isinstance(amount, Fraction) and amount.denominator != 1:
+            self._fractional_duration(text, unit_token, exact, span)
+        elif exact == 0:
             self.report("J301", f'the duration "{text}" is not longer than zero', span, help="use a positive length")
-        return ir.Duration(seconds=seconds, text=text)
+        if exact > MAX_DURATION_SECONDS:
+            self.report(
+                "J311",
+                f'the duration "{text}" is longer than 10 years',
+                span,
+                "longer than any journey runs",
+                help=f"write a length of at most {MAX_DURATION_SECONDS // 86400:,} days (10 years)",
+            )
+            return ir.Duration(seconds=MAX_DURATION_SECONDS, text=text)
+        return ir.Duration(seconds=int(exact), text=text)
+
+    def _fractional_duration(self, text: str, unit_token: Token, exact: Fraction, span: ir.Span) -> None:
+        unit = str(unit_token).lower().rstrip("s")
+        if exact.denominator == 1 and exact > 0:
+            help = f"write it as a whole number of a smaller unit: {describe(int(exact))}"
+        else:
+            help = "journeyc counts time in whole seconds: write a whole number of seconds"
+        self.report(
+            "J310", f'the duration "{text}" is not a whole number of {unit}s', span, f"a fraction of a {unit}", help
+        )
 
     def time_of_day(self, token: Token) -> ir.TimeOfDay:
         parsed = parse_time(str(token))
@@ -193,15 +279,19 @@ class BuildBase:
         token = children[0]
         value: bool | int | float | str
         if token.type == "STRING":
+            self.check_quotes(token)
             value = decode_text(token).value
         elif token.type == "NUMBER":
-            value = parse_number(token)
+            value = self.number(token) or 0
         else:
             value = token.type == "TRUE"
         return ir.Const(value=value, span=self.span(meta))
 
     def threshold(self, meta: Meta, children: list[Token]) -> tuple[str, float]:
-        return (_THRESHOLD_OPS[str(children[1] if children[0].type == "AT" else children[0])], float(children[-1]))
+        return (
+            _THRESHOLD_OPS[str(children[1] if children[0].type == "AT" else children[0])],
+            float(self.number(children[-1]) or 0),
+        )
 
     def count_behaviour(self, meta: Meta, children: list[Any]) -> ir.Behaviour:
         (op, threshold), event = children[0], children[1]

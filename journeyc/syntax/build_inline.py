@@ -16,7 +16,7 @@ from typing import Any
 from lark import Lark
 
 from journeyc.syntax.build_journey import JourneyBuilder
-from journeyc.syntax.fast_parse import FastParse
+from journeyc.syntax.fast_parse import FastParse, NotParsedError
 
 
 class _Built:
@@ -54,7 +54,15 @@ class RuleCallbacks:
             where.value = method(self.builder, where, values)
             return where
 
-        return build
+        if not name.endswith("_decl"):
+            return build
+
+        def build_declaration(children: list[Any]) -> _Built:
+            built = build(children)
+            self.builder.declared = len(self.builder.diagnostics)  # type: ignore[union-attr]
+            return built
+
+        return build_declaration
 
 
 def check_rules(parser: Lark) -> None:
@@ -76,10 +84,30 @@ def build_inline(parser: Lark | FastParse, callbacks: RuleCallbacks, text: str, 
     Returns what the `start` rule builds; raises Lark's UnexpectedInput (or NotParsedError) when the text does not
     parse. The builder has then seen part of the text: throw it away, with its diagnostics.
     """
+    return _built(lambda: parser.parse(text), callbacks, text, builder)
+
+
+def build_from(
+    parser: FastParse, callbacks: RuleCallbacks, text: str, pos: int, line: int, builder: JourneyBuilder
+) -> Any:
+    """`build_inline` with FastParse from offset `pos` (the start of line `line`) to the end of `text`.
+
+    When it stops (NotParsedError), the declarations read to their end are not lost: the error's `built` is what
+    `start` builds of them, and `builder.diagnostics[: builder.declared]` are theirs.
+    """
+    return _built(lambda: parser.parse(text, pos, line), callbacks, text, builder)
+
+
+def _built(parse: Callable[[], Any], callbacks: RuleCallbacks, text: str, builder: JourneyBuilder) -> Any:
     with callbacks.lock:  # one set of callbacks: one parse at a time
         callbacks.builder = builder
+        builder.source = text
         try:
-            built = parser.parse(text)
+            built = parse()
+        except NotParsedError as stopped:
+            start = callbacks.start(stopped.done)
+            stopped.built = start.value if type(start) is _Built else start
+            raise
         finally:
             callbacks.builder = None
     return built.value if type(built) is _Built else built

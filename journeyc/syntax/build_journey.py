@@ -10,7 +10,7 @@ from lark.tree import Meta
 
 from journeyc import ir
 from journeyc.syntax.build import FileBuilder, Setting
-from journeyc.syntax.values import decode_text, parse_number
+from journeyc.syntax.values import decode_text
 
 
 class JourneyBuilder(FileBuilder):
@@ -102,8 +102,10 @@ class JourneyBuilder(FileBuilder):
         return ir.EntryRule(kind="once_per", period=children[-1], span=self.span(meta))
 
     def entry_max_times(self, meta: Meta, children: list[Token]) -> ir.EntryRule:
-        times = parse_number(children[2])
-        if not isinstance(times, int) or times < 1:
+        times = self.number(children[2])
+        if times is None:
+            times = 1
+        elif not isinstance(times, int) or times < 1:
             problem = "is not a whole number of times" if not isinstance(times, int) else "times lets nobody in"
             self.report(
                 "J305",
@@ -244,7 +246,7 @@ class JourneyBuilder(FileBuilder):
         return ir.Arm(name=str(children[1]), weight=children[2], steps=tuple(children[3]), span=self.span(meta))
 
     def percent(self, meta: Meta, children: list[Token]) -> float:
-        value = float(parse_number(children[0]))
+        value = float(self.number(children[0]) or 0)
         if value > 100:
             self.report("J305", f"{children[0]}% is more than 100%", self.span(meta), help="weights are percentages")
         return value

@@ -1,17 +1,21 @@
-"""The parse of a whole file that succeeds, in one loop: tokens read by one regex match each, fed to Lark's table.
+"""The parse of a file, in one loop: tokens read by one regex match each, fed to Lark's table.
 
 Lark's contextual lexer tries, in each parser state, only the terminals that state accepts; that is how a keyword
 such as `value` can also be a property's name. It pays for this on every token, and its parser loop and tree
 builder pay a few calls per token and per rule. `FastParse` drives the same LALR table, reduces each rule as Lark's
 tree builder does (inlined `_rule`s spliced, a `?rule` of one child passed up) with the same transformer methods,
 and reads the text the way it naturally splits: a word is one token, and it is the keyword when the current state
-accepts that keyword, else a NAME. Terminals are tried in the order Lark's lexer tries them.
+accepts that keyword, else a NAME. Terminals are tried in the order Lark's lexer tries them. Lark's lexer reads
+words whole too (grammar.py's `WholeWords`), so `onceever` is one word, and an error, on both.
 
-It reads differently from the contextual lexer only where that lexer splits a natural token (for example
-`onceever` read as `once` `ever` where no name may follow `entry`). There `FastParse` meets a token the table
-does not accept and raises `NotParsedError`; so does any other error, with no message. The caller then parses the
-text with Lark itself, whose errors are the ones reported. So every text `FastParse` parses gives the tokens, and
-the result, Lark gives (tests/test_fast_parse.py).
+Where the text does not parse, `FastParse` raises `NotParsedError`, with no message: where it stopped, the
+declarations it had read to their end, and the first token of the one it was reading. The caller reads that
+declaration again with Lark itself, whose errors are the ones reported, and goes on with `FastParse` after it.
+Every text `FastParse` parses gives the tokens, and the result, Lark gives (tests/test_fast_parse.py).
+
+It reads Lark's parse table and rules, which are not Lark's public interface, so it is proven against one Lark
+release: pyproject.toml pins `lark==1.3.1`, and importing this module with any other release fails at once with
+a message naming the supported one (an upgrade means running tests/test_fast_parse.py and moving both).
 """
 
 from __future__ import annotations
@@ -21,10 +25,25 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import lark
 from lark import Lark, Token, Tree
 from lark.grammar import Rule
 from lark.lexer import TerminalDef
 from lark.parsers.lalr_analysis import Shift
+
+SUPPORTED_LARK = "1.3.1"  # the release whose parse table FastParse reads; pinned in pyproject.toml
+
+
+def check_lark_version(version: str) -> None:
+    """Refuse a Lark release FastParse was not proven against (its tables and tree builder are Lark internals)."""
+    if version != SUPPORTED_LARK:
+        raise ImportError(
+            f"journeyc's parser supports lark {SUPPORTED_LARK} only, but lark {version} is installed: "
+            f"run `pip install lark=={SUPPORTED_LARK}`"
+        )
+
+
+check_lark_version(lark.__version__)
 
 _NAME = "NAME"  # the grammar's word terminal; keywords are the literal terminals it matches whole
 _END = "$END"
@@ -33,7 +52,20 @@ _new_token = getattr(Token, "_future_new", Token)
 
 
 class NotParsedError(Exception):
-    """The text did not parse this way; parse it with Lark to learn why."""
+    """The text did not parse this way; parse it with Lark to learn why.
+
+    `at`: the offset where reading stopped (the token or character it could not take). `done`: what the
+    top-level declarations read completely before it were reduced to (the items `start` would have been given).
+    `declaration`: the first token of the top-level declaration being read when it stopped (None when it stopped
+    between declarations, or raised by a rule callback before a parse).
+    """
+
+    def __init__(self, at: int = 0, done: list[Any] | None = None, declaration: Token | None = None) -> None:
+        super().__init__(at)
+        self.at = at
+        self.done = done if done is not None else []
+        self.declaration = declaration
+        self.built: Any = None  # what the caller built of `done`, if it did
 
 
 class FastParse:
@@ -68,12 +100,14 @@ class FastParse:
         self.start = table.start_states["start"]
         self.end = table.end_states["start"]
 
-    def parse(self, text: str) -> Any:
-        """What the `start` rule's callback returns for `text`; raises NotParsedError."""
+    def parse(self, text: str, pos: int = 0, line: int = 1) -> Any:
+        """What the `start` rule's callback returns for `text` from offset `pos` (the start of line `line`) to its
+        end; raises NotParsedError, which says where it stopped and what it had read by then. A rule callback may
+        raise NotParsedError too, to refuse what it was given."""
         states, keywords, match = self.states, self.keywords, self.pattern.match
         state_stack: list[Any] = [self.start]
         value_stack: list[Any] = []
-        pos, end, line, line_start = 0, len(text), 1, 0
+        end, line_start = len(text), pos
         token = None
         new_token = _new_token
         while True:
@@ -98,32 +132,46 @@ class FastParse:
                 else:
                     token = new_token(kind, value, start, line, column, line, column + len(value), pos)
             elif found.end() < end:
-                raise NotParsedError  # a character no terminal reads
+                raise _stopped(value_stack, found.end())  # a character no terminal reads
             else:
                 kind = _END
-                token = Token.new_borrow_pos(_END, "", token) if token is not None else Token(_END, "", 0, 1, 1)
+                token = Token.new_borrow_pos(_END, "", token) if token is not None else Token(_END, "", pos, line, 1)
             while True:  # reduce as often as the table says, then shift the token
                 action = states[state_stack[-1]].get(kind)
                 if action is None:
-                    raise NotParsedError
+                    raise _stopped(value_stack, token.start_pos)
                 shift, arg = action
                 if shift:
                     if kind == _END:
-                        raise NotParsedError
+                        raise _stopped(value_stack, token.start_pos)
                     state_stack.append(arg)
                     value_stack.append(token)
                     break
                 size, callback, origin = arg
+                children = value_stack[-size:] if size else []
+                try:
+                    built = callback(children)
+                except NotParsedError as refused:
+                    raise _stopped(value_stack, token.start_pos) from refused
                 if size:
-                    children = value_stack[-size:]
                     del state_stack[-size:]
                     del value_stack[-size:]
-                else:
-                    children = []
                 state_stack.append(states[state_stack[-1]][origin][1])
-                value_stack.append(callback(children))
+                value_stack.append(built)
                 if kind == _END and state_stack[-1] == self.end:
                     return value_stack[-1]
+
+
+def _stopped(value_stack: list[Any], at: int) -> NotParsedError:
+    """The error for a parse that stopped at offset `at`: the top-level declarations read completely before it
+    (the list `start: _decl*` has grown so far, at the bottom of the stack) and the first token of the one being
+    read, if it is still there to say where that declaration began."""
+    if value_stack and type(value_stack[0]) is list:
+        done, partial = value_stack[0], value_stack[1:]
+    else:
+        done, partial = [], value_stack
+    first = partial[0] if partial else None
+    return NotParsedError(at=at, done=done, declaration=first if isinstance(first, Token) else None)
 
 
 def _reduction(rule: Rule, transformer: Any) -> Callable[[list[Any]], Any]:

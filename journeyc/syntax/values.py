@@ -8,16 +8,10 @@ from dataclasses import dataclass
 
 from lark import Token
 
-UNIT_SECONDS = {
-    "minute": 60,
-    "minutes": 60,
-    "hour": 3600,
-    "hours": 3600,
-    "day": 86400,
-    "days": 86400,
-    "week": 604800,
-    "weeks": 604800,
-}
+from journeyc.runtime.durations import UNIT_SECONDS, UNITS
+
+# How the units are listed in messages: "seconds, minutes, hours, days or weeks".
+UNIT_WORDS = ", ".join(unit + "s" for unit in list(UNITS)[:-1]) + f" or {list(UNITS)[-1]}s"
 
 
 @dataclass(frozen=True)
@@ -62,9 +56,34 @@ def decode_text(token: Token) -> Text:
     return Text("".join(out), token, raw=False)
 
 
+# A number keeps at most this many digits before and after its decimal point: beyond that a float is no longer
+# exact (or becomes infinite), and Python refuses to read integers of thousands of digits.
+MAX_DIGITS = 15
+# The longest length of time journeyc accepts: ten years of days (a longer wait is a typo, not a plan).
+MAX_DURATION_SECONDS = 3650 * UNIT_SECONDS["day"]
+
+
+def number_problem(text: str) -> str | None:
+    """Why a NUMBER token's text cannot be kept exactly ("too large", "too precise"), or None when it can."""
+    whole, _, decimals = text.partition(".")
+    if len(whole.lstrip("0")) > MAX_DIGITS:
+        return "too large"
+    if len(decimals) > MAX_DIGITS:
+        return "too precise"
+    return None
+
+
 def parse_number(token: Token) -> int | float:
+    """The value of a NUMBER token whose `number_problem` is None."""
     text = str(token)
     return float(text) if "." in text else int(text)
+
+
+def shown_number(text: str) -> str:
+    """A number as the user wrote it, shortened when it is long: `123456789012...(400 digits)`."""
+    if len(text) <= 24:
+        return text
+    return f"{text[:12]}...({sum(c.isdigit() for c in text)} digits)"
 
 
 def duration_unit_error(unit: str, amount: float = 2) -> tuple[str, str]:
@@ -75,7 +94,7 @@ def duration_unit_error(unit: str, amount: float = 2) -> tuple[str, str]:
             "write days or weeks, e.g. 30 days or 52 weeks",
         )
     close = difflib.get_close_matches(unit.lower(), list(UNIT_SECONDS), n=1)
-    hint = "use minutes, hours, days or weeks"
+    hint = f"use {UNIT_WORDS}"
     if close:
         singular = close[0].rstrip("s")
         hint = f'did you mean "{singular if amount == 1 else singular + "s"}"?'
