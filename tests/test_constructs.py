@@ -1329,3 +1329,12 @@ def test_segment_description_followed_by_a_profile_condition():
     [segment] = source.segments
     assert segment.description == "Customers on the gold tier"
     assert sx(segment.condition)[0] == "=="
+
+
+def test_a_zero_with_a_decimal_point_stays_a_decimal_number():
+    """`0.0` once became the whole number 0 (a falsy value was taken for a number too large to keep)."""
+    source, diagnostics = parse_source('segment s "S" { profile.tier == 0.0 or profile.tier == 0 }\n', "x.journey")
+    assert not diagnostics
+    condition = source.segments[0].condition
+    values = [part.right.value for part in condition.items]
+    assert [(v, type(v)) for v in values] == [(0.0, float), (0, int)]

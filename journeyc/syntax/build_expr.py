@@ -282,7 +282,8 @@ class BuildBase:
             self.check_quotes(token)
             value = decode_text(token).value
         elif token.type == "NUMBER":
-            value = self.number(token) or 0
+            number = self.number(token)
+            value = 0 if number is None else number  # (None: too many digits, reported as J312)
         else:
             value = token.type == "TRUE"
         return ir.Const(value=value, span=self.span(meta))
@@ -290,7 +291,7 @@ class BuildBase:
     def threshold(self, meta: Meta, children: list[Token]) -> tuple[str, float]:
         return (
             _THRESHOLD_OPS[str(children[1] if children[0].type == "AT" else children[0])],
-            float(self.number(children[-1]) or 0),
+            float(self.number(children[-1]) or 0),  # (0.0 and None alike: a threshold is a float)
         )
 
     def count_behaviour(self, meta: Meta, children: list[Any]) -> ir.Behaviour:
