@@ -204,7 +204,7 @@ def test_events_move_a_segment_only_through_what_it_reads_and_segments_that_refe
         "2026-03-12T00:00:00Z",
     )
     assert outbox(sim, "time", "status") == [("2026-03-02T12:00:00Z", "sent"), ("2026-03-11T15:00:00Z", "sent")]
-    timeline = [what for _, user, what in sim.simulator.log if "segment" in what]
+    timeline = [what for _, _, what, _ in sim.simulator.log if "segment" in what]
     assert timeline == ['entered segment "dress_fans"', 'entered segment "golden_dress_fans"'] * 2
 
 
@@ -237,7 +237,7 @@ def test_rejected_events_are_counted_with_line_and_reason_and_the_run_goes_on(tm
     assert [(r.line, r.reason) for r in sim.log.rejected] == [
         (2, "not JSON (Expecting value)"),
         (3, '"Made Up Event" is not in the tracking plan'),
-        (4, '"Ticket Opened": the required property "ticket_id" is missing'),
+        (4, '"Ticket Opened": properties.ticket_id: missing (the tracking plan requires it)'),
     ]
     assert outbox(sim) == [("2026-03-02T16:00:00Z", "h", "hello", "life_sms", "sent", None)]
 
@@ -250,7 +250,7 @@ def test_the_outbox_record_has_exactly_the_documented_fields(tmp_path):
         "2026-03-03T00:00:00Z",
     )
     [record] = sim.simulator.outbox
-    assert list(record) == ["time", "user_id", "journey", "step", "channel", "message", "category", "status",
+    assert list(record) == ["time", "user_id", "anonymous_id", "journey", "step", "channel", "message", "category", "status",
                             "reason", "offer", "arm", "deferred_from", "content"]  # fmt: skip
     assert record["content"] == {"text": "Hi Heather: SAVE10. Reply STOP to opt out"}
     assert (record["offer"], record["category"], record["step"]) == ("SAVE", "promotional", "1")
@@ -379,33 +379,34 @@ def test_a_customer_timeline_reads_in_order_with_waits_holds_and_sends(tmp_path)
         assert result.exit_code == 0, result.output
         return result.output.splitlines()[1:]  # after the identify line
 
-    shared = [
-        '2026-03-03T01:30:00Z  event "Checkout Started"',
-        '2026-03-03T01:30:00Z  entered journey "tour"',
-        '2026-03-03T01:30:00Z  "tour" waits 1 hour (until 2026-03-03T02:30:00Z)',
-        '2026-03-03T02:30:00Z  held push "nudge" for quiet hours (until 2026-03-03T13:00:00Z)',  # 21:30 in New York
-        '2026-03-03T02:30:00Z  "tour" waits until 10:00 in America/New_York (2026-03-03T15:00:00Z)',
-        '2026-03-03T13:00:00Z  sent push "nudge"',
-        '2026-03-03T15:00:00Z  "tour" waits up to 1 day for "Order Completed" (until 2026-03-04T15:00:00Z)',
+    shared = [  # UTC, then the customer's local time
+        '2026-03-03T01:30:00Z  Mon 20:30 EST    event "Checkout Started"',
+        '2026-03-03T01:30:00Z  Mon 20:30 EST    entered journey "tour"',
+        '2026-03-03T01:30:00Z  Mon 20:30 EST    "tour" waits 1 hour (until 2026-03-03T02:30:00Z)',
+        '2026-03-03T02:30:00Z  Mon 21:30 EST    held push "nudge" for quiet hours (until 2026-03-03T13:00:00Z)',
+        '2026-03-03T02:30:00Z  Mon 21:30 EST    "tour" waits until 10:00 in America/New_York (2026-03-03T15:00:00Z)',
+        '2026-03-03T13:00:00Z  Tue 08:00 EST    sent push "nudge": "Still there?"',  # with what the customer reads first
+        '2026-03-03T15:00:00Z  Tue 10:00 EST    "tour" waits up to 1 day for "Order Completed" (until 2026-03-04T15:00:00Z)',
     ]
     assert timeline("h") == [
         *shared,
-        '2026-03-03T16:00:00Z  event "Order Completed"',
-        '2026-03-03T16:00:00Z  "tour" got "Order Completed"',
-        '2026-03-03T16:00:00Z  "tour" experiment "subject": arm "a"',
-        '2026-03-03T16:00:00Z  sent sms "life_sms"',
-        '2026-03-03T16:00:00Z  completed journey "tour"',  # after its last send, not before
+        '2026-03-03T16:00:00Z  Tue 11:00 EST    event "Order Completed"',
+        '2026-03-03T16:00:00Z  Tue 11:00 EST    "tour" got "Order Completed"',
+        '2026-03-03T16:00:00Z  Tue 11:00 EST    "tour" experiment "subject": arm "a"',
+        '2026-03-03T16:00:00Z  Tue 11:00 EST    sent sms "life_sms": "Thanks for signing up. Reply STOP to opt out"',
+        '2026-03-03T16:00:00Z  Tue 11:00 EST    completed journey "tour"',  # after its last send, not before
     ]
     assert timeline("k") == [
         *shared,
-        '2026-03-04T15:00:00Z  "tour" stopped waiting for "Order Completed" (timed out)',
-        '2026-03-04T15:00:00Z  exited journey "tour"',
+        '2026-03-04T15:00:00Z  Wed 10:00 EST    "tour" stopped waiting for "Order Completed" (timed out)',
+        '2026-03-04T15:00:00Z  Wed 10:00 EST    exited journey "tour"',
     ]
     result = CliRunner().invoke(main, ["simulate", str(root), "--events", str(events), "--until",
                                        "2026-03-06T00:00:00Z", "--customer", "nobody"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.output == (
-        'nothing happened to customer "nobody" up to 2026-03-06T00:00:00Z: no event of that userId comes before then\n'
+        'nothing happened to customer "nobody" up to 2026-03-06T00:00:00Z: no call of that userId or anonymousId comes'
+        " before then\n"
     )
 
 

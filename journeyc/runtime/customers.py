@@ -1,0 +1,89 @@
+"""A customer's state as an executor keeps it, and what merging two customers does to it (identity.py decides
+when they merge).
+
+A merge folds the merged customer (most often an anonymous visitor) into the one it now is:
+- history: the events of both, in time order (the log's order for events at one instant);
+- traits: the customer's own traits win; the merged customer's fill the traits the customer never set. A trait
+  set by an `identify` wins over one set from a call's context (`context.timezone`, `context.device.token`);
+- segments: the segments either was in; the executor then evaluates every segment again over the merged history
+  and profile, and a segment the merged customer newly enters starts its journeys as entering it always does;
+- entries: the journeys either entered, with their times, so entry rules count both (`entry once ever` holds
+  across the merge);
+- the executor moves the runs in progress and the contact policy's counts (caps, suppressions) over too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from journeyc.runtime.conditions import Context
+from journeyc.runtime.history import History, Keys
+from journeyc.runtime.identity import ids_of
+
+
+@dataclass
+class Customer:
+    key: str  # the userId, or the anonymous key of an anonymousId (identity.anonymous_key)
+    profile: dict[str, Any]
+    history: History
+    segments: set[str] = field(default_factory=set)
+    entries: dict[str, list[tuple[float, Any]]] = field(default_factory=dict)  # journey -> [(time, key)]
+    given: set[str] = field(default_factory=set)  # traits an identify set
+    from_context: set[str] = field(default_factory=set)  # traits a call's context set (and no identify since)
+
+    @property
+    def user_id(self) -> str | None:
+        return ids_of(self.key)[0]
+
+    @property
+    def anonymous_id(self) -> str | None:
+        return ids_of(self.key)[1]
+
+    @property
+    def name(self) -> str:
+        """How reports name the customer: its userId, or `anonymous "<anonymousId>"`."""
+        user_id, anonymous_id = ids_of(self.key)
+        return user_id if user_id is not None else f'anonymous "{anonymous_id}"'
+
+    def context(self, now: float, **values: Any) -> Context:
+        """A context over this customer (with the history's indexes); `values`: trigger, entered_at, event."""
+        return self.history.context(now, self.profile, self.segments.__contains__, **values)
+
+    def set_traits(self, traits: dict[str, Any], defaults: dict[str, Any]) -> None:
+        """An identify's traits; None unsets a trait (it reads as its default again)."""
+        for name, value in traits.items():
+            if value is None:
+                self.profile[name] = defaults.get(name)
+                self.given.discard(name)
+            else:
+                self.profile[name] = value
+                self.given.add(name)
+            self.from_context.discard(name)
+
+    def set_from_context(self, name: str, value: Any) -> bool:
+        """A trait a call's context gives (a time zone, a push token); an identify's own value wins. Whether the
+        profile changed."""
+        if name in self.given or self.profile.get(name) == value:
+            return False
+        self.profile[name] = value
+        self.from_context.add(name)
+        return True
+
+
+def merge_customers(source: Customer, target: Customer, keys: Keys, event_order: Callable[[Any], Any]) -> None:
+    """Fold `source` into `target` (see the module's docstring); `event_order` sorts events of one instant."""
+    events = sorted([*source.history.events, *target.history.events], key=lambda e: (e.time, event_order(e)))
+    target.history = History(keys)
+    for event in events:
+        target.history.append(event)
+    for name in source.given | source.from_context:
+        theirs_wins = name not in target.given and (name in source.given or name not in target.from_context)
+        if theirs_wins:
+            target.profile[name] = source.profile[name]
+            (target.given if name in source.given else target.from_context).add(name)
+    target.from_context -= target.given
+    target.segments |= source.segments
+    for journey, entered in source.entries.items():
+        target.entries[journey] = sorted([*entered, *target.entries.get(journey, ())], key=lambda e: e[0])

@@ -1,0 +1,95 @@
+"""The traits of an `identify` call checked against the declared profile (data/profile.json).
+
+Each trait is read on its own: a trait of the wrong type is left out with a problem, the rest of the call is kept.
+- A trait the profile does not declare is left out, with a problem naming it.
+- Segment's reserved traits come in camelCase or snake_case (`firstName` or `first_name`, `lastName`,
+  `createdAt`): either spelling fills the trait the profile declares under the other one. When a call sends
+  both, the declared spelling wins.
+- A value of the wrong type is left out: `"false"` is not a consent, an enum trait takes only its values. A
+  number sent as text is read as that number, a whole number sent as 2.0 as a whole number (see plan_types).
+- A trait that is a time zone must name one. The customer's time zone (the trait named `timezone`) falls back to
+  the profile's declared default, with a problem saying so; another time zone trait is left out.
+- null unsets a trait (the customer then reads as its default).
+Without a declared profile every trait is kept as sent: there is nothing to check it against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from journeyc.runtime.plan_types import Problem, TypeChecks, shown
+from journeyc.runtime.zones import zone_named
+
+TIME_ZONE_TRAIT = "timezone"  # the trait that holds the customer's time zone, by convention
+
+# Segment's reserved traits written in two words, in both spellings (the others are one word, the same in both).
+_RESERVED_SPELLINGS = {"firstName": "first_name", "lastName": "last_name", "createdAt": "created_at"}
+_RESERVED_SPELLINGS |= {snake: camel for camel, snake in _RESERVED_SPELLINGS.items()}
+
+
+class ProfileReader:
+    """The declared traits, made into checks once per log."""
+
+    def __init__(self, profile: Mapping[str, Any] | None, checks: TypeChecks) -> None:
+        self.declared = profile is not None
+        traits = (profile or {}).get("traits", ())
+        self.specs = {t["name"]: t["type"] for t in traits}
+        self.defaults = {t["name"]: t.get("default") for t in traits}
+        self.checks = checks
+        self.fits = {name: checks.fits(spec) for name, spec in self.specs.items()}
+        self.zones = {name for name, spec in self.specs.items() if _is_zone(spec, checks)}
+        # Each name a call may use for a declared trait: its own, and its other spelling if it is a reserved trait.
+        self.names = {name: name for name in self.specs}
+        for name in self.specs:
+            other = _RESERVED_SPELLINGS.get(name)
+            if other is not None and other not in self.specs:
+                self.names[other] = name
+
+    def read(self, traits: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+        """The traits to set (under their declared names, made to fit their types) and the problems of the others."""
+        if not self.declared:
+            return dict(traits), []
+        kept: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for sent, value in traits.items():
+            name = self.names.get(sent)
+            path = "traits." + sent
+            if name is None:
+                problems.append(Problem(path, f"the profile has no trait {shown(sent)} (left out)"))
+                continue
+            if name != sent and name in traits:  # both spellings sent: the declared one wins
+                continue
+            if value is None:
+                kept[name] = None
+                continue
+            if name in self.zones:
+                fitted = self._zone(name, value, path, problems)
+                if fitted is not None:
+                    kept[name] = fitted
+                continue
+            if self.fits[name](value):
+                kept[name] = value
+                continue
+            fitted, wrong = self.checks.read_value(value, self.specs[name], path)
+            if wrong:
+                problems.extend(Problem(p.field, p.reason + " (left out)") for p in wrong)
+            else:
+                kept[name] = fitted
+        return kept, problems
+
+    def _zone(self, name: str, value: Any, path: str, problems: list[Problem]) -> str | None:
+        if type(value) is str and zone_named(value) is not None:
+            return value
+        if name == TIME_ZONE_TRAIT and self.defaults.get(name) is not None:
+            default = self.defaults[name]
+            problems.append(Problem(path, f"{shown(value)} is not a time zone: the default {shown(default)} is used"))
+            return default
+        problems.append(Problem(path, f"{shown(value)} is not a time zone (left out)"))
+        return None
+
+
+def _is_zone(spec: Mapping[str, Any], checks: TypeChecks) -> bool:
+    if spec.get("kind") == "shape":
+        spec = checks.shapes.get(spec.get("name", ""), {})
+    return spec.get("kind") == "scalar" and spec.get("name") == "timezone"
