@@ -105,6 +105,13 @@ _RULES = [
     Rule("J307", "invalid-channel-kind", "values", "error", "a channel kind journeyc does not know"),
     Rule("J308", "invalid-date", "values", "error", "a calendar date that does not exist"),
     Rule("J309", "invalid-offer-value", "values", "error", "an offer value that is not a percent or a currency amount"),
+    Rule(
+        "J313",
+        "time-zone-trait",
+        "values",
+        "warning",
+        "a time zone trait local times do not read, or a `timezone` trait that is not one",
+    ),
     # flow (one journey)
     Rule("J401", "unreachable-step", "flow", "warning", "a step that no customer can reach"),
     Rule("J402", "wait-never-matches", "flow", "warning", "a wait for an event whose filter can never match"),

@@ -15,6 +15,7 @@ Without a declared profile every trait is kept as sent: there is nothing to chec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,7 @@ from journeyc.runtime.plan_types import Problem, TypeChecks, shown
 from journeyc.runtime.zones import zone_named
 
 TIME_ZONE_TRAIT = "timezone"  # the trait that holds the customer's time zone, by convention
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,63}")  # a trait name shown as it is in a problem's path
 
 # Segment's reserved traits written in two words, in both spellings (the others are one word, the same in both).
 _RESERVED_SPELLINGS = {"firstName": "first_name", "lastName": "last_name", "createdAt": "created_at"}
@@ -54,9 +56,9 @@ class ProfileReader:
         problems: list[Problem] = []
         for sent, value in traits.items():
             name = self.names.get(sent)
-            path = "traits." + sent
+            path = "traits." + sent if _PLAIN_NAME.fullmatch(sent) else f"traits[{shown(sent)}]"
             if name is None:
-                problems.append(Problem(path, f"the profile has no trait {shown(sent)} (left out)"))
+                problems.append(Problem(path, "not a trait of the profile (left out)"))
                 continue
             if name != sent and name in traits:  # both spellings sent: the declared one wins
                 continue
