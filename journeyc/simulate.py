@@ -41,7 +41,7 @@ def simulate(
     data = {name: json.loads(build[f"data/{name}.json"]) for name in ("events", "shapes", "profile")}
     with collector_paused(freeze=True):
         log = read_log(lines, data["events"], data["shapes"], data["profile"])
-        traced = None if trace is None else customer_keys(log.entries, trace, until)
+        traced = None if trace is None else customer_keys(log.entries, trace, until) if trace else frozenset()
         simulator = Simulator(build, trace=traced, on_record=on_record, keep_outbox=keep_outbox)
         simulator.run_log(log.entries, until, progress)
     return Simulation(simulator, log, traced)
@@ -134,7 +134,7 @@ def timeline(simulation: Simulation, customer: str) -> list[str]:
     log = simulation.log
     problems = [(r.time, f"rejected line {r.line}: {r.reason}") for r in log.rejected if r.user_id in ids]
     problems += [
-        (r.time, f"line {r.line} accepted without a part: {r.reason}") for r in log.warnings if r.user_id in ids
+        (r.time, f"line {r.line} accepted with problems: {r.reason}") for r in log.warnings if r.user_id in ids
     ]
     lines: list[tuple[float | None, str, str | None]] = [(t, what, None) for t, what in problems if t is None]
     timed = sorted((t, what) for t, what in problems if t is not None)

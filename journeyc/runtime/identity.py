@@ -75,5 +75,7 @@ class Identities:
         while root in self._merged_into:
             root = self._merged_into[root]
         while key != root:  # shorten the chain for the next time
-            key, self._merged_into[key] = self._merged_into[key], root
+            following = self._merged_into[key]
+            self._merged_into[key] = root
+            key = following
         return root

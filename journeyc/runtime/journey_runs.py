@@ -7,7 +7,7 @@ the simulator (its `sim`) schedules them and decides its sends.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -144,6 +144,28 @@ class Run:
 
     def exit(self, step: str) -> None:
         self.sim.finish(self, "exited")
+
+
+def entry_refused(
+    journey: Journey, past: list[tuple[float, Any]], runs: Iterable[Run], props: Mapping[str, Any], now: float
+) -> str | None:
+    """Why the journey's entry rules keep a customer out now, or None when they let them in. `past`: the
+    customer's entries into the journey (time, key), oldest first; `runs`: the customer's runs in progress."""
+    for rule in journey.entry:
+        kind = rule.get("kind")
+        if kind == "once" and past:
+            return f"entry once ever (entered at {format_time(past[0][0])})"
+        if kind == "once_per" and past and now - past[-1][0] < rule["period"]["seconds"]:  # the latest entry
+            every = duration(rule["period"]["seconds"])
+            return f"entry at most once every {every} (entered at {format_time(past[-1][0])})"
+        if kind == "max_times" and len(past) >= rule["times"]:
+            return f"entry at most {rule['times']} times (entered {len(past)} times)"
+        if kind == "one_active":
+            name = (rule.get("key") or {}).get("name", "")
+            key = props.get(name)
+            if any(not r.done and r.journey is journey and r.trigger and r.trigger.get(name) == key for r in runs):
+                return f"one active run per {name} (one is running for {key!r})"
+    return None
 
 
 def duration(seconds: float) -> str:

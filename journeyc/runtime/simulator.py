@@ -22,10 +22,11 @@ from journeyc.runtime.customers import Customer, merge_customers
 from journeyc.runtime.eventlog import LogEntry, format_time
 from journeyc.runtime.history import History, Keys
 from journeyc.runtime.identity import Identities
-from journeyc.runtime.journey_runs import Journey, Run, duration, is_journey_module, load_journey
+from journeyc.runtime.journey_runs import Journey, Run, entry_refused, is_journey_module, load_journey
 from journeyc.runtime.policy import Attempt, ContactPolicy
 from journeyc.runtime.profile import TIME_ZONE_TRAIT
 from journeyc.runtime.segment_plan import SegmentPlan
+from journeyc.runtime.trigger_values import TriggerValues
 
 __all__ = ["Customer", "Journey", "Run", "Simulator", "Stats"]
 
@@ -86,7 +87,7 @@ class Simulator:
         self.keys = Keys()
         self.compiled: dict[int, tuple[Mapping[str, Any], Compiled]] = {}  # id -> (the condition, its function)
         self.segments = SegmentPlan(data.get("segments", {}), self.keys)
-        self.completions: dict[int, tuple[Any, list[tuple[str, Any]]]] = {}  # see `_completion`
+        self.trigger_values = TriggerValues(self.events_plan, self.shapes)
         # The journeys an event or a segment entry starts, and those that start on a schedule.
         self.started_by_event: dict[str, list[Journey]] = {}
         self.started_by_segment: dict[str, list[Journey]] = {}
@@ -219,8 +220,11 @@ class Simulator:
             for line in self.log:
                 if line[1] == source_key:
                     line[1], line[2] = target.key, f"({source.name}) {line[2]}"
-            self.note(target, f"merged {source.name} into this customer: {len(source.history.events)} events, "
-                              f"traits {', '.join(sorted(source.given)) or 'none'}")  # fmt: skip
+            events = len(source.history.events)
+            traits = ", ".join(sorted(source.given)) or "none"
+            self.note(
+                target, f"merged {source.name} into this customer: {events} event{'s' * (events != 1)}, traits {traits}"
+            )
 
     # ------------------------------------------------------------ events
     def handle(self, entry: LogEntry) -> None:
@@ -373,13 +377,13 @@ class Simulator:
         key_name = journey.key_name
         key = props.get(key_name) if props and key_name else None
         if journey.entry:
-            refused = self._entry_refused(journey, customer, props or {})
+            refused = entry_refused(journey, customer.entries.get(journey.name, []), self.active.get(customer.key, ()),
+                                    props or {}, self.now)  # fmt: skip
             if refused is not None:
                 return self._not_entered(journey, customer, refused)
         trigger = None
-        if event is not None:  # declared properties the sender left out read as None, not as unknown names
-            declared = self.events_plan.get(event.name, {}).get("properties", ())
-            trigger = self.complete(event.properties, declared)
+        if event is not None:
+            trigger = self.trigger_values.complete(event)
         run = Run(self, journey, customer, trigger, key)
         customer.entries.setdefault(journey.name, []).append((self.now, key))
         self.active.setdefault(customer.key, []).append(run)
@@ -391,56 +395,6 @@ class Simulator:
     def _not_entered(self, journey: Journey, customer: Customer, why: str) -> None:
         if self.traces(customer):
             self.note(customer, f'did not enter journey "{journey.name}": {why}')
-
-    def _entry_refused(self, journey: Journey, customer: Customer, props: Mapping[str, Any]) -> str | None:
-        """Why an entry rule keeps the customer out now, or None when the rules let them in."""
-        past = customer.entries.get(journey.name, [])
-        for rule in journey.entry:
-            kind = rule.get("kind")
-            if kind == "once" and past:
-                return f"entry once ever (entered at {format_time(past[0][0])})"
-            if kind == "once_per" and past and self.now - past[-1][0] < rule["period"]["seconds"]:  # the latest entry
-                return f"entry at most once every {duration(rule['period']['seconds'])} (entered at {format_time(past[-1][0])})"
-            if kind == "max_times" and len(past) >= rule["times"]:
-                return f"entry at most {rule['times']} times (entered {len(past)} times)"
-            if kind == "one_active":
-                key = props.get((rule.get("key") or {}).get("name", ""))
-                active = [r for r in self.active.get(customer.key, ()) if not r.done and r.journey is journey]
-                if any(r.trigger and r.trigger.get(rule["key"]["name"]) == key for r in active):
-                    return f"one active run per {rule['key']['name']} (one is running for {key!r})"
-        return None
-
-    def complete(self, values: Mapping[str, Any], props: Any) -> dict[str, Any]:
-        """`values` with every declared property present (None when left out), in objects and list items too."""
-        out = dict(values)
-        for name, spec in self._completion(props):
-            if spec is None:
-                if name not in out:
-                    out[name] = None
-            else:
-                out[name] = self._complete_value(out.get(name), spec)
-        return out
-
-    def _completion(self, props: Any) -> list[tuple[str, Mapping[str, Any] | None]]:
-        """The declared properties in order, each with its type when values of it may need completing inside
-        (an object, a list, a shape), worked out once per list of properties."""
-        known = self.completions.get(id(props))
-        if known is None or known[0] is not props:
-            plan = [(prop["name"], prop["type"] if prop["type"].get("kind") in ("object", "list", "shape") else None)
-                    for prop in props]  # fmt: skip
-            known = self.completions[id(props)] = (props, plan)
-        return known[1]
-
-    def _complete_value(self, value: Any, spec: Mapping[str, Any]) -> Any:
-        kind = spec.get("kind")
-        if kind == "shape":
-            spec = self.shapes.get(spec.get("name", ""), {})
-            kind = spec.get("kind")
-        if kind == "object" and isinstance(value, dict):
-            return self.complete(value, spec.get("fields", ()))
-        if kind == "list" and isinstance(value, list):
-            return [self._complete_value(item, spec["item"]) for item in value]
-        return value
 
     def _retire(self, run: Run) -> None:
         runs = self.active.get(run.customer.key, [])
