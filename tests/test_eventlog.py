@@ -115,7 +115,9 @@ def test_a_bad_line_is_rejected_with_its_reason(line, reason):
 
 
 def test_good_lines_are_entries_and_blank_lines_are_skipped():
-    identify = '{"type": "identify", "userId": "7", "timestamp": "2026-03-02T11:00:00+01:00", "traits": {"tier": "gold"}}'
+    identify = (
+        '{"type": "identify", "userId": "7", "timestamp": "2026-03-02T11:00:00+01:00", "traits": {"tier": "gold"}}'
+    )
     optional_left_out = track(order_id="o-2", total=None)
     read = read_log([track(**GOOD), "\n", identify, optional_left_out], EVENTS, SHAPES)
     assert read.rejected == []
@@ -130,7 +132,7 @@ def test_good_lines_are_entries_and_blank_lines_are_skipped():
 @pytest.mark.parametrize("user_id", ["7", "7.0", "true", "[7]", "{}"])
 def test_a_user_id_that_is_not_text_is_rejected_not_made_text(user_id):
     """Segment's spec has userId as a String: 7 and "7" must not silently become one customer, nor true "True"."""
-    line = '{"type": "identify", "userId": %s, "timestamp": "2026-03-02T10:00:00Z"}' % user_id
+    line = '{"type": "identify", "userId": ' + user_id + ', "timestamp": "2026-03-02T10:00:00Z"}'
     read = read_log([line, line.replace('"userId"', '"anonymousId"')], EVENTS, SHAPES)
     assert read.entries == []
     assert [r.reason.split(":")[0] for r in read.rejected] == ["userId", "anonymousId"]
@@ -157,16 +159,55 @@ def test_format_time_writes_what_datetime_writes(seconds):
     assert format_time(seconds) == dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@given(st.integers(int(parse_time("0001-01-01T00:00:00Z")), int(parse_time("9999-12-31T23:59:59Z"))))
+def test_every_time_the_reader_accepts_is_written_in_a_form_it_reads_back(seconds):
+    """Years before 1000 were written without their leading zeros (strftime's %Y), which the reader refused."""
+    assert parse_time(format_time(seconds)) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [("0999-01-01T00:00:00Z", "0999-01-01T00:00:00Z"), ("0009-05-06T07:08:09Z", "0009-05-06T07:08:09Z"),
+     ("0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00Z")],
+)  # fmt: skip
+def test_early_years_are_written_with_four_digits(text, written):
+    assert format_time(parse_time(text)) == written
+
+
+def test_a_moment_past_the_year_9999_is_written_not_an_error():
+    """A wait that ends after the last time datetime holds (an event at 9999-12-31) is still written."""
+    last = parse_time("9999-12-31T23:59:59Z")
+    assert format_time(last + 1) == "+10000-01-01T00:00:00Z"
+    assert format_time(last + 400 * 365.2425 * 86400 + 1) == "+10400-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"])
+def test_a_time_outside_the_years_1_to_9999_in_utc_is_not_accepted(text):
+    with pytest.raises(ValueError, match="outside the years 0001 to 9999"):
+        parse_time(text)
+
+
 # A usual time is read from tables, others by datetime: the result, or the error, is datetime's.
 
 
 def datetime_reading(text: str):
-    """parse_time as it was: datetime's reading, or its error."""
+    """parse_time as it was: datetime's reading, or its error; and a UTC moment outside the years 1 to 9999 is not
+    accepted (format_time could not write it in a form the reader reads back)."""
     try:
         moment = dt.datetime.fromisoformat(text)
     except (TypeError, ValueError) as error:
         return f"{type(error).__name__}: {error}"
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
+    try:
+        seconds = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
+    except OverflowError:
+        seconds = -math.inf
+    if (
+        not dt.datetime(1, 1, 1, tzinfo=dt.UTC).timestamp()
+        <= seconds
+        < dt.datetime.max.replace(tzinfo=dt.UTC).timestamp() + 1e-6
+    ):
+        return f"ValueError: {text!r} is outside the years 0001 to 9999 in UTC"
+    return seconds
 
 
 def parse_time_reading(text: str):
@@ -190,8 +231,14 @@ CHARACTER_CHANGED = st.builds(  # another separator, a letter, a digit that is n
 )  # fmt: skip
 
 
+OFFSET_AT_THE_EDGES = st.sampled_from(["0001-01-01T00:", "9999-12-31T23:"]).flatmap(
+    lambda start: st.builds(lambda m, h: f"{start}{m:02d}:00{h}", st.integers(0, 59),
+                            st.sampled_from(["Z", "+00:30", "-00:30", "+01:00", "-01:00", "+23:59", "-23:59"]))
+)  # fmt: skip
+
+
 @settings(max_examples=1000)
-@given(USUAL_TIMES | FIELD_CHANGED | CHARACTER_CHANGED | st.text(max_size=25))
+@given(USUAL_TIMES | FIELD_CHANGED | CHARACTER_CHANGED | OFFSET_AT_THE_EDGES | st.text(max_size=25))
 def test_parse_time_reads_what_datetime_reads(text):
     for day_and_hour_read_before in (text[:14] + "00:00Z", text[:11] + "00:00:00Z"):
         parse_time_reading(day_and_hour_read_before)

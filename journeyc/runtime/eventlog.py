@@ -99,14 +99,13 @@ def read_log(
 
 
 def _reason(record: Any, problems: Sequence[Problem]) -> str:
-    """The problems of a line in words; those of a track call after its event's name (a problem with the name
-    itself says it in its own words)."""
+    """The problems of a line in words: those of a track call's properties after its event's name (a problem with
+    the name itself says it in its own words)."""
     if problems[0].field == "event":
         return problems[0].reason
     said = "; ".join(map(str, problems[:3])) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
-    event = record.get("event") if type(record) is dict and record.get("type") == "track" else None
-    if type(event) is str:
-        return f"{shown(event, 60)}: {said}"
+    if problems[0].field.startswith("properties"):
+        return f"{shown(record.get('event'), 60)}: {said}"
     return said
 
 
