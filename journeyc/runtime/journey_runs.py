@@ -139,6 +139,7 @@ class Run:
         chosen = assign_arm(self.customer.key, self.journey.name, experiment, arms, holdout)
         self.arm_name = chosen
         self.arms.append((experiment, chosen))
+        self.sim.count_arm(self, experiment, chosen)
         self._note(f'experiment "{experiment}": ' + (f'arm "{chosen}"' if chosen else "holdout (no message)"))
         return chosen
 

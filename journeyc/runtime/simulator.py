@@ -255,7 +255,8 @@ class Simulator:
         if kind == "identify":
             customer.set_traits(entry.data, self.defaults)
             if traced:
-                self.note(customer, "identify: " + ", ".join(f"{k}={v!r}" for k, v in sorted(entry.data.items())))
+                kept = ", ".join(f"{k}={v!r}" for k, v in sorted(entry.data.items()))
+                self.note(customer, f"identify: {kept or 'no trait kept'}")
             names = self.segments.order if first or merged else self.segments.on_profile
             if names:
                 self.update_segments(customer, names)
@@ -445,6 +446,10 @@ class Simulator:
         if self.traces(run.customer):
             self.note(run.customer, f'{how} journey "{run.journey.name}"')
 
+    def count_arm(self, run: Run, experiment: str, arm: str | None) -> None:
+        """A run was given an arm of an experiment (None: the holdout)."""
+        self.stats[run.journey.name].arms.setdefault(experiment, {}).setdefault(arm or "holdout", [0, 0])[0] += 1
+
     def _count_conversion(self, run: Run) -> None:
         stats = self.stats[run.journey.name]
         stats.converted += 1
@@ -453,9 +458,6 @@ class Simulator:
 
     # ------------------------------------------------------------ sends
     def attempt(self, run: Run, step: str, channel: str | None, message: str, offer: str | None) -> None:
-        for experiment, arm in run.arms[len(run.arms) - 1 :]:
-            counts = self.stats[run.journey.name].arms.setdefault(experiment, {}).setdefault(arm or "holdout", [0, 0])
-            counts[0] += 1
         # The timeline gets the send's line now, in the order of the journey's steps; it says what happened once
         # the policy has decided (sends due at one instant are decided together, by priority).
         customer = run.customer
