@@ -614,3 +614,24 @@ def test_a_customer_timeline_says_why_events_did_not_start_a_journey_and_shows_r
         "identify: no trait kept",
         'line 6 accepted with problems: traits.tier: "platinum" is not one of "bronze", "silver", "gold" (left out)',
     ]
+
+
+def test_the_readme_simulate_commands_run_verbatim_on_the_sample_log(tmp_path, monkeypatch):
+    """The README's commands (run from the repository root) read journeys/events/sample.jsonl: Heather gets several
+    messages and loses one to quiet hours; the log's planted mistakes are reported, nothing else."""
+    repo = Path(__file__).resolve().parent.parent
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    commands = [line.split()[1:] for line in readme.splitlines() if line.startswith("journeyc simulate ")]
+    assert len(commands) == 2
+    (tmp_path / "journeys").symlink_to(repo / "journeys")  # the repository root, with the outbox written here
+    monkeypatch.chdir(tmp_path)
+    summary, timeline = (CliRunner().invoke(main, command) for command in commands)
+    assert summary.exit_code == 0 and timeline.exit_code == 0, summary.output + timeline.output
+    assert summary.output.startswith("events read: 20, accepted 18, rejected 1, duplicates 1")
+    records = [json.loads(line) for line in (tmp_path / "outbox.jsonl").read_text(encoding="utf-8").splitlines()]
+    heather = [(r["message"], r["status"], r["reason"]) for r in records if r["user_id"] == "heather"]
+    assert [m for m, status, _ in heather if status == "sent"] == [
+        "welcome", "cart_reminder", "shipped", "delivered", "review_request", "sorry"
+    ]  # fmt: skip
+    assert [(m, reason) for m, status, reason in heather if status == "dropped"] == [("cart_discount", "quiet_hours")]
+    assert 'sent email "welcome": "Welcome to Loomwell, Heather"' in timeline.output
