@@ -295,11 +295,7 @@ class Simulator:
         token = entry.device_token
         if token is not None:
             for trait in self.push_addresses:
-                if customer.profile.get(trait) != token:
-                    customer.profile[trait] = token  # (the latest device's token is the address, whoever set it)
-                    customer.given.discard(trait)
-                    customer.from_context.add(trait)
-                    changed = True
+                changed = customer.set_from_device(trait, token) or changed
         return changed
 
     def deliver(self, run: Run, event: Event) -> None:
