@@ -95,24 +95,24 @@ journey once { owner growth category lifecycle trigger "Signed Up" entry once se
 """
 
 
+def before_and_after_signing_in(tmp_path: Path, event: str):
+    """The event once as an anonymous visitor, then the sign-in (both ids), then the event as Heather."""
+    calls = [anonymous(track("x", "2026-03-02T15:00:00Z", event)),
+             both(identify("heather", "2026-03-02T15:10:00Z", **HEATHER)),
+             track("heather", "2026-03-02T16:00:00Z", event)]  # fmt: skip
+    return run(tmp_path, SEGMENT, calls, "2026-03-03T00:00:00Z")
+
+
 def test_anonymous_browsing_counts_toward_the_identified_customers_segments(tmp_path):
     """One view before signing in and one after: together they make the segment."""
-    sim = run(tmp_path, SEGMENT,
-              [anonymous(track("x", "2026-03-02T15:00:00Z", "Product Viewed")),
-               both(identify("heather", "2026-03-02T15:10:00Z", **HEATHER)),
-               track("heather", "2026-03-02T15:20:00Z", "Product Viewed")],
-              "2026-03-03T00:00:00Z")  # fmt: skip
+    sim = before_and_after_signing_in(tmp_path, "Product Viewed")
     assert outbox(sim, "journey", "user_id", "status") == [("welcome_browser", "heather", "sent")]
     names = [event.name for event in sim.simulator.customers["heather"].history.events]
     assert names == ["Product Viewed", "Product Viewed"]
 
 
 def test_entries_merge_so_entry_once_holds_across_the_sign_in(tmp_path):
-    sim = run(tmp_path, SEGMENT,
-              [anonymous(track("x", "2026-03-02T15:00:00Z", "Signed Up")),
-               both(identify("heather", "2026-03-02T15:10:00Z", **HEATHER)),
-               track("heather", "2026-03-02T16:00:00Z", "Signed Up")],
-              "2026-03-03T00:00:00Z")  # fmt: skip
+    sim = before_and_after_signing_in(tmp_path, "Signed Up")
     assert outbox(sim, "journey", "user_id", "anonymous_id", "reason") == [("once", None, "a-1", "consent")]
     assert sim.simulator.stats["once"].entered == 1
 
