@@ -149,7 +149,8 @@ def timeline(simulation: Simulation, customer: str) -> list[str]:
 def _timeline_line(time: float | None, what: str, zone: str | None) -> str:
     if time is None:
         return f"{'(no time)':<20}  {'':<15}  {what}"
-    local = local_datetime(time, zone_named(zone) or zone_named("UTC")) if zone else None  # type: ignore[arg-type]
+    found = zone_named(zone) if zone else None
+    local = local_datetime(time, found) if found is not None else None  # (None past the year 9999)
     shown_local = local.strftime("%a %H:%M %Z") if local is not None else ""
     return f"{format_time(time)}  {shown_local:<15}  {what}"
 
