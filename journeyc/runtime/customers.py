@@ -37,10 +37,12 @@ class Customer:
 
     @property
     def user_id(self) -> str | None:
+        """The customer's userId (None while known only by an anonymousId)."""
         return ids_of(self.key)[0]
 
     @property
     def anonymous_id(self) -> str | None:
+        """The anonymousId of a customer not identified yet (None once identified)."""
         return ids_of(self.key)[1]
 
     @property

@@ -179,10 +179,12 @@ def duration(seconds: float) -> str:
 
 
 def is_journey_module(path: str) -> bool:
+    """Whether a file of the build is a journey's generated module."""
     return path.startswith("journeys/") and path.endswith(".py") and path != "journeys/__init__.py"
 
 
 def load_journey(path: str, source: bytes) -> Journey:
+    """A journey of the build: its generated module executed, and the constants it declares."""
     namespace: dict[str, Any] = {"__name__": "journeyc_build." + path.removesuffix(".py").replace("/", ".")}
     exec(compile(source, path, "exec"), namespace)  # the generated code itself
     return Journey(
