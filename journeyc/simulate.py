@@ -13,7 +13,7 @@ from journeyc.build import build_outputs
 from journeyc.collector import collector_paused
 from journeyc.pipeline import CheckResult
 from journeyc.runtime.eventlog import LogEntry, ReadLog, Rejection, format_time, read_log
-from journeyc.runtime.identity import Identities, anonymous_key, ids_of
+from journeyc.runtime.identity import Identities, anonymous_key, name_of
 from journeyc.runtime.plan_types import shown
 from journeyc.runtime.simulator import Simulator
 from journeyc.runtime.zones import local_datetime, zone_named
@@ -23,7 +23,6 @@ from journeyc.runtime.zones import local_datetime, zone_named
 class Simulation:
     simulator: Simulator
     log: ReadLog
-    traced: frozenset[str] | None = None  # the keys of the customers whose timeline was kept (None: everyone's)
 
 
 def simulate(
@@ -44,7 +43,7 @@ def simulate(
         traced = None if trace is None else customer_keys(log.entries, trace, until) if trace else frozenset()
         simulator = Simulator(build, trace=traced, on_record=on_record, keep_outbox=keep_outbox)
         simulator.run_log(log.entries, until, progress)
-    return Simulation(simulator, log, traced)
+    return Simulation(simulator, log)
 
 
 def customer_keys(entries: list[LogEntry], ids: Collection[str], until: float) -> frozenset[str]:
@@ -126,15 +125,25 @@ def _listed(rejections: list[Rejection], form: str, most: int = 20) -> list[str]
 
 
 def timeline(simulation: Simulation, customer: str) -> list[str]:
-    """One customer's timeline: what happened to them (with every customer merged into them), the lines of the log
-    rejected or cut for them, each at its UTC time and the customer's local time then."""
-    keys = simulation.traced if simulation.traced is not None else frozenset({customer, anonymous_key(customer)})
-    events = [(time, what, zone) for time, key, what, zone in simulation.simulator.log if key in keys]
-    ids = {part for key in keys for part in ids_of(key) if part is not None}
+    """One customer's timeline (a userId or an anonymousId): what happened to them and to every customer merged
+    into them (those lines marked with that customer's name), the lines of the log rejected or cut for them, each
+    at its UTC time and the customer's local time then."""
+    identities, customers = simulation.simulator.identities, simulation.simulator.customers
+    as_user, as_anonymous = identities.find(customer), identities.find(anonymous_key(customer))
+    roots = {as_user, as_anonymous}
+    root = as_user if as_user in customers or as_anonymous not in customers else as_anonymous  # (unmarked lines)
+
+    def theirs(raw_id: str | None) -> bool:  # (a rejected line's id may be a userId or an anonymousId)
+        return raw_id is not None and (
+            identities.find(raw_id) in roots or identities.find(anonymous_key(raw_id)) in roots
+        )
+
+    events = [(time, what if key == root else f"({name_of(key)}) {what}", zone)
+              for time, key, what, zone in simulation.simulator.log if identities.find(key) in roots]  # fmt: skip
     log = simulation.log
-    problems = [(r.time, f"rejected line {r.line}: {r.reason}") for r in log.rejected if r.user_id in ids]
+    problems = [(r.time, f"rejected line {r.line}: {r.reason}") for r in log.rejected if theirs(r.user_id)]
     problems += [
-        (r.time, f"line {r.line} accepted with problems: {r.reason}") for r in log.warnings if r.user_id in ids
+        (r.time, f"line {r.line} accepted with problems: {r.reason}") for r in log.warnings if theirs(r.user_id)
     ]
     lines: list[tuple[float | None, str, str | None]] = [(t, what, None) for t, what in problems if t is None]
     timed = sorted((t, what) for t, what in problems if t is not None)

@@ -12,6 +12,7 @@ from test_simulate import BASE, HEATHER, MESSAGES, identify, outbox, run, track
 
 from journeyc.cli import main
 from journeyc.runtime.identity import Identities, anonymous_key
+from journeyc.simulate import timeline
 
 
 def anonymous(call: dict, anonymous_id: str = "a-1") -> dict:
@@ -169,3 +170,15 @@ def test_a_customer_timeline_shows_what_the_visitor_did_before_signing_in(tmp_pa
     by_anonymous_id = CliRunner().invoke(main, [*args, "a-1"])
     assert by_anonymous_id.output == result.output
     assert Path(events).read_text(encoding="utf-8").count("\n") == 3
+
+
+def test_a_timeline_of_everyones_run_marks_the_lines_of_the_merged_visitor(tmp_path):
+    """Kept for every customer (no --customer), the timeline is the same: lines are marked when read, not moved."""
+    sim = run(tmp_path, CART,
+              [anonymous(track("x", "2026-03-02T15:00:00Z", "Checkout Started", order_id="o1")),
+               both(identify("heather", "2026-03-02T15:20:00Z", **HEATHER))],
+              "2026-03-03T00:00:00Z")  # fmt: skip
+    lines = [line.split("  ", 2)[2].strip() for line in timeline(sim, "heather")]
+    assert lines[0] == '(anonymous "a-1") event "Checkout Started"'
+    assert lines[3] == 'merged anonymous "a-1" into this customer: 1 event, traits none'
+    assert lines == [line.split("  ", 2)[2].strip() for line in timeline(sim, "a-1")]

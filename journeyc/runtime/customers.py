@@ -45,12 +45,6 @@ class Customer:
         """The anonymousId of a customer not identified yet (None once identified)."""
         return ids_of(self.key)[1]
 
-    @property
-    def name(self) -> str:
-        """How reports name the customer: its userId, or `anonymous "<anonymousId>"`."""
-        user_id, anonymous_id = ids_of(self.key)
-        return user_id if user_id is not None else f'anonymous "{anonymous_id}"'
-
     def context(self, now: float, **values: Any) -> Context:
         """A context over this customer (with the history's indexes); `values`: trigger, entered_at, event."""
         return self.history.context(now, self.profile, self.segments.__contains__, **values)

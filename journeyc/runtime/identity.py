@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from journeyc.runtime.plan_types import shown
+
 # Ids are text without control characters (segment_spec rejects the others), so a key that starts with one
 # never equals a userId: anonymous customers and identified ones never share a key.
 _ANONYMOUS = "\x00"
@@ -30,6 +32,12 @@ def anonymous_key(anonymous_id: str) -> str:
 def ids_of(key: str) -> tuple[str | None, str | None]:
     """(userId, anonymousId) of a customer's key: one of them is None."""
     return (None, key[1:]) if key.startswith(_ANONYMOUS) else (key, None)
+
+
+def name_of(key: str) -> str:
+    """How reports name a customer: `"<userId>"`, or `anonymous "<anonymousId>"` (escaped, see plan_types.shown)."""
+    user_id, anonymous_id = ids_of(key)
+    return shown(user_id, 80) if user_id is not None else f"anonymous {shown(anonymous_id, 80)}"
 
 
 class Resolution(NamedTuple):

@@ -21,7 +21,7 @@ from journeyc.runtime.conditions import Compiled, Context, Event, compile_condit
 from journeyc.runtime.customers import Customer, merge_customers
 from journeyc.runtime.eventlog import LogEntry, format_time
 from journeyc.runtime.history import History, Keys
-from journeyc.runtime.identity import Identities
+from journeyc.runtime.identity import Identities, name_of
 from journeyc.runtime.journey_runs import Journey, Run, entry_refused, is_journey_module, load_journey
 from journeyc.runtime.policy import Attempt, ContactPolicy
 from journeyc.runtime.profile import TIME_ZONE_TRAIT
@@ -217,14 +217,12 @@ class Simulator:
         self.segment_checks.pop(source_key, None)
         self.merges += 1
         if self.traces(source) or self.traces(target):
-            for line in self.log:
-                if line[1] == source_key:
-                    line[1], line[2] = target.key, f"({source.name}) {line[2]}"
             events = len(source.history.events)
             traits = ", ".join(sorted(source.given)) or "none"
-            self.note(
-                target, f"merged {source.name} into this customer: {events} event{'s' * (events != 1)}, traits {traits}"
+            what = (
+                f"merged {name_of(source.key)} into this customer: {events} event{'s' * (events != 1)}, traits {traits}"
             )
+            self.note(target, what)
 
     # ------------------------------------------------------------ events
     def handle(self, entry: LogEntry) -> None:
