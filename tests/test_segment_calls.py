@@ -7,9 +7,11 @@ import json
 
 import pytest
 from conftest import REPO, check
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from journeyc.build import build_outputs
-from journeyc.runtime.eventlog import parse_time, read_log
+from journeyc.runtime.eventlog import format_time, parse_time, read_log
 from journeyc.runtime.segment_spec import V1_EVENT_NAMES, CallReader
 
 BUILD = build_outputs(check(REPO / "journeys"))
@@ -164,3 +166,34 @@ def test_v1_names_are_the_ones_segment_aliases_and_a_plan_that_declares_one_keep
     reader = CallReader(own, {}, None)
     entry, problems = reader.read({"type": "track", "userId": "u", "event": "Completed Order", "timestamp": AT})
     assert problems == () and entry is not None and entry.event == "Completed Order"
+
+
+# Any value at any field of a call: the reader accepts it (normalised) or names a problem, and never raises.
+FIELDS = ["type", "userId", "anonymousId", "previousId", "groupId", "event", "name", "properties", "traits",
+          "timestamp", "originalTimestamp", "receivedAt", "messageId", "context"]  # fmt: skip
+ANY = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
+    | st.sampled_from(["track", "identify", "page", "alias", "group", "screen", "2026-03-02T10:00:00Z", "Order Completed",
+                       "America/New_York", "0001-01-01T00:00:00+01:00", "heather", "1e999", ""]),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["timezone", "device", "token", "products", "price", "firstName", "timezone",
+                                       "email_opt_in", "order_id", "total", "tier", "x"]), inner, max_size=4),
+    max_leaves=10,
+)  # fmt: skip
+CALL = st.dictionaries(st.sampled_from(FIELDS), ANY, max_size=8)
+READER = CallReader(PLAN["events"], PLAN["shapes"], PLAN["profile"])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(CALL)
+def test_any_call_is_accepted_normalised_or_rejected_with_a_named_problem(call):
+    entry, problems = READER.read(call, 1)
+    if entry is None:
+        assert problems and all(isinstance(p.reason, str) and p.reason for p in problems)
+        return
+    assert entry.kind in ("identify", "track", "page", "screen", "group", "alias")
+    assert entry.user_id is not None or entry.anonymous_id is not None
+    assert all(type(i) is str and i for i in (entry.user_id, entry.anonymous_id) if i is not None)
+    assert abs(parse_time(format_time(entry.time)) - entry.time) < 1  # its time is written in a form read back
+    if entry.kind == "identify":
+        assert set(entry.data) <= {t["name"] for t in PLAN["profile"]["traits"]}
