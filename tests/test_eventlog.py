@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeyc.runtime import eventlog
+from journeyc.runtime import eventlog, times
 from journeyc.runtime.eventlog import LogEntry, format_time, parse_time, read_log
 
 
@@ -168,7 +168,7 @@ def test_every_time_the_reader_accepts_is_written_in_a_form_it_reads_back(second
 @pytest.mark.parametrize(
     ("text", "written"),
     [("0999-01-01T00:00:00Z", "0999-01-01T00:00:00Z"), ("0009-05-06T07:08:09Z", "0009-05-06T07:08:09Z"),
-     ("0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00Z")],
+     ("0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00Z"), ("9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59Z")],
 )  # fmt: skip
 def test_early_years_are_written_with_four_digits(text, written):
     assert format_time(parse_time(text)) == written
@@ -181,7 +181,10 @@ def test_a_moment_past_the_year_9999_is_written_not_an_error():
     assert format_time(last + 400 * 365.2425 * 86400 + 1) == "+10400-01-01T00:00:00Z"
 
 
-@pytest.mark.parametrize("text", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"])
+@pytest.mark.parametrize(
+    "text",
+    ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00", "9999-12-31T23:59:59.99997Z", "9999-12-31023-0100"],
+)
 def test_a_time_outside_the_years_1_to_9999_in_utc_is_not_accepted(text):
     with pytest.raises(ValueError, match="outside the years 0001 to 9999"):
         parse_time(text)
@@ -201,11 +204,7 @@ def datetime_reading(text: str):
         seconds = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
     except OverflowError:
         seconds = -math.inf
-    if (
-        not dt.datetime(1, 1, 1, tzinfo=dt.UTC).timestamp()
-        <= seconds
-        < dt.datetime.max.replace(tzinfo=dt.UTC).timestamp() + 1e-6
-    ):
+    if not times.EARLIEST <= seconds <= times.LATEST:  # (the last millisecond of 9999 at most: see times.py)
         return f"ValueError: {text!r} is outside the years 0001 to 9999 in UTC"
     return seconds
 

@@ -53,37 +53,37 @@ class Identities:
     customers, whatever ran before."""
 
     def __init__(self) -> None:
-        self._merged_into: dict[str, str] = {}  # a key -> the key of the customer it now belongs to
+        self.merged_into: dict[str, str] = {}  # a key -> the key of the customer it now belongs to (read only)
 
     def resolve(self, user_id: str | None, anonymous_id: str | None, previous_id: str | None = None) -> Resolution:
         """The customer of a call with these ids (`previous_id`: an alias's), and the customers it merges."""
         if user_id is None:
             assert anonymous_id is not None
             return Resolution(self.find(anonymous_key(anonymous_id)), _ALONE)
-        key = self.find(user_id) if user_id in self._merged_into else user_id
+        key = self.find(user_id) if user_id in self.merged_into else user_id
         if anonymous_id is None and previous_id is None:
             return Resolution(key, _ALONE)
         merged: list[str] = []
         if anonymous_id is not None:
             anonymous = anonymous_key(anonymous_id)
-            if anonymous not in self._merged_into:  # not tied to a userId yet
-                self._merged_into[anonymous] = key
+            if anonymous not in self.merged_into:  # not tied to a userId yet
+                self.merged_into[anonymous] = key
                 merged.append(anonymous)
         if previous_id is not None:
             for previous in (anonymous_key(previous_id), previous_id):
                 root = self.find(previous)
                 if root != key:
-                    self._merged_into[root] = key
+                    self.merged_into[root] = key
                     merged.append(root)
         return Resolution(key, tuple(merged))
 
     def find(self, key: str) -> str:
         """The key of the customer `key` belongs to now (itself, unless merged)."""
         root = key
-        while root in self._merged_into:
-            root = self._merged_into[root]
+        while root in self.merged_into:
+            root = self.merged_into[root]
         while key != root:  # shorten the chain for the next time
-            following = self._merged_into[key]
-            self._merged_into[key] = root
+            following = self.merged_into[key]
+            self.merged_into[key] = root
             key = following
         return root

@@ -72,6 +72,11 @@ def _anything(_value: Any) -> bool:
     return True
 
 
+def scalar_types(spec: Mapping[str, Any]) -> frozenset[type] | None:
+    """The exact types a value of a scalar type may have (None for other types): the fast check by `type(v) in`."""
+    return _SCALAR_TYPES.get(spec.get("name", "")) if spec.get("kind") == "scalar" else None
+
+
 class TypeChecks:
     """Checks of values against declared types, shared by every event of a log (shapes may refer to themselves)."""
 
@@ -83,17 +88,16 @@ class TypeChecks:
         """A function checking a set of values against declared properties (a property declared twice: by the
         last declaration); `prefix` is the path of the values in the call, such as "properties"."""
         declared = {prop["name"]: (bool(prop.get("optional")), prop["type"]) for prop in props}
-        scalar_types = {name: _SCALAR_TYPES[spec.get("name")] for name, (_, spec) in declared.items()
-                        if spec.get("kind") == "scalar" and spec.get("name") in _SCALAR_TYPES}  # fmt: skip
+        exact = {name: types for name, (_, spec) in declared.items() if (types := scalar_types(spec)) is not None}
         other_checks = {name: check for name, (_, spec) in declared.items()
-                        if name not in scalar_types and (check := self.fits(spec)) is not _anything}  # fmt: skip
+                        if name not in exact and (check := self.fits(spec)) is not _anything}  # fmt: skip
         required = [name for name, (optional, _) in declared.items() if not optional]
 
         def check(values: Mapping[str, Any]) -> Checked:
             # The usual case at once: the values sent (a few of the many a plan declares) and the required ones.
             for name, value in values.items():
                 if value is not None:
-                    types = scalar_types.get(name)
+                    types = exact.get(name)
                     if types is None:
                         fits = other_checks.get(name)
                         if fits is not None and not fits(value):

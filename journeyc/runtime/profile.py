@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from journeyc.runtime.plan_types import Problem, TypeChecks, shown
+from journeyc.runtime.plan_types import Problem, TypeChecks, scalar_types, shown
 from journeyc.runtime.zones import zone_named
 
 TIME_ZONE_TRAIT = "timezone"  # the trait that holds the customer's time zone, by convention
@@ -40,6 +40,7 @@ class ProfileReader:
         self.defaults = {t["name"]: t.get("default") for t in traits}
         self.checks = checks
         self.fits = {name: checks.fits(spec) for name, spec in self.specs.items()}
+        self.exact_types = {name: types for name, spec in self.specs.items() if (types := scalar_types(spec))}
         self.zones = {name for name, spec in self.specs.items() if _is_zone(spec, checks)}
         # Each name a call may use for a declared trait: its own, and its other spelling if it is a reserved trait.
         self.names = {name: name for name in self.specs}
@@ -54,31 +55,48 @@ class ProfileReader:
             return dict(traits), []
         kept: dict[str, Any] = {}
         problems: list[Problem] = []
+        names, exact_types, zones = self.names, self.exact_types, self.zones
         for sent, value in traits.items():
-            name = self.names.get(sent)
-            path = "traits." + sent if _PLAIN_NAME.fullmatch(sent) else f"traits[{shown(sent)}]"
-            if name is None:
-                problems.append(Problem(path, "not a trait of the profile (left out)"))
-                continue
-            if name != sent and name in traits:  # both spellings sent: the declared one wins
-                continue
-            if value is None:
-                kept[name] = None
-                continue
-            if name in self.zones:
-                fitted = self._zone(name, value, path, problems)
-                if fitted is not None:
-                    kept[name] = fitted
-                continue
-            if self.fits[name](value):
-                kept[name] = value
-                continue
-            fitted, wrong = self.checks.read_value(value, self.specs[name], path)
+            # The usual trait at once: declared under this spelling (or its other one, not sent too), of its type.
+            name = names.get(sent)
+            if name is not None and value is not None and (name == sent or name not in traits):
+                if name in zones:
+                    fine = type(value) is str and zone_named(value) is not None
+                else:
+                    types = exact_types.get(name)
+                    fine = type(value) in types if types is not None else self.fits[name](value)
+                if fine:
+                    kept[name] = value
+                    continue
+            self._read_slowly(sent, value, name, traits, kept, problems)
+        return kept, problems
+
+    def _read_slowly(
+        self,
+        sent: str,
+        value: Any,
+        name: str | None,
+        traits: Mapping[str, Any],
+        kept: dict[str, Any],
+        problems: list[Problem],
+    ) -> None:
+        """A trait that is not of the usual kind: unknown, both spellings sent, null, or of the wrong type."""
+        if name is None:
+            problems.append(Problem(_path(sent), "not a trait of the profile (left out)"))
+        elif name != sent and name in traits:  # both spellings sent: the declared one wins
+            return
+        elif value is None:
+            kept[name] = None
+        elif name in self.zones:
+            fitted = self._zone(name, value, _path(sent), problems)
+            if fitted is not None:
+                kept[name] = fitted
+        else:
+            fitted, wrong = self.checks.read_value(value, self.specs[name], _path(sent))
             if wrong:
                 problems.extend(Problem(p.field, p.reason + " (left out)") for p in wrong)
             else:
                 kept[name] = fitted
-        return kept, problems
 
     def _zone(self, name: str, value: Any, path: str, problems: list[Problem]) -> str | None:
         if type(value) is str and zone_named(value) is not None:
@@ -89,6 +107,11 @@ class ProfileReader:
             return default
         problems.append(Problem(path, f"{shown(value)} is not a time zone (left out)"))
         return None
+
+
+def _path(sent: str) -> str:
+    """Where a trait is in the call, as a problem names it."""
+    return "traits." + sent if _PLAIN_NAME.fullmatch(sent) else f"traits[{shown(sent)}]"
 
 
 def _is_zone(spec: Mapping[str, Any], checks: TypeChecks) -> bool:

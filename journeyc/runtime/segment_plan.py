@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from journeyc.runtime.conditions import Context, compile_condition, compile_next_change, reads
+from journeyc.runtime.conditions import compile_condition, compile_next_change, reads
 from journeyc.runtime.history import History, Keys
 
 
@@ -33,6 +33,8 @@ class SegmentPlan:
                     self.dependents[name] |= self.dependents[later]
         self.on_profile = self.affected({n for n, r in segment_reads.items() if r.profile})
         self._affected: dict[tuple[str, ...], list[str]] = {}  # see `moved_by`
+        # Each segment's test (is the customer of a context in it now?) and next-change function (when may that
+        # change by time alone? None: never).
         self.tests = {name: compile_condition(segments[name]["condition"]) for name in self.order}
         self.changes = {name: compile_next_change(segments[name]["condition"]) for name in self.order}
 
@@ -62,11 +64,6 @@ class SegmentPlan:
         if affected is None:
             affected = self._affected[moved] = self.affected(moved)
         return affected
-
-    def evaluate(self, name: str, ctx: Context) -> tuple[bool, float | None]:
-        """Whether the customer of `ctx` is in the segment now, and the next time that may change (None: not by
-        time alone)."""
-        return self.tests[name](ctx), self.changes[name](ctx)
 
 
 def _dependency_order(segments: Mapping[str, Any]) -> list[str]:

@@ -83,12 +83,12 @@ class CallReader:
 
     def __init__(self, events: Mapping[str, Any], shapes: Mapping[str, Any], profile: Mapping[str, Any] | None) -> None:
         checks = TypeChecks(shapes)
-        self.events = {name: checks.properties(plan.get("properties", ()), "properties")
+        # An event's name (as sent) -> its check and the name it is known by (a v1 name's v2 event).
+        self.events = {name: (checks.properties(plan.get("properties", ()), "properties"), name)
                        for name, plan in events.items()}  # fmt: skip
         for old, new in V1_EVENT_NAMES.items():
             if new in self.events and old not in self.events:
-                self.events[old] = self.events[new]
-        self.renamed = {old: new for old, new in V1_EVENT_NAMES.items() if old in self.events and old not in events}
+                self.events[old] = (self.events[new][0], new)
         self.profile = ProfileReader(profile, checks)
 
     def read(self, record: Any, line: int = 0) -> Reading:
@@ -125,14 +125,13 @@ class CallReader:
             props = record.get("properties")
             if props is None:
                 props = _NOTHING
-            check = self.events.get(name) if type(name) is str else None
-            if check is None or type(props) is not dict:
+            known = self.events.get(name) if type(name) is str else None
+            if known is None or type(props) is not dict:
                 return None, self._track_problems(name, props)
-            checked = check(props)
+            checked = known[0](props)
             if type(checked) is list:
                 return None, checked
-            entry = (line, kind, user_id, time, self.renamed.get(name, name), checked, anonymous_id, None, zone, token,
-                     message_id)  # fmt: skip
+            entry = (line, kind, user_id, time, known[1], checked, anonymous_id, None, zone, token, message_id)
         elif kind == "identify":
             traits = record.get("traits")
             if traits is None:

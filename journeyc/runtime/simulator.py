@@ -226,8 +226,10 @@ class Simulator:
 
     # ------------------------------------------------------------ events
     def handle(self, entry: LogEntry) -> None:
+        key, merged = entry.user_id, ()
         if entry.anonymous_id is None and entry.previous_id is None:  # (the usual call: a userId alone)
-            key, merged = self.identities.find(entry.user_id), ()
+            if key in self.identities.merged_into:  # (a userId an alias merged into another)
+                key = self.identities.find(key)
         else:
             key, merged = self.identities.resolve(entry.user_id, entry.anonymous_id, entry.previous_id)
         kind = entry.kind
@@ -249,7 +251,9 @@ class Simulator:
         if customer is None:
             customer = self.customer(key)
         traced = self.trace is None or key in self.trace
-        changed = self._apply_context(customer, entry)
+        changed = False
+        if entry.timezone is not None or entry.device_token is not None:
+            changed = self._apply_context(customer, entry)
         if kind == "identify":
             customer.set_traits(entry.data, self.defaults)
             if traced:
@@ -343,8 +347,10 @@ class Simulator:
             return
         ctx = customer.context(self.now)
         soonest: float | None = None
+        tests, changes = self.segments.tests, self.segments.changes
         for name in names:
-            member, change = self.segments.evaluate(name, ctx)
+            member = tests[name](ctx)
+            change = changes[name](ctx)
             if member and name not in customer.segments:
                 customer.segments.add(name)
                 if self.traces(customer):

@@ -12,7 +12,9 @@ import math
 import re
 
 EARLIEST = dt.datetime(1, 1, 1, tzinfo=dt.UTC).timestamp()  # 0001-01-01T00:00:00Z
-LATEST = dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC).timestamp()
+# 9999-12-31T23:59:59.999Z. Not .999999: a float this far from 1970 holds seconds to about 30 microseconds only, and
+# a later fraction would round up to the year 10000, which format_time would then write.
+LATEST = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp() + 0.999
 
 
 def parse_time(text: str) -> float:
