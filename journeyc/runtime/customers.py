@@ -14,7 +14,8 @@ A merge folds the merged customer (most often an anonymous visitor) into the one
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,9 +31,9 @@ class Customer:
     history: History
     segments: set[str] = field(default_factory=set)
     entries: dict[str, list[tuple[float, Any]]] = field(default_factory=dict)  # journey -> [(time, key)]
-    # The traits an identify set, and those a call's context set (and no identify since). Most customers share
-    # one of a few such sets: they are interned frozensets, not a set per customer (100,000 customers: 70 MB).
-    given: frozenset[str] = frozenset()
+    # The traits an identify set, and those a call's context set (and no identify since). Not a set per customer
+    # (100,000 customers: 70 MB): the names of the first identify's traits, then frozensets shared by customers.
+    given: AbstractSet[str] = frozenset()
     from_context: frozenset[str] = frozenset()
 
     @property
@@ -49,14 +50,18 @@ class Customer:
         """A context over this customer (with the history's indexes); `values`: trigger, entered_at, event."""
         return self.history.context(now, self.profile, self.segments.__contains__, **values)
 
-    def set_traits(self, traits: dict[str, Any], defaults: dict[str, Any]) -> None:
+    def set_traits(self, traits: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
         """An identify's traits; None unsets a trait (it reads as its default again)."""
         self.profile.update(traits)
-        unset = [name for name, value in traits.items() if value is None]
-        for name in unset:
-            self.profile[name] = defaults.get(name)
-        if not traits.keys() <= self.given or unset:
-            self.given = _interned(self.given.union(traits).difference(unset))
+        if None in traits.values():
+            unset = [name for name, value in traits.items() if value is None]
+            for name in unset:
+                self.profile[name] = defaults.get(name)
+            self.given = _interned(frozenset(self.given).union(traits).difference(unset))
+        elif not self.given:  # (the usual first identify: its own names, no set made; the call is not changed)
+            self.given = traits.keys()
+        elif not self.given >= traits.keys():
+            self.given = _interned(frozenset(self.given).union(traits))
         if self.from_context and not self.from_context.isdisjoint(traits):
             self.from_context = _interned(self.from_context.difference(traits))
 
@@ -75,7 +80,7 @@ class Customer:
         if self.profile.get(name) == value:
             return False
         self.profile[name] = value
-        self.given = _interned(self.given.difference((name,)))
+        self.given = _interned(frozenset(self.given).difference((name,)))
         self.from_context = _interned(self.from_context.union((name,)))
         return True
 
@@ -97,7 +102,7 @@ def merge_customers(source: Customer, target: Customer, keys: Keys, event_order:
     target.history = History(keys)
     for event in events:
         target.history.append(event)
-    given, from_context = set(target.given), set(target.from_context)
+    given, from_context = set(target.given), set(target.from_context)  # (then shared frozensets again)
     for name in source.given | source.from_context:
         theirs_wins = name not in given and (name in source.given or name not in from_context)
         if theirs_wins:

@@ -67,7 +67,7 @@ def read_log(
     accept, reject = out.entries.append, out.rejected.append
     seen: set[str] = set()  # the messageIds of the calls accepted
     for number, raw in enumerate(lines, start=1):
-        if raw[:1] == "\ufeff":
+        if raw and raw[0] == "\ufeff":
             raw = raw[1:]
         record = _orjson_loads(raw)
         if record is _UNSURE:
@@ -86,11 +86,12 @@ def read_log(
             user_id, time = who_and_when(record)
             reject(Rejection(number, _reason(record, problems), user_id, time))
             continue
-        if entry.message_id is not None:
-            if entry.message_id in seen:
+        message_id = entry[10]  # (entry.message_id, without the attribute lookup: once per line)
+        if message_id is not None:
+            if message_id in seen:
                 out.duplicates += 1
                 continue
-            seen.add(entry.message_id)
+            seen.add(message_id)
         if problems:
             out.warnings.append(Rejection(number, _reason(record, problems), entry.user_id or entry.anonymous_id,
                                           entry.time))  # fmt: skip

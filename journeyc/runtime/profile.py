@@ -23,6 +23,7 @@ from journeyc.runtime.plan_types import Problem, TypeChecks, scalar_types, shown
 from journeyc.runtime.zones import zone_named
 
 TIME_ZONE_TRAIT = "timezone"  # the trait that holds the customer's time zone, by convention
+_ZONE = frozenset({str})  # (a distinct object: the exact types of a time zone trait, which must also name a zone)
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,63}")  # a trait name shown as it is in a problem's path
 
 # Segment's reserved traits written in two words, in both spellings (the others are one word, the same in both).
@@ -42,6 +43,9 @@ class ProfileReader:
         self.fits = {name: checks.fits(spec) for name, spec in self.specs.items()}
         self.exact_types = {name: types for name, spec in self.specs.items() if (types := scalar_types(spec))}
         self.zones = {name for name, spec in self.specs.items() if _is_zone(spec, checks)}
+        # For the usual identify, checked at once: each scalar trait under its declared name -> its exact types
+        # (a time zone trait -> _ZONE: text that names a zone).
+        self.usual = {name: _ZONE if name in self.zones else types for name, types in self.exact_types.items()}
         # Each name a call may use for a declared trait: its own, and its other spelling if it is a reserved trait.
         self.names = {name: name for name in self.specs}
         for name in self.specs:
@@ -49,10 +53,18 @@ class ProfileReader:
             if other is not None and other not in self.specs:
                 self.names[other] = name
 
-    def read(self, traits: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    def read(self, traits: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[Problem]]:
         """The traits to set (under their declared names, made to fit their types) and the problems of the others."""
         if not self.declared:
             return dict(traits), []
+        usual = self.usual
+        for sent, value in traits.items():  # the usual identify: every trait declared as sent, of its type
+            types = usual.get(sent)
+            if types is None or type(value) not in types or (types is _ZONE and zone_named(value) is None):
+                return self._read_each(traits)
+        return traits, []
+
+    def _read_each(self, traits: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         kept: dict[str, Any] = {}
         problems: list[Problem] = []
         names, exact_types, zones = self.names, self.exact_types, self.zones

@@ -96,7 +96,7 @@ class CallReader:
         if type(record) is not dict:
             return None, [Problem("", "not a JSON object")]
         kind = record.get("type")
-        if type(kind) is not str or kind not in _KNOWN_TYPES:
+        if kind != "track" and kind != "identify" and (type(kind) is not str or kind not in _KNOWN_TYPES):
             return None, [_unknown_type(kind)]
         user_id, anonymous_id = record.get("userId"), record.get("anonymousId")
         if type(user_id) is not str or not user_id or not user_id.isprintable() or anonymous_id is not None:

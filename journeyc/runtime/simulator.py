@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -67,7 +68,10 @@ class Simulator:
                                       if (c.get("kind") or {}).get("name") == "push"} - {None})  # fmt: skip
         self.customers: dict[str, Customer] = {}
         self.identities = Identities()
-        self.active: dict[str, list[Run]] = {}  # customer -> runs not finished yet (or counting their goal)
+        self.merged_into = self.identities.merged_into  # (read at each call: one attribute lookup less)
+        self.active: dict[str, list[Run]] = {}  # customer -> runs not finished yet (or holding a deferred send)
+        self.counting: dict[str, list[Run]] = {}  # customer -> runs whose steps are over, counting their goal
+        self.closing: deque[Run] = deque()  # the same runs, by when they completed (about when their windows close)
         self.held: dict[str, list[Attempt]] = {}  # customer -> its sends quiet hours deferred, not decided yet
         self.segment_checks: dict[str, float] = {}  # customer -> the pending time-based segment check
         self.now = 0.0
@@ -98,6 +102,7 @@ class Simulator:
             elif trigger.get("kind") == "segment":
                 self.started_by_segment.setdefault((trigger.get("segment") or {}).get("name"), []).append(journey)
         self.scheduled = [j for j in self.journeys if (j.trigger or {}).get("kind") == "schedule"]
+        self.goal_events = {j.goal["event"] for j in self.journeys if j.goal and j.goal_window is not None}
 
     def check(self, condition: Mapping[str, Any] | None, ctx: Context) -> bool:
         """`evaluate(condition, ctx)`, with each condition compiled once (they are the build's constants)."""
@@ -111,7 +116,9 @@ class Simulator:
     @property
     def runs(self) -> list[Run]:
         """The runs still active (or holding a deferred send, or counting their goal), every customer's."""
-        return [run for key in sorted(self.active) for run in self.active[key]]
+        runs = [run for key in sorted(self.active) for run in self.active[key]]
+        counting = [run for key in sorted(self.counting) for run in self.counting[key] if run.goal_until >= self.now]
+        return runs + [run for run in counting if run not in runs]
 
     # ------------------------------------------------------------ the clock
     def run_log(self, entries: list[LogEntry], until: float, progress: Any = None) -> None:
@@ -122,8 +129,10 @@ class Simulator:
         ordered = entries if in_order else sorted(entries, key=lambda e: (e.time, e.line))
         timers = self.timers
         for done, entry in enumerate(ordered, start=1):
-            if progress is not None and done % 50_000 == 0:
-                progress(done, len(ordered))
+            if done % 50_000 == 0:
+                self._sweep_counting()
+                if progress is not None:
+                    progress(done, len(ordered))
             if entry.time > until:
                 break
             if timers and timers[0][0] <= entry.time:
@@ -134,6 +143,7 @@ class Simulator:
                 self.flush()
         self.advance(until)
         self.now = until
+        self._sweep_counting()
 
     def advance(self, to: float) -> None:
         """Fire every timer due at or before `to`, in time order."""
@@ -150,9 +160,6 @@ class Simulator:
                         target._note(f'stopped waiting for "{target.waiting_for[0]}" (timed out)')
                     target.waiting_for = None
                     self.resume(target, False)
-                else:  # the end of its goal's window
-                    target.goal_until = None
-                    self._retire(target)
             elif isinstance(target, str):
                 customer = self.customers.get(target)
                 if customer is not None:  # (else merged into another, which has its own checks)
@@ -205,11 +212,12 @@ class Simulator:
         if source is None:
             return
         merge_customers(source, target, self.keys, attrgetter("line"))
-        runs = self.active.pop(source_key, [])
-        for run in runs:
-            run.customer = target
-        if runs:
-            self.active.setdefault(target.key, []).extend(runs)
+        for runs_of in (self.active, self.counting):
+            runs = runs_of.pop(source_key, [])
+            for run in runs:
+                run.customer = target
+            if runs:
+                runs_of.setdefault(target.key, []).extend(runs)
         for attempt in self.held.pop(source_key, ()):
             attempt.user_id, attempt.profile = target.key, target.profile
             self.held.setdefault(target.key, []).append(attempt)
@@ -228,7 +236,7 @@ class Simulator:
     def handle(self, entry: LogEntry) -> None:
         key, merged = entry.user_id, ()
         if entry.anonymous_id is None and entry.previous_id is None:  # (the usual call: a userId alone)
-            if key in self.identities.merged_into:  # (a userId an alias merged into another)
+            if key in self.merged_into:  # (a userId an alias merged into another)
                 key = self.identities.find(key)
         else:
             key, merged = self.identities.resolve(entry.user_id, entry.anonymous_id, entry.previous_id)
@@ -276,6 +284,12 @@ class Simulator:
             for run in list(runs):  # (a finished run still listens to its goal while a send of it is held)
                 if name in run.journey.ended_by or (run.waiting_for is not None and run.waiting_for[0] == name):
                     self.deliver(run, event)
+        if name in self.goal_events:
+            for run in list(self.counting.get(key, ())):
+                if run.goal_until is not None and run.goal_until >= self.now:
+                    self._deliver_after_the_end(run, event)
+                else:  # (its window closed since)
+                    self._stop_counting(run)
         # An audience `in segment ...` sees the event that triggers the journey.
         if first or merged:
             self.update_segments(customer, self.segments.order)
@@ -329,9 +343,8 @@ class Simulator:
         if goal and goal.get("event") == event.name and self._matches(run, goal.get("where"), event):
             run.interrupted = True
             if run.goal_until is not None and self.now <= run.goal_until:
-                run.goal_until = None
                 self._count_conversion(run)
-                self._retire(run)
+                self._stop_counting(run)
                 if self.traces(run.customer):
                     self.note(run.customer, f'converted journey "{run.journey.name}" (after its last step)')
         elif any(e.get("event") == event.name and self._matches(run, e.get("where"), event) for e in run.journey.exits):
@@ -399,8 +412,26 @@ class Simulator:
 
     def _retire(self, run: Run) -> None:
         runs = self.active.get(run.customer.key, [])
-        if run.done and not run.held and run.goal_until is None and run in runs:
+        if run.done and not run.held and run in runs:
             runs.remove(run)
+
+    def _sweep_counting(self) -> None:
+        """Forget the runs whose goal window has closed. (Windows close without a timer each: runs found closed
+        are skipped, and swept every 50,000 events from the oldest, cheaper than a timer per completed run.)"""
+        now, closing = self.now, self.closing
+        while closing and closing[0].goal_until is not None and closing[0].goal_until < now:
+            self._stop_counting(closing.popleft())
+        while closing and closing[0].goal_until is None:  # (its goal came, or found closed before)
+            closing.popleft()
+
+    def _stop_counting(self, run: Run) -> None:
+        """The run's goal came, or its window closed: it counts no more."""
+        run.goal_until = None
+        runs = self.counting.get(run.customer.key)
+        if runs is not None and run in runs:
+            runs.remove(run)
+            if not runs:
+                del self.counting[run.customer.key]
 
     def resume(self, run: Run, value: Any) -> None:
         """Run generated code until it waits again or ends."""
@@ -439,7 +470,8 @@ class Simulator:
         window = run.journey.goal_window
         if how == "completed" and window is not None and self.now <= run.entered_at + window:
             run.goal_until = run.entered_at + window
-            self.schedule(run.goal_until, run)
+            self.counting.setdefault(run.customer.key, []).append(run)
+            self.closing.append(run)
         self._retire(run)
         if how != "completed" and not run.coroutine.cr_running:
             run.coroutine.close()  # (an `exit` step ends its own coroutine by returning)
