@@ -229,10 +229,11 @@ def bench(log: Path, written: int, until: float, profile: bool, progress: bool =
         build = build_outputs(result)
         events = json.loads(build["data/events.json"])
         shapes = json.loads(build["data/shapes.json"])
+        profile = json.loads(build["data/profile.json"])  # traits are checked against it, as the command does
         with collector_paused(freeze=True):
             t0 = time.perf_counter()
-            with log.open(encoding="utf-8", errors="replace") as handle:
-                read = read_log(handle, events, shapes)
+            with log.open(encoding="utf-8", errors="replace", newline="\n") as handle:
+                read = read_log(handle, events, shapes, profile)
             t1 = time.perf_counter()
             # As `journeyc simulate` runs: no --customer, so no timeline kept; records not kept in memory.
             simulator = Simulator(build, trace=(), keep_outbox=False)

@@ -6,12 +6,14 @@ Exit codes: 0 no errors, 1 errors in the project (or warnings, with `--strict` o
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -319,10 +321,10 @@ def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
 @main.command()
 @click.argument("path", required=False, type=click.Path())
 @click.option("--events", "events_file", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="The event log: JSON Lines in the Segment spec (identify and track).")  # fmt: skip
+              help="The event log: Segment calls, one JSON object per line.")  # fmt: skip
 @click.option("--until", required=True, help="Run the clock until this ISO 8601 time, e.g. 2026-04-01T00:00:00Z.")
 @click.option("--outbox", type=click.Path(dir_okay=False), help="Write every attempted send here, one JSON per line.")
-@click.option("--customer", help="Print this customer's timeline instead of the summary.")
+@click.option("--customer", help="Print this customer's timeline (a userId or anonymousId) instead of the summary.")
 @_guard
 def simulate(path: str | None, events_file: str, until: str, outbox: str | None, customer: str | None) -> None:
     """Run the compiled journeys on a virtual clock over an event log: who gets what, and when.
@@ -330,16 +332,14 @@ def simulate(path: str | None, events_file: str, until: str, outbox: str | None,
     Exits 0 when the run completed (rejected events are reported, not fatal), 1 when the project has errors.
     """
     from journeyc.runtime.eventlog import parse_time
-    from journeyc.simulate import simulate_to_outbox, summary, timeline
+    from journeyc.simulate import nobody, simulate_to_outbox, summary, timeline
 
     try:
         end = parse_time(until)
     except ValueError as error:
-        raise click.BadParameter(f"{until!r} is not an ISO 8601 time", param_hint="--until") from error
-    folder = Path(outbox).absolute().parent if outbox else None
-    if folder is not None and not (folder.is_dir() and os.access(folder, os.W_OK)):
-        raise click.BadParameter(f"cannot write {outbox!r}: {folder} is not a folder you can write to",
-                                 param_hint="--outbox")  # fmt: skip
+        raise click.BadParameter(f"{until!r} is not an ISO 8601 time in the years 0001 to 9999",
+                                 param_hint="--until") from error  # fmt: skip
+    target = _outbox_path(outbox, events_file) if outbox else None
     result = check_project(find_project(path))
     if result.errors:
         _print_problems(result)
@@ -349,16 +349,53 @@ def simulate(path: str | None, events_file: str, until: str, outbox: str | None,
         click.echo(f"\rsimulating: {done:,} of {total:,} events", nl=False, err=True)
 
     show = progress if sys.stderr.isatty() else None
-    with open(events_file, encoding="utf-8", errors="replace") as handle:
-        simulation = simulate_to_outbox(result, handle, end, Path(outbox) if outbox else None, show,
-                                        trace={customer} if customer else ())  # fmt: skip
+    # Lines end at \n only: a lone \r inside a line is JSON whitespace, not the end of a call.
+    with open(events_file, encoding="utf-8", errors="replace", newline="\n") as handle, _stopped_by_sigterm():
+        simulation = simulate_to_outbox(result, handle, end, target, show, trace={customer} if customer else ())
     if show is not None:
         click.echo("", err=True)
     lines = timeline(simulation, customer) if customer else summary(simulation)
     if customer and not lines:
-        lines = [f'nothing happened to customer "{customer}" up to {until}: no event of that userId comes before then']
+        lines = [nobody(customer, until)]
     for line in lines:
         click.echo(line)
+
+
+def _outbox_path(outbox: str, events_file: str) -> Path:
+    """Where --outbox writes: refused when it is the event log itself, not a regular file (a device such as
+    /dev/null, a folder), or in a folder that cannot be written. A symbolic link is followed, and kept."""
+    target = Path(outbox).resolve()
+    if target.exists():
+        if not target.is_file():
+            raise click.BadParameter(f"{outbox!r} is not a regular file: the outbox replaces the file it is given",
+                                     param_hint="--outbox")  # fmt: skip
+        if os.path.samefile(target, events_file):
+            raise click.BadParameter(f"{outbox!r} is the event log (--events): writing it would lose the log",
+                                     param_hint="--outbox")  # fmt: skip
+    folder = target.parent
+    if not (folder.is_dir() and os.access(folder, os.W_OK)):
+        raise click.BadParameter(f"cannot write {outbox!r}: {folder} is not a folder you can write to",
+                                 param_hint="--outbox")  # fmt: skip
+    return target
+
+
+@contextlib.contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """While a simulation runs, SIGTERM stops it as Ctrl-C does: cleanly, without a half-written outbox left
+    behind (library code cannot install a signal handler; the command line can). The old handler comes back."""
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave signals as they are
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @main.command(name="test")

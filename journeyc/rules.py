@@ -132,6 +132,13 @@ _RULES = [
     Rule("J310", "fractional-duration", "values", "error", "a duration that is not a whole number of its unit"),
     Rule("J311", "duration-too-long", "values", "error", "a duration longer than 10 years"),
     Rule("J312", "number-too-large", "values", "error", "a number with more digits than journeyc keeps exactly"),
+    Rule(
+        "J313",
+        "time-zone-trait",
+        "values",
+        "warning",
+        "a time zone trait local times do not read, or a `timezone` trait that is not one",
+    ),
     # flow (one journey)
     Rule("J401", "unreachable-step", "flow", "warning", "a step that no customer can reach"),
     Rule("J402", "wait-never-matches", "flow", "warning", "a wait for an event whose filter can never match"),

@@ -12,8 +12,11 @@ from typing import Any
 from journeyc.build import build_outputs
 from journeyc.collector import collector_paused
 from journeyc.pipeline import CheckResult
-from journeyc.runtime.eventlog import ReadLog, format_time, read_log
+from journeyc.runtime.eventlog import LogEntry, ReadLog, Rejection, format_time, read_log
+from journeyc.runtime.identity import Identities, anonymous_key, name_of
+from journeyc.runtime.plan_types import shown
 from journeyc.runtime.simulator import Simulator
+from journeyc.runtime.zones import local_datetime, zone_named
 
 
 @dataclass
@@ -31,16 +34,31 @@ def simulate(
     on_record: Callable[[dict[str, Any]], None] | None = None,
     keep_outbox: bool = True,
 ) -> Simulation:
-    """`trace`: the customers whose timeline to keep (None: every customer's); `on_record` and `keep_outbox`: see
-    `Simulator`."""
+    """`trace`: the userIds or anonymousIds whose timeline to keep, with every id merged with them in the log (None:
+    every customer's); `on_record` and `keep_outbox`: see `Simulator`."""
     build = build_outputs(result)
-    events = json.loads(build["data/events.json"])
-    shapes = json.loads(build["data/shapes.json"])
+    data = {name: json.loads(build[f"data/{name}.json"]) for name in ("events", "shapes", "profile")}
     with collector_paused(freeze=True):
-        log = read_log(lines, events, shapes)
-        simulator = Simulator(build, trace=trace, on_record=on_record, keep_outbox=keep_outbox)
+        log = read_log(lines, data["events"], data["shapes"], data["profile"])
+        traced = None if trace is None else customer_keys(log.entries, trace, until) if trace else frozenset()
+        simulator = Simulator(build, trace=traced, on_record=on_record, keep_outbox=keep_outbox)
         simulator.run_log(log.entries, until, progress)
     return Simulation(simulator, log)
+
+
+def customer_keys(entries: list[LogEntry], ids: Collection[str], until: float) -> frozenset[str]:
+    """The keys of the customers named by `ids` (as userIds or anonymousIds) and of every customer merged with
+    them by the calls up to `until`: whose timeline `--customer` shows."""
+    identities = Identities()
+    seen = {*ids, *map(anonymous_key, ids)}
+    for entry in sorted(entries, key=lambda e: (e.time, e.line)):
+        if entry.time > until:
+            break
+        key, merged = identities.resolve(entry.user_id, entry.anonymous_id, entry.previous_id)
+        seen.add(key)
+        seen.update(merged)
+    roots = {identities.find(key) for key in (*ids, *map(anonymous_key, ids))}
+    return frozenset(key for key in seen if identities.find(key) in roots)
 
 
 def simulate_to_outbox(
@@ -53,7 +71,7 @@ def simulate_to_outbox(
 ) -> Simulation:
     """`simulate`, writing each outbox record to the file `outbox` (if any) as it is decided instead of keeping
     them: a long run holds no rendered content. The records go to a side file that replaces `outbox` only once
-    the run is complete, so a failed run leaves an earlier outbox as it was."""
+    the run is complete, so a failed or stopped run leaves an earlier outbox as it was, and no side file."""
     if outbox is None:
         return simulate(result, lines, until, progress, trace, keep_outbox=False)
     partial = outbox.with_name(outbox.name + ".partial")
@@ -74,13 +92,19 @@ def outbox_line(record: dict[str, Any]) -> str:
 
 def summary(simulation: Simulation) -> list[str]:
     sim, log = simulation.simulator, simulation.log
-    lines = [
-        f"events read: {len(log.entries) + len(log.rejected)}, accepted {len(log.entries)}, rejected {len(log.rejected)}"
-    ]
-    for rejection in log.rejected[:20]:
-        lines.append(f"  line {rejection.line}: {rejection.reason}")
-    if len(log.rejected) > 20:
-        lines.append(f"  ... and {len(log.rejected) - 20} more")
+    read = f"events read: {log.lines}, accepted {len(log.entries)}, rejected {len(log.rejected)}"
+    if log.duplicates:
+        read += f", duplicates {log.duplicates} (a messageId seen before: applied once)"
+    lines = [read]
+    lines += _listed(log.rejected, "line {line}: {reason}")
+    if log.warnings:
+        lines.append(f"accepted with a part left out or replaced: {len(log.warnings)}")
+        lines += _listed(log.warnings, "line {line}: {reason}")
+    other = [f"{kind} {sim.calls[kind]}" for kind in ("page", "screen", "group", "alias") if sim.calls.get(kind)]
+    if other:
+        lines.append("calls journeys do not read, applied for ids and context only: " + ", ".join(other))
+    if sim.merges:
+        lines.append(f"customers merged into another (anonymous visitors identified, aliases): {sim.merges}")
     lines.append("")
     lines.append(f"{'journey':<24} {'entered':>8} {'converted':>10} {'exited':>7} {'sent':>6}  dropped")
     for name in sorted(sim.stats):
@@ -93,5 +117,53 @@ def summary(simulation: Simulation) -> list[str]:
     return lines
 
 
+def _listed(rejections: list[Rejection], form: str, most: int = 20) -> list[str]:
+    lines = [f"  {form.format(line=r.line, reason=r.reason)}" for r in rejections[:most]]
+    if len(rejections) > most:
+        lines.append(f"  ... and {len(rejections) - most} more")
+    return lines
+
+
 def timeline(simulation: Simulation, customer: str) -> list[str]:
-    return [f"{format_time(time)}  {what}" for time, user, what in simulation.simulator.log if user == customer]
+    """One customer's timeline (a userId or an anonymousId): what happened to them and to every customer merged
+    into them (those lines marked with that customer's name), the lines of the log rejected or cut for them, each
+    at its UTC time and the customer's local time then."""
+    identities, customers = simulation.simulator.identities, simulation.simulator.customers
+    as_user, as_anonymous = identities.find(customer), identities.find(anonymous_key(customer))
+    roots = {as_user, as_anonymous}
+    root = as_user if as_user in customers or as_anonymous not in customers else as_anonymous  # (unmarked lines)
+
+    def theirs(raw_id: str | None) -> bool:  # (a rejected line's id may be a userId or an anonymousId)
+        return raw_id is not None and (
+            identities.find(raw_id) in roots or identities.find(anonymous_key(raw_id)) in roots
+        )
+
+    events = [(time, what if key == root else f"({name_of(key)}) {what}", zone)
+              for time, key, what, zone in simulation.simulator.log if identities.find(key) in roots]  # fmt: skip
+    log = simulation.log
+    problems = [(r.time, f"rejected line {r.line}: {r.reason}") for r in log.rejected if theirs(r.user_id)]
+    problems += [
+        (r.time, f"line {r.line} accepted with problems: {r.reason}") for r in log.warnings if theirs(r.user_id)
+    ]
+    lines: list[tuple[float | None, str, str | None]] = [(t, what, None) for t, what in problems if t is None]
+    timed = sorted((t, what) for t, what in problems if t is not None)
+    for time, what, zone in events:
+        while timed and timed[0][0] < time:
+            lines.append((*timed.pop(0), zone))
+        lines.append((time, what, zone))
+    lines += [(t, what, lines[-1][2] if lines else None) for t, what in timed]
+    return [_timeline_line(time, what, zone) for time, what, zone in lines]
+
+
+def _timeline_line(time: float | None, what: str, zone: str | None) -> str:
+    if time is None:
+        return f"{'(no time)':<20}  {'':<15}  {what}"
+    found = zone_named(zone) if zone else None
+    local = local_datetime(time, found) if found is not None else None  # (None past the year 9999)
+    shown_local = local.strftime("%a %H:%M %Z") if local is not None else ""
+    return f"{format_time(time)}  {shown_local:<15}  {what}"
+
+
+def nobody(customer: str, until: str) -> str:
+    """What `--customer` prints for a customer the log says nothing of up to --until."""
+    return f"nothing happened to customer {shown(customer, 80)} up to {until}: no call of that userId or anonymousId comes before then"

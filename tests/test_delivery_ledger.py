@@ -54,6 +54,7 @@ def test_an_outbox_line_is_the_simulators_record_and_the_key(tmp_path: Path) -> 
     assert record == {
         "time": "2026-04-14T14:00:00Z",
         "user_id": "u-priya",
+        "anonymous_id": None,
         "journey": "welcome_series",
         "step": "2",
         "channel": "email",

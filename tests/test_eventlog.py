@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeyc.runtime import eventlog
+from journeyc.runtime import eventlog, times
 from journeyc.runtime.eventlog import LogEntry, format_time, parse_time, read_log
 
 
@@ -52,38 +52,59 @@ GOOD = {"order_id": "o-1", "total": 12.5, "quantity": 2, "gift": False, "size": 
         "tree": {"children": [{"children": []}]}}  # fmt: skip
 
 
+REQUIRED = "missing (the tracking plan requires it)"
+
+
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
         ("{", "not JSON (Expecting property name enclosed in double quotes)"),
         ("[1, 2]", "not a JSON object"),
-        ('{"type": "page", "userId": "u1", "timestamp": "2026-03-02T10:00:00Z"}',
-         'the type is neither "identify" nor "track"'),
-        ('{"type": "identify", "timestamp": "2026-03-02T10:00:00Z"}', "no userId"),
-        ('{"type": "identify", "userId": "u1"}', "no timestamp"),
-        ('{"type": "identify", "userId": "u1", "timestamp": 5}', "no timestamp"),
+        ('{"type": "pageview", "userId": "u1", "timestamp": "2026-03-02T10:00:00Z"}',
+         'type: "pageview" is not one of identify, track, page, screen, group, alias'),
+        ('{"userId": "u1", "timestamp": "2026-03-02T10:00:00Z"}',
+         "type: missing: one of identify, track, page, screen, group, alias"),
+        ('{"type": "identify", "timestamp": "2026-03-02T10:00:00Z"}', "no userId or anonymousId: a call needs one of them"),
+        ('{"type": "identify", "userId": "", "anonymousId": null, "timestamp": "2026-03-02T10:00:00Z"}',
+         "no userId or anonymousId: a call needs one of them"),
+        ('{"type": "identify", "userId": "u1"}', "timestamp: missing (and no originalTimestamp or receivedAt either)"),
+        ('{"type": "identify", "userId": "u1", "timestamp": 5}', "timestamp: 5 is not an ISO 8601 time"),
+        ('{"type": "identify", "userId": "u1", "timestamp": "0001-01-01T00:30:00+01:00"}',
+         'timestamp: "0001-01-01T00:30:00+01:00" is outside the years 0001 to 9999'),
         ('{"type": "identify", "userId": "u1", "timestamp": "2026-03-02T10:00:00Z", "traits": [1]}',
-         "traits is not an object"),
+         "traits: [...] is not an object"),
         ('{"type": "track", "userId": "u1", "timestamp": "2026-03-02T10:00:00Z", "event": 3}',
-         "a track without an event name"),
+         "the event name 3 is not text"),
+        ('{"type": "track", "userId": "u1", "timestamp": "2026-03-02T10:00:00Z"}', "a track call without an event name"),
         ('{"type": "track", "userId": "u1", "timestamp": "2026-03-02T10:00:00Z", "event": "Order Completed", '
-         '"properties": "x"}', "properties is not an object"),
+         '"properties": "x"}', '"Order Completed": properties: "x" is not an object'),
         ('{"type": "identify", "userId": "u1", "timestamp": "yesterday"}',
-         'the timestamp "yesterday" is not an ISO 8601 time'),
-        (track(**{**GOOD, "order_id": None}), '"Order Completed": the required property "order_id" is missing'),
-        (track(**{**GOOD, "total": "12"}), '"Order Completed": the property "total" is not a number'),
-        (track(**{**GOOD, "total": True}), '"Order Completed": the property "total" is not a number'),
-        (track(**{**GOOD, "quantity": 2.5}), '"Order Completed": the property "quantity" is not an integer'),
-        (track(**{**GOOD, "gift": 0}), '"Order Completed": the property "gift" is not a boolean'),
-        (track(**{**GOOD, "gift": 0, "total": "12"}), '"Order Completed": the property "total" is not a number'),
-        (track(**{**GOOD, "gift": 0, "order_id": None}),
-         '"Order Completed": the required property "order_id" is missing'),
-        (track(**{**GOOD, "size": "xl"}), '"Order Completed": the property "size" is not one of "s", "m"'),
-        (track(**{**GOOD, "products": [{"price": 3}]}), '"Order Completed": the property "products" is not a list'),
-        (track(**{**GOOD, "products": {"product_id": "p"}}), '"Order Completed": the property "products" is not a list'),
-        (track(**{**GOOD, "address": {"town": "Lyon"}}), '"Order Completed": the property "address" is not an object'),
+         'timestamp: "yesterday" is not an ISO 8601 time'),
+        ('{"type": "identify", "userId": "u1", "context": [], "timestamp": "2026-03-02T10:00:00Z"}',
+         "context: [...] is not an object"),
+        ('{"type": "alias", "userId": "u1", "timestamp": "2026-03-02T10:00:00Z"}',
+         "previousId: missing: an alias names the id it merges"),
+        ('{"type": "alias", "anonymousId": "a1", "previousId": "a0", "timestamp": "2026-03-02T10:00:00Z"}',
+         "userId: missing: an alias names the userId it merges into"),
+        ('{"type": "group", "userId": "u1", "timestamp": "2026-03-02T10:00:00Z"}',
+         "groupId: missing: a group call names its group"),
+        (track(**{**GOOD, "order_id": None}), f'"Order Completed": properties.order_id: {REQUIRED}'),
+        (track(**{**GOOD, "total": "12 dollars"}), '"Order Completed": properties.total: "12 dollars" is not a number'),
+        (track(**{**GOOD, "total": True}), '"Order Completed": properties.total: true is not a number'),
+        (track(**{**GOOD, "quantity": 2.5}), '"Order Completed": properties.quantity: 2.5 is not a whole number'),
+        (track(**{**GOOD, "quantity": "2.5"}), '"Order Completed": properties.quantity: "2.5" is not a whole number'),
+        (track(**{**GOOD, "gift": 0}), '"Order Completed": properties.gift: 0 is not true or false'),
+        (track(**{**GOOD, "gift": 0, "total": "x"}),
+         '"Order Completed": properties.total: "x" is not a number; properties.gift: 0 is not true or false'),
+        (track(**{**GOOD, "size": "xl"}), '"Order Completed": properties.size: "xl" is not one of "s", "m"'),
+        (track(**{**GOOD, "products": [{"product_id": "p"}, {"price": 3}]}),
+         f'"Order Completed": properties.products[1].product_id: {REQUIRED}'),
+        (track(**{**GOOD, "products": [{"product_id": "p"}, {"product_id": "q"}, {"product_id": "r", "price": "$3"}]}),
+         '"Order Completed": properties.products[2].price: "$3" is not a number'),
+        (track(**{**GOOD, "products": {"product_id": "p"}}), '"Order Completed": properties.products: {...} is not a list'),
+        (track(**{**GOOD, "address": {"town": "Lyon"}}), f'"Order Completed": properties.address.city: {REQUIRED}'),
         (track(**{**GOOD, "tree": {"children": [{"children": 1}]}}),
-         '"Order Completed": the property "tree" is not an object'),
+         '"Order Completed": properties.tree.children[0].children: 1 is not a list'),
         (track(**GOOD).replace("Order Completed", "Order Complete"), '"Order Complete" is not in the tracking plan'),
     ],
 )  # fmt: skip
@@ -94,16 +115,34 @@ def test_a_bad_line_is_rejected_with_its_reason(line, reason):
 
 
 def test_good_lines_are_entries_and_blank_lines_are_skipped():
-    identify = '{"type": "identify", "userId": 7, "timestamp": "2026-03-02T11:00:00+01:00", "traits": {"tier": "gold"}}'
+    identify = (
+        '{"type": "identify", "userId": "7", "timestamp": "2026-03-02T11:00:00+01:00", "traits": {"tier": "gold"}}'
+    )
     optional_left_out = track(order_id="o-2", total=None)
     read = read_log([track(**GOOD), "\n", identify, optional_left_out], EVENTS, SHAPES)
     assert read.rejected == []
     at = parse_time("2026-03-02T10:00:00Z")
     assert read.entries == [
         LogEntry(1, "track", "u1", at, "Order Completed", GOOD),
-        LogEntry(3, "identify", "7", at, None, {"tier": "gold"}),  # a numeric userId is read as text
+        LogEntry(3, "identify", "7", at, None, {"tier": "gold"}),
         LogEntry(4, "track", "u1", at, "Order Completed", {"order_id": "o-2", "total": None}),
     ]
+
+
+@pytest.mark.parametrize("user_id", ["7", "7.0", "true", "[7]", "{}"])
+def test_a_user_id_that_is_not_text_is_rejected_not_made_text(user_id):
+    """Segment's spec has userId as a String: 7 and "7" must not silently become one customer, nor true "True"."""
+    line = '{"type": "identify", "userId": ' + user_id + ', "timestamp": "2026-03-02T10:00:00Z"}'
+    read = read_log([line, line.replace('"userId"', '"anonymousId"')], EVENTS, SHAPES)
+    assert read.entries == []
+    assert [r.reason.split(":")[0] for r in read.rejected] == ["userId", "anonymousId"]
+    assert "is not text" in read.rejected[0].reason
+
+
+def test_an_id_with_a_control_character_is_rejected():
+    line = '{"type": "identify", "userId": "u\\u001b[31m", "timestamp": "2026-03-02T10:00:00Z"}'
+    [rejection] = read_log([line], EVENTS, SHAPES).rejected
+    assert rejection.reason == 'userId: "u\\u001b[31m" has a control character'
 
 
 def test_times_without_an_offset_are_utc():
@@ -120,16 +159,54 @@ def test_format_time_writes_what_datetime_writes(seconds):
     assert format_time(seconds) == dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@given(st.integers(int(parse_time("0001-01-01T00:00:00Z")), int(parse_time("9999-12-31T23:59:59Z"))))
+def test_every_time_the_reader_accepts_is_written_in_a_form_it_reads_back(seconds):
+    """Years before 1000 were written without their leading zeros (strftime's %Y), which the reader refused."""
+    assert parse_time(format_time(seconds)) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [("0999-01-01T00:00:00Z", "0999-01-01T00:00:00Z"), ("0009-05-06T07:08:09Z", "0009-05-06T07:08:09Z"),
+     ("0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00Z"), ("9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59Z")],
+)  # fmt: skip
+def test_early_years_are_written_with_four_digits(text, written):
+    assert format_time(parse_time(text)) == written
+
+
+def test_a_moment_past_the_year_9999_is_written_not_an_error():
+    """A wait that ends after the last time datetime holds (an event at 9999-12-31) is still written."""
+    last = parse_time("9999-12-31T23:59:59Z")
+    assert format_time(last + 1) == "+10000-01-01T00:00:00Z"
+    assert format_time(last + 400 * 365.2425 * 86400 + 1) == "+10400-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00", "9999-12-31T23:59:59.99997Z", "9999-12-31023-0100"],
+)
+def test_a_time_outside_the_years_1_to_9999_in_utc_is_not_accepted(text):
+    with pytest.raises(ValueError, match="outside the years 0001 to 9999"):
+        parse_time(text)
+
+
 # A usual time is read from tables, others by datetime: the result, or the error, is datetime's.
 
 
 def datetime_reading(text: str):
-    """parse_time as it was: datetime's reading, or its error."""
+    """parse_time as it was: datetime's reading, or its error; and a UTC moment outside the years 1 to 9999 is not
+    accepted (format_time could not write it in a form the reader reads back)."""
     try:
         moment = dt.datetime.fromisoformat(text)
     except (TypeError, ValueError) as error:
         return f"{type(error).__name__}: {error}"
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
+    try:
+        seconds = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
+    except OverflowError:
+        seconds = -math.inf
+    if not times.EARLIEST <= seconds <= times.LATEST:  # (the last millisecond of 9999 at most: see times.py)
+        return f"ValueError: {text!r} is outside the years 0001 to 9999 in UTC"
+    return seconds
 
 
 def parse_time_reading(text: str):
@@ -153,8 +230,14 @@ CHARACTER_CHANGED = st.builds(  # another separator, a letter, a digit that is n
 )  # fmt: skip
 
 
+OFFSET_AT_THE_EDGES = st.sampled_from(["0001-01-01T00:", "9999-12-31T23:"]).flatmap(
+    lambda start: st.builds(lambda m, h: f"{start}{m:02d}:00{h}", st.integers(0, 59),
+                            st.sampled_from(["Z", "+00:30", "-00:30", "+01:00", "-01:00", "+23:59", "-23:59"]))
+)  # fmt: skip
+
+
 @settings(max_examples=1000)
-@given(USUAL_TIMES | FIELD_CHANGED | CHARACTER_CHANGED | st.text(max_size=25))
+@given(USUAL_TIMES | FIELD_CHANGED | CHARACTER_CHANGED | OFFSET_AT_THE_EDGES | st.text(max_size=25))
 def test_parse_time_reads_what_datetime_reads(text):
     for day_and_hour_read_before in (text[:14] + "00:00Z", text[:11] + "00:00:00Z"):
         parse_time_reading(day_and_hour_read_before)
@@ -213,7 +296,6 @@ IDENTIFY = '{"type": "identify", "userId": %s, "timestamp": "2026-03-02T10:00:00
         ('"u1"', "12345678901234567890123"),  # orjson would make it a float
         ('"u1"', "-9223372036854775809"),  # just below 64 bits
         ('"u1"', "18446744073709551615"),  # the largest integer orjson reads as one
-        ("12345678901234567890123", "1"),  # a userId: "12345678901234567890123", not "1.2345678901234568e+22"
         ('"u1"', "[1e999, -1e999, NaN, Infinity, -Infinity]"),  # orjson refuses them
         ('"u1"', '["\\ud800", "\\udc00x", "\\ud83d\\ude00", "\u00e9"]'),  # lone surrogates: orjson refuses them
         ('"u1"', "[-0, -0.0, 1.0E2, 1E2, 0.1e1, 5e-324, 1e-400]"),
@@ -224,14 +306,14 @@ def test_odd_values_are_read_as_json_loads_reads_them(user_id, value):
     line = IDENTIFY % (user_id, value)
     [entry] = read_log([line], EVENTS, SHAPES).entries
     expected = json.loads(line)
-    assert entry.user_id == str(expected["userId"])
+    assert entry.user_id == expected["userId"]
     assert typed(entry.data) == typed(expected["traits"])
 
 
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        ("\ufeff" + IDENTIFY % ('"u1"', "1"), "not JSON (Unexpected UTF-8 BOM (decode using utf-8-sig))"),
+        ("\ufeff\ufeff" + IDENTIFY % ('"u1"', "1"), "not JSON (Unexpected UTF-8 BOM (decode using utf-8-sig))"),
         ('{"type": "identify", "userId": "u1",}', "not JSON (Expecting property name enclosed in double quotes)"),
         ("[1,]", "not JSON (Expecting value)"),
         ("01", "not JSON (Extra data)"),
@@ -244,6 +326,19 @@ def test_odd_values_are_read_as_json_loads_reads_them(user_id, value):
 )
 def test_bad_json_is_rejected_with_the_reason_json_loads_gives(line, reason):
     assert [(r.line, r.reason) for r in read_log([line], EVENTS, SHAPES).rejected] == [(1, reason)]
+
+
+def test_a_byte_order_mark_at_the_start_of_a_line_is_skipped():
+    """Files saved by Windows tools start with a BOM: the first call must not be lost to it."""
+    lines = ["\ufeff" + IDENTIFY % ('"u1"', "1"), IDENTIFY % ('"u2"', "2")]
+    assert [entry.user_id for entry in read_log(lines, EVENTS, SHAPES).entries] == ["u1", "u2"]
+
+
+@pytest.mark.parametrize("digits", ["1" * 5000, "-" + "9" * 4301, "1" * 5000 + ".5"])
+def test_a_number_of_thousands_of_digits_is_a_rejected_line_not_an_internal_error(digits):
+    read = read_log([IDENTIFY % ('"u1"', digits), track(**{**GOOD, "total": digits})], EVENTS, SHAPES)
+    assert len(read.entries) + len(read.rejected) == 2
+    assert all(r.reason in ("not JSON (a number with too many digits)",) or "total" in r.reason for r in read.rejected)
 
 
 def nested(depth: int) -> str:
@@ -268,12 +363,12 @@ def test_deep_nesting_is_read_up_to_orjsons_limit_and_rejected_beyond_it():
     ]
 
 
-def test_a_property_the_plan_gives_twice_is_checked_by_the_last_one_then_by_each_in_order():
+def test_a_property_the_plan_gives_twice_is_checked_by_the_last_declaration():
     twice = {"Twice": {"properties": [prop("n", scalar("string")), prop("n", scalar("integer"))]}}
     line = '{"type": "track", "userId": "u1", "timestamp": "2026-03-02T10:00:00Z", "event": "Twice", "properties": %s}'
     assert len(read_log([line % '{"n": 5}'], twice, {}).entries) == 1
     [rejection] = read_log([line % '{"n": 5.5}'], twice, {}).rejected
-    assert rejection.reason == '"Twice": the property "n" is not a string'
+    assert rejection.reason == '"Twice": properties.n: 5.5 is not a whole number'
 
 
 # JSON-ish text, valid or not: values json.dumps writes, numbers, and pieces that orjson and json.loads read

@@ -39,8 +39,8 @@ from journeyc.runtime.eventlog import parse_time
 from journeyc.simulate import Simulation, simulate
 
 DAY = 86400
-FIELDS = ["time", "user_id", "journey", "step", "channel", "message", "category", "status", "reason", "offer",
-          "arm", "deferred_from", "content"]  # fmt: skip
+FIELDS = ["time", "user_id", "anonymous_id", "journey", "step", "channel", "message", "category", "status", "reason",
+          "offer", "arm", "deferred_from", "content"]  # fmt: skip
 
 # ---------------------------------------------------------------- the demo company, as its DSL files say
 

@@ -8,6 +8,8 @@ from journeyc import ir
 from journeyc.checks.context import CheckContext, did_you_mean
 from journeyc.checks.expressions import Scope, check_condition, family
 from journeyc.checks.templates import check_message_templates
+from journeyc.runtime.profile import TIME_ZONE_TRAIT
+from journeyc.runtime.zones import zone_named
 
 # Fields each channel kind accepts, and which are required (a tuple inside means "one of these").
 CHANNEL_FIELDS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
@@ -53,6 +55,33 @@ def _check_type(ctx: CheckContext, t: ir.TypeRef, file: str) -> None:
 
 def check_profile(ctx: CheckContext, profile: ir.Profile, file: str) -> None:
     check_types(ctx, profile.traits, file)
+    check_time_zone_trait(ctx, profile)
+
+
+def check_time_zone_trait(ctx: CheckContext, profile: ir.Profile) -> None:
+    """Local times (quiet hours, `wait until`, schedules) read the customer's time zone from the trait named
+    `timezone`: a time zone trait by another name is never read, and a `timezone` trait of another type is never
+    checked as a time zone."""
+    for trait in profile.traits:
+        t = ctx.expand(trait.type)
+        is_zone = isinstance(t, ir.ScalarType) and t.name == "timezone"
+        if trait.name == TIME_ZONE_TRAIT and not is_zone:
+            ctx.report(
+                "J313",
+                f'the trait "{trait.name}" is {ir.describe_type(trait.type)}, not a time zone',
+                trait.span,
+                "local times read this trait as the customer's time zone",
+                help='declare it as `timezone timezone default "America/New_York"` (your usual zone)',
+            )
+        elif is_zone and trait.name != TIME_ZONE_TRAIT:
+            has_one = any(other.name == TIME_ZONE_TRAIT for other in profile.traits)
+            ctx.report(
+                "J313",
+                f'the time zone trait "{trait.name}" is not the one local times read',
+                trait.span,
+                'quiet hours, `wait until` and schedules read the trait named "timezone"',
+                help=None if has_one else f'rename "{trait.name}" to "timezone"',
+            )
 
 
 def check_default(ctx: CheckContext, prop: ir.Property) -> None:
@@ -86,13 +115,11 @@ def check_default(ctx: CheckContext, prop: ir.Property) -> None:
 
 
 def check_timezone(ctx: CheckContext, name: str, span: ir.Span) -> None:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        hint = did_you_mean(name, sorted(zoneinfo.available_timezones()))
+    if zone_named(name) is None:  # (a folder of the database such as "America", or a name too long, is none)
+        hint = did_you_mean(name, sorted(zoneinfo.available_timezones())) if len(name) <= 64 else None
         ctx.error(
             "J303",
-            f'"{name}" is not a time zone',
+            f'"{name if len(name) <= 64 else name[:60] + "..."}" is not a time zone',
             span,
             "not in the IANA time zone database",
             help=hint or 'use an IANA name such as "America/New_York" or "Europe/Paris"',

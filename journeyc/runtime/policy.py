@@ -16,7 +16,10 @@ from typing import Any
 
 from journeyc.runtime.conditions import Context, Event, evaluate
 from journeyc.runtime.eventlog import format_time
+from journeyc.runtime.identity import ids_of
+from journeyc.runtime.profile import TIME_ZONE_TRAIT
 from journeyc.runtime.render import MessageRenderer
+from journeyc.runtime.zones import local_datetime, zone_named
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -71,7 +74,7 @@ class ContactPolicy:
             opens = (rule.get("where"), rule["duration"]["seconds"], _names(rule["categories"]))
             self.suppressions.setdefault(rule["event"], []).append(opens)
         self.zone = next((t.get("default") for t in (data.get("profile") or {}).get("traits", ())
-                          if t["type"].get("name") == "timezone"), "UTC")  # fmt: skip
+                          if t["name"] == TIME_ZONE_TRAIT), None) or "UTC"  # fmt: skip
         # Quiet hours as (channels or None for every channel, start and end in minutes of the day, end, action).
         self.quiet_hours = [
             (_names(rule["channels"]) if rule.get("channels") else None,
@@ -86,6 +89,16 @@ class ContactPolicy:
         for where, seconds, categories in self.suppressions.get(event.name, ()):
             if evaluate(where, Context(event.time, {}, (), event=event.properties)):
                 self.suppressed_until.setdefault(user_id, []).append((event.time + seconds, categories))
+
+    def merge_customer(self, source: str, target: str) -> None:
+        """Two customers are one now (identity.py): `source`'s sends count toward `target`'s caps, and the
+        suppression windows `source` opened hold for `target`."""
+        sent = self.sent.pop(source, None)
+        if sent:
+            self.sent[target] = sorted([*self.sent.get(target, ()), *sent], key=lambda s: s[0])
+        windows = self.suppressed_until.pop(source, None)
+        if windows:
+            self.suppressed_until.setdefault(target, []).extend(windows)
 
     def exempt(self, category: str | None, rule: str) -> bool:
         exempt = self.exemptions.get(category)
@@ -103,31 +116,45 @@ class ContactPolicy:
 
     # ------------------------------------------------------------ local time
     def zone_of(self, profile: Mapping[str, Any]) -> zoneinfo.ZoneInfo:
-        name = profile.get("timezone") or self.zone or "UTC"
-        zone = self.zones.get(name) if type(name) is str else None  # (other values: looked up every time)
+        """The customer's time zone: the trait named `timezone`, else the profile's declared default, else UTC."""
+        name = profile.get(TIME_ZONE_TRAIT)
+        zone = self.zones.get(name) if type(name) is str else None
         if zone is None:
-            try:
-                zone = zoneinfo.ZoneInfo(str(name))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                zone = zoneinfo.ZoneInfo("UTC")
+            zone = zone_named(name) if type(name) is str else None
+            if zone is None:
+                zone = zone_named(self.zone) or zoneinfo.ZoneInfo("UTC")
             if type(name) is str:
                 self.zones[name] = zone
         return zone
 
     def next_local_time(
-        self, profile: Mapping[str, Any], now: float, hour: int, minute: int, weekday: str | None
+        self,
+        profile: Mapping[str, Any],
+        now: float,
+        hour: int,
+        minute: int,
+        weekday: str | None,
+        *,
+        now_counts: bool = False,
     ) -> float:
-        """The next moment (after now) it is hour:minute in the customer's zone, on the given day if any."""
+        """The next moment it is hour:minute in the customer's zone, on the given day if any: after now, or at now
+        too when `now_counts` (`wait until 10:00` reached at 10:00 exactly goes on at once; a schedule, which
+        fires at that moment, looks for the next one). Past the year 9999 (no calendar there): a day later."""
         zone = self.zone_of(profile)
-        local = dt.datetime.fromtimestamp(now, zone)
+        local = local_datetime(now, zone)
+        if local is None:
+            return now + 86400
         for days in range(0, 8):
-            day = (local + dt.timedelta(days=days)).date()
-            candidate = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-            if candidate.timestamp() <= now:
+            try:
+                day = (local + dt.timedelta(days=days)).date()
+                candidate = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).timestamp()
+            except (OverflowError, ValueError):
+                return now + 86400
+            if candidate < now or (candidate == now and not now_counts):
                 continue
-            name = WEEKDAYS[candidate.weekday()]
-            if weekday in (None, "day") or weekday == name or (weekday == "weekday" and candidate.weekday() < 5):
-                return candidate.timestamp()
+            name = WEEKDAYS[day.weekday()]
+            if weekday in (None, "day") or weekday == name or (weekday == "weekday" and day.weekday() < 5):
+                return candidate
         return now + 86400
 
     def _quiet_end(self, profile: Mapping[str, Any], when: float, channel: str | None) -> tuple[float, str] | None:
@@ -137,7 +164,9 @@ class ContactPolicy:
             if channels is not None and channel not in channels:
                 continue
             if minutes is None:
-                local = dt.datetime.fromtimestamp(when, self.zone_of(profile))
+                local = local_datetime(when, self.zone_of(profile))
+                if local is None:  # past the year 9999: no quiet hours there
+                    return None
                 minutes = local.hour * 60 + local.minute
             inside = start <= minutes < end if start <= end else (minutes >= start or minutes < end)
             if inside:
@@ -221,9 +250,11 @@ class ContactPolicy:
 
     @staticmethod
     def _record(attempt: Attempt, channel: str | None, category: str | None, reason: str | None, content) -> dict:
+        user_id, anonymous_id = ids_of(attempt.user_id)  # (the executor's key of the customer)
         return {
             "time": format_time(attempt.due),
-            "user_id": attempt.user_id,
+            "user_id": user_id,
+            "anonymous_id": anonymous_id,
             "journey": attempt.journey,
             "step": attempt.step,
             "channel": channel,

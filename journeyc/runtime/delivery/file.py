@@ -19,15 +19,18 @@ from typing import Any
 
 from journeyc.runtime.delivery.model import Delivery, Receipt, TransientDeliveryError
 from journeyc.runtime.eventlog import format_time
+from journeyc.runtime.identity import ids_of
 
 _CHUNK = 1 << 20
 
 
 def outbox_record(delivery: Delivery, sent_at: float) -> dict[str, Any]:
     """A delivery as a line of the outbox: the simulator's record of a sent message, then the key."""
+    user_id, anonymous_id = ids_of(delivery.user_id)  # (the runtime's key of the customer, as the policy's records)
     return {
         "time": format_time(sent_at),
-        "user_id": delivery.user_id,
+        "user_id": user_id,
+        "anonymous_id": anonymous_id,
         "journey": delivery.journey,
         "step": delivery.step,
         "channel": delivery.channel,

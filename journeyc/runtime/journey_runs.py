@@ -1,0 +1,199 @@
+"""A journey of the build as the simulator runs it, and one customer's run of it: the `journey` object the
+generated `async def run(journey)` receives (the runtime contract, journeyc.runtime.JourneyRun).
+
+A run is a coroutine: a `wait` suspends it until a timer, a `wait_for` until a matching event or its timeout;
+the simulator (its `sim`) schedules them and decides its sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from journeyc.runtime import assign_arm
+from journeyc.runtime.conditions import Context
+from journeyc.runtime.customers import Customer
+from journeyc.runtime.times import format_time
+
+if TYPE_CHECKING:
+    from journeyc.runtime.simulator import Simulator
+
+
+@dataclass
+class Journey:
+    name: str
+    category: str | None
+    trigger: Mapping[str, Any] | None
+    audience: Mapping[str, Any] | None
+    entry: list[Mapping[str, Any]]
+    goal: Mapping[str, Any] | None
+    exits: list[Mapping[str, Any]]
+    run: Any  # the generated `async def run(journey)`
+    # Read from the above once: the trigger's `where` and key property, the events that can end a run, and how
+    # long after its entry a run counts its goal (None: only while its steps run).
+    where: Mapping[str, Any] | None = field(init=False)
+    key_name: str | None = field(init=False)
+    ended_by: frozenset[str] = field(init=False)
+    goal_window: float | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        trigger = self.trigger or {}
+        self.where = trigger.get("where")
+        self.key_name = (trigger.get("key") or {}).get("name")
+        ends = [self.goal] if self.goal else []
+        self.ended_by = frozenset(end.get("event") for end in [*ends, *self.exits])
+        self.goal_window = ((self.goal or {}).get("within") or {}).get("seconds")
+
+
+class _Suspend:
+    """What generated code awaits when it must wait: the request goes to the scheduler."""
+
+    def __init__(self, request: tuple[Any, ...]) -> None:
+        self.request = request
+
+    def __await__(self):
+        result = yield self.request
+        return result
+
+
+class Run:
+    """One customer's run of one journey: the `journey` object generated code receives."""
+
+    # No __dict__: many runs wait at once (benchmarks/simulate_bench.py measures what one holds).
+    __slots__ = (
+        "arm_name",
+        "arms",
+        "coroutine",
+        "customer",
+        "done",
+        "entered_at",
+        "goal_until",
+        "held",
+        "interrupted",
+        "journey",
+        "key",
+        "sim",
+        "timer",
+        "trigger",
+        "waiting_for",
+    )
+
+    def __init__(
+        self, sim: Simulator, journey: Journey, customer: Customer, trigger: dict[str, Any] | None, key: Any
+    ) -> None:
+        """`trigger`: the trigger event's properties, a dict the run keeps as its own (None: no trigger event)."""
+        self.sim, self.journey, self.customer = sim, journey, customer
+        self.trigger = trigger
+        self.key = key
+        self.entered_at = sim.now
+        self.arm_name: str | None = None
+        self.arms: list[tuple[str, str | None]] = []
+        self.waiting_for: tuple[str, Any] | None = None  # (event, where) while in wait_for
+        self.timer: int | None = None  # the id of the pending timer
+        self.done = False
+        self.interrupted = False  # ended by its goal or an exit event (not by its own steps)
+        self.held = 0  # its sends that quiet hours deferred and that are not decided yet
+        self.goal_until: float | None = None  # its steps are over, and it counts its goal until then
+        self.coroutine = journey.run(self)
+
+    def context(self, event: Mapping[str, Any] | None = None) -> Context:
+        return self.customer.context(self.sim.now, trigger=self.trigger, entered_at=self.entered_at, event=event)
+
+    # The contract (journeyc.runtime.JourneyRun)
+    async def send(self, step: str, *, channel: str | None, message: str, offer: str | None = None) -> None:
+        self.sim.attempt(self, step, channel, message, offer)
+
+    async def wait(self, step: str, *, seconds: int) -> None:
+        sim = self.sim
+        until = sim.now + seconds
+        if sim.trace is None or self.customer.key in sim.trace:  # (the line is only written for a traced customer)
+            self._note(f"waits {duration(seconds)} (until {format_time(until)})")
+        await _Suspend(("until", until))
+
+    async def wait_until(self, step: str, *, hour: int, minute: int, weekday: str | None = None) -> None:
+        policy = self.sim.policy
+        until = policy.next_local_time(self.customer.profile, self.sim.now, hour, minute, weekday, now_counts=True)
+        if self.sim.traces(self.customer):
+            day = f"{weekday} " if weekday not in (None, "day") else ""
+            zone = policy.zone_of(self.customer.profile).key
+            self._note(f"waits until {day}{hour:02d}:{minute:02d} in {zone} ({format_time(until)})")
+        if until > self.sim.now:
+            await _Suspend(("until", until))
+
+    async def wait_for(self, step: str, *, event: str, where: Any, timeout: int) -> bool:
+        until = self.sim.now + timeout
+        if self.sim.traces(self.customer):
+            self._note(f'waits up to {duration(timeout)} for "{event}" (until {format_time(until)})')
+        return bool(await _Suspend(("event", event, where, until)))
+
+    def _note(self, what: str) -> None:
+        """A line of this customer's timeline about this run (kept only for traced customers)."""
+        if self.sim.traces(self.customer):
+            self.sim.note(self.customer, f'"{self.journey.name}" {what}')
+
+    def test(self, step: str, condition: Any) -> bool:
+        return self.sim.check(condition, self.context())
+
+    def arm(self, step: str, *, experiment: str, arms: tuple[tuple[str, float], ...], holdout: float) -> str | None:
+        chosen = assign_arm(self.customer.key, self.journey.name, experiment, arms, holdout)
+        self.arm_name = chosen
+        self.arms.append((experiment, chosen))
+        self.sim.count_arm(self, experiment, chosen)
+        self._note(f'experiment "{experiment}": ' + (f'arm "{chosen}"' if chosen else "holdout (no message)"))
+        return chosen
+
+    def exit(self, step: str) -> None:
+        self.sim.finish(self, "exited")
+
+
+def entry_refused(
+    journey: Journey, past: list[tuple[float, Any]], runs: Iterable[Run], props: Mapping[str, Any], now: float
+) -> str | None:
+    """Why the journey's entry rules keep a customer out now, or None when they let them in. `past`: the
+    customer's entries into the journey (time, key), oldest first; `runs`: the customer's runs in progress."""
+    for rule in journey.entry:
+        kind = rule.get("kind")
+        if kind == "once" and past:
+            return f"entry once ever (entered at {format_time(past[0][0])})"
+        if kind == "once_per" and past and now - past[-1][0] < rule["period"]["seconds"]:  # the latest entry
+            every = duration(rule["period"]["seconds"])
+            return f"entry at most once every {every} (entered at {format_time(past[-1][0])})"
+        if kind == "max_times" and len(past) >= rule["times"]:
+            return f"entry at most {rule['times']} times (entered {len(past)} times)"
+        if kind == "one_active":
+            name = (rule.get("key") or {}).get("name", "")
+            key = props.get(name)
+            if any(not r.done and r.journey is journey and r.trigger and r.trigger.get(name) == key for r in runs):
+                return f"one active run per {name} (one is running for {key!r})"
+    return None
+
+
+def duration(seconds: float) -> str:
+    """Seconds in the largest whole unit: "1 hour", "3 days", "90 seconds"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return f"{count} {unit}" + ("s" if count != 1 else "")
+    return f"{seconds:g} second" + ("s" if seconds != 1 else "")
+
+
+def is_journey_module(path: str) -> bool:
+    """Whether a file of the build is a journey's generated module."""
+    return path.startswith("journeys/") and path.endswith(".py") and path != "journeys/__init__.py"
+
+
+def load_journey(path: str, source: bytes) -> Journey:
+    """A journey of the build: its generated module executed, and the constants it declares."""
+    namespace: dict[str, Any] = {"__name__": "journeyc_build." + path.removesuffix(".py").replace("/", ".")}
+    exec(compile(source, path, "exec"), namespace)  # the generated code itself
+    return Journey(
+        name=namespace["JOURNEY"],
+        category=namespace.get("CATEGORY"),
+        trigger=namespace.get("TRIGGER"),
+        audience=namespace.get("AUDIENCE"),
+        entry=list(namespace.get("ENTRY") or ()),
+        goal=namespace.get("GOAL"),
+        exits=list(namespace.get("EXITS") or ()),
+        run=namespace["run"],
+    )

@@ -1,0 +1,86 @@
+"""The build's segments, worked out once: the order to evaluate them in, which of them an event or a profile
+change may move, and their compiled tests and next-change functions.
+
+A segment can change only through what it reads, so an event re-evaluates only the segments that read it (and
+the segments that refer to them), an identify those that read the profile, a time-based check all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from journeyc.runtime.conditions import compile_condition, compile_next_change, reads
+from journeyc.runtime.history import History, Keys
+
+
+class SegmentPlan:
+    def __init__(self, segments: Mapping[str, Any], keys: Keys) -> None:
+        self.order = _dependency_order(segments)
+        segment_reads = {name: reads(segments[name]["condition"]) for name in self.order}
+        # The segments that read an event, through the keys of their indexed behaviours (None when they read it
+        # otherwise), and the segments that refer to each segment.
+        self.readers: dict[str, list[tuple[str, tuple[Any, ...] | None]]] = {}
+        for name, read in segment_reads.items():
+            for event in sorted(read.events):
+                node_keys = tuple(keys.key(node) for node in read.behaviours if node["event"] == event)
+                opaque = event in read.lasts or None in node_keys
+                self.readers.setdefault(event, []).append((name, None if opaque else node_keys))
+        self.dependents = {name: {name} for name in self.order}  # a segment and those referring to it
+        for name in reversed(self.order):  # referring segments come later in the order
+            for later in self.order:
+                if name in segment_reads[later].segments:
+                    self.dependents[name] |= self.dependents[later]
+        self.on_profile = self.affected({n for n, r in segment_reads.items() if r.profile})
+        self._affected: dict[tuple[str, ...], list[str]] = {}  # see `moved_by`
+        # Each segment's test (is the customer of a context in it now?) and next-change function (when may that
+        # change by time alone? None: never).
+        self.tests = {name: compile_condition(segments[name]["condition"]) for name in self.order}
+        self.changes = {name: compile_next_change(segments[name]["condition"]) for name in self.order}
+
+    def affected(self, names: Collection[str]) -> list[str]:
+        """`names` and every segment that refers to one of them (directly or not), in evaluation order."""
+        found: set[str] = set()
+        for name in names:
+            found |= self.dependents[name]
+        return [name for name in self.order if name in found]
+
+    def moved_by(self, history: History, event: str, joined: Collection[Any]) -> list[str]:
+        """The segments an event may have moved: those that read it, unless only through indexed behaviours
+        whose filters it failed (their measures did not change), with the segments that refer to them."""
+        built = history.indexes
+        moved: tuple[str, ...] = ()
+        for name, node_keys in self.readers.get(event, ()):
+            if node_keys is None:
+                moved += (name,)
+                continue
+            for key in node_keys:
+                if key in joined or key not in built:
+                    moved += (name,)
+                    break
+        if not moved:
+            return []
+        affected = self._affected.get(moved)  # (few distinct sets of segments move together: worked out once each)
+        if affected is None:
+            affected = self._affected[moved] = self.affected(moved)
+        return affected
+
+
+def _dependency_order(segments: Mapping[str, Any]) -> list[str]:
+    """Segment names, each after the segments it refers to; otherwise by name. (The compiler rejects cycles; a
+    cycle left here anyway keeps the name order.)"""
+    refers = {name: reads(segments[name]["condition"]).segments & segments.keys() for name in segments}
+    order: list[str] = []
+    placed: set[str] = set()
+
+    def place(name: str, path: frozenset[str]) -> None:
+        if name in placed or name in path:
+            return
+        for dependency in sorted(refers[name]):
+            place(dependency, path | {name})
+        placed.add(name)
+        order.append(name)
+
+    for name in sorted(segments):
+        place(name, frozenset())
+    return order

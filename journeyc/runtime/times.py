@@ -1,0 +1,80 @@
+"""Times as the event log and the outbox write them: ISO 8601 text <-> UTC epoch seconds.
+
+`parse_time` accepts the times datetime reads whose UTC moment falls in the years 1 to 9999, and `format_time`
+writes every such time in a form `parse_time` reads back to the same second. A moment computed beyond them (a
+wait that ends after 9999-12-31) is written in ISO 8601's expanded form, +10000-01-01T00:00:00Z, for people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+EARLIEST = dt.datetime(1, 1, 1, tzinfo=dt.UTC).timestamp()  # 0001-01-01T00:00:00Z
+# 9999-12-31T23:59:59.999Z. Not .999999: a float this far from 1970 holds seconds to about 30 microseconds only, and
+# a later fraction would round up to the year 10000, which format_time would then write.
+LATEST = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp() + 0.999
+
+
+def parse_time(text: str) -> float:
+    """An ISO 8601 time (a trailing Z or an offset; no offset means UTC) as epoch seconds. ValueError when it is
+    not one, or when its UTC moment is outside the years 1 to 9999."""
+    try:  # the usual shape, 2026-03-02T10:00:00Z, from tables: the hour of a day (read before), minute and second
+        return _HOURS[text[:14]] + _MINUTES_SECONDS[text[14:]]
+    except (KeyError, TypeError):
+        return _read_time(text)
+
+
+_HOURS: dict[str, float] = {}  # "2026-03-02T10:" -> its epoch seconds, once datetime has read a time of that hour
+_MINUTES_SECONDS = {f"{m:02d}:{s:02d}Z": m * 60 + s for m in range(60) for s in range(60)}  # "01:30Z" -> 90
+_USUAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", re.ASCII)
+
+
+def _read_time(text: str) -> float:
+    """`parse_time` by datetime, which also finds the errors; remembers the hour of a time of the usual shape."""
+    moment = dt.datetime.fromisoformat(text)  # Python 3.11+ reads a trailing Z as UTC
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    try:
+        seconds = moment.timestamp()
+    except OverflowError:  # (an offset that moves the year 1 back before it)
+        seconds = -math.inf
+    if not EARLIEST <= seconds <= LATEST:
+        raise ValueError(f"{text!r} is outside the years 0001 to 9999 in UTC")
+    if _USUAL_TIME.fullmatch(text):  # a valid day and hour, valid with any minute and second
+        _HOURS[text[:14]] = seconds - _MINUTES_SECONDS[text[14:]]  # exact: whole seconds
+    return seconds
+
+
+_DAYS: dict[int, str] = {}  # days since 1970-01-01 -> "YYYY-MM-DDT", the part of a time that rarely changes
+
+
+def format_time(seconds: float) -> str:
+    """Epoch seconds as an ISO 8601 UTC time to the second (the fraction is dropped), e.g. 2026-03-02T10:00:00Z."""
+    whole = math.floor(seconds)
+    if seconds - whole >= 0.9999995:  # as datetime does: the fraction is rounded to microseconds first
+        whole += 1
+    day, rest = divmod(whole, 86400)
+    prefix = _DAYS.get(day)
+    if prefix is None:
+        year, month, date = _civil_date(day)
+        sign = "" if 0 < year <= 9999 else "-" if year < 0 else "+"
+        prefix = _DAYS[day] = f"{sign}{abs(year):04d}-{month:02d}-{date:02d}T"
+    return f"{prefix}{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}Z"
+
+
+def _civil_date(days: int) -> tuple[int, int, int]:
+    """The proleptic Gregorian (year, month, day) of a day counted from 1970-01-01, for any year: datetime holds
+    the years 1 to 9999, and the calendar repeats itself every 400 years (146,097 days)."""
+    ordinal = days + _ORDINAL_1970
+    eras = (ordinal - 1) // _DAYS_IN_400_YEARS  # 0 for the years 1 to 400
+    if 1 <= ordinal <= _LAST_ORDINAL:
+        eras = 0
+    date = dt.date.fromordinal(ordinal - eras * _DAYS_IN_400_YEARS)
+    return date.year + eras * 400, date.month, date.day
+
+
+_ORDINAL_1970 = dt.date(1970, 1, 1).toordinal()
+_LAST_ORDINAL = dt.date.max.toordinal()
+_DAYS_IN_400_YEARS = 146097
