@@ -389,6 +389,148 @@ def test_command(path: str | None) -> None:
     sys.exit(1 if failed else 0)
 
 
+# ---------------------------------------------------------------- review tooling: graph, diff, breaking
+@main.command(name="graph")
+@click.argument("path", required=False, type=click.Path())
+@click.option("--journey", "journeys", multiple=True, metavar="NAME",
+              help="Draw this journey's flowchart (repeatable with --format markdown or dot); "
+              "without it, the project's journey map.")  # fmt: skip
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("mermaid", "dot", "markdown")),
+    default="mermaid",
+    show_default=True,
+    help="mermaid: a Mermaid flowchart; dot: Graphviz DOT; markdown: ```mermaid blocks with headings, for a "
+    "pull-request comment.",
+)
+@_guard
+def graph_command(path: str | None, journeys: tuple[str, ...], output_format: str) -> None:
+    """Draw the journey map (stages by teams), or a journey as a flowchart.
+
+    The flowchart shows the trigger, waits with their durations, branches with their conditions, experiment arms
+    with their weights, sends with channel and offer, the goal and the exits. The project must have no errors.
+    """
+    from journeyc.graph import GraphRequestError, graph_output
+
+    result = check_project(find_project(path))
+    if result.errors:
+        _print_problems(result)
+        sys.exit(1)
+    try:
+        click.echo(graph_output(result.project, journeys, output_format), nl=False)
+    except GraphRequestError as error:
+        raise click.UsageError(str(error)) from error
+
+
+def _against(path: str | None, ref: str, into: Path) -> tuple[CheckResult, Any]:
+    """The project on disk (exit 1 with its problems when it has errors) and the project at `ref`."""
+    from journeyc.review.gitref import GitRefError, project_at
+
+    files = find_project(path)
+    new = check_project(files)
+    if new.errors:
+        _print_problems(new)
+        sys.exit(1)
+    try:
+        return new, project_at(files, ref, into)
+    except GitRefError as error:
+        raise click.BadParameter(str(error), param_hint="--against") from error
+
+
+@main.command(name="diff")
+@click.argument("path", required=False, type=click.Path())
+@click.option("--against", required=True, metavar="GIT_REF", help="The commit to compare with: a branch, tag or id.")
+@click.option("--output-format", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True,
+              help="text: sentences; markdown: a pull-request comment with flowcharts; json: machine-readable.")  # fmt: skip
+@click.option("--events", "events_file", type=click.Path(exists=True, dir_okay=False),
+              help="Also backtest both versions on this event log (JSON Lines, Segment spec).")  # fmt: skip
+@click.option("--until", help="With --events: run the clock until this ISO 8601 time.")
+@_guard
+def diff_command(
+    path: str | None, against: str, output_format: str, events_file: str | None, until: str | None
+) -> None:
+    """What changes for customers between GIT_REF and the project on disk, from the two IRs.
+
+    Journeys (settings, steps, when each send happens), offers, messages, segments, the contact policy, the
+    tracking plan and the volume each team can send under each cap. With --events and --until, both versions also
+    run over the same history and the differences in what customers would have received are reported.
+    """
+    import tempfile
+
+    from journeyc.review import backtest, diff
+    from journeyc.runtime.eventlog import parse_time
+
+    if (events_file is None) != (until is None):
+        raise click.UsageError("--events and --until go together: the backtest needs both")
+    end = None
+    if until is not None:
+        try:
+            end = parse_time(until)
+        except ValueError as error:
+            raise click.BadParameter(f"{until!r} is not an ISO 8601 time", param_hint="--until") from error
+    with tempfile.TemporaryDirectory(prefix="journeyc-against-") as folder:
+        new, old = _against(path, against, Path(folder))
+        changes = diff.compare_projects(old.result.project, new.project, old.name, new.files.focus)
+        if not old.existed:
+            changes.notes.append(f"the project folder is not in {old.name}: everything in it is new")
+        if old.result.errors:
+            changes.notes.append(
+                f"the project at {old.name} has {old.result.errors} errors: it is compared as it reads"
+            )
+        if events_file is not None and end is not None and until is not None:
+            if old.result.errors:
+                changes.notes.append("no backtest: the old version has errors, so it cannot be built")
+            else:
+                with open(events_file, encoding="utf-8", errors="replace") as handle:
+                    lines = handle.readlines()
+                changes.backtest = backtest.backtest_report(old.result, new, lines, end, until)
+    if output_format == "json":
+        click.echo(diff.render_json(changes), nl=False)
+    elif output_format == "markdown":
+        click.echo(diff.render_markdown(changes, new.project), nl=False)
+    else:
+        click.echo(diff.render_text(changes), nl=False)
+
+
+@main.command(name="breaking")
+@click.argument("path", required=False, type=click.Path())
+@click.option(
+    "--against", required=True, metavar="GIT_REF", help="The commit live runs started on: a branch, tag or id."
+)
+@click.option("--output-format", type=click.Choice(("full", "json", "github")), default="full", show_default=True,
+              help="full: readable text with code frames; json: machine-readable; github: annotations.")  # fmt: skip
+@_guard
+def breaking_command(path: str | None, against: str, output_format: str) -> None:
+    """Exit 1 when the change would hurt customers already inside a journey on the live runtime.
+
+    Removed or moved waits where runs can be waiting, changed triggers, keys or entry rules of journeys with runs
+    in flight, events, properties or traits those runs still read, offer codes that now mean another value, and
+    messages, channels or offers they will still send (codes B001-B012, see docs/review.md).
+    """
+    import tempfile
+
+    from journeyc.review.breaking import breaking_changes
+    from journeyc.review.findings import render_github, render_json, summary_line
+
+    with tempfile.TemporaryDirectory(prefix="journeyc-against-") as folder:
+        new, old = _against(path, against, Path(folder))
+        findings = breaking_changes(old.result, new, old.name)
+    if output_format == "json":
+        click.echo(render_json(findings, old.name), nl=False)
+    elif output_format == "github":
+        prefix = root_prefix(new.files.root)
+        for finding in findings:
+            click.echo(render_github(finding, prefix))
+        click.echo(summary_line(findings, old.name))
+    else:
+        for finding in findings:
+            click.echo(render_full(finding, new.sources))
+            click.echo("")
+        click.echo(summary_line(findings, old.name))
+    sys.exit(1 if findings else 0)
+
+
 def _print_problems(result: CheckResult) -> None:
     for diagnostic in result.diagnostics:
         click.echo(render_full(diagnostic, result.sources), err=True)

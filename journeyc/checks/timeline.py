@@ -77,13 +77,12 @@ def _step(
         return [(sends, after(clock, step.duration.seconds, step.duration.seconds), False)]
     if isinstance(step, ir.WaitUntilStep):
         target = step.time.hour * 3600 + step.time.minute * 60
-        span = 7 * DAY if step.weekday else DAY
-        return [(sends, Clock(clock.earliest, clock.latest + span, target), False)]
+        return [(sends, Clock(clock.earliest, clock.latest + longest_wait(step), target), False)]
     if isinstance(step, ir.ExitStep):
         return [(sends, clock, True)]
     start: list[Partial] = [(sends, clock, False)]
     if isinstance(step, ir.WaitForStep):
-        timeout = step.timeout.seconds
+        timeout = longest_wait(step)
         came = Clock(clock.earliest, clock.latest + timeout, None)
         timed_out = after(clock, timeout, timeout)
         blocks = [(step.then, came), (step.otherwise, timed_out)]
@@ -98,6 +97,18 @@ def _step(
             blocks.append(())
         return _blocks([(block, start) for block in blocks], journey, project)
     return start
+
+
+def longest_wait(step: ir.Step) -> int:
+    """The longest a run can stay at a step, in seconds: a wait's duration, a day (a week with a weekday) for
+    `wait until`, the timeout of `wait up to`; 0 for a step that does not wait."""
+    if isinstance(step, ir.WaitStep):
+        return step.duration.seconds
+    if isinstance(step, ir.WaitUntilStep):
+        return 7 * DAY if step.weekday else DAY
+    if isinstance(step, ir.WaitForStep):
+        return step.timeout.seconds
+    return 0
 
 
 def _blocks(
