@@ -531,6 +531,96 @@ def breaking_command(path: str | None, against: str, output_format: str) -> None
     sys.exit(1 if findings else 0)
 
 
+# ---------------------------------------------------------------- the project as a site: docs
+@main.command(name="docs")
+@click.argument("path", required=False, type=click.Path())
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Where to write the site (default: site/ in the project folder)."
+)
+@click.option("--events", "events_file", type=click.Path(exists=True, dir_okay=False),
+              help="Also simulate this event log (JSON Lines, Segment spec) and show funnels and timelines.")  # fmt: skip
+@click.option("--until", help="With --events: run the clock until this ISO 8601 time, e.g. 2026-04-01T00:00:00Z.")
+@click.option("--serve", is_flag=True, help="Serve the site on 127.0.0.1, rebuild it on every save and reload open "
+              "pages; stop with Ctrl-C.")  # fmt: skip
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="With --serve: the port (0: any free one).")  # fmt: skip
+@_guard
+def docs_command(
+    path: str | None, out: str | None, events_file: str | None, until: str | None, serve: bool, port: int
+) -> None:
+    """Write the project as a static site: the journey map, a page per journey and message (with previews for
+    sample customers), the tracking plan, profile, segments, offers, channels and contact policy, searchable.
+
+    With --events and --until, a simulation page too: funnels, drops by reason, experiment arms and each customer's
+    timeline. Open site/index.html in a browser; no server is needed. The project must have no errors.
+    """
+    from journeyc.graph.d2 import DiagramError
+    from journeyc.runtime.eventlog import parse_time
+    from journeyc.site.build import build_site
+    from journeyc.site.folder import write_site
+    from journeyc.site.simulation import simulate_log
+
+    if (events_file is None) != (until is None):
+        raise click.UsageError("--events and --until go together: the simulation needs both")
+    try:
+        end = parse_time(until) if until is not None else None
+    except ValueError as error:
+        raise click.BadParameter(f"{until!r} is not an ISO 8601 time", param_hint="--until") from error
+    root = find_project(path).root
+    out_dir = Path(out) if out else root / "site"
+    shown = shown_path(out_dir)
+
+    def rebuild(result: CheckResult) -> str | None:
+        """Write the site; why not, when the project cannot have one."""
+        if result.errors:
+            return f"the project has {result.errors} error{'s' * (result.errors != 1)}"
+        problems = build_problems(result)
+        if problems:
+            return "; ".join(problems)
+        report = simulate_log(result, Path(events_file), end) if events_file and end is not None else None
+        try:
+            files = build_site(result, report, Path(events_file).name if events_file else None)
+        except (UnsafeValueError, DiagramError) as error:
+            return str(error)
+        done = write_site(files, out_dir, shown)
+        kept = f", {len(done.kept)} kept (changed since the last site)" if done.kept else ""
+        click.echo(
+            f"wrote the site into {shown}: {len(files)} files, {done.written} written, {done.removed} removed{kept}"
+        )
+        return None
+
+    if serve:
+        from journeyc.site.serve import serve as serve_site
+        from journeyc.watch import Round
+
+        def report(round_: Round, why_not: str | None) -> None:
+            if round_.changed:
+                click.echo(f"changed: {', '.join(round_.changed)}")
+            if round_.result is not None:
+                for diagnostic in round_.result.diagnostics:
+                    click.echo(render_full(diagnostic, round_.result.sources))
+                    click.echo("")
+                click.echo(_summary_line(round_.result))
+            if round_.problem is not None:
+                click.echo(f"journeyc: {round_.problem}")
+            if why_not is not None:
+                click.echo(f"site not rebuilt: {why_not}")
+            click.echo("watching for changes (Ctrl-C to stop)")
+
+        serve_site(path, out_dir, port, rebuild, report, lambda url: click.echo(f"serving {shown} at {url}"))
+        click.echo("stopped")
+        return
+    result = check_project(find_project(path))
+    if result.errors:
+        _print_problems(result)
+        sys.exit(1)
+    why_not = rebuild(result)
+    if why_not is not None:
+        click.echo(f"error: {why_not}", err=True)
+        click.echo("no site written", err=True)
+        sys.exit(1)
+
+
 def _print_problems(result: CheckResult) -> None:
     for diagnostic in result.diagnostics:
         click.echo(render_full(diagnostic, result.sources), err=True)
