@@ -97,6 +97,8 @@ def render_d2(diagram: Diagram) -> str:
     nodes = {node.id: node for node in diagram.nodes}
     inside = diagram.clustered()
     lines = [f"direction: {'right' if diagram.direction == 'LR' else 'down'}"]
+    if not diagram.nodes:  # D2 draws nothing at all for an empty diagram: say so instead
+        lines += _node(Node("empty", ("nothing to draw yet",), "outcome"), "")
     for node in diagram.nodes:
         if node.id not in inside:
             lines += _node(node, "")

@@ -68,7 +68,7 @@ def map_page(result: CheckResult, nav: Nav) -> bytes:
 def _card(project: ir.Project, name: str, trigger: str, channels: tuple[str, ...], offers: tuple[str, ...]) -> Card:
     journey = project.journeys[name]
     category = journey.category.name if journey.category else None
-    return Card(name, page_of("journey", name).path, journey.title, trigger, category, channels, offers)
+    return Card(name, page_of("journey", name).url, journey.title, trigger, category, channels, offers)
 
 
 def _counts(result: CheckResult) -> dict[str, int]:
@@ -114,7 +114,7 @@ def journey_page(
         clock = timing.get(id(step))
         send_rows.append(Send(words.send(step, message.channel.name if message else None),
                               describe_offset(clock) if clock else "never reached",
-                              page_of("message", step.message.name).path if message else None, step.span.line))  # fmt: skip
+                              page_of("message", step.message.name).url if message else None, step.span.line))  # fmt: skip
     return render_page(
         "journey.html.j2",
         path,
@@ -128,7 +128,7 @@ def journey_page(
         problems=diagnostics_text(problems, result.sources),
         used=used_by(project, journey.name, uses),
         tests=[t for t in tests if t.test is not None and t.test.journey == journey.name],
-        owner_url=page_of("team", journey.owner.name).path if journey.owner else None,
+        owner_url=page_of("team", journey.owner.name).url if journey.owner else None,
     )
 
 
@@ -167,7 +167,7 @@ def used_by(project: ir.Project, journey: str, uses: dict[Ref, list[Use]]) -> li
     found = []
     for (kind, name), items in uses.items():
         if any(u.user.kind == "journey" and u.user.name == journey for u in items):
-            url = page_of(kind, name).path if name in declared.get(kind, {}) else None
+            url = page_of(kind, name).url if name in declared.get(kind, {}) else None
             found.append(UsedThing(KIND_WORDS[kind], name, url))
     order = list(KIND_WORDS.values())
     return sorted(found, key=lambda t: (order.index(t.kind), t.name))

@@ -141,11 +141,11 @@ def message_page(
         f"Message {message.name}",
         message=message,
         kind=channel_kind(project, message),
-        channel_url=page_of("channel", message.channel.name).path if message.channel.name in project.channels else None,
-        senders=[(name, page_of("journey", name).path) for name in senders],
+        channel_url=page_of("channel", message.channel.name).url if message.channel.name in project.channels else None,
+        senders=[(name, page_of("journey", name).url) for name in senders],
         groups=previews_for(result, renderer, message, tests),
-        offers={name: page_of("offer", name).path for name in project.offers},
-        journeys={name: page_of("journey", name).path for name in project.journeys},
+        offers={name: page_of("offer", name).url for name in project.offers},
+        journeys={name: page_of("journey", name).url for name in project.journeys},
         source=source_lines(result.sources, message.span),
         problems=diagnostics_text(problems, result.sources),
         headers=EMAIL_HEADERS,
@@ -159,11 +159,11 @@ def messages_index(result: CheckResult, uses: dict[Ref, list[Use]], nav: Nav) ->
         senders = sorted({u.user.name for u in uses.get(("message", name), []) if u.user.kind == "journey"})
         rows.append({
             "name": name,
-            "url": page_of("message", name).path,
+            "url": page_of("message", name).url,
             "channel": message.channel.name,
             "kind": channel_kind(project, message),
             "category": message.category.name if message.category else None,
             "description": message.description,
-            "senders": [(s, page_of("journey", s).path) for s in senders],
+            "senders": [(s, page_of("journey", s).url) for s in senders],
         })  # fmt: skip
     return render_page("messages.html.j2", "messages.html", nav, "Messages", rows=rows)

@@ -60,9 +60,10 @@ class Link:
     path: str
     fragment: str = ""
 
-    def href(self, depth: int) -> str:
-        """The link from a page `depth` folders below the root."""
-        return "../" * depth + self.path + (f"#{self.fragment}" if self.fragment else "")
+    @property
+    def url(self) -> str:
+        """The link from the site's root (pages add the way up to it: `../` from a folder)."""
+        return self.path + (f"#{self.fragment}" if self.fragment else "")
 
 
 def page_of(kind: str, name: str) -> Link:

@@ -34,7 +34,7 @@ def simulation_files(result: CheckResult, report: SimulationReport, nav: Nav, ev
         # The file calls back the page's script: from file://, a script added later can only hand its data over.
         files[f"simulation/timelines-{part}.js"] = js_call("journeycTimelines", part, chunk)
     files["simulation/customers.js"] = js_data("JOURNEYC_CUSTOMERS", parts)
-    funnels = [FunnelRow(f, page_of("journey", f.journey).path) for f in report.funnels]
+    funnels = [FunnelRow(f, page_of("journey", f.journey).url) for f in report.funnels]
     files["simulation.html"] = render_page("simulation.html.j2", "simulation.html", nav, "Simulation", report=report,
                                            funnels=funnels, first_customers=customers[:SUGGESTED],
                                            events_file=events_name, reason_words=reason_words)  # fmt: skip

@@ -41,11 +41,11 @@ def _uses(uses: dict[Ref, list[Use]], kind: str, name: str, project: ir.Project)
     for use in uses.get((kind, name), []):
         user = use.user
         if user.kind in ("journey", "message"):
-            url: str | None = page_of(user.kind, user.name).path
+            url: str | None = page_of(user.kind, user.name).url
         elif user.kind == "policy":
             url = "policy.html"
         else:
-            url = page_of(user.kind, user.name).path
+            url = page_of(user.kind, user.name).url
         found.append(UseLink(user.kind, user.name, url, use.how, f"{use.span.file}:{use.span.line}"))
     return found
 
@@ -201,7 +201,7 @@ def every_name(project: ir.Project) -> list[Name]:
         ("category", list(project.categories)),
     ]
     for kind, names in declared:
-        found += [Name(name, KIND_WORDS[kind], page_of(kind, name).path) for name in names]
+        found += [Name(name, KIND_WORDS[kind], page_of(kind, name).url) for name in names]
     return sorted(found, key=lambda n: (n.name.lower(), n.name, n.kind))
 
 
