@@ -554,11 +554,8 @@ def docs_command(
     With --events and --until, a simulation page too: funnels, drops by reason, experiment arms and each customer's
     timeline. Open site/index.html in a browser; no server is needed. The project must have no errors.
     """
-    from journeyc.graph.d2 import DiagramError
     from journeyc.runtime.eventlog import parse_time
-    from journeyc.site.build import build_site
-    from journeyc.site.folder import write_site
-    from journeyc.site.simulation import simulate_log
+    from journeyc.site.job import SiteJob
 
     if (events_file is None) != (until is None):
         raise click.UsageError("--events and --until go together: the simulation needs both")
@@ -566,34 +563,13 @@ def docs_command(
         end = parse_time(until) if until is not None else None
     except ValueError as error:
         raise click.BadParameter(f"{until!r} is not an ISO 8601 time", param_hint="--until") from error
-    root = find_project(path).root
-    out_dir = Path(out) if out else root / "site"
-    shown = shown_path(out_dir)
-
-    def rebuild(result: CheckResult) -> str | None:
-        """Write the site; why not, when the project cannot have one."""
-        if result.errors:
-            return f"the project has {result.errors} error{'s' * (result.errors != 1)}"
-        problems = build_problems(result)
-        if problems:
-            return "; ".join(problems)
-        report = simulate_log(result, Path(events_file), end) if events_file and end is not None else None
-        try:
-            files = build_site(result, report, Path(events_file).name if events_file else None)
-        except (UnsafeValueError, DiagramError) as error:
-            return str(error)
-        done = write_site(files, out_dir, shown)
-        kept = f", {len(done.kept)} kept (changed since the last site)" if done.kept else ""
-        click.echo(
-            f"wrote the site into {shown}: {len(files)} files, {done.written} written, {done.removed} removed{kept}"
-        )
-        return None
-
+    out_dir = Path(out) if out else find_project(path).root / "site"
+    job = SiteJob(out_dir, shown_path(out_dir), Path(events_file) if events_file else None, end)
     if serve:
         from journeyc.site.serve import serve as serve_site
         from journeyc.watch import Round
 
-        def report(round_: Round, why_not: str | None) -> None:
+        def report(round_: Round, what: str | None) -> None:
             if round_.changed:
                 click.echo(f"changed: {', '.join(round_.changed)}")
             if round_.result is not None:
@@ -603,22 +579,23 @@ def docs_command(
                 click.echo(_summary_line(round_.result))
             if round_.problem is not None:
                 click.echo(f"journeyc: {round_.problem}")
-            if why_not is not None:
-                click.echo(f"site not rebuilt: {why_not}")
+            if what is not None:
+                click.echo(what)
             click.echo("watching for changes (Ctrl-C to stop)")
 
-        serve_site(path, out_dir, port, rebuild, report, lambda url: click.echo(f"serving {shown} at {url}"))
+        serve_site(path, out_dir, port, job.rebuild, report, lambda url: click.echo(f"serving {job.shown} at {url}"))
         click.echo("stopped")
         return
     result = check_project(find_project(path))
     if result.errors:
         _print_problems(result)
         sys.exit(1)
-    why_not = rebuild(result)
-    if why_not is not None:
-        click.echo(f"error: {why_not}", err=True)
+    written, what = job.rebuild(result)
+    if not written:
+        click.echo(f"error: {what.removeprefix('site not rebuilt: ')}", err=True)
         click.echo("no site written", err=True)
         sys.exit(1)
+    click.echo(what)
 
 
 def _print_problems(result: CheckResult) -> None:
@@ -640,9 +617,10 @@ def run() -> None:
 
     Every other command ends when its work is done. What it builds (the IR, diagnostics) lives to the end, and
     the collector would scan it again and again for cycles it does not have; the little cyclic garbage a command
-    makes is freed at exit. `watch` runs for hours, so it keeps the collector (each check pauses it meanwhile).
+    makes is freed at exit. `watch` and `docs --serve` run for hours, so they keep the collector (each check pauses
+    it meanwhile).
     """
-    if sys.argv[1:2] != ["watch"]:
+    if sys.argv[1:2] != ["watch"] and not (sys.argv[1:2] == ["docs"] and "--serve" in sys.argv):
         gc.disable()
     main(prog_name="journeyc")
 

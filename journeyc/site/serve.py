@@ -93,15 +93,15 @@ def serve(
     path: str | None,
     out: Path,
     port: int,
-    rebuild: Callable[[CheckResult], str | None],
+    rebuild: Callable[[CheckResult], tuple[bool, str]],
     report: Callable[[Round, str | None], None],
     started: Callable[[str], None],
     stop: threading.Event | None = None,
 ) -> None:
     """Serve `out` and rebuild it after every change until `stop` is set or Ctrl-C.
 
-    `rebuild(result)` writes the site of a checked project and returns why it did not (or None); `report(round,
-    why_not)` shows each round; `started(url)` is called once the server listens.
+    `rebuild(result)` writes the site of a checked project and says whether it did, and what it did or why not;
+    `report(round, that)` shows each round; `started(url)` is called once the server listens.
     """
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -111,15 +111,15 @@ def serve(
                                    "--port, or 0 for any free one)") from error  # fmt: skip
 
     def round_done(round_: Round) -> None:
-        why_not = None
+        what = None
         if round_.result is not None:
             try:
-                why_not = rebuild(round_.result)
+                written, what = rebuild(round_.result)
             except (BuildFolderError, OSError) as error:
-                why_not = f"cannot write into {shown_path(out)}: {error}"
-            if why_not is None:
+                written, what = False, f"site not rebuilt: cannot write into {shown_path(out)}: {error}"
+            if written:
                 server.site_changed()
-        report(round_, why_not)
+        report(round_, what)
 
     server.start()
     try:
