@@ -443,3 +443,22 @@ def test_the_default_folder_is_site_in_the_project(make_project):
     done = invoke_cleanly("docs", str(root))
     assert done.exit_code == 0, done.output
     assert (root / "site" / "index.html").is_file()
+
+
+def test_email_previews_load_nothing_remote_and_say_what_they_left_out(demo_site: Path):
+    from journeyc.site.remote import POLICY, without_remote_content
+
+    html, left_out = without_remote_content(
+        '<html><head><link rel="stylesheet" href="https://fonts.example/css"><style>@import url(//x.example/a.css);'
+        ' td { background: url("https://x.example/bg.png") }</style></head><body><img src="https://cdn.example/h.jpg"'
+        ' alt="hero"><img src=http://cdn.example/u.png alt=u><a href="https://shop.example/">shop</a></body></html>'
+    )
+    assert left_out == ["https://fonts.example/css", "//x.example/a.css", "https://cdn.example/h.jpg",
+                        "http://cdn.example/u.png", "https://x.example/bg.png"]  # fmt: skip
+    assert "cdn.example" not in html and "fonts.example" not in html and "x.example" not in html
+    assert 'href="https://shop.example/"' in html  # a link is only followed when clicked: kept
+    assert html.startswith(f'<html><head><meta http-equiv="Content-Security-Policy" content="{POLICY}">')
+    page = (demo_site / "messages" / "new_dresses_a.html").read_text(encoding="utf-8")
+    assert "https://cdn.loomwell.example/campaigns/new-dresses-hero.jpg</code>" in page  # listed as left out
+    frames = " ".join(frame.get("srcdoc") or "" for frame in Page(page).iframes)
+    assert "new-dresses-hero.jpg" not in frames and "remote%20image%20not%20loaded" in frames

@@ -19,6 +19,7 @@ from journeyc.checks.walk import sends
 from journeyc.graph import words
 from journeyc.pipeline import CheckResult
 from journeyc.site.names import page_of
+from journeyc.site.remote import without_remote_content
 from journeyc.site.render import Nav, diagnostics_text, render_page, source_lines, touches
 from journeyc.site.render_adapter import RuntimeRenderer
 from journeyc.site.samples import JourneyTestFile, SampleCustomer, customers_for, sample_customer
@@ -51,6 +52,8 @@ class Preview:
     failure: str | None
     fields: list[tuple[str, str]]  # the content fields that have a value, as text (not the html)
     sms: Sms | None
+    email_html: str | None = None  # the html with nothing remote (remote.py), for the sandboxed iframe
+    remote: tuple[str, ...] = ()  # the remote images and stylesheets it left out
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,9 @@ def preview(
         size = sms_size(content["text"])
         single, per_segment = LIMITS[size.encoding]
         sms = Sms(size, single if size.segments == 1 else per_segment * size.segments)
+    if kind == "email" and isinstance(content.get("html"), str):
+        html, remote = without_remote_content(content["html"])
+        return Preview(customer, content, None, fields, sms, html, tuple(remote))
     return Preview(customer, content, None, fields, sms)
 
 
