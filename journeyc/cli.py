@@ -613,7 +613,7 @@ def schema() -> None:
 
 
 def run() -> None:
-    """The `journeyc` program: `main` with the cyclic garbage collector off, except for `watch`.
+    """The `journeyc` program: `main` with the cyclic garbage collector off, except for `watch` and `docs --serve`.
 
     Every other command ends when its work is done. What it builds (the IR, diagnostics) lives to the end, and
     the collector would scan it again and again for cycles it does not have; the little cyclic garbage a command

@@ -95,13 +95,25 @@ def screenshot(reader: Reader, name: str, element: str | None = None) -> Path:
     return target
 
 
-def test_from_the_map_to_a_journey_to_a_message_and_back(reader: Reader, site: Path):
+def readme_image(browser, site: Path) -> None:
+    """The README's picture: the top of the map at a laptop's width, from the title to the last team."""
+    wide = Reader(browser, width=1440, height=900)
+    try:
+        wide.open(site, "index.html")
+        bottom = wide.page.locator("table.map").evaluate("table => table.getBoundingClientRect().bottom")
+        README_IMAGE.parent.mkdir(parents=True, exist_ok=True)
+        clip = {"x": 0, "y": 0, "width": 1440, "height": bottom + 16}
+        wide.page.screenshot(path=str(README_IMAGE), clip=clip, full_page=True)
+    finally:
+        wide.close()
+
+
+def test_from_the_map_to_a_journey_to_a_message_and_back(browser, reader: Reader, site: Path):
     page = reader.page
     reader.open(site, "index.html")
     assert screenshot(reader, "map").stat().st_size > 10_000
     if os.environ.get("JOURNEYC_README_SCREENSHOT") == "1":
-        README_IMAGE.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(README_IMAGE), clip={"x": 0, "y": 0, "width": 1280, "height": 760})
+        readme_image(browser, site)
     page.get_by_role("link", name="cart_recovery", exact=True).click()
     assert reader.path(site) == "journeys/cart_recovery.html"
     assert page.locator("h1").inner_text().startswith("cart_recovery")
@@ -246,3 +258,39 @@ def test_screenshots_stay_out_of_git():
     ignored = (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert "tests/browser/screenshots/" in ignored
     assert shutil.which("git") is None or not (SCREENSHOTS / ".keep").exists()
+
+
+CONTRAST = """
+() => {
+  const parse = (c) => c.match(/[\\d.]+/g).map(Number);
+  const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = parse(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c;
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!node.textContent.trim() || !el.getClientRects().length) continue;
+    const a = luminance(parse(getComputedStyle(el).color)), b = luminance(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(el.tagName + " '" + node.textContent.trim().slice(0, 30) + "' " + ratio.toFixed(2));
+  }
+  return low;
+}
+"""
+
+
+def test_text_has_readable_contrast(reader: Reader, site: Path):
+    """Every visible text of these pages is at least 4.5:1 against its background (WCAG AA for body text)."""
+    for path in ("index.html", "journeys/cart_recovery.html", "messages/cart_reminder.html", "tracking.html",
+                 "simulation.html"):  # fmt: skip
+        reader.open(site, path)
+        for details in reader.page.locator("details").all():
+            details.evaluate("d => d.open = true")
+        assert reader.page.evaluate(CONTRAST) == [], path

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from journeyc import __version__, ir
 from journeyc.diagnostics import Diagnostic
@@ -42,6 +43,7 @@ def environment() -> Environment:
     env.filters["plural"] = plural
     env.filters["percent"] = percent
     env.filters["slug"] = slug
+    env.filters["breakable"] = breakable
     return env
 
 
@@ -74,6 +76,11 @@ def js_data(variable: str, value: Any) -> bytes:
 def js_call(function: str, *values: Any) -> bytes:
     """A script that calls the page's `function` with the values (a file loaded on demand hands its data over)."""
     return f"{function}({','.join(_js_value(v) for v in values)});\n".encode()
+
+
+def breakable(name: str) -> Markup:
+    """A name that a narrow column may break after each `_` (`one_time_<wbr>password`), escaped."""
+    return Markup("_<wbr>").join(escape(part) for part in name.split("_"))
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
