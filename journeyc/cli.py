@@ -297,12 +297,8 @@ def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
     out_dir = None if no_build else (Path(out) if out else root / "build")
 
     def report(round_: Round) -> None:
-        if round_.changed:
-            click.echo(f"changed: {', '.join(round_.changed)}")
+        _echo_round(round_)
         if round_.result is not None:
-            for diagnostic in round_.result.diagnostics:
-                click.echo(render_full(diagnostic, round_.result.sources))
-                click.echo("")
             line = _summary_line(round_.result)
             built = f"; built into {shown_path(out_dir)}" if round_.built and out_dir is not None else ""
             click.echo(f"{line} ({round_.seconds:.2f} s){built}")
@@ -314,6 +310,16 @@ def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
 
     watch(path, out_dir, report)
     click.echo("stopped")
+
+
+def _echo_round(round_: Any) -> None:
+    """What changed since the last round of `watch` (or `docs --serve`), and the project's problems now."""
+    if round_.changed:
+        click.echo(f"changed: {', '.join(round_.changed)}")
+    if round_.result is not None:
+        for diagnostic in round_.result.diagnostics:
+            click.echo(render_full(diagnostic, round_.result.sources))
+            click.echo("")
 
 
 @main.command()
@@ -570,12 +576,8 @@ def docs_command(
         from journeyc.watch import Round
 
         def report(round_: Round, what: str | None) -> None:
-            if round_.changed:
-                click.echo(f"changed: {', '.join(round_.changed)}")
+            _echo_round(round_)
             if round_.result is not None:
-                for diagnostic in round_.result.diagnostics:
-                    click.echo(render_full(diagnostic, round_.result.sources))
-                    click.echo("")
                 click.echo(_summary_line(round_.result))
             if round_.problem is not None:
                 click.echo(f"journeyc: {round_.problem}")
