@@ -464,7 +464,7 @@ def diff_command(
     """
     import tempfile
 
-    from journeyc.review import backtest, diff
+    from journeyc.review import diff
     from journeyc.runtime.eventlog import parse_time
 
     if (events_file is None) != (until is None):
@@ -475,22 +475,13 @@ def diff_command(
             end = parse_time(until)
         except ValueError as error:
             raise click.BadParameter(f"{until!r} is not an ISO 8601 time", param_hint="--until") from error
+    lines = None
+    if events_file is not None:
+        with open(events_file, encoding="utf-8", errors="replace") as handle:
+            lines = handle.readlines()
     with tempfile.TemporaryDirectory(prefix="journeyc-against-") as folder:
         new, old = _against(path, against, Path(folder))
-        changes = diff.compare_projects(old.result.project, new.project, old.name, new.files.focus)
-        if not old.existed:
-            changes.notes.append(f"the project folder is not in {old.name}: everything in it is new")
-        if old.result.errors:
-            changes.notes.append(
-                f"the project at {old.name} has {old.result.errors} errors: it is compared as it reads"
-            )
-        if events_file is not None and end is not None and until is not None:
-            if old.result.errors:
-                changes.notes.append("no backtest: the old version has errors, so it cannot be built")
-            else:
-                with open(events_file, encoding="utf-8", errors="replace") as handle:
-                    lines = handle.readlines()
-                changes.backtest = backtest.backtest_report(old.result, new, lines, end, until)
+        changes = diff.compare_versions(old, new, lines, end, until)
     if output_format == "json":
         click.echo(diff.render_json(changes), nl=False)
     elif output_format == "markdown":

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from functools import cache
 
-from journeyc.graph.model import Cluster, Diagram, Edge, Node
+from journeyc.graph.model import Cluster, Diagram, Edge, Node, cluster_lines
 
 # D2's own shape and colours for each kind of node (the same colours as the Mermaid and DOT renderings).
 _SHAPES = {
@@ -47,23 +47,16 @@ def _label(lines: tuple[str, ...]) -> str:
     return '"' + "\\n".join(text(line) for line in lines) + '"'
 
 
-def _node(node: Node, indent: str) -> list[str]:
+def _node(node: Node) -> str:
     shape, fill, stroke, radius = _SHAPES[node.shape]
     style = [f"shape: {shape}", f'style.fill: "{fill}"', f'style.stroke: "{stroke}"']
     if radius:
         style.append(f"style.border-radius: {radius}")
-    return [f"{indent}{node.id}: {_label(node.lines)} {{", *(f"{indent}  {item}" for item in style), f"{indent}}}"]
+    return f"{node.id}: {_label(node.lines)} {{{'; '.join(style)}}}"
 
 
-def _cluster(cluster: Cluster, nodes: dict[str, Node], indent: str) -> list[str]:
-    lines = [f'{indent}{cluster.id}: "{text(cluster.label)}" {{', f'{indent}  style.fill: "#ffffff"']
-    for member in cluster.members:
-        if isinstance(member, Cluster):
-            lines += _cluster(member, nodes, indent + "  ")
-        else:
-            lines += _node(nodes[member], indent + "  ")
-    lines.append(f"{indent}}}")
-    return lines
+def _opening(cluster: Cluster, indent: str) -> list[str]:
+    return [f'{indent}{cluster.id}: "{text(cluster.label)}" {{', f'{indent}  style.fill: "#ffffff"']
 
 
 def _paths(clusters: tuple[Cluster, ...]) -> dict[str, str]:
@@ -98,12 +91,10 @@ def render_d2(diagram: Diagram) -> str:
     inside = diagram.clustered()
     lines = [f"direction: {'right' if diagram.direction == 'LR' else 'down'}"]
     if not diagram.nodes:  # D2 draws nothing at all for an empty diagram: say so instead
-        lines += _node(Node("empty", ("nothing to draw yet",), "outcome"), "")
-    for node in diagram.nodes:
-        if node.id not in inside:
-            lines += _node(node, "")
+        lines.append(_node(Node("empty", ("nothing to draw yet",), "outcome")))
+    lines += [_node(node) for node in diagram.nodes if node.id not in inside]
     for cluster in diagram.clusters:
-        lines += _cluster(cluster, nodes, "")
+        lines += cluster_lines(cluster, "", _opening, "}", lambda node_id: _node(nodes[node_id]))
     paths = _paths(diagram.clusters)
     for edge in diagram.edges:
         lines += _edge(edge, paths)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from journeyc.graph.model import Cluster, Diagram, Edge, Node
+from journeyc.graph.model import Cluster, Diagram, Edge, Node, cluster_lines
 
 _SHAPES = {
     "start": 'shape=box, style="rounded,filled", fillcolor="#e7f0ff"',
@@ -58,15 +58,8 @@ def _edge(edge: Edge, clusters: dict[str, Cluster]) -> str | None:
     return f"{source} -> {target}" + (f" [{', '.join(attributes)}]" if attributes else "") + ";"
 
 
-def _cluster(cluster: Cluster, nodes: dict[str, Node], indent: str) -> list[str]:
-    lines = [f"{indent}subgraph cluster_{cluster.id} {{", f"{indent}  label={quote(cluster.label)};"]
-    for member in cluster.members:
-        if isinstance(member, Cluster):
-            lines += _cluster(member, nodes, indent + "  ")
-        else:
-            lines.append(f"{indent}  {_node(nodes[member])}")
-    lines.append(f"{indent}}}")
-    return lines
+def _opening(cluster: Cluster, indent: str) -> list[str]:
+    return [f"{indent}subgraph cluster_{cluster.id} {{", f"{indent}  label={quote(cluster.label)};"]
 
 
 def _all_clusters(clusters: tuple[Cluster, ...]) -> dict[str, Cluster]:
@@ -90,7 +83,7 @@ def render_dot(diagram: Diagram, name: str = "journey") -> str:
     ]
     lines += [f"  {_node(node)}" for node in diagram.nodes if node.id not in inside]
     for cluster in diagram.clusters:
-        lines += _cluster(cluster, nodes, "  ")
+        lines += cluster_lines(cluster, "  ", _opening, "}", lambda node_id: _node(nodes[node_id]))
     clusters = _all_clusters(diagram.clusters)
     lines += [f"  {line}" for edge in diagram.edges if (line := _edge(edge, clusters)) is not None]
     lines.append("}")

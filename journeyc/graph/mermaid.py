@@ -1,15 +1,18 @@
 """Diagrams in Mermaid's flowchart notation, which GitHub draws in Markdown (a ```mermaid block in a comment).
 
 Every text goes inside double quotes with Mermaid's entity codes for the characters its syntax or HTML would
-read (`"`, `#`, `%` that could open a `%%{` directive, `<`, `>`, `&`, backquotes), so no name or condition can end
+read (`"`, `#`, `%%` that could open a `%%{` directive, `<`, `>`, `&`, backquotes), so no name or condition can end
 a label or the block early.
 """
 
 from __future__ import annotations
 
-from journeyc.graph.model import Cluster, Diagram, Edge, Node
+import re
 
-_ENTITIES = {'"': "#quot;", "#": "#35;", "%": "#37;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;"}
+from journeyc.graph.model import Cluster, Diagram, Edge, Node, cluster_lines
+
+_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;"}
+_DOUBLE_PERCENT = re.compile("%%+")  # `%%` opens a comment or a `%%{` directive; a lone `%` is text
 _SHAPES = {
     "start": ('(["', '"])'),
     "send": ('["', '"]'),
@@ -33,7 +36,8 @@ _CLASSES = {
 def text(value: str) -> str:
     """A label's text with Mermaid's entity codes, on one line."""
     flat = "".join(" " if ch < " " or ch == "\x7f" else ch for ch in value)
-    return "".join(_ENTITIES.get(ch, ch) for ch in flat)
+    escaped = "".join(_ENTITIES.get(ch, ch) for ch in flat)
+    return _DOUBLE_PERCENT.sub(lambda match: "#37;" * len(match.group()), escaped)
 
 
 def _label(lines: tuple[str, ...]) -> str:
@@ -53,15 +57,8 @@ def _edge(edge: Edge) -> str:
     return f"{edge.source} {arrow}{label} {edge.target}"
 
 
-def _cluster(cluster: Cluster, nodes: dict[str, Node], indent: str) -> list[str]:
-    lines = [f'{indent}subgraph {cluster.id}["{text(cluster.label)}"]', f"{indent}  direction TB"]
-    for member in cluster.members:
-        if isinstance(member, Cluster):
-            lines += _cluster(member, nodes, indent + "  ")
-        else:
-            lines.append(f"{indent}  {_node(nodes[member])}")
-    lines.append(f"{indent}end")
-    return lines
+def _opening(cluster: Cluster, indent: str) -> list[str]:
+    return [f'{indent}subgraph {cluster.id}["{text(cluster.label)}"]', f"{indent}  direction TB"]
 
 
 def render_mermaid(diagram: Diagram) -> str:
@@ -71,7 +68,7 @@ def render_mermaid(diagram: Diagram) -> str:
     lines = [f"flowchart {diagram.direction}"]
     lines += [f"  {_node(node)}" for node in diagram.nodes if node.id not in inside]
     for cluster in diagram.clusters:
-        lines += _cluster(cluster, nodes, "  ")
+        lines += cluster_lines(cluster, "  ", _opening, "end", lambda node_id: _node(nodes[node_id]))
     lines += [f"  {_edge(edge)}" for edge in diagram.edges]
     used = sorted({node.shape for node in diagram.nodes})
     lines += [f"  classDef {shape} {_CLASSES[shape]}" for shape in used]

@@ -5,6 +5,7 @@ The journey flowchart and the journey map build one of these; `mermaid.py` and `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -56,3 +57,18 @@ class Diagram:
                 else:
                     found.add(member)
         return found
+
+
+def cluster_lines(
+    cluster: Cluster, indent: str, opening: Callable[[Cluster, str], list[str]], closing: str,
+    node_line: Callable[[str], str],
+) -> list[str]:  # fmt: skip
+    """A cluster written out in some notation: its opening lines, its members (nested clusters two spaces deeper,
+    nodes by `node_line` of their id) and its closing line."""
+    lines = opening(cluster, indent)
+    for member in cluster.members:
+        if isinstance(member, Cluster):
+            lines += cluster_lines(member, indent + "  ", opening, closing, node_line)
+        else:
+            lines.append(f"{indent}  {node_line(member)}")
+    return [*lines, f"{indent}{closing}"]

@@ -20,11 +20,12 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(diagnostic: Diagnostic, prefix: str = "") -> str:
-    """One workflow command; `prefix` (see `locations.root_prefix`) makes the path relative to the repository."""
+def render_github(diagnostic: Diagnostic, prefix: str = "", title: str | None = None) -> str:
+    """One workflow command; `prefix` (see `locations.root_prefix`) makes the path relative to the repository.
+    `title` replaces the rule's code and name (findings that are not check rules, such as `journeyc breaking`'s)."""
     span = diagnostic.span
     rule = RULES.get(diagnostic.code)
-    title = f"{diagnostic.code} {rule.name}" if rule else diagnostic.code
+    title = title or (f"{diagnostic.code} {rule.name}" if rule else diagnostic.code)
     properties = {
         "file": prefix + span.file,
         "line": str(span.line),

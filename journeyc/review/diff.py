@@ -10,7 +10,10 @@ from journeyc import ir
 from journeyc.graph.flowchart import journey_flowchart
 from journeyc.graph.mermaid import render_mermaid
 from journeyc.graph.output import fenced
+from journeyc.pipeline import CheckResult
+from journeyc.review.backtest import backtest_report
 from journeyc.review.declarations import Section, compare_declarations, volume_changes
+from journeyc.review.gitref import Version
 from journeyc.review.journeys import JourneyDiff, compare_journeys
 
 JSON_FORMAT_VERSION = 1
@@ -36,6 +39,25 @@ def compare_projects(old: ir.Project, new: ir.Project, against: str, focus: str 
     if focus is not None:
         journeys = [j for j in journeys if j.journey.span.file == focus]
     return ProjectChanges(against, journeys, compare_declarations(old, new), volume_changes(old, new))
+
+
+def compare_versions(
+    old: Version, new: CheckResult, events: list[str] | None = None, until: float | None = None,
+    until_text: str | None = None,
+) -> ProjectChanges:  # fmt: skip
+    """The changes from `old` to the project on disk, with notes about the comparison, and the backtest over
+    `events` up to `until` when they are given (and the old version can be built)."""
+    changes = compare_projects(old.result.project, new.project, old.name, new.files.focus)
+    if not old.existed:
+        changes.notes.append(f"the project folder is not in {old.name}: everything in it is new")
+    if old.result.errors:
+        changes.notes.append(f"the project at {old.name} has {old.result.errors} errors: it is compared as it reads")
+    if events is not None and until is not None:
+        if old.result.errors:
+            changes.notes.append("no backtest: the old version has errors, so it cannot be built")
+        else:
+            changes.backtest = backtest_report(old.result, new, events, until, until_text or "")
+    return changes
 
 
 def _journey_heading(diff: JourneyDiff) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from journeyc.diagnostics import Diagnostic
-from journeyc.render.github import escape_data, escape_property
+from journeyc.render.github import render_github as github_command
 from journeyc.render.json_format import diagnostic_json
 from journeyc.review.breaking import BREAKING_RULES
 
@@ -20,21 +20,9 @@ def summary_line(findings: list[Diagnostic], against: str) -> str:
 
 
 def render_github(finding: Diagnostic, prefix: str = "") -> str:
-    """One workflow command (see render/github.py), titled with the breaking rule's code and name."""
-    span = finding.span
+    """One workflow command (render/github.py), titled with the breaking rule's code and name."""
     rule = BREAKING_RULES.get(finding.code)
-    properties = {
-        "file": prefix + span.file,
-        "line": str(span.line),
-        "col": str(span.column),
-        "endLine": str(span.end_line),
-        "endColumn": str(span.end_column),
-        "title": f"{finding.code} {rule.name}" if rule else finding.code,
-    }
-    text = finding.message + (f"\nwhy: {finding.help}" if finding.help else "")
-    text += "".join(f"\nnote: {note}" for note in finding.notes)
-    joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    return f"::error {joined}::{escape_data(text)}"
+    return github_command(finding, prefix, f"{finding.code} {rule.name}" if rule else None)
 
 
 def render_json(findings: list[Diagnostic], against: str) -> str:

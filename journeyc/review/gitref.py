@@ -105,9 +105,18 @@ def _write_files(top: Path, entries: list[tuple[str, str, str]], into: Path) -> 
 
 
 def project_at(files: ProjectFiles, ref: str, into: Path) -> Version:
-    """The project of `files` as it was at `ref`, written into the empty folder `into` and checked there."""
+    """The project of `files` as it was at `ref`, written into the empty folder `into` and checked there (a lone
+    .journey file outside any project: that file as it was)."""
     top, folder = repository_of(files.root)
     commit = resolve_commit(top, ref)
     entries = _tree_entries(top, commit, folder)
-    _write_files(top, entries, into)
-    return Version(ref=ref, commit=commit, result=check_project(find_project(str(into))), existed=bool(entries))
+    _write_files(top, entries, into / "project")
+    (into / "project").mkdir(exist_ok=True)
+    target = into / "project"
+    if files.single_file:  # one file outside any project: that file alone, as `check FILE` reads it
+        target = target / files.files[0]
+        entries = [e for e in entries if e[2] == files.files[0]]
+        if not entries:
+            target = into / "empty"
+            target.mkdir()
+    return Version(ref=ref, commit=commit, result=check_project(find_project(str(target))), existed=bool(entries))
