@@ -37,13 +37,7 @@ def write_site(files: dict[str, bytes], out: Path, display: str) -> SiteWritten:
     with open_build_folder(out, display, create=True) as folder:
         assert folder is not None
         previous = _previous_site(folder)
-        for path in files:
-            entry = folder.entry(path)
-            if entry is not None and entry.kind != "file":
-                raise folder.refusal(path, entry.kind)
-            if entry is not None and path not in previous:
-                raise BuildFolderError(f"{folder.where(path)} was not written by journeyc docs (its {SITE_MANIFEST} "
-                                       "does not list it): move it away, or choose another folder with --out")  # fmt: skip
+        folder.refuse_foreign(files, previous, SITE_MANIFEST, "journeyc docs")
         changed = [path for path in sorted(files) if not folder.holds(path, files[path])]
         stale, kept = [], []
         for path in sorted(set(previous) - set(files)):
