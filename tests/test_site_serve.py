@@ -109,3 +109,23 @@ def test_a_port_in_use_is_a_usage_error(tmp_path):
         done = subprocess.run(command, capture_output=True, text=True, timeout=WAIT, check=False)
     assert done.returncode == 2
     assert f"cannot serve on 127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_browser_leaving_mid_answer_is_not_reported_and_other_errors_are_one_line(tmp_path, capsys):
+    from journeyc.site.serve import SiteServer
+
+    server = SiteServer(tmp_path, 0)
+    try:
+        for error in (ConnectionResetError(104, "Connection reset by peer"), BrokenPipeError(32, "Broken pipe")):
+            try:
+                raise error
+            except OSError:
+                server.handle_error(None, ("127.0.0.1", 5000))
+        assert capsys.readouterr().err == ""
+        try:
+            raise ValueError("odd request")
+        except ValueError:
+            server.handle_error(None, ("127.0.0.1", 5000))
+        assert capsys.readouterr().err == "journeyc: internal error answering 127.0.0.1: ValueError: odd request\n"
+    finally:
+        server.server_close()

@@ -9,6 +9,7 @@ a new site was written; the files on disk stay exactly what `journeyc docs` writ
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
@@ -54,6 +55,14 @@ class SiteServer(ThreadingHTTPServer):
 
     def site_changed(self) -> None:
         self.version += 1
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that left mid-answer (a reload, a closed tab) is nothing to report; anything else is one line,
+        never a traceback."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            print(f"journeyc: internal error answering {client_address[0]}: {type(error).__name__}: {error}",
+                  file=sys.stderr)  # fmt: skip
 
 
 class _Handler(SimpleHTTPRequestHandler):
