@@ -212,15 +212,7 @@ def write(expected: dict[str, bytes], out: Path, display: str | None = None) -> 
     with open_build_folder(out, display or str(out), create=True) as folder:
         assert folder is not None
         previous = _previous_build(folder)
-        for path in expected:
-            entry = folder.entry(path)
-            if entry is not None and entry.kind != "file":
-                raise folder.refusal(path, entry.kind)
-            if entry is not None and path not in previous and path != MANIFEST:
-                raise BuildFolderError(
-                    f"{folder.where(path)} was not written by journeyc (its {MANIFEST} does not list it): move it "
-                    "away, or choose another folder with --out"
-                )
+        folder.refuse_foreign(expected, previous, MANIFEST, "journeyc")
         stale: list[str] = []
         kept: list[str] = []
         for path in sorted(set(previous) - set(expected)):

@@ -18,7 +18,7 @@ import errno
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,6 +175,19 @@ class BuildFolder:
             if kind != "file":
                 raise self.refusal(path, kind)
             os.unlink(name, dir_fd=fd)
+
+    def refuse_foreign(self, paths: Iterable[str], ours: Collection[str], manifest: str, writer: str) -> None:
+        """Refuse to write `paths` when one is a link, a folder or a device, or a file the manifest does not list
+        (`ours`: what it lists, and the manifest itself); `writer` names the command in the message."""
+        for path in paths:
+            entry = self.entry(path)
+            if entry is not None and entry.kind != "file":
+                raise self.refusal(path, entry.kind)
+            if entry is not None and path not in ours and path != manifest:
+                raise BuildFolderError(
+                    f"{self.where(path)} was not written by {writer} (its {manifest} does not list it): move it "
+                    "away, or choose another folder with --out"
+                )
 
     def entries(self) -> dict[str, Entry]:
         """Everything below the folder, sorted, links listed as links and never entered."""

@@ -299,12 +299,8 @@ def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
     out_dir = None if no_build else (Path(out) if out else root / "build")
 
     def report(round_: Round) -> None:
-        if round_.changed:
-            click.echo(f"changed: {', '.join(round_.changed)}")
+        _echo_round(round_)
         if round_.result is not None:
-            for diagnostic in round_.result.diagnostics:
-                click.echo(render_full(diagnostic, round_.result.sources))
-                click.echo("")
             line = _summary_line(round_.result)
             built = f"; built into {shown_path(out_dir)}" if round_.built and out_dir is not None else ""
             click.echo(f"{line} ({round_.seconds:.2f} s){built}")
@@ -316,6 +312,16 @@ def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
 
     watch(path, out_dir, report)
     click.echo("stopped")
+
+
+def _echo_round(round_: Any) -> None:
+    """What changed since the last round of `watch` (or `docs --serve`), and the project's problems now."""
+    if round_.changed:
+        click.echo(f"changed: {', '.join(round_.changed)}")
+    if round_.result is not None:
+        for diagnostic in round_.result.diagnostics:
+            click.echo(render_full(diagnostic, round_.result.sources))
+            click.echo("")
 
 
 @main.command()
@@ -559,6 +565,69 @@ def breaking_command(path: str | None, against: str, output_format: str) -> None
     sys.exit(1 if findings else 0)
 
 
+# ---------------------------------------------------------------- the project as a site: docs
+@main.command(name="docs")
+@click.argument("path", required=False, type=click.Path())
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Where to write the site (default: site/ in the project folder)."
+)
+@click.option("--events", "events_file", type=click.Path(exists=True, dir_okay=False),
+              help="Also simulate this event log (JSON Lines, Segment spec) and show funnels and timelines.")  # fmt: skip
+@click.option("--until", help="With --events: run the clock until this ISO 8601 time, e.g. 2026-04-01T00:00:00Z.")
+@click.option("--serve", is_flag=True, help="Serve the site on 127.0.0.1, rebuild it on every save and reload open "
+              "pages; stop with Ctrl-C.")  # fmt: skip
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="With --serve: the port (0: any free one).")  # fmt: skip
+@_guard
+def docs_command(
+    path: str | None, out: str | None, events_file: str | None, until: str | None, serve: bool, port: int
+) -> None:
+    """Write the project as a static site: the journey map, a page per journey and message (with previews for
+    sample customers), the tracking plan, profile, segments, offers, channels and contact policy, searchable.
+
+    With --events and --until, a simulation page too: funnels, drops by reason, experiment arms and each customer's
+    timeline. Open site/index.html in a browser; no server is needed. The project must have no errors.
+    """
+    from journeyc.runtime.eventlog import parse_time
+    from journeyc.site.job import SiteJob
+
+    if (events_file is None) != (until is None):
+        raise click.UsageError("--events and --until go together: the simulation needs both")
+    try:
+        end = parse_time(until) if until is not None else None
+    except ValueError as error:
+        raise click.BadParameter(f"{until!r} is not an ISO 8601 time", param_hint="--until") from error
+    out_dir = Path(out) if out else find_project(path).root / "site"
+    job = SiteJob(out_dir, shown_path(out_dir), Path(events_file) if events_file else None, end)
+    if serve:
+        from journeyc.site.serve import serve as serve_site
+        from journeyc.watch import Round
+
+        def report(round_: Round, what: str | None) -> None:
+            _echo_round(round_)
+            if round_.result is not None:
+                click.echo(_summary_line(round_.result))
+            if round_.problem is not None:
+                click.echo(f"journeyc: {round_.problem}")
+            if what is not None:
+                click.echo(what)
+            click.echo("watching for changes (Ctrl-C to stop)")
+
+        serve_site(path, out_dir, port, job.rebuild, report, lambda url: click.echo(f"serving {job.shown} at {url}"))
+        click.echo("stopped")
+        return
+    result = check_project(find_project(path))
+    if result.errors:
+        _print_problems(result)
+        sys.exit(1)
+    written, what = job.rebuild(result)
+    if not written:
+        click.echo(f"error: {what.removeprefix('site not rebuilt: ')}", err=True)
+        click.echo("no site written", err=True)
+        sys.exit(1)
+    click.echo(what)
+
+
 def _print_problems(result: CheckResult) -> None:
     for diagnostic in result.diagnostics:
         click.echo(render_full(diagnostic, result.sources), err=True)
@@ -574,13 +643,14 @@ def schema() -> None:
 
 
 def run() -> None:
-    """The `journeyc` program: `main` with the cyclic garbage collector off, except for `watch`.
+    """The `journeyc` program: `main` with the cyclic garbage collector off, except for `watch` and `docs --serve`.
 
     Every other command ends when its work is done. What it builds (the IR, diagnostics) lives to the end, and
     the collector would scan it again and again for cycles it does not have; the little cyclic garbage a command
-    makes is freed at exit. `watch` runs for hours, so it keeps the collector (each check pauses it meanwhile).
+    makes is freed at exit. `watch` and `docs --serve` run for hours, so they keep the collector (each check pauses
+    it meanwhile).
     """
-    if sys.argv[1:2] != ["watch"]:
+    if sys.argv[1:2] != ["watch"] and not (sys.argv[1:2] == ["docs"] and "--serve" in sys.argv):
         gc.disable()
     main(prog_name="journeyc")
 

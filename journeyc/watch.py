@@ -76,16 +76,19 @@ def watch(
     report: Callable[[Round], None],
     stop: threading.Event | None = None,
     debounce_ms: int = 50,
+    ignore: Path | None = None,
 ) -> None:
-    """Check once, then after every change of a watched file until `stop` is set or Ctrl-C."""
+    """Check once, then after every change of a watched file until `stop` is set or Ctrl-C.
+
+    `ignore`: a folder whose changes are not the user's (another output, such as the site of `journeyc docs`)."""
     root = find_project(path).root  # a wrong PATH is a usage error at start, not later
     cache = ParseCache()
     report(run_round(path, out, cache))
-    ignored = out.resolve() if out is not None else None
+    ignored = [folder.resolve() for folder in (out, ignore) if folder is not None]
 
     def wanted(_change: watchfiles.Change, changed_path: str) -> bool:
         target = Path(changed_path)
-        if ignored is not None and (target == ignored or ignored in target.parents):
+        if any(target == folder or folder in target.parents for folder in ignored):
             return False  # our own output
         if any(part.startswith(".") for part in target.relative_to(root).parts[:-1]):
             return False
