@@ -130,24 +130,53 @@ def timeline(simulation: Simulation, customer: str) -> list[str]:
     at its UTC time and the customer's local time then."""
     identities, customers = simulation.simulator.identities, simulation.simulator.customers
     as_user, as_anonymous = identities.find(customer), identities.find(anonymous_key(customer))
-    roots = {as_user, as_anonymous}
     root = as_user if as_user in customers or as_anonymous not in customers else as_anonymous  # (unmarked lines)
+    events, problems = _grouped(simulation, {as_user, as_anonymous})
+    return _merged(root, [e for r in (as_user, as_anonymous) for e in events.get(r, ())],
+                   [p for r in {as_user, as_anonymous} for p in problems.get(r, ())])  # fmt: skip
 
-    def theirs(raw_id: str | None) -> bool:  # (a rejected line's id may be a userId or an anonymousId)
-        return raw_id is not None and (
-            identities.find(raw_id) in roots or identities.find(anonymous_key(raw_id)) in roots
-        )
 
-    events = [(time, what if key == root else f"({name_of(key)}) {what}", zone)
-              for time, key, what, zone in simulation.simulator.log if identities.find(key) in roots]  # fmt: skip
+def timelines(simulation: Simulation) -> dict[str, list[str]]:
+    """Every customer's timeline as `timeline` gives it, by the key the simulator keeps the customer under (after
+    merges), in one pass over the log."""
+    events, problems = _grouped(simulation, None)
+    return {root: _merged(root, events.get(root, []), problems.get(root, []))
+            for root in sorted(events.keys() | problems.keys())}  # fmt: skip
+
+
+def _grouped(
+    simulation: Simulation, roots: set[str] | None
+) -> tuple[dict[str, list[tuple[int, float, str, str, str | None]]], dict[str, list[tuple[float | None, str]]]]:
+    """The log's lines and the log's problems by the customer (after merges) they are about: only `roots`' (None:
+    everyone's). A rejected line's id may be a userId or an anonymousId: it belongs to whichever is known."""
+    identities = simulation.simulator.identities
+    events: dict[str, list[tuple[int, float, str, str, str | None]]] = {}
+    for index, (time, key, what, zone) in enumerate(simulation.simulator.log):
+        root = identities.find(key)
+        if roots is None or root in roots:
+            events.setdefault(root, []).append((index, time, key, what, zone))
+    problems: dict[str, list[tuple[float | None, str]]] = {}
     log = simulation.log
-    problems = [(r.time, f"rejected line {r.line}: {r.reason}") for r in log.rejected if theirs(r.user_id)]
-    problems += [
-        (r.time, f"line {r.line} accepted with problems: {r.reason}") for r in log.warnings if theirs(r.user_id)
-    ]
+    found = [(r.time, r.user_id, f"rejected line {r.line}: {r.reason}") for r in log.rejected]
+    found += [(r.time, r.user_id, f"line {r.line} accepted with problems: {r.reason}") for r in log.warnings]
+    for time, raw_id, what in found:
+        if raw_id is None:
+            continue
+        candidates = (identities.find(raw_id), identities.find(anonymous_key(raw_id)))
+        known = [root for root in candidates if (root in events if roots is None else root in roots)]
+        if known or roots is None:
+            problems.setdefault(known[0] if known else candidates[0], []).append((time, what))
+    return events, problems
+
+
+def _merged(
+    root: str, events: list[tuple[int, float, str, str, str | None]], problems: list[tuple[float | None, str]]
+) -> list[str]:
+    """A customer's log lines and problems in time order (lines of a merged customer marked with its name)."""
     lines: list[tuple[float | None, str, str | None]] = [(t, what, None) for t, what in problems if t is None]
     timed = sorted((t, what) for t, what in problems if t is not None)
-    for time, what, zone in events:
+    for _, time, key, what, zone in sorted(events):  # (in the log's order)
+        what = what if key == root else f"({name_of(key)}) {what}"
         while timed and timed[0][0] < time:
             lines.append((*timed.pop(0), zone))
         lines.append((time, what, zone))

@@ -200,13 +200,14 @@ def test_previews_are_what_the_simulator_sends_to_the_same_customer():
     )
 
 
-def test_a_preview_never_shows_none_but_says_which_value_is_missing(demo_site: Path):
-    """sam has no first name: today's renderer would greet "Hi None", so the preview explains instead."""
+def test_a_preview_of_a_customer_without_a_first_name_uses_the_default_not_none(demo_site: Path):
+    """sam has no first name: the runtime reads it as missing, so `default(...)` greets him, never "Hi None"."""
     html = (demo_site / "messages" / "cart_reminder.html").read_text(encoding="utf-8")
     sam = html[html.index('data-customer="sam"') :].split("</article>")[0]
-    assert "render-error" in sam
-    assert "profile.first_name" in Page(sam).text("render-error")
-    assert "Hi None" not in html
+    assert "render-error" not in sam
+    assert "Hi there," in sam
+    previews = [part.split("</article>")[0] for part in html.split('data-customer="')[1:]]
+    assert previews and not [p for p in previews if "None" in p or "{{" in p]
 
 
 def test_no_preview_of_the_demo_shows_none_undefined_or_template_syntax(demo_site: Path):
@@ -263,13 +264,16 @@ def test_a_template_that_cannot_render_shows_the_reason_in_place_of_the_preview(
     assert done.exit_code == 0, done.output
     html = (out / "messages" / "cart_reminder.html").read_text(encoding="utf-8")
     ann = Page(html[html.index('data-customer="ann"') :].split("</article>")[0])
-    assert 'the "text" shows trigger.value' in ann.text("render-error")  # ann's event has no value: "None"
+    # ann's event has no value: the runtime reads it as missing, and the preview says which value and how to cover it
+    assert 'the "text" cannot be rendered: it reads trigger.value, which the trigger event does not have' in ann.text(
+        "render-error"
+    )
     sample = Page(html[html.index(f'data-customer="{SAMPLE_ID}"') :].split("</article>")[0])
     assert sample.text("render-error") == ""
     assert "Order o-1001" in sample.text("email-headers")  # a plausible order id, not a stand-in
     sms = (out / "messages" / "cart_sms.html").read_text(encoding="utf-8")
     ann = Page(sms[sms.index('data-customer="ann"') :].split("</article>")[0])
-    assert 'the "text" cannot be rendered: it compares or computes with a value' in ann.text("render-error")
+    assert 'the "text" cannot be rendered: it reads trigger.value' in ann.text("render-error")
     sample = Page(sms[sms.index(f'data-customer="{SAMPLE_ID}"') :].split("</article>")[0])
     assert "240.0 points waiting" in sample.text("sms-bubble")
     assert "1 segment" in sample.text("sms-size") and "GSM-7: 43 of 160 characters" in sample.text("sms-size")

@@ -20,7 +20,7 @@ from journeyc.checks.walk import all_steps
 from journeyc.graph import words
 from journeyc.pipeline import CheckResult
 from journeyc.runtime.eventlog import format_time
-from journeyc.simulate import Simulation, simulate
+from journeyc.simulate import Simulation, simulate, timelines
 
 # The policy's reasons for a drop, in the words of the contact-policy page.
 REASONS = {
@@ -83,8 +83,8 @@ def run_simulation(result: CheckResult, lines: Iterable[str], until: float) -> S
     records: list[dict[str, Any]] = []
 
     def keep(record: dict[str, Any]) -> None:
-        record.pop("content", None)  # the site shows counts, not every message's text
-        records.append(record)
+        # The site shows counts, not every message's text (a copy: the simulator still reads the record after this).
+        records.append({key: value for key, value in record.items() if key != "content"})
 
     simulation = simulate(result, lines, until, trace=None, on_record=keep, keep_outbox=False)
     funnels = [_funnel(result.project, name, simulation, records) for name in sorted(result.project.journeys)]
@@ -124,14 +124,6 @@ def _funnel(project: ir.Project, name: str, simulation: Simulation, records: lis
             for experiment, by_arm in sorted(stats.arms.items()) for arm, counts in sorted(by_arm.items())]  # fmt: skip
     return Funnel(name, stats.entered, list(steps.values()), stats.converted, stats.exited, stats.sent,
                   dict(sorted(stats.dropped.items())), arms)  # fmt: skip
-
-
-def timelines(simulation: Simulation) -> dict[str, list[str]]:
-    """Every customer's timeline, as `journeyc simulate --customer` prints it (simulate.timeline), in one pass."""
-    found: dict[str, list[str]] = {}
-    for time, user, what in simulation.simulator.log:
-        found.setdefault(user, []).append(f"{format_time(time)}  {what}")
-    return dict(sorted(found.items()))
 
 
 def reason_words(reason: str) -> str:
