@@ -39,7 +39,7 @@ from journeyc.runtime.eventlog import parse_time
 from journeyc.simulate import Simulation, simulate
 
 DAY = 86400
-FIELDS = ["time", "user_id", "anonymous_id", "journey", "step", "channel", "message", "category", "status", "reason",
+FIELDS = ["time", "user_id", "anonymous_id", "journey", "run", "step", "channel", "message", "category", "status", "reason",
           "offer", "arm", "deferred_from", "content"]  # fmt: skip
 
 # ---------------------------------------------------------------- the demo company, as its DSL files say

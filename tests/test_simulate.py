@@ -261,7 +261,7 @@ def test_the_outbox_record_has_exactly_the_documented_fields(tmp_path):
     )
     *held, record = sim.simulator.outbox  # (a send quiet hours hold has a "deferred" record first)
     assert [r["status"] for r in held] in ([], ["deferred"])
-    assert list(record) == ["time", "user_id", "anonymous_id", "journey", "step", "channel", "message", "category", "status",
+    assert list(record) == ["time", "user_id", "anonymous_id", "journey", "run", "step", "channel", "message", "category", "status",
                             "reason", "offer", "arm", "deferred_from", "content"]  # fmt: skip
     assert record["content"] == {"text": "Hi Heather: SAVE10. Reply STOP to opt out"}
     assert (record["offer"], record["category"], record["step"]) == ("SAVE", "promotional", "1")

@@ -31,6 +31,7 @@ class Customer:
     history: History
     segments: set[str] = field(default_factory=set)
     entries: dict[str, list[tuple[float, Any]]] = field(default_factory=dict)  # journey -> [(time, key)]
+    runs: int = 0  # runs started for this customer (a run's id is "<journey>#<this count then>")
     # The traits an identify set, and those a call's context set (and no identify since). Not a set per customer
     # (100,000 customers: 70 MB): the names of the first identify's traits, then frozensets shared by customers.
     given: AbstractSet[str] = frozenset()
@@ -110,5 +111,6 @@ def merge_customers(source: Customer, target: Customer, keys: Keys, event_order:
             (given if name in source.given else from_context).add(name)
     target.given, target.from_context = interned(frozenset(given)), interned(frozenset(from_context - given))
     target.segments |= source.segments
+    target.runs += source.runs
     for journey, entered in source.entries.items():
         target.entries[journey] = sorted([*entered, *target.entries.get(journey, ())], key=lambda e: e[0])

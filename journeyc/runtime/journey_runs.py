@@ -78,6 +78,8 @@ class Run:
         "entered_at",
         "goal_until",
         "held",
+        "home",
+        "id",
         "interrupted",
         "journal",
         "journey",
@@ -109,6 +111,9 @@ class Run:
         self.journal: list[Any] = []  # what each call of the contract gave the generated code, in order
         self.replay: deque[Any] | None = None  # while the run is brought back: the journal to give again
         self.restoring = False  # ... and then: its next wait suspends without scheduling anything
+        customer.runs += 1
+        self.id = f"{journey.name}#{customer.runs}"  # (with `home`, unique for ever: the key of its sends)
+        self.home = customer.key
         self.coroutine = journey.run(self)
 
     def context(self, event: Mapping[str, Any] | None = None) -> Context:

@@ -38,6 +38,8 @@ class Attempt:
     trigger: Mapping[str, Any] | None
     profile: Mapping[str, Any]
     deferred_from: float | None = None
+    run: str | None = None  # the run's id, "<journey>#<n>": the customer's n-th entry into a journey
+    home: str | None = None  # the key of the customer the run started for (with `run` and `step`: the send's key)
     ended: Callable[[], bool] | None = field(default=None, compare=False)  # its goal or an exit event came since
     owner: Any = field(default=None, compare=False)  # the run that sent it (the executor's object)
     line: Any = field(default=None, compare=False)  # the executor's timeline line for it, filled in when decided
@@ -273,6 +275,7 @@ class ContactPolicy:
             "user_id": user_id,
             "anonymous_id": anonymous_id,
             "journey": attempt.journey,
+            "run": attempt.run,
             "step": attempt.step,
             "channel": channel,
             "message": attempt.message,

@@ -492,8 +492,8 @@ class Simulator:
         customer = run.customer
         line = self.note(customer, "") if self.trace is None or customer.key in self.trace else None
         self.pending.append(Attempt(self.now, customer.key, run.journey.name, step, channel, message, offer,
-                                    run.arm_name, run.journey.category, run.trigger, customer.profile,
-                                    ended=lambda: run.interrupted, owner=run, line=line))  # fmt: skip
+                                    run.arm_name, run.journey.category, run.trigger, customer.profile, run=run.id,
+                                    home=run.home, ended=lambda: run.interrupted, owner=run, line=line))  # fmt: skip
 
     def flush(self) -> None:
         """Decide the sends due now, highest priority first."""

@@ -174,6 +174,7 @@ def _customer(customer: Customer) -> dict[str, Any]:
         "given": sorted(customer.given),
         "from_context": sorted(customer.from_context),
         "segments": sorted(customer.segments),
+        "runs": customer.runs,
         "entries": {name: [list(e) for e in entered] for name, entered in sorted(customer.entries.items())},
         "events": [list(event) for event in customer.history.events],
     }
@@ -189,6 +190,7 @@ def _restored_customer(engine: Simulator, data: Mapping[str, Any]) -> Customer:
         history=history,
         segments=set(data["segments"]),
         entries={name: [(t, key) for t, key in entered] for name, entered in data["entries"].items()},
+        runs=data["runs"],
         given=interned(frozenset(data["given"])),
         from_context=interned(frozenset(data["from_context"])),
     )
@@ -197,6 +199,8 @@ def _restored_customer(engine: Simulator, data: Mapping[str, Any]) -> Customer:
 def _run(run: Run) -> dict[str, Any]:
     return {
         "customer": run.customer.key,
+        "id": run.id,
+        "home": run.home,
         "journey": run.journey.name,
         "version": run.journey.version,
         "trigger": run.trigger,
@@ -216,7 +220,8 @@ def _restored_run(engine: Simulator, programs: Mapping[str, Program], data: Mapp
     if journey is None:
         raise SnapshotError(f'the build {data["version"]} has no journey "{data["journey"]}"')
     run = Run(engine, journey, engine.customers[data["customer"]], data["trigger"], data["key"])
-    run.entered_at = data["entered_at"]
+    run.customer.runs -= 1  # (the run was counted when it started)
+    run.id, run.home, run.entered_at = data["id"], data["home"], data["entered_at"]
     run.done, run.interrupted, run.held = data["done"], data["interrupted"], data["held"]
     run.goal_until = data["goal_until"]
     run.journal = list(data["journal"])
@@ -244,6 +249,8 @@ def _attempt(attempt: Attempt, run_id: Callable[[Run], int]) -> dict[str, Any]:
         "journey_category": attempt.journey_category,
         "trigger": attempt.trigger,
         "deferred_from": attempt.deferred_from,
+        "run": attempt.run,
+        "home": attempt.home,
         "owner": None if attempt.owner is None else run_id(attempt.owner),
     }
 

@@ -32,6 +32,7 @@ def outbox_record(delivery: Delivery, sent_at: float) -> dict[str, Any]:
         "user_id": user_id,
         "anonymous_id": anonymous_id,
         "journey": delivery.journey,
+        "run": delivery.run,
         "step": delivery.step,
         "channel": delivery.channel,
         "message": delivery.message,
