@@ -52,7 +52,9 @@ class Simulator:
         trace: Collection[str] | None = None,
         on_record: Callable[[dict[str, Any]], None] | None = None,
         keep_outbox: bool = True,
+        on_decision: Callable[[dict[str, Any], Attempt], None] | None = None,
     ) -> None:
+        self.on_decision = on_decision  # each record with the attempt it decides (the live driver's deliveries)
         self.programs: dict[str, Program] = {}  # every build a run of this engine may belong to, by version
         self.stats: dict[str, Stats] = {}
         self.use(build if isinstance(build, Program) else Program(build))
@@ -505,6 +507,8 @@ class Simulator:
                         self.outbox.append(record)
                     if self.on_record is not None:
                         self.on_record(record)
+                    if self.on_decision is not None:
+                        self.on_decision(record, attempt)
                     status = record["status"]
                     if status == "deferred":  # (schedule_deferred wrote its timeline line)
                         continue

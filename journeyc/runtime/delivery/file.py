@@ -72,6 +72,12 @@ class FileProvider:
         except OSError as error:
             raise TransientDeliveryError(f"outbox {self.path}: {error.strerror or error}") from error
 
+    def append_once(self, key: str, record: dict[str, Any]) -> bool:
+        """Append `record` (with its key) as a line unless a line with that key is in the file already; whether it
+        was appended. (The live runtime's log of decisions is kept this way too.)"""
+        line = (json.dumps({**record, "key": key}, ensure_ascii=False) + "\n").encode("utf-8")
+        return self._append(key, line).detail == str(self.path)
+
     def _append(self, key: str, line: bytes) -> Receipt:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
