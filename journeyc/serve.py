@@ -145,4 +145,3 @@ async def timeline(address: str, namespace: str, project: str, customer: str) ->
         except RPCError:
             continue
     raise LiveError(f'no customer "{customer}" in project {project} at {address}: no call of theirs reached it')
-

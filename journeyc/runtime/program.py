@@ -30,6 +30,7 @@ class Program:
         self.version = build_version(files) if "manifest.json" in files else "unversioned"
         self.events_plan: dict[str, Any] = data.get("events", {})
         self.shapes: dict[str, Any] = data.get("shapes", {})
+        self.profile: dict[str, Any] | None = data.get("profile")  # the declared traits (what identify may set)
         self.templates = {p: b.decode("utf-8") for p, b in files.items() if p.startswith("templates/")}
         self.policy = ContactPolicy(data, self.templates)
         self.journeys = [load_journey(p, b) for p, b in sorted(files.items()) if is_journey_module(p)]
