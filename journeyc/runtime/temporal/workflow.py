@@ -36,7 +36,8 @@ WORKFLOW = "journeyc.customer"
 HISTORY_EVENTS = 4_000  # continue as new past this many history events (Temporal suggests it far later)
 DELIVERY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
                              maximum_interval=timedelta(minutes=1))  # fmt: skip
-DELIVERY_TIMEOUT = timedelta(seconds=60)  # one attempt
+DELIVERY_TIMEOUT = timedelta(seconds=20)  # one attempt (providers give up a network step after 10 s): a killed
+# worker's delivery is retried by another worker this long after it started
 DELIVERY_GIVE_UP = timedelta(days=1)  # all attempts: then the send is recorded `failed`
 RECORD_TIMEOUT = timedelta(seconds=30)
 
