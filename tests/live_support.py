@@ -36,9 +36,8 @@ from journeyc.serve import Deployment, deploy, worker_settings
 
 HERE = Path(__file__).resolve().parent
 LIVE_PROJECT = HERE / "live_project"
+REPO_ROOT = HERE.parent
 DECIDED = ("journey", "run", "step", "message", "status", "reason", "offer", "arm")  # what parity compares
-
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")

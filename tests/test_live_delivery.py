@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from live_support import (
-    dev_server,  # noqa: F401  (a fixture)
     identify,
     live_project,
     reachable,
@@ -31,6 +30,8 @@ from journeyc.runtime.temporal.client import send_calls
 
 SECRET = "sms-webhook-secret-0123456789abcdef"
 UNSUBSCRIBE_SECRET = "unsubscribe-secret-0123456789abcdefghijkl"
+
+pytestmark = pytest.mark.slow  # (a real Temporal dev server, waits of seconds)
 
 
 def delivery_settings(smtp: SmtpReceiver, hook: WebhookReceiver) -> str:
@@ -85,7 +86,7 @@ def test_a_killed_worker_finishes_every_run_and_sends_each_message_once(
     dev_server,
     tmp_path,
     receivers,
-    secrets,  # noqa: F811
+    secrets,
 ):
     smtp, hook = receivers
     project = shop(tmp_path, smtp, hook)
@@ -128,7 +129,7 @@ def test_emails_and_texts_arrive_as_built_and_a_failing_provider_delivers_once(
     dev_server,
     tmp_path,
     receivers,
-    secrets,  # noqa: F811
+    secrets,
 ):
     smtp, hook = receivers
     project = shop(tmp_path, smtp, hook)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 from live_support import (
-    dev_server,  # noqa: F401  (a fixture)
     identify,
     live_project,
     per_customer,
@@ -25,6 +25,8 @@ from live_support import (
 
 from journeyc.runtime.temporal.client import send_calls
 from journeyc.runtime.temporal.worker import serve
+
+pytestmark = pytest.mark.slow  # (a real Temporal dev server, waits of seconds)
 
 
 def scenario(t0: float) -> list[dict]:
@@ -49,7 +51,7 @@ def scenario(t0: float) -> list[dict]:
     ]
 
 
-def test_the_simulator_and_the_live_worker_decide_the_same(dev_server, tmp_path):  # noqa: F811
+def test_the_simulator_and_the_live_worker_decide_the_same(dev_server, tmp_path):
     project = live_project(tmp_path)
     settings = project.settings("parity")
 
