@@ -4,8 +4,8 @@ It is started (or signalled, if running) by signal-with-start with the customer'
 build version the sender runs, and the accepted calls as `LogEntry` fields). It holds the customer's whole state
 in the shared core (runtime/live.py over runtime/simulator.py): profile, history, segments, entries, runs and
 their waits, the policy's ledger. Each time it wakes (a signal, or the next timer's moment) it applies what
-came, fires what is due, logs the decisions (activity `journeyc.record`) and starts a delivery (activity
-`journeyc.deliver`) for each send, without waiting for it. Temporal runs a workflow on one worker at a time, so
+came, fires what is due, starts a delivery (activity `journeyc.deliver`) for each send without waiting for it, and
+logs the decisions (local activity `journeyc.record`, in the worker's own file). Temporal runs a workflow on one worker at a time, so
 two journeys due at the same instant for one customer are decided one after the other, on any number of workers:
 a cap of 1 holds.
 
@@ -105,10 +105,10 @@ class CustomerWorkflow:
             driver.advance(wall)
             decisions = driver.take_decisions()
             if decisions:
-                await self._record([_logged(d) for d in decisions])
-                for decision in decisions:
+                for decision in decisions:  # (deliveries first: a code must not wait for the log)
                     if decision.record["status"] == "sent":
                         self._deliver(project, decision)
+                await self._record([_logged(d) for d in decisions])
             info = workflow.info()
             if info.get_current_history_length() > HISTORY_EVENTS or info.is_continue_as_new_suggested():
                 while self.in_flight:
@@ -120,7 +120,9 @@ class CustomerWorkflow:
                 )
 
     async def _record(self, lines: list[dict[str, Any]]) -> None:
-        await workflow.execute_activity(
+        # A local activity: it runs in this worker, next to the workflow, without a round trip through a task queue
+        # (the log is the worker's own file); retried like any activity.
+        await workflow.execute_local_activity(
             "journeyc.record", lines, start_to_close_timeout=RECORD_TIMEOUT,
             retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=10)),
         )  # fmt: skip
