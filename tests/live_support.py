@@ -96,7 +96,8 @@ def live_project(tmp_path: Path, name: str = "shop", files: dict[str, str] | Non
         (root / relative).write_text(text, encoding="utf-8")
     result = check_project(find_project(str(root)))
     assert result.errors == 0, [d.message for d in result.diagnostics]
-    return LiveProject(root, result, deploy(result))
+    # A project id of its own per test: the dev server outlives tests, and workflow ids are per project.
+    return LiveProject(root, result, deploy(result, f"{name}-{tmp_path.name}"[:60]))
 
 
 def identify(user: str, at: float, **traits: Any) -> dict[str, Any]:
