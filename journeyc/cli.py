@@ -642,6 +642,18 @@ def schema() -> None:
     click.echo(json.dumps(Project.model_json_schema(), indent=2, sort_keys=True))
 
 
+def _live_commands() -> None:
+    from journeyc.cli_live import dev, inspect, worker
+
+    for command in (worker, dev, inspect):
+        main.add_command(command)
+
+
+_live_commands()
+
+LONG_RUNNING = ("watch", "worker", "dev", "intake")  # commands that keep the cyclic collector on
+
+
 def run() -> None:
     """The `journeyc` program: `main` with the cyclic garbage collector off, except for `watch` and `docs --serve`.
 
@@ -650,7 +662,9 @@ def run() -> None:
     makes is freed at exit. `watch` and `docs --serve` run for hours, so they keep the collector (each check pauses
     it meanwhile).
     """
-    if sys.argv[1:2] != ["watch"] and not (sys.argv[1:2] == ["docs"] and "--serve" in sys.argv):
+    if sys.argv[1:2] not in [[name] for name in LONG_RUNNING] and not (
+        sys.argv[1:2] == ["docs"] and "--serve" in sys.argv
+    ):
         gc.disable()
     main(prog_name="journeyc")
 

@@ -121,3 +121,7 @@ def invoke_cleanly(*args: str):
     result = CliRunner().invoke(main, list(args))
     assert "Traceback" not in result.output and "internal error" not in result.output, result.output
     return result
+
+
+# The live tests' Temporal dev server (tests/live_support.py), started once per session by the first test that asks.
+from live_support import dev_server  # noqa: E402, F401

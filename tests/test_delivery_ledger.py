@@ -56,6 +56,7 @@ def test_an_outbox_line_is_the_simulators_record_and_the_key(tmp_path: Path) -> 
         "user_id": "u-priya",
         "anonymous_id": None,
         "journey": "welcome_series",
+        "run": None,
         "step": "2",
         "channel": "email",
         "message": "welcome",
