@@ -25,10 +25,10 @@ from pathlib import Path
 
 from project_gen import generate
 
-from journeyc.checks.conflicts import check_conflicts
+from journeyc.checks.analysis.facts import all_facts
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import all_facts
-from journeyc.checks.policy_fit import check_policy_fit
+from journeyc.checks.rules.conflicts import check_conflicts
+from journeyc.checks.rules.policy_fit import check_policy_fit
 from journeyc.collector import collector_paused
 from journeyc.load import find_project
 from journeyc.pipeline import CheckResult, check_project

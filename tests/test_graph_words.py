@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journeyc import ir
-from journeyc.checks.logic import describe
-from journeyc.checks.walk import all_steps
+from journeyc.checks.analysis.logic import describe
+from journeyc.checks.analysis.walk import all_steps
 from journeyc.graph import words
 from journeyc.syntax.parser import parse_source
 from journeyc.syntax.values import UNIT_SECONDS

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from journeyc.checks.length_bound import surely_fits
+from journeyc.checks.analysis.length_bound import surely_fits
 from journeyc.runtime.plain_templates import PlainTemplate
 from journeyc.runtime.sandbox import MessageSandbox
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from conftest import REPO, check, render
 
-from journeyc.checks.sms import describe_character, first_non_gsm, gsm_replacement, sms_size
+from journeyc.checks.analysis.sms import describe_character, first_non_gsm, gsm_replacement, sms_size
 
 CHANNELS = """
 channel push { kind push owner growth address phone consent sms_opt_in }

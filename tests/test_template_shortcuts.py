@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeyc.checks.measure import MEASURING, StandIn, render_plain
-from journeyc.checks.templates import template_env
+from journeyc.checks.analysis.measure import MEASURING, StandIn, render_plain
+from journeyc.checks.analysis.template_trees import template_env
 from journeyc.runtime.plain_templates import PlainTemplate
 
 PARSING = template_env()

@@ -59,7 +59,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 
 from journeyc import ir
-from journeyc.checks.templates import template_env
+from journeyc.checks.analysis.template_trees import template_env
 from journeyc.emit.frames import render_frame
 from journeyc.runtime.template_spans import SyntaxSpan, syntax_spans
 

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from journeyc import ir
-from journeyc.checks.timeline import duration_words, longest_wait
-from journeyc.checks.walk import all_steps
+from journeyc.checks.analysis.timeline import duration_words, longest_wait
+from journeyc.checks.analysis.walk import all_steps
 from journeyc.diagnostics import Diagnostic, sorted_diagnostics
 from journeyc.graph import words
 from journeyc.pipeline import CheckResult

@@ -8,10 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from journeyc import ir
-from journeyc.checks.cap_budget import runs_in
-from journeyc.checks.facts import journey_facts
-from journeyc.checks.policy_fit import cap_counter, cap_scope_words
-from journeyc.checks.timeline import as_written, most_in_window
+from journeyc.checks.analysis.facts import journey_facts
+from journeyc.checks.analysis.policy_scope import cap_counter, cap_scope_words, runs_in
+from journeyc.checks.analysis.timeline import as_written, most_in_window
 from journeyc.graph import words
 from journeyc.ir.types import describe_type
 

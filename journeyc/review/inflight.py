@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from journeyc import ir
-from journeyc.checks.templates import parse_template, template_reads
-from journeyc.checks.timeline import longest_wait
-from journeyc.checks.walk import all_steps, children
+from journeyc.checks.analysis.template_trees import parse_template, template_reads
+from journeyc.checks.analysis.timeline import longest_wait
+from journeyc.checks.analysis.walk import all_steps, children
 from journeyc.pipeline import CheckResult
 
 WAITS = (ir.WaitStep, ir.WaitUntilStep, ir.WaitForStep)

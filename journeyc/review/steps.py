@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from journeyc import ir
-from journeyc.checks.logic import describe
-from journeyc.checks.walk import all_steps
+from journeyc.checks.analysis.logic import describe
+from journeyc.checks.analysis.walk import all_steps
 from journeyc.graph import words
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from journeyc import ir
-from journeyc.checks.timeline import describe_offset
-from journeyc.checks.walk import sends
+from journeyc.checks.analysis.timeline import describe_offset
+from journeyc.checks.analysis.walk import sends
 from journeyc.diagnostics import Diagnostic
 from journeyc.graph import journey_map, words
 from journeyc.graph.flowchart import send_timing

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from journeyc import ir
-from journeyc.checks.sms import LIMITS, SmsSize, sms_size
-from journeyc.checks.walk import sends
+from journeyc.checks.analysis.sms import LIMITS, SmsSize, sms_size
+from journeyc.checks.analysis.walk import sends
 from journeyc.graph import words
 from journeyc.pipeline import CheckResult
 from journeyc.site.names import page_of

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from journeyc import ir
-from journeyc.checks import logic
+from journeyc.checks.analysis import logic
+from journeyc.checks.analysis.facts import audience_logic, event_domains
+from journeyc.checks.analysis.timeline import Clock, Guard
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import audience_logic, event_domains
-from journeyc.checks.timeline import Clock, Guard
 
 ENTRY = "0"  # the time tag of conditions read at the moment a journey starts
 OperandT = TypeVar("OperandT", ir.Const, ir.Path, ir.LastValue)

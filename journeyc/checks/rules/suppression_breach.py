@@ -13,12 +13,12 @@ window. Two forms are reported:
 from __future__ import annotations
 
 from journeyc import ir
+from journeyc.checks.analysis.facts import JourneyFacts
+from journeyc.checks.analysis.moments import starts
+from journeyc.checks.analysis.path_conditions import ENTRY, Condition, reasoner
+from journeyc.checks.analysis.policy_scope import exempt, suppresses
+from journeyc.checks.analysis.timeline import PlannedSend
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import JourneyFacts, exempt
-from journeyc.checks.moments import starts
-from journeyc.checks.path_conditions import ENTRY, Condition, reasoner
-from journeyc.checks.policy_fit import suppresses
-from journeyc.checks.timeline import PlannedSend
 from journeyc.diagnostics import Label
 
 PROMOTIONAL = "promotional"  # the stdlib's category of offers, discounts and marketing

@@ -32,11 +32,11 @@ from functools import partial
 from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
 
 from journeyc import ir
+from journeyc.checks.analysis.length_bound import surely_fits
+from journeyc.checks.analysis.sms import is_gsm
+from journeyc.checks.analysis.template_trees import parse_template, plain_template, template_nodes
 from journeyc.checks.context import CheckContext
-from journeyc.checks.length_bound import surely_fits
-from journeyc.checks.sms import is_gsm
-from journeyc.checks.templates import ROOTS, parse_template, plain_template, template_nodes
-from journeyc.runtime.plain_templates import PlainTemplate
+from journeyc.runtime.plain_templates import ROOTS, PlainTemplate
 from journeyc.runtime.sandbox import MessageSandbox
 from journeyc.runtime.template_spans import syntax_spans
 

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from journeyc import ir
-from journeyc.checks import logic
+from journeyc.checks.analysis import logic
+from journeyc.checks.analysis.timeline import Clock, PlannedSend, plan, planned_send
+from journeyc.checks.analysis.walk import sends
 from journeyc.checks.context import CheckContext
-from journeyc.checks.flow import property_domains
-from journeyc.checks.timeline import Clock, PlannedSend, plan, planned_send
-from journeyc.checks.walk import sends
 
 
 @dataclass(frozen=True)
@@ -114,14 +113,15 @@ def all_facts(project: ir.Project, files: dict[str, ir.SourceFile]) -> list[Jour
     ]
 
 
-def exempt(policy: ir.Policy | None, category: str | None, rule: str) -> bool:
-    """Whether the policy exempts this category from a rule (caps, quiet_hours, suppression, consent)."""
-    if policy is None or category is None:
-        return False
-    return any(
-        rule in exemption.rules and any(c.name == category for c in exemption.categories)
-        for exemption in policy.exemptions
-    )
+def property_domains(props: tuple[ir.Property, ...], prefix: str) -> logic.Domains:
+    """The finite values of choice and yes/no properties, by subject (`tier` or `profile.tier`)."""
+    table: dict[str, frozenset[logic.Value]] = {}
+    for prop in props:
+        if isinstance(prop.type, ir.EnumType):
+            table[prefix + prop.name] = frozenset(prop.type.values)
+        elif isinstance(prop.type, ir.ScalarType) and prop.type.name == "boolean":
+            table[prefix + prop.name] = frozenset({True, False})
+    return table.get
 
 
 def profile_domains(project: ir.Project) -> logic.Domains:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from journeyc import ir
-from journeyc.checks import logic
+from journeyc.checks.analysis import logic
+from journeyc.checks.analysis.facts import JourneyFacts, audience_logic, event_domains, logic_memo
+from journeyc.checks.analysis.policy_scope import cap_counter, cap_scope_words, exempt, suppresses
+from journeyc.checks.analysis.timeline import PlannedSend, as_written, describe_offset, most_in_window
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import JourneyFacts, audience_logic, event_domains, exempt, logic_memo
-from journeyc.checks.timeline import PlannedSend, as_written, describe_offset, most_in_window
 from journeyc.diagnostics import Label
 
 NO_CONSENT_KINDS = {"in_app", "webhook"}  # shown inside the app / machine-to-machine: no marketing consent
@@ -147,38 +146,6 @@ def _check_caps(ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts) -> No
                 ),
                 help="the runtime will drop the extra messages: space the sends out or send fewer",
             )
-
-
-def cap_counter(policy: ir.Policy, cap: ir.Cap) -> Callable[[PlannedSend], bool]:
-    """Whether a send counts against a cap (its category and channel are in scope, and it is not exempt).
-
-    The names in scope are gathered once, for the many sends of the many paths a cap is checked against.
-    """
-    exempt_categories = {c.name for rule in policy.exemptions if "caps" in rule.rules for c in rule.categories}
-    categories = {c.name for c in cap.categories}
-    channels = {c.name for c in cap.channels}
-
-    def counts(planned: PlannedSend) -> bool:
-        if planned.category is not None and planned.category in exempt_categories:
-            return False
-        if categories and planned.category not in categories:
-            return False
-        return not (channels and (planned.channel is None or planned.channel.name not in channels))
-
-    return counts
-
-
-def cap_scope_words(cap: ir.Cap) -> str:
-    words = "messages"
-    if cap.categories:
-        words = " or ".join(c.name for c in cap.categories) + " messages"
-    if cap.channels:
-        words += " on " + " or ".join(c.name for c in cap.channels)
-    return words
-
-
-def suppresses(policy: ir.Policy, rule: ir.Suppression, category: str | None) -> bool:
-    return category in {c.name for c in rule.categories} and not exempt(policy, category, "suppression")
 
 
 def _check_triggered_by_suppression(ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts) -> None:

@@ -20,10 +20,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from journeyc import ir
-from journeyc.checks import logic
+from journeyc.checks.analysis import logic
+from journeyc.checks.analysis.facts import JourneyFacts
+from journeyc.checks.analysis.path_conditions import Condition, Reasoner, reasoner
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import JourneyFacts
-from journeyc.checks.path_conditions import Condition, Reasoner, reasoner
 
 DAYS = {"day": frozenset(ir.WEEKDAYS), "weekday": frozenset(ir.WEEKDAYS[:5])}
 _OPPOSITE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
