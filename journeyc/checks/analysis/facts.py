@@ -131,10 +131,11 @@ def profile_domains(project: ir.Project) -> logic.Domains:
 
 def event_domains(ctx: CheckContext, event: ir.Event | None) -> logic.Domains:
     """Bare properties of the event (inside its `where`) and profile traits (computed once per event and run)."""
-    key = f"domains of {event.name if event else ''}"
-    if key not in ctx.memo:
-        ctx.memo[key] = _event_domains(ctx.project, event)
-    return ctx.memo[key]  # type: ignore[return-value]
+    found = ctx.shared.event_domains
+    key = event.name if event else ""
+    if key not in found:
+        found[key] = _event_domains(ctx.project, event)
+    return found[key]
 
 
 def _event_domains(project: ir.Project, event: ir.Event | None) -> logic.Domains:
@@ -174,12 +175,9 @@ class AudienceLogic:
 
 def audience_logic(ctx: CheckContext) -> AudienceLogic:
     """The run's `AudienceLogic` (made on first use)."""
-    found = ctx.memo.get("audience logic")
-    if found is None:
-        found = ctx.memo["audience logic"] = AudienceLogic(
-            profile_domains(ctx.project), segment_expander(ctx.project), {}
-        )
-    return found  # type: ignore[return-value]
+    if ctx.shared.audience_logic is None:
+        ctx.shared.audience_logic = AudienceLogic(profile_domains(ctx.project), segment_expander(ctx.project), {})
+    return ctx.shared.audience_logic
 
 
 def logic_memo(ctx: CheckContext) -> logic.Memo:

@@ -145,7 +145,7 @@ def _trait_value(ctx: CheckContext, attr: str) -> object:
 
 def _shown_trait(ctx: CheckContext, attr: str) -> str | None:
     """What `{{ profile.<attr> }}` shows when measured, once per run; None when it is not a plain value."""
-    cache: dict[str, str | None] = ctx.memo.setdefault("shown traits", {})  # type: ignore[assignment]
+    cache = ctx.shared.shown_traits
     if attr not in cache:
         value = _trait_value(ctx, attr)
         cache[attr] = str(value) if isinstance(value, str | int | float) else None  # bool is an int
@@ -182,7 +182,7 @@ class Measured:
 def _compiled(ctx: CheckContext, template: str) -> tuple[Render, tuple[tuple[str, str], ...]] | None:
     """How to render the template for measuring, and the `root.attr` it reads, once per run (texts repeat); None
     when it is not safe to render. A plain template is rendered without compiling it."""
-    cache: dict[str, object] = ctx.memo.setdefault("compiled templates", {})  # type: ignore[assignment]
+    cache = ctx.shared.measuring_renders
     if template not in cache:
         tree = parse_template(ctx, template)
         every = template_nodes(ctx, template, tree)
@@ -200,7 +200,7 @@ def _compiled(ctx: CheckContext, template: str) -> tuple[Render, tuple[tuple[str
             cache[template] = (partial(render_plain, plain, compiled), reads)
         else:
             cache[template] = (MEASURING.from_string(template).render, reads)
-    return cache[template]  # type: ignore[return-value]
+    return cache[template]
 
 
 def render_plain(plain: PlainTemplate, compiled: Callable[[], Render], stand_ins: dict[str, object]) -> str:
@@ -254,7 +254,7 @@ def _stand_in_note(reads: tuple[tuple[str, str], ...], stand_ins: dict[str, obje
 
 def fits_unrendered(ctx: CheckContext, template: str, kind: str, limit: int) -> bool:
     """`surely_fits` with this run's widths of values, once per distinct template, kind and limit (texts repeat)."""
-    decided: dict[tuple[str, str, int], bool] = ctx.memo.setdefault("surely fits", {})  # type: ignore[assignment]
+    decided = ctx.shared.surely_fits
     key = (template, kind, limit)
     if key not in decided:
         plain = plain_template(ctx, template)
@@ -275,16 +275,16 @@ def _read_width(ctx: CheckContext, root: str, attr: str) -> int | None:
     return len(_longest_text(ctx))  # offer texts and amounts, plain trigger properties
 
 
-def _structured_properties(ctx: CheckContext) -> set[str]:
+def _structured_properties(ctx: CheckContext) -> frozenset[str]:
     """The names of event properties that are a list or an object in some event of the project."""
-    if "structured properties" not in ctx.memo:
-        ctx.memo["structured properties"] = {
+    if ctx.shared.structured_properties is None:
+        ctx.shared.structured_properties = frozenset(
             p.name
             for event in ctx.project.events.values()
             for p in event.properties
             if isinstance(ctx.expand(p.type), ir.ListType | ir.ObjectType)
-        }
-    return ctx.memo["structured properties"]  # type: ignore[return-value]
+        )
+    return ctx.shared.structured_properties
 
 
 def _plain_texts(ctx: CheckContext) -> list[str]:
@@ -304,13 +304,13 @@ def _plain_texts(ctx: CheckContext) -> list[str]:
 
 def _longest_text(ctx: CheckContext) -> str:
     """An upper bound for any plain stand-in value: a link, or the longest text of the project."""
-    if "longest value" not in ctx.memo:
-        ctx.memo["longest value"] = max([*_plain_texts(ctx), "x" * LINK], key=len)
-    return ctx.memo["longest value"]  # type: ignore[return-value]
+    if ctx.shared.longest_stand_in is None:
+        ctx.shared.longest_stand_in = max([*_plain_texts(ctx), "x" * LINK], key=len)
+    return ctx.shared.longest_stand_in
 
 
 def _stand_ins_gsm(ctx: CheckContext) -> bool:
     """Whether every stand-in value is GSM-7 text (the made-up ones are: letters x and digits)."""
-    if "stand-ins gsm" not in ctx.memo:
-        ctx.memo["stand-ins gsm"] = all(is_gsm(char) for text in _plain_texts(ctx) for char in text)
-    return bool(ctx.memo["stand-ins gsm"])
+    if ctx.shared.stand_ins_gsm is None:
+        ctx.shared.stand_ins_gsm = all(is_gsm(char) for text in _plain_texts(ctx) for char in text)
+    return ctx.shared.stand_ins_gsm

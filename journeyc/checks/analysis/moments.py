@@ -114,7 +114,7 @@ def why_together(a: JourneyFacts, sa: Start, b: JourneyFacts, sb: Start) -> str:
 def segment_entries(ctx: CheckContext, segment: str) -> dict[str, tuple[Condition, int]]:
     """The events that can put a customer into `segment`, each with what must hold of the event (bare names) and
     how many such events the customer needs at least, this one included."""
-    found: dict[str, dict[str, tuple[Condition, int]]] = ctx.memo.setdefault("segment entries", {})  # type: ignore[assignment]
+    found = ctx.shared.segment_entries
     if segment not in found:
         reasoning, entries = reasoner(ctx), {}
         for event in sorted(_events_read(ctx.project, segment, set())):

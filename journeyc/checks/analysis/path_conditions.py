@@ -196,7 +196,6 @@ class Reasoner:
 
 def reasoner(ctx: CheckContext) -> Reasoner:
     """The run's `Reasoner` (made on first use)."""
-    found = ctx.memo.get("path conditions")
-    if found is None:
-        found = ctx.memo["path conditions"] = Reasoner(ctx)
-    return found  # type: ignore[return-value]
+    if ctx.shared.reasoner is None:
+        ctx.shared.reasoner = Reasoner(ctx)
+    return ctx.shared.reasoner

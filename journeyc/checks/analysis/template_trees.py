@@ -21,7 +21,7 @@ def template_env() -> SandboxedEnvironment:
 
 def parse_template(ctx: CheckContext, text: str) -> nodes.Template:
     """The Jinja2 tree of a template, parsed by Jinja2 once per run (raises TemplateSyntaxError). Do not modify it."""
-    cache: dict[str, nodes.Template | TemplateSyntaxError] = ctx.memo.setdefault("templates", {})  # type: ignore[assignment]
+    cache = ctx.shared.template_trees
     if text not in cache:
         try:
             cache[text] = _ENV.parse(text)
@@ -36,7 +36,7 @@ def parse_template(ctx: CheckContext, text: str) -> nodes.Template:
 def plain_template(ctx: CheckContext, text: str) -> PlainTemplate | None:
     """The template as a plain template (runtime/plain_templates.py), once per run; None when it is not plain or
     does not parse."""
-    cache: dict[str, PlainTemplate | None] = ctx.memo.setdefault("plain templates", {})  # type: ignore[assignment]
+    cache = ctx.shared.plain_templates
     if text not in cache:
         try:
             cache[text] = PlainTemplate.from_tree(parse_template(ctx, text))
@@ -48,7 +48,7 @@ def plain_template(ctx: CheckContext, text: str) -> PlainTemplate | None:
 def template_nodes(ctx: CheckContext, text: str, tree: nodes.Template) -> tuple[nodes.Node, ...]:
     """Every node of `tree` (the parsed `text`) in the order `find_all` lists them, once per distinct text: the
     checks filter this instead of walking the tree again for each kind of node they look for."""
-    cache: dict[str, tuple[nodes.Node, ...]] = ctx.memo.setdefault("template nodes", {})  # type: ignore[assignment]
+    cache = ctx.shared.template_nodes
     found = cache.get(text)
     if found is None:
         every: list[nodes.Node] = []
@@ -75,7 +75,7 @@ class TemplateReads:
 
 def template_reads(ctx: CheckContext, text: str, tree: nodes.Template) -> TemplateReads:
     """The reads of `tree` (the parsed `text`), in the order the tree lists them."""
-    cache: dict[str, TemplateReads] = ctx.memo.setdefault("template reads", {})  # type: ignore[assignment]
+    cache = ctx.shared.template_reads
     found = cache.get(text)
     if found is None:
         every = template_nodes(ctx, text, tree)

@@ -242,7 +242,7 @@ def _unguarded_offer_read(ctx: CheckContext, message: ir.Message) -> ir.Span | N
 
     Found once per message (`message` is the project's message of its name), for every send of it.
     """
-    found: dict[str, ir.Span | None] = ctx.memo.setdefault("unguarded offer spans", {})  # type: ignore[assignment]
+    found = ctx.shared.unguarded_offer_spans
     if message.name not in found:
         found[message.name] = _first_unguarded_span(ctx, message)
     return found[message.name]
@@ -264,7 +264,7 @@ def _first_unguarded_span(ctx: CheckContext, message: ir.Message) -> ir.Span | N
 
 def _first_unguarded_read(ctx: CheckContext, template: str) -> tuple[int, str] | None:
     """(line, attribute) of the template's first unguarded `offer.x`, once per distinct text."""
-    cache: dict[str, tuple[int, str] | None] = ctx.memo.setdefault("unguarded offer reads", {})  # type: ignore[assignment]
+    cache = ctx.shared.unguarded_offer_reads
     if template not in cache:
         try:
             node = _first_unguarded(parse_template(ctx, template), guarded=False)

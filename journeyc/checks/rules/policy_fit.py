@@ -81,7 +81,7 @@ def _rules_out_consent(ctx: CheckContext, facts: JourneyFacts, channel: ir.Chann
     more than once.
     """
     assert channel.consent is not None and facts.audience is not None
-    decided: dict[tuple[str, str], bool] = ctx.memo.setdefault("consent ruled out", {})  # type: ignore[assignment]
+    decided = ctx.shared.consent_ruled_out
     key = (facts.audience_key, channel.consent.name)
     if key not in decided:
         audience = facts.audience
