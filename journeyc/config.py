@@ -39,7 +39,7 @@ class Config:
     fail_on: str = "error"
     severity: dict[str, str] = field(default_factory=dict)
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    redundancy_window_seconds: int = 3600
+    redundancy_window_seconds: int = UNIT_SECONDS["hour"]
     sms_max_segments: int = 1
     push_title_max: int = 50
     push_body_max: int = 178

@@ -31,6 +31,7 @@ from jinja2 import Template, TemplateSyntaxError
 from jinja2.environment import TemplateExpression
 from markupsafe import escape
 
+from journeyc.runtime.durations import UNITS
 from journeyc.runtime.json_body import JsonBody
 from journeyc.runtime.plain_templates import PlainTemplate, Show
 from journeyc.runtime.sandbox import MessageSandbox
@@ -201,6 +202,6 @@ def offer_values(offer: Mapping[str, Any]) -> dict[str, Any]:
         "description": offer.get("description"),
         "title": offer.get("title"),
         "valid_until": offer.get("valid_until"),
-        "valid_days": ((offer.get("valid_for") or {}).get("seconds") or 0) // 86400 or None,
+        "valid_days": ((offer.get("valid_for") or {}).get("seconds") or 0) // UNITS["day"] or None,
         "name": offer.get("name"),
     }

@@ -10,7 +10,7 @@ from lark.tree import Meta
 
 from journeyc import ir
 from journeyc.diagnostics import Diagnostic, Label
-from journeyc.runtime.durations import describe, unit_seconds
+from journeyc.runtime.durations import UNITS, describe, unit_seconds
 from journeyc.syntax.fast_parse import NotParsedError
 from journeyc.syntax.text_checks import early_closing_quote, early_quote_diagnostic
 from journeyc.syntax.values import (
@@ -170,7 +170,7 @@ class BuildBase:
                 f'the duration "{text}" is longer than 10 years',
                 span,
                 "longer than any journey runs",
-                help=f"write a length of at most {MAX_DURATION_SECONDS // 86400:,} days (10 years)",
+                help=f"write a length of at most {MAX_DURATION_SECONDS // UNITS['day']:,} days (10 years)",
             )
             return ir.Duration(seconds=MAX_DURATION_SECONDS, text=text)
         return ir.Duration(seconds=int(exact), text=text)

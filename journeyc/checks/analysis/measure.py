@@ -36,6 +36,7 @@ from journeyc.checks.analysis.length_bound import surely_fits
 from journeyc.checks.analysis.sms import is_gsm
 from journeyc.checks.analysis.template_trees import parse_template, plain_template, template_nodes
 from journeyc.checks.context import CheckContext
+from journeyc.runtime.durations import UNITS
 from journeyc.runtime.plain_templates import ROOTS, PlainTemplate
 from journeyc.runtime.sandbox import MessageSandbox
 from journeyc.runtime.template_spans import syntax_spans
@@ -126,7 +127,7 @@ def _offer_value(offers: list[ir.Offer], attr: str) -> object:
         "value": [f"{o.value.amount:g}" for o in offers if o.value],
         "unit": [o.value.unit for o in offers if o.value],
         "valid_until": [o.valid_until for o in offers if o.valid_until],
-        "valid_days": [o.valid_for.seconds // 86400 for o in offers if o.valid_for],
+        "valid_days": [o.valid_for.seconds // UNITS["day"] for o in offers if o.valid_for],
     }
     return _longest(values.get(attr, []), "x" * (OFFER_CODE if attr == "code" else STRING))
 

@@ -9,6 +9,7 @@ from journeyc.checks.analysis.policy_scope import cap_counter, cap_scope_words, 
 from journeyc.checks.analysis.timeline import PlannedSend, as_written, describe_offset, most_in_window
 from journeyc.checks.context import CheckContext
 from journeyc.diagnostics import Label
+from journeyc.runtime.durations import UNITS
 
 NO_CONSENT_KINDS = {"in_app", "webhook"}  # shown inside the app / machine-to-machine: no marketing consent
 
@@ -103,11 +104,11 @@ def _check_quiet_hours(ctx: CheckContext, policy: ir.Policy, planned: PlannedSen
     for rule in policy.quiet_hours:
         if rule.action != "drop" or (rule.channels and planned.channel.name not in {c.name for c in rule.channels}):
             continue
-        start = rule.start.hour * 3600 + rule.start.minute * 60
-        end = rule.end.hour * 3600 + rule.end.minute * 60
+        start, end = rule.start.seconds, rule.end.seconds
         inside = start <= local < end if start <= end else (local >= start or local < end)
         if inside:
-            hhmm = f"{local // 3600:02d}:{local % 3600 // 60:02d}"
+            hours, rest = divmod(local, UNITS["hour"])
+            hhmm = f"{hours:02d}:{rest // UNITS['minute']:02d}"
             ctx.report(
                 "J601",
                 f"this send always happens at {hhmm} local time, inside quiet hours, and is dropped",

@@ -23,6 +23,7 @@ from email.utils import format_datetime, parseaddr
 
 from journeyc.runtime.delivery.model import Delivery, PermanentDeliveryError, Receipt, TransientDeliveryError
 from journeyc.runtime.delivery.settings import SmtpSettings
+from journeyc.runtime.durations import UNITS
 from journeyc.runtime.unsubscribe import make_token
 
 ONE_CLICK = "List-Unsubscribe=One-Click"  # RFC 8058's List-Unsubscribe-Post value
@@ -104,7 +105,7 @@ class SmtpProvider:
         template, secret = self.settings.unsubscribe_url, self.unsubscribe_secret
         if template is None or secret is None or delivery.category == "transactional":
             return None
-        expires_at = sent_at + self.settings.unsubscribe_valid_days * 86400
+        expires_at = sent_at + self.settings.unsubscribe_valid_days * UNITS["day"]
         token = make_token(secret, delivery.project, delivery.user_id, delivery.channel, expires_at)
         return template.replace("{token}", token)
 
