@@ -177,7 +177,9 @@ def test_sends_say_when_they_happen_over_every_path(constructs) -> None:
 
 def test_sends_after_waits_of_seconds_say_so(tmp_path: Path) -> None:
     """A time under a minute is shown in seconds (it once rounded to minutes: "0 minutes after entry")."""
-    project = CONSTRUCTS.split("    journey every_step")[0] + """
+    project = (
+        CONSTRUCTS.split("    journey every_step")[0]
+        + """
     journey quick "Quick" {
       owner growth
       category promotional
@@ -188,6 +190,7 @@ def test_sends_after_waits_of_seconds_say_so(tmp_path: Path) -> None:
       send again
     }
     """
+    )
     result = check(write_project(tmp_path, {"all.journey": project}))
     assert not result.errors, [d.message for d in result.diagnostics]
     chart = journey_flowchart(result.project, result.project.journeys["quick"])

@@ -3,7 +3,7 @@
 Most message templates only show values and test them: `Hi {{ profile.first_name | default("there") }}`,
 `{% if offer %}Code {{ offer.code }}{% endif %}`. Compiling such a text to Python costs more than everything
 else a send does with it, so the runtime renders them directly, the checks measure them directly and bound their
-length without rendering (checks/length_bound.py). This module is the one place that decides which templates
+length without rendering (checks/analysis/length_bound.py). This module is the one place that decides which templates
 that applies to; it reads Jinja2's own tree (`Environment.parse`), never the text, so Jinja2 alone reads template
 syntax (whitespace control, comments, raw blocks and line ends are already dealt with in the tree).
 
