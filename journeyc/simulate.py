@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from journeyc.build import build_outputs
-from journeyc.collector import collector_paused
 from journeyc.pipeline import CheckResult
 from journeyc.runtime.eventlog import LogEntry, ReadLog, Rejection, format_time, read_log
 from journeyc.runtime.identity import Identities, anonymous_key, name_of
@@ -38,11 +37,10 @@ def simulate(
     every customer's); `on_record` and `keep_outbox`: see `Simulator`."""
     build = build_outputs(result)
     data = {name: json.loads(build[f"data/{name}.json"]) for name in ("events", "shapes", "profile")}
-    with collector_paused(freeze=True):
-        log = read_log(lines, data["events"], data["shapes"], data["profile"])
-        traced = None if trace is None else customer_keys(log.entries, trace, until) if trace else frozenset()
-        simulator = Simulator(build, trace=traced, on_record=on_record, keep_outbox=keep_outbox)
-        simulator.run_log(log.entries, until, progress)
+    log = read_log(lines, data["events"], data["shapes"], data["profile"])
+    traced = None if trace is None else customer_keys(log.entries, trace, until) if trace else frozenset()
+    simulator = Simulator(build, trace=traced, on_record=on_record, keep_outbox=keep_outbox)
+    simulator.run_log(log.entries, until, progress)
     return Simulation(simulator, log)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import shutil
@@ -19,7 +18,6 @@ from click.testing import CliRunner
 from conftest import check
 
 from journeyc.cli import main
-from journeyc.collector import collector_paused
 from journeyc.runtime.eventlog import parse_time
 from journeyc.simulate import outbox_line, simulate, simulate_to_outbox
 
@@ -320,21 +318,6 @@ def test_an_outbox_in_a_missing_folder_is_a_usage_error(tmp_path):
     assert result.exit_code == 2
     assert "Invalid value for --outbox: cannot write" in result.output
     assert "Traceback" not in result.output
-
-
-def test_the_collector_is_paused_during_a_simulation_and_restored_after_it():
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError), collector_paused():
-        assert not gc.isenabled()
-        raise RuntimeError("a failed run")
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with collector_paused():
-            pass
-        assert not gc.isenabled()  # left as the caller had it
-    finally:
-        gc.enable()
 
 
 TOUR = """
