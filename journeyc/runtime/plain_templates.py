@@ -134,6 +134,8 @@ def _read(node: nodes.Node) -> Read | None:
             return None
         if len(node.args) != 1 or not isinstance(node.args[0], nodes.Const) or type(node.args[0].value) is not str:
             return None
+        if node.node is None:  # a filter block, `{% filter default("x") %}`
+            return None
         default, node = node.args[0].value, node.node
     test = _test(node)
     if test is None or test.attr is None:

@@ -122,8 +122,9 @@ class MessageRenderer:
 
     def text(self, source: str, mode: str, values: Mapping[str, Any]) -> str:
         """One template rendered: directly when it is plain and its values are plain, in the sandbox otherwise."""
-        plain = self.plain.get(source, False)
-        if plain is False:
+        try:
+            plain = self.plain[source]
+        except KeyError:
             plain = self.plain[source] = _plain_form(self.envs[TEXT], source)
         if plain is not None:
             rendered = plain.render(values, _SHOW[mode])
@@ -154,7 +155,7 @@ class MessageRenderer:
         if fields is None:
             found = self.messages.get(message, {})
             channel = self.channels.get(found.get("channel"), {})
-            kind = (channel.get("kind") or {}).get("name")
+            kind = (channel.get("kind") or {}).get("name", "")
             headers = HEADER_FIELDS.get(kind, frozenset())
             fields = []
             for path in found.get("templates", ()):

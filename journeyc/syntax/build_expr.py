@@ -58,12 +58,12 @@ class BuildBase:
     # ------------------------------------------------------------ positions and reporting
     def span(self, where: Meta | Token) -> ir.Span:
         off = self.line_offset
-        return _new_span(
+        return _new_span(  # (the ignores: Lark types a token's place Optional; every token its lexers and FastParse make has one)
             {
                 "file": self.file_path,
-                "line": where.line + off,
+                "line": where.line + off,  # type: ignore[operator]
                 "column": where.column,
-                "end_line": where.end_line + off,
+                "end_line": where.end_line + off,  # type: ignore[operator]
                 "end_column": where.end_column,
             }
         )
@@ -113,6 +113,7 @@ class BuildBase:
         from journeyc.syntax.grammar import keywords  # here: the grammar module imports the builders
 
         if early_closing_quote(self.source, token.start_pos or 0, keywords()) == end - 1:
+            assert token.end_line is not None and token.end_column is not None  # Lark's lexers place every token
             span = _new_span(
                 {
                     "file": self.file_path,
@@ -175,7 +176,7 @@ class BuildBase:
             return ir.Duration(seconds=MAX_DURATION_SECONDS, text=text)
         return ir.Duration(seconds=int(exact), text=text)
 
-    def _fractional_duration(self, text: str, unit_token: Token, exact: Fraction, span: ir.Span) -> None:
+    def _fractional_duration(self, text: str, unit_token: Token, exact: int | Fraction, span: ir.Span) -> None:
         unit = str(unit_token).lower().rstrip("s")
         if exact.denominator == 1 and exact > 0:
             help = f"write it as a whole number of a smaller unit: {describe(int(exact))}"

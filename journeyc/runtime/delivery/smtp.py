@@ -19,7 +19,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
+from typing import cast
 
 from journeyc.runtime.delivery.model import Delivery, PermanentDeliveryError, Receipt, TransientDeliveryError
 from journeyc.runtime.delivery.settings import SmtpSettings
@@ -147,7 +149,8 @@ class SmtpProvider:
         if self.credentials is not None:
             client.login(*self.credentials)
         options: list[str] = []
-        policy = email.policy.clone(linesep="\r\n", refold_source="none")  # (headers we made are folded still)
+        # An EmailMessage() carries email.policy.default, an EmailPolicy (typeshed types the attribute as the base)
+        policy = cast(EmailPolicy, email.policy).clone(linesep="\r\n", refold_source="none")  # (ours stay folded)
         if not (sender + to).isascii():
             if not client.has_extn("smtputf8"):
                 raise PermanentDeliveryError("the smtp server does not accept addresses that are not ASCII (SMTPUTF8)")
