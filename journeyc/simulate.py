@@ -75,8 +75,11 @@ def simulate_to_outbox(
     partial = outbox.with_name(outbox.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8") as sink:
-            simulation = simulate(result, lines, until, progress, trace,
-                                  on_record=lambda record: sink.write(outbox_line(record)), keep_outbox=False)  # fmt: skip
+
+            def write(record: dict[str, Any]) -> None:
+                sink.write(outbox_line(record))
+
+            simulation = simulate(result, lines, until, progress, trace, on_record=write, keep_outbox=False)
         os.replace(partial, outbox)
     finally:
         partial.unlink(missing_ok=True)

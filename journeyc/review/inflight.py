@@ -178,8 +178,8 @@ def _send(result: CheckResult, step: ir.SendStep, uses: Uses) -> None:
                 Uses.add(uses.traits, trait.name, step.span)
     if step.offer is not None:
         Uses.add(uses.offers, step.offer.name, step.span)
-    for trait in _template_traits(result, message):
-        Uses.add(uses.traits, trait, step.span)
+    for trait_name in _template_traits(result, message):
+        Uses.add(uses.traits, trait_name, step.span)
 
 
 def _template_traits(result: CheckResult, message: ir.Message | None) -> set[str]:

@@ -186,6 +186,7 @@ def _fill(parts: Parts, values: Mapping[str, Any], show: Show, out: list[str]) -
                 value = part.default
             out.append(show(value))
         else:
+            # a Choice (the ignore: `type(part) is str` is exact, so mypy keeps str's subclasses in the union)
             body = _branch(part, values)  # type: ignore[arg-type]
             if body is None or not _fill(body, values, show, out):
                 return False

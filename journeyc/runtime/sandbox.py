@@ -391,7 +391,7 @@ def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         bounded = measured
 
     if passes is not None:
-        bounded.jinja_pass_arg = passes  # type: ignore[attr-defined]
+        bounded.jinja_pass_arg = passes  # type: ignore[attr-defined]  # Jinja2's marker, set on the function
     bounded.__name__ = getattr(func, "__name__", name)
     bounded.__doc__ = func.__doc__
     return bounded

@@ -37,7 +37,7 @@ from journeyc.checks.analysis.sms import is_gsm
 from journeyc.checks.analysis.template_trees import parse_template, plain_template, template_nodes
 from journeyc.checks.context import CheckContext
 from journeyc.runtime.durations import UNITS
-from journeyc.runtime.plain_templates import ROOTS, PlainTemplate
+from journeyc.runtime.plain_templates import ROOTS, PlainTemplate, Read, Test
 from journeyc.runtime.sandbox import MessageSandbox
 from journeyc.runtime.template_spans import syntax_spans
 
@@ -49,7 +49,18 @@ _SAFE_NODES = (
     *(nodes.FloorDiv, nodes.Tuple, nodes.List),
 )
 # Filters whose output is no longer than a small multiple of their input: nothing a template writes can blow up.
-_SAFE_FILTERS = ("default", "d", "upper", "lower", "title", "capitalize", "trim", "striptags", "escape", "e")
+_SAFE_FILTERS: tuple[str, ...] = (
+    "default",
+    "d",
+    "upper",
+    "lower",
+    "title",
+    "capitalize",
+    "trim",
+    "striptags",
+    "escape",
+    "e",
+)
 _SAFE_FILTERS += ("string", "int", "float", "round", "abs", "first", "last", "length", "count", "truncate", "safe")
 
 
@@ -208,7 +219,8 @@ def render_plain(plain: PlainTemplate, compiled: Callable[[], Render], stand_ins
     """A plain template measured: its reads given as dicts of their stand-ins (the `compiled` template's render
     when that is not enough)."""
     values: dict[str, dict[str, object]] = {root: {_STAND_IN: True} for root in ROOTS}
-    for read in (*plain.reads(), *plain.tests()):
+    reads: list[Read | Test] = [*plain.reads(), *plain.tests()]
+    for read in reads:
         if read.attr is not None:
             values[read.root][read.attr] = getattr(stand_ins[read.root], read.attr)
     text = plain.render(values, str)
@@ -291,8 +303,11 @@ def _structured_properties(ctx: CheckContext) -> frozenset[str]:
 def _plain_texts(ctx: CheckContext) -> list[str]:
     """Every text a stand-in can take from the project itself: choice values, trait defaults, offer texts."""
     texts: list[str] = []
-    for prop_owner in (*ctx.project.events.values(), *ctx.project.shapes.values()):
-        props = prop_owner.properties if isinstance(prop_owner, ir.Event) else prop_owner.type.fields
+    every = [
+        *(e.properties for e in ctx.project.events.values()),
+        *(s.type.fields for s in ctx.project.shapes.values()),
+    ]
+    for props in every:
         texts += [v for p in props if isinstance(p.type, ir.EnumType) for v in p.type.values]
     if ctx.project.profile is not None:
         traits = ctx.project.profile.traits

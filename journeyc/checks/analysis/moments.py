@@ -56,8 +56,9 @@ def starts(ctx: CheckContext, facts: JourneyFacts) -> list[Start]:
     if isinstance(trigger, ir.SegmentTrigger):
         name = trigger.segment.name
         found = [Start(f"segment {name}", None, segment=name)]
-        for event, (condition, needs) in segment_entries(ctx, name).items():
-            start = Start(f"event {event}", project.events.get(event), entered=condition, segment=name, needs=needs)
+        for entering, (condition, needs) in segment_entries(ctx, name).items():
+            entered_by = project.events.get(entering)
+            start = Start(f"event {entering}", entered_by, entered=condition, segment=name, needs=needs)
             found.append(start)
         return found
     if isinstance(trigger, ir.ScheduleTrigger):
@@ -179,13 +180,13 @@ def _entered_by(
                 behaviour = behaviours.get(atom.subject) if atom.kind == "cmp" else None
                 if behaviour is not None:
                     op = atom.op if positive else _OPPOSITE[atom.op]
-                    effect = _effect(op, float(atom.value), behaviour)  # type: ignore[arg-type]
+                    effect = _effect(op, float(atom.value), behaviour)  # type: ignore[arg-type]  # a behaviour's count
                     if effect == "enters":
                         ways += _filter(reasoning, behaviour.where, negate=False)
                     elif effect == "leaves":
                         musts.append(_filter(reasoning, behaviour.where, negate=True))
                     if behaviour.sum_of is None:
-                        least = max(least, _at_least(op, float(atom.value)))  # type: ignore[arg-type]
+                        least = max(least, _at_least(op, float(atom.value)))  # type: ignore[arg-type]  # a behaviour's count
                 elif atom.subject in last_values:
                     ways.append(frozenset())
                 elif atom.kind == "opaque" and positive and atom.subject in inner:

@@ -107,11 +107,10 @@ def _step(step: ir.Step, partial: Partial, journey: ir.Journey, project: ir.Proj
         timeout = longest_wait(step)
         came = Clock(clock.earliest, clock.latest + timeout, None)
         timed_out = after(clock, timeout, timeout)
-        blocks = [
-            (step.then, (sends, came, False, guards, Reply(step, came))),
-            (step.otherwise, (sends, timed_out, False, guards, reply)),
-        ]
-        return _blocks(blocks, journey, project)
+        replied: Partial = (sends, came, False, guards, Reply(step, came))
+        return _blocks(
+            [(step.then, replied), (step.otherwise, (sends, timed_out, False, guards, reply))], journey, project
+        )
     if isinstance(step, ir.IfStep):
         blocks: list[tuple[tuple[ir.Step, ...], Partial]] = []
         failed: tuple[Guard, ...] = ()

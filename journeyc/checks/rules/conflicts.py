@@ -52,7 +52,8 @@ class _Side:
 
 def check_conflicts(ctx: CheckContext, facts: list[JourneyFacts]) -> None:
     _check_offer_codes(ctx, facts)
-    reasoning, by_moment = reasoner(ctx), {}
+    reasoning = reasoner(ctx)
+    by_moment: dict[str, list[_Side]] = {}
     for f in facts:
         offers = [p for p in f.variants if p.offer is not None]
         nudges = [p for p in f.variants if _nudge(p)]

@@ -122,7 +122,7 @@ def _check_pair(
     span: ir.Span,
 ) -> None:
     a, b = family(subject_type), family(other_type)
-    if a is None or b is None:
+    if a is None or b is None or subject_type is None:  # (no family without a type)
         return
     written = _written(subject)
     if "list" in (a, b):

@@ -37,16 +37,16 @@ def _check_channel_use(ctx: CheckContext, facts: JourneyFacts, planned: PlannedS
     owner = facts.journey.owner.name if facts.journey.owner else None
     if owner not in ctx.project.teams:
         owner = None  # an unknown team is reported as such (J108), not as a channel problem
-    allowed = {channel.owner.name} | {team.name for team in channel.shared_with} if channel.owner else None
-    if owner is not None and allowed is not None and owner not in allowed:
+    keeper = channel.owner.name if channel.owner else None  # a channel without an owner is open to every team
+    allowed = {keeper} | {team.name for team in channel.shared_with}
+    if owner is not None and keeper is not None and owner not in allowed:
         ctx.report(
             "J801",
-            f'team {owner} may not send on channel "{channel.name}", which team {channel.owner.name} owns',
+            f'team {owner} may not send on channel "{channel.name}", which team {keeper} owns',
             _channel_place(planned),
             f'sent by {owner}\'s journey "{facts.name}"',
-            labels=(Label(span=channel.name_span or channel.span, message=f"owned by {channel.owner.name}"),),
-            help=f"ask {channel.owner.name} to add `shared with {owner}` to the channel, or send on a channel "
-            f"{owner} may use",
+            labels=(Label(span=channel.name_span or channel.span, message=f"owned by {keeper}"),),
+            help=f"ask {keeper} to add `shared with {owner}` to the channel, or send on a channel {owner} may use",
         )
     consent_free = channel.kind is not None and channel.kind.name in NO_CONSENT_KINDS
     policy = ctx.project.policy

@@ -92,6 +92,7 @@ def _reads_untrusted(node: nodes.Node, tainted: set[str]) -> bool:
 def _check_raw_html(ctx: CheckContext, message: ir.Message, every: tuple[nodes.Node, ...], place: Place) -> None:
     tainted: set[str] | None = None
     for node in every:
+        shown: nodes.Node
         if isinstance(node, nodes.Filter) and node.name == "safe" and node.node is not None:
             how, shown, needle = "| safe", node.node, "safe"
         elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name == "Markup":
