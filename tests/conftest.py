@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -80,6 +81,13 @@ BASE_FILES: dict[str, str] = {
         }
     """,
 }
+
+
+def takes_ctrl_c() -> None:
+    """`Popen(..., preexec_fn=takes_ctrl_c)`: the child stops on SIGINT as on a terminal's Ctrl-C, even when the suite
+    runs as a background job (`pytest &`), whose shell starts it with SIGINT ignored, which children inherit and
+    which keeps Python from raising KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:

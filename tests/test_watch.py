@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BASE_FILES, write_project
+from conftest import BASE_FILES, takes_ctrl_c, write_project
 
 import journeyc.pipeline
 from journeyc.watch import Round, watch
@@ -117,7 +117,11 @@ def test_the_build_folder_does_not_trigger_rounds(project):
 def watch_command(*args: str) -> tuple[str, str, str, int]:
     """Run `journeyc watch ARGS` until it watches, then Ctrl-C: (output until then, the rest, stderr, exit code)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "journeyc", "watch", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "journeyc", "watch", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=takes_ctrl_c,
     )
     try:
         assert process.stdout is not None
