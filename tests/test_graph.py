@@ -313,6 +313,7 @@ def test_a_project_with_errors_is_not_drawn(tmp_path: Path) -> None:
     assert "error[" in result.output
 
 
+@pytest.mark.slow
 def test_the_output_is_the_same_bytes_whatever_the_hash_seed() -> None:
     outputs = set()
     for seed in ("0", "12345"):

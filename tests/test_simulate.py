@@ -397,6 +397,7 @@ def test_a_customer_timeline_reads_in_order_with_waits_holds_and_sends(tmp_path)
     )
 
 
+@pytest.mark.slow
 def test_output_cut_short_by_its_reader_is_not_an_internal_error(tmp_path):
     repo = Path(__file__).resolve().parent.parent
     events = tmp_path / "events.jsonl"
@@ -521,6 +522,7 @@ def test_an_outbox_through_a_symbolic_link_keeps_the_link(tmp_path):
     assert json.loads(real.read_text(encoding="utf-8"))["journey"] == "one_time_password"
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_run_without_leaving_a_side_file(tmp_path):
     """The side file (outbox.jsonl.partial) stayed behind when the run was stopped by SIGTERM."""
     repo = Path(__file__).resolve().parent.parent

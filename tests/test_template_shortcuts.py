@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,7 +60,8 @@ stand_ins = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=1000, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(1000), deadline=None)
 @given(templates(), stand_ins)
 def test_a_plain_measure_is_what_jinja_renders(text, values):
     template = plain(text)
