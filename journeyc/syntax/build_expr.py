@@ -45,7 +45,8 @@ class BuildBase:
     """Builds IR nodes bottom-up; the file-level builder extends it with declarations.
 
     Each grammar rule has a method `rule(meta, children)` taking the already-built children and the rule's
-    position. Lark calls them while it parses (see `build_inline`): no parse tree is made.
+    position. The parser calls them while it parses (FastParse, or Lark's own parser for a broken declaration; see
+    `build_inline`): no parse tree is made.
     """
 
     def __init__(self, path: str, line_offset: int = 0) -> None:

@@ -47,7 +47,7 @@ check_lark_version(lark.__version__)
 
 _NAME = "NAME"  # the grammar's word terminal; keywords are the literal terminals it matches whole
 _END = "$END"
-# What `Token(...)` calls once it has checked its arguments for a deprecated name: that check is a third of the cost.
+# What `Token(...)` calls once it has checked its arguments for a deprecated name, a check no token of ours needs.
 _new_token = getattr(Token, "_future_new", Token)
 
 

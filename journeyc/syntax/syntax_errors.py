@@ -1,6 +1,6 @@
 """Syntax errors in plain words: what was found, what could have come instead, and what to write.
 
-Lark's errors carry terminal names and parser states; a marketer reads none of that (see STYLE.md). Each error
+Lark's errors carry terminal names and parser states; a marketer reads none of that. Each error
 becomes one diagnostic with the user's own words quoted and, where the mistake is a common one, a hint.
 """
 
