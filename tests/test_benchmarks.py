@@ -12,6 +12,7 @@ import pytest
 from conftest import REPO, check
 
 sys.path.insert(0, str(REPO / "benchmarks"))
+from compare_outputs import differences  # (benchmarks/ is not a package: its scripts import each other so)
 from project_gen import generate
 
 pytestmark = pytest.mark.slow  # each runs a script in a process of its own
@@ -65,3 +66,22 @@ def test_template_shortcuts() -> None:
 def test_simulate_bench_at_its_smallest() -> None:
     out = run("simulate_bench.py", "--events", "2000", "--customers", "200")
     assert re.search(r"[\d,]+ events/s", out), out
+
+
+def test_compare_outputs_against_the_last_commit() -> None:
+    out = run("compare_outputs.py", "HEAD", "--projects", "examples/coffee_shop", "--files", "0")
+    assert re.search(r"^before: HEAD \([0-9a-f]{10}\); after: this checkout", out, re.M), out
+    found = re.search(r"^(\d+) of (\d+) outputs differ$", out, re.M)
+    assert found is not None and int(found.group(2)) >= 18, out  # 6 commands, each with exit code, stdout, stderr
+
+
+def test_compare_outputs_names_each_output_that_differs_with_a_diff() -> None:
+    before = {"p | journeyc ir | stdout": b"a\nb\n", "p | journeyc ir | exit code": b"0", "gone": b"x"}
+    after = {"p | journeyc ir | stdout": b"a\nc\n", "p | journeyc ir | exit code": b"0", "new": b"y"}
+    found = dict(differences(before, after, lines=30))
+    assert set(found) == {"p | journeyc ir | stdout", "gone", "new"}
+    assert "-b" in found["p | journeyc ir | stdout"] and "+c" in found["p | journeyc ir | stdout"]
+    assert found["gone"][0] == "only before" and found["new"][0] == "only after"
+    assert differences(before, before, lines=30) == []
+    cut = differences({"k": "\n".join(map(str, range(100))).encode()}, {"k": b""}, lines=5)
+    assert cut[0][1][-1].startswith("... (") and len(cut[0][1]) == 6
