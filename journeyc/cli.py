@@ -21,6 +21,7 @@ import click
 
 from journeyc import __version__
 from journeyc.build import build_outputs, build_problems, compare, shown_path, write
+from journeyc.collector import collector_paused
 from journeyc.emit.pyliteral import UnsafeValueError
 from journeyc.ir import Project
 from journeyc.load import ProjectNotFoundError, find_project
@@ -310,7 +311,7 @@ def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
             click.echo(f"not built: {round_.skipped}")
         click.echo("watching for changes (Ctrl-C to stop)")
 
-    watch(path, out_dir, report)
+    watch(path, out_dir, report, around_round=collector_paused)
     click.echo("stopped")
 
 
@@ -613,7 +614,8 @@ def docs_command(
                 click.echo(what)
             click.echo("watching for changes (Ctrl-C to stop)")
 
-        serve_site(path, out_dir, port, job.rebuild, report, lambda url: click.echo(f"serving {job.shown} at {url}"))
+        announce = lambda url: click.echo(f"serving {job.shown} at {url}")  # noqa: E731
+        serve_site(path, out_dir, port, job.rebuild, report, announce, around_round=collector_paused)
         click.echo("stopped")
         return
     result = check_project(find_project(path))
@@ -658,9 +660,11 @@ def run() -> None:
     """The `journeyc` program: `main` with the cyclic garbage collector off, except for `watch` and `docs --serve`.
 
     Every other command ends when its work is done. What it builds (the IR, diagnostics) lives to the end, and
-    the collector would scan it again and again for cycles it does not have; the little cyclic garbage a command
-    makes is freed at exit. `watch` and `docs --serve` run for hours, so they keep the collector (each check pauses
-    it meanwhile).
+    the collector would scan it again and again for cycles it does not have (benchmarks/README.md, "The collector
+    during a check", says what that costs); the little cyclic garbage a command makes is freed at exit. `watch`
+    and `docs --serve` run for hours, so they keep the collector and pause it during each round
+    (`collector_paused`). Only the command line changes the collector: library calls (`check_project`,
+    `simulate`) leave it as they found it.
     """
     if sys.argv[1:2] not in [[name] for name in LONG_RUNNING] and not (
         sys.argv[1:2] == ["docs"] and "--serve" in sys.argv

@@ -10,7 +10,6 @@ from pathlib import Path
 from journeyc import ir
 from journeyc.checks import run_checks
 from journeyc.checks.context import CheckContext
-from journeyc.collector import collector_paused
 from journeyc.config import Config, parse_config
 from journeyc.diagnostics import Diagnostic, sorted_diagnostics
 from journeyc.load import CONFIG_FILE, ProjectFiles, UnreadableFileError, read_file_bytes, stdlib_dir
@@ -72,13 +71,9 @@ def stdlib_modules() -> list[str]:
 def check_project(files: ProjectFiles, cache: ParseCache | None = None) -> CheckResult:
     """Parse, resolve and check a project; the result holds the IR, every diagnostic and the source texts.
 
-    The collector is paused meanwhile: it took a twelfth of a 1,000-file check, scanning the IR as it grew.
+    It leaves the garbage collector alone: the command line turns it off, or pauses it around each round of
+    `watch` (cli.py), where scanning the IR as it grows costs much of a check.
     """
-    with collector_paused():
-        return _check_project(files, cache)
-
-
-def _check_project(files: ProjectFiles, cache: ParseCache | None) -> CheckResult:
     cache = cache or ParseCache()
     config = parse_config(files.config, _config_source(files))
     sources: dict[str, str] = {}

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from journeyc.build import build_outputs
-from journeyc.collector import collector_paused
 from journeyc.pipeline import CheckResult
 from journeyc.runtime.eventlog import LogEntry, ReadLog, Rejection, read_log
 from journeyc.runtime.identity import Identities, anonymous_key
@@ -38,11 +37,10 @@ def simulate(
     every customer's); `on_record` and `keep_outbox`: see `Simulator`."""
     build = build_outputs(result)
     data = {name: json.loads(build[f"data/{name}.json"]) for name in ("events", "shapes", "profile")}
-    with collector_paused(freeze=True):
-        log = read_log(lines, data["events"], data["shapes"], data["profile"])
-        traced = None if trace is None else customer_keys(log.entries, trace, until) if trace else frozenset()
-        simulator = Simulator(build, trace=traced, on_record=on_record, keep_outbox=keep_outbox)
-        simulator.run_log(log.entries, until, progress)
+    log = read_log(lines, data["events"], data["shapes"], data["profile"])
+    traced = None if trace is None else customer_keys(log.entries, trace, until) if trace else frozenset()
+    simulator = Simulator(build, trace=traced, on_record=on_record, keep_outbox=keep_outbox)
+    simulator.run_log(log.entries, until, progress)
     return Simulation(simulator, log)
 
 
@@ -77,8 +75,11 @@ def simulate_to_outbox(
     partial = outbox.with_name(outbox.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8") as sink:
-            simulation = simulate(result, lines, until, progress, trace,
-                                  on_record=lambda record: sink.write(outbox_line(record)), keep_outbox=False)  # fmt: skip
+
+            def write(record: dict[str, Any]) -> None:
+                sink.write(outbox_line(record))
+
+            simulation = simulate(result, lines, until, progress, trace, on_record=write, keep_outbox=False)
         os.replace(partial, outbox)
     finally:
         partial.unlink(missing_ok=True)

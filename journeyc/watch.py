@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,13 +78,22 @@ def watch(
     stop: threading.Event | None = None,
     debounce_ms: int = 50,
     ignore: Path | None = None,
+    around_round: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> None:
     """Check once, then after every change of a watched file until `stop` is set or Ctrl-C.
 
-    `ignore`: a folder whose changes are not the user's (another output, such as the site of `journeyc docs`)."""
+    `ignore`: a folder whose changes are not the user's (another output, such as the site of `journeyc docs`).
+    `around_round`: what each round runs inside, and `report` after it (the command line pauses the collector).
+    """
     root = find_project(path).root  # a wrong PATH is a usage error at start, not later
     cache = ParseCache()
-    report(run_round(path, out, cache))
+
+    def one_round(changed: tuple[str, ...] = ()) -> None:
+        with around_round():
+            done = run_round(path, out, cache, changed)
+            report(done)
+
+    one_round()
     ignored = [folder.resolve() for folder in (out, ignore) if folder is not None]
 
     def wanted(_change: watchfiles.Change, changed_path: str) -> bool:
@@ -97,5 +107,4 @@ def watch(
     for changes in watchfiles.watch(
         root, watch_filter=wanted, stop_event=stop, debounce=debounce_ms, step=20, raise_interrupt=False
     ):
-        names = tuple(sorted(Path(p).relative_to(root).as_posix() for _, p in changes))
-        report(run_round(path, out, cache, names))
+        one_round(tuple(sorted(Path(p).relative_to(root).as_posix() for _, p in changes)))

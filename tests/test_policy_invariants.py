@@ -31,12 +31,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import REPO, check
+from conftest import REPO, check, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journeyc.runtime.eventlog import parse_time
 from journeyc.simulate import Simulation, simulate
+
+pytestmark = pytest.mark.slow  # hypothesis drives the simulator over generated logs
 
 DAY = 86400
 FIELDS = ["time", "user_id", "anonymous_id", "journey", "run", "step", "channel", "message", "category", "status", "reason",
@@ -276,7 +278,7 @@ def run(demo, case: Case) -> Simulation:
     return simulation
 
 
-SETTINGS = settings(max_examples=40, derandomize=True, deadline=None, database=None,
+SETTINGS = settings(max_examples=examples(40), derandomize=True, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])  # fmt: skip
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import shutil
@@ -19,7 +18,6 @@ from click.testing import CliRunner
 from conftest import check
 
 from journeyc.cli import main
-from journeyc.collector import collector_paused
 from journeyc.runtime.eventlog import parse_time
 from journeyc.simulate import outbox_line, simulate, simulate_to_outbox
 
@@ -329,21 +327,6 @@ def test_an_outbox_in_a_missing_folder_is_a_usage_error(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_the_collector_is_paused_during_a_simulation_and_restored_after_it():
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError), collector_paused():
-        assert not gc.isenabled()
-        raise RuntimeError("a failed run")
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with collector_paused():
-            pass
-        assert not gc.isenabled()  # left as the caller had it
-    finally:
-        gc.enable()
-
-
 TOUR = """
 journey tour {
   owner growth
@@ -421,6 +404,7 @@ def test_a_customer_timeline_reads_in_order_with_waits_holds_and_sends(tmp_path)
     )
 
 
+@pytest.mark.slow
 def test_output_cut_short_by_its_reader_is_not_an_internal_error(tmp_path):
     repo = Path(__file__).resolve().parent.parent
     events = tmp_path / "events.jsonl"
@@ -545,6 +529,7 @@ def test_an_outbox_through_a_symbolic_link_keeps_the_link(tmp_path):
     assert json.loads(real.read_text(encoding="utf-8"))["journey"] == "one_time_password"
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_run_without_leaving_a_side_file(tmp_path):
     """The side file (outbox.jsonl.partial) stayed behind when the run was stopped by SIGTERM."""
     repo = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from journeyc import ir
-from journeyc.checks.walk import all_steps
+from journeyc.checks.analysis.walk import all_steps
 from journeyc.graph import words
 from journeyc.pipeline import CheckResult
 from journeyc.runtime.eventlog import format_time

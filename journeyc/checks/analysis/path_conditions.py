@@ -13,16 +13,14 @@ state. Profile traits are taken as they were at the moment both journeys started
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
 
 from journeyc import ir
-from journeyc.checks import logic
+from journeyc.checks.analysis import logic
+from journeyc.checks.analysis.facts import audience_logic, event_domains
+from journeyc.checks.analysis.timeline import Clock, Guard
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import audience_logic, event_domains
-from journeyc.checks.timeline import Clock, Guard
 
 ENTRY = "0"  # the time tag of conditions read at the moment a journey starts
-OperandT = TypeVar("OperandT", ir.Const, ir.Path, ir.LastValue)
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,7 +65,7 @@ def _names_trigger(expr: ir.Expr) -> bool:
     return isinstance(expr, ir.ListPredicate) and _is_trigger(expr.list)
 
 
-def _bare(operand: OperandT) -> OperandT:
+def _bare(operand: ir.Operand) -> ir.Operand:
     if isinstance(operand, ir.Path) and _is_trigger(operand):
         return operand.model_copy(update={"parts": operand.parts[1:]})
     return operand
@@ -125,6 +123,7 @@ class Reasoner:
             return found
         timed = self._timed.get((found.key, at))
         if timed is None:
+            # (the ignore: a condition that varies has terms; the unknown one, whose terms are None, never varies)
             timed = self._timed[(found.key, at)] = self.intern(logic.at_time(found.terms, at))  # type: ignore[arg-type]
         return timed
 
@@ -142,7 +141,7 @@ class Reasoner:
         found = self._conjunctions.get(key)
         if found is None:
             try:
-                found = self.intern(logic.conjoin([part.terms for part in kept]))  # type: ignore[misc]
+                found = self.intern(logic.conjoin([part.terms for part in kept]))  # type: ignore[misc]  # none None
             except logic.TooComplexError:
                 found = self.unknown
             self._conjunctions[key] = found
@@ -196,7 +195,6 @@ class Reasoner:
 
 def reasoner(ctx: CheckContext) -> Reasoner:
     """The run's `Reasoner` (made on first use)."""
-    found = ctx.memo.get("path conditions")
-    if found is None:
-        found = ctx.memo["path conditions"] = Reasoner(ctx)
-    return found  # type: ignore[return-value]
+    if ctx.shared.reasoner is None:
+        ctx.shared.reasoner = Reasoner(ctx)
+    return ctx.shared.reasoner

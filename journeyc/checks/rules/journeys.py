@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from journeyc import ir
 from journeyc.checks.context import CheckContext, did_you_mean
-from journeyc.checks.expressions import Scope, check_condition, infer
+from journeyc.checks.rules.expressions import Scope, check_condition, infer
 from journeyc.diagnostics import Label
 
 

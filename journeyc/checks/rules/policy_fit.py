@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from journeyc import ir
-from journeyc.checks import logic
+from journeyc.checks.analysis import logic
+from journeyc.checks.analysis.facts import JourneyFacts, audience_logic, event_domains, logic_memo
+from journeyc.checks.analysis.policy_scope import cap_counter, cap_scope_words, exempt, suppresses
+from journeyc.checks.analysis.timeline import PlannedSend, as_written, describe_offset, most_in_window
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import JourneyFacts, audience_logic, event_domains, exempt, logic_memo
-from journeyc.checks.timeline import PlannedSend, as_written, describe_offset, most_in_window
 from journeyc.diagnostics import Label
+from journeyc.runtime.durations import UNITS
 
 NO_CONSENT_KINDS = {"in_app", "webhook"}  # shown inside the app / machine-to-machine: no marketing consent
 
@@ -37,16 +37,16 @@ def _check_channel_use(ctx: CheckContext, facts: JourneyFacts, planned: PlannedS
     owner = facts.journey.owner.name if facts.journey.owner else None
     if owner not in ctx.project.teams:
         owner = None  # an unknown team is reported as such (J108), not as a channel problem
-    allowed = {channel.owner.name} | {team.name for team in channel.shared_with} if channel.owner else None
-    if owner is not None and allowed is not None and owner not in allowed:
+    keeper = channel.owner.name if channel.owner else None  # a channel without an owner is open to every team
+    allowed = {keeper} | {team.name for team in channel.shared_with}
+    if owner is not None and keeper is not None and owner not in allowed:
         ctx.report(
             "J801",
-            f'team {owner} may not send on channel "{channel.name}", which team {channel.owner.name} owns',
+            f'team {owner} may not send on channel "{channel.name}", which team {keeper} owns',
             _channel_place(planned),
             f'sent by {owner}\'s journey "{facts.name}"',
-            labels=(Label(span=channel.name_span or channel.span, message=f"owned by {channel.owner.name}"),),
-            help=f"ask {channel.owner.name} to add `shared with {owner}` to the channel, or send on a channel "
-            f"{owner} may use",
+            labels=(Label(span=channel.name_span or channel.span, message=f"owned by {keeper}"),),
+            help=f"ask {keeper} to add `shared with {owner}` to the channel, or send on a channel {owner} may use",
         )
     consent_free = channel.kind is not None and channel.kind.name in NO_CONSENT_KINDS
     policy = ctx.project.policy
@@ -82,7 +82,7 @@ def _rules_out_consent(ctx: CheckContext, facts: JourneyFacts, channel: ir.Chann
     more than once.
     """
     assert channel.consent is not None and facts.audience is not None
-    decided: dict[tuple[str, str], bool] = ctx.memo.setdefault("consent ruled out", {})  # type: ignore[assignment]
+    decided = ctx.shared.consent_ruled_out
     key = (facts.audience_key, channel.consent.name)
     if key not in decided:
         audience = facts.audience
@@ -104,11 +104,11 @@ def _check_quiet_hours(ctx: CheckContext, policy: ir.Policy, planned: PlannedSen
     for rule in policy.quiet_hours:
         if rule.action != "drop" or (rule.channels and planned.channel.name not in {c.name for c in rule.channels}):
             continue
-        start = rule.start.hour * 3600 + rule.start.minute * 60
-        end = rule.end.hour * 3600 + rule.end.minute * 60
+        start, end = rule.start.seconds, rule.end.seconds
         inside = start <= local < end if start <= end else (local >= start or local < end)
         if inside:
-            hhmm = f"{local // 3600:02d}:{local % 3600 // 60:02d}"
+            hours, rest = divmod(local, UNITS["hour"])
+            hhmm = f"{hours:02d}:{rest // UNITS['minute']:02d}"
             ctx.report(
                 "J601",
                 f"this send always happens at {hhmm} local time, inside quiet hours, and is dropped",
@@ -147,38 +147,6 @@ def _check_caps(ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts) -> No
                 ),
                 help="the runtime will drop the extra messages: space the sends out or send fewer",
             )
-
-
-def cap_counter(policy: ir.Policy, cap: ir.Cap) -> Callable[[PlannedSend], bool]:
-    """Whether a send counts against a cap (its category and channel are in scope, and it is not exempt).
-
-    The names in scope are gathered once, for the many sends of the many paths a cap is checked against.
-    """
-    exempt_categories = {c.name for rule in policy.exemptions if "caps" in rule.rules for c in rule.categories}
-    categories = {c.name for c in cap.categories}
-    channels = {c.name for c in cap.channels}
-
-    def counts(planned: PlannedSend) -> bool:
-        if planned.category is not None and planned.category in exempt_categories:
-            return False
-        if categories and planned.category not in categories:
-            return False
-        return not (channels and (planned.channel is None or planned.channel.name not in channels))
-
-    return counts
-
-
-def cap_scope_words(cap: ir.Cap) -> str:
-    words = "messages"
-    if cap.categories:
-        words = " or ".join(c.name for c in cap.categories) + " messages"
-    if cap.channels:
-        words += " on " + " or ".join(c.name for c in cap.channels)
-    return words
-
-
-def suppresses(policy: ir.Policy, rule: ir.Suppression, category: str | None) -> bool:
-    return category in {c.name for c in rule.categories} and not exempt(policy, category, "suppression")
 
 
 def _check_triggered_by_suppression(ctx: CheckContext, policy: ir.Policy, facts: JourneyFacts) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from journeyc import ir
+from journeyc.checks.analysis.logic import operand_key  # how a diagnostic writes an operand too
 from journeyc.checks.context import CheckContext, did_you_mean
 
 NUMERIC = {"number", "integer"}
@@ -58,7 +59,7 @@ def check_condition(ctx: CheckContext, expr: ir.Expr, scope: Scope) -> None:
     elif isinstance(expr, ir.Truthy):
         t = infer(ctx, expr.operand, scope)
         if t is not None and family(t) != "boolean":
-            written = _written(expr.operand)
+            written = operand_key(expr.operand)
             ctx.error(
                 "J203",
                 f"{written} is {ir.describe_type(t)}, not a yes/no condition",
@@ -92,14 +93,6 @@ def _truthy_help(written: str, t: ir.TypeRef) -> str:
     return f"compare it, e.g. {written} is set"
 
 
-def _written(operand: ir.Operand) -> str:
-    if isinstance(operand, ir.Path):
-        return operand.dotted
-    if isinstance(operand, ir.LastValue):
-        return f'last {operand.property} of "{operand.event}"'
-    return repr(operand.value)
-
-
 def _check_compare(ctx: CheckContext, expr: ir.Compare, scope: Scope) -> None:
     left = infer(ctx, expr.left, scope)
     right = infer(ctx, expr.right, scope)
@@ -122,16 +115,16 @@ def _check_pair(
     span: ir.Span,
 ) -> None:
     a, b = family(subject_type), family(other_type)
-    if a is None or b is None:
+    if a is None or b is None or subject_type is None:  # (no family without a type)
         return
-    written = _written(subject)
+    written = operand_key(subject)
     if "list" in (a, b):
         ctx.error(
             "J202",
-            f"{written if a == 'list' else _written(other)} is a list, not a single value",
+            f"{written if a == 'list' else operand_key(other)} is a list, not a single value",
             span,
             "a list cannot be compared",
-            help=f"test its items instead: any {written if a == 'list' else _written(other)} where ...",
+            help=f"test its items instead: any {written if a == 'list' else operand_key(other)} where ...",
         )
         return
     if a != b:
@@ -172,7 +165,7 @@ def _check_pair(
 def _describe_value(operand: ir.Operand, t: ir.TypeRef | None) -> str:
     if isinstance(operand, ir.Const):
         return f"the {ir.describe_type(t) if t else 'value'} {_literal_text(operand.value)}"
-    return f"{_written(operand)} ({ir.describe_type(t) if t else 'unknown'})"
+    return f"{operand_key(operand)} ({ir.describe_type(t) if t else 'unknown'})"
 
 
 def _literal_text(value: object) -> str:

@@ -6,8 +6,8 @@ import zoneinfo
 
 from journeyc import ir
 from journeyc.checks.context import CheckContext, did_you_mean
-from journeyc.checks.expressions import Scope, check_condition, family
-from journeyc.checks.templates import check_message_templates
+from journeyc.checks.rules.expressions import Scope, check_condition, family
+from journeyc.checks.rules.templates import check_message_templates
 from journeyc.runtime.profile import TIME_ZONE_TRAIT
 from journeyc.runtime.zones import zone_named
 

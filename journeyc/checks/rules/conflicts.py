@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from journeyc import ir
-from journeyc.checks import logic
-from journeyc.checks.cap_budget import check_cap_budget
+from journeyc.checks.analysis import logic
+from journeyc.checks.analysis.facts import JourneyFacts, event_domains, logic_memo
+from journeyc.checks.analysis.moments import Start, can_share, starts, why_together
+from journeyc.checks.analysis.path_conditions import Condition, Reasoner, reasoner
+from journeyc.checks.analysis.policy_scope import suppresses
+from journeyc.checks.analysis.timeline import DAY, PlannedSend, describe_offset, duration_words
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import JourneyFacts, event_domains, logic_memo
-from journeyc.checks.moments import Start, can_share, starts, why_together
-from journeyc.checks.path_conditions import Condition, Reasoner, reasoner
-from journeyc.checks.policy_fit import suppresses
-from journeyc.checks.suppression_breach import check_suppression_breaches
-from journeyc.checks.timeline import DAY, PlannedSend, describe_offset, duration_words
+from journeyc.checks.rules.cap_budget import check_cap_budget
+from journeyc.checks.rules.suppression_breach import check_suppression_breaches
 from journeyc.diagnostics import Label
 
 # How long an offer without `valid for` (one valid until a date, or with no end) is taken to answer the moment it
@@ -52,7 +52,8 @@ class _Side:
 
 def check_conflicts(ctx: CheckContext, facts: list[JourneyFacts]) -> None:
     _check_offer_codes(ctx, facts)
-    reasoning, by_moment = reasoner(ctx), {}
+    reasoning = reasoner(ctx)
+    by_moment: dict[str, list[_Side]] = {}
     for f in facts:
         offers = [p for p in f.variants if p.offer is not None]
         nudges = [p for p in f.variants if _nudge(p)]

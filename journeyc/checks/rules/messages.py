@@ -14,23 +14,25 @@ from dataclasses import dataclass
 from jinja2 import TemplateSyntaxError, nodes
 
 from journeyc import ir
+from journeyc.checks.analysis.measure import Measured, Send, fits_unrendered, measure, stand_ins
+from journeyc.checks.analysis.sms import OPT_OUT, characters
+from journeyc.checks.analysis.template_places import FilePlacer, InlinePlacer, Placer
+from journeyc.checks.analysis.template_trees import parse_template
+from journeyc.checks.analysis.walk import sends
 from journeyc.checks.context import CheckContext
-from journeyc.checks.measure import Measured, Send, fits_unrendered, measure, stand_ins
-from journeyc.checks.sms import OPT_OUT, characters, check_sms_length
-from journeyc.checks.templates import _FilePlacer, _InlinePlacer, parse_template
-from journeyc.checks.walk import sends
+from journeyc.checks.rules.sms_length import check_sms_length
 from journeyc.diagnostics import Label
 
 _UNSUBSCRIBE = re.compile(r"unsubscribe", re.I)
 
 
-def _source(ctx: CheckContext, field: ir.MessageField, file: str) -> tuple[str, _InlinePlacer | _FilePlacer] | None:
+def _source(ctx: CheckContext, field: ir.MessageField, file: str) -> tuple[str, Placer] | None:
     """A field's template text and how to place a position in it, or None for an unreadable template file."""
     if field.file is None:
-        return (field.text or "", _InlinePlacer(field))
+        return (field.text or "", InlinePlacer(field))
     path = posixpath.normpath(posixpath.join(posixpath.dirname(file), field.file.replace("\\", "/")))
     text = ctx.template_texts.get(path)
-    return (text, _FilePlacer(path)) if text is not None else None
+    return (text, FilePlacer(path)) if text is not None else None
 
 
 def _kind(ctx: CheckContext, message: ir.Message) -> str | None:
@@ -240,7 +242,7 @@ def _unguarded_offer_read(ctx: CheckContext, message: ir.Message) -> ir.Span | N
 
     Found once per message (`message` is the project's message of its name), for every send of it.
     """
-    found: dict[str, ir.Span | None] = ctx.memo.setdefault("unguarded offer spans", {})  # type: ignore[assignment]
+    found = ctx.shared.unguarded_offer_spans
     if message.name not in found:
         found[message.name] = _first_unguarded_span(ctx, message)
     return found[message.name]
@@ -262,7 +264,7 @@ def _first_unguarded_span(ctx: CheckContext, message: ir.Message) -> ir.Span | N
 
 def _first_unguarded_read(ctx: CheckContext, template: str) -> tuple[int, str] | None:
     """(line, attribute) of the template's first unguarded `offer.x`, once per distinct text."""
-    cache: dict[str, tuple[int, str] | None] = ctx.memo.setdefault("unguarded offer reads", {})  # type: ignore[assignment]
+    cache = ctx.shared.unguarded_offer_reads
     if template not in cache:
         try:
             node = _first_unguarded(parse_template(ctx, template), guarded=False)

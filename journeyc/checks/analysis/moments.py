@@ -20,10 +20,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from journeyc import ir
-from journeyc.checks import logic
+from journeyc.checks.analysis import logic
+from journeyc.checks.analysis.facts import JourneyFacts
+from journeyc.checks.analysis.path_conditions import Condition, Reasoner, reasoner
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import JourneyFacts
-from journeyc.checks.path_conditions import Condition, Reasoner, reasoner
 
 DAYS = {"day": frozenset(ir.WEEKDAYS), "weekday": frozenset(ir.WEEKDAYS[:5])}
 _OPPOSITE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
@@ -56,8 +56,9 @@ def starts(ctx: CheckContext, facts: JourneyFacts) -> list[Start]:
     if isinstance(trigger, ir.SegmentTrigger):
         name = trigger.segment.name
         found = [Start(f"segment {name}", None, segment=name)]
-        for event, (condition, needs) in segment_entries(ctx, name).items():
-            start = Start(f"event {event}", project.events.get(event), entered=condition, segment=name, needs=needs)
+        for entering, (condition, needs) in segment_entries(ctx, name).items():
+            entered_by = project.events.get(entering)
+            start = Start(f"event {entering}", entered_by, entered=condition, segment=name, needs=needs)
             found.append(start)
         return found
     if isinstance(trigger, ir.ScheduleTrigger):
@@ -114,7 +115,7 @@ def why_together(a: JourneyFacts, sa: Start, b: JourneyFacts, sb: Start) -> str:
 def segment_entries(ctx: CheckContext, segment: str) -> dict[str, tuple[Condition, int]]:
     """The events that can put a customer into `segment`, each with what must hold of the event (bare names) and
     how many such events the customer needs at least, this one included."""
-    found: dict[str, dict[str, tuple[Condition, int]]] = ctx.memo.setdefault("segment entries", {})  # type: ignore[assignment]
+    found = ctx.shared.segment_entries
     if segment not in found:
         reasoning, entries = reasoner(ctx), {}
         for event in sorted(_events_read(ctx.project, segment, set())):
@@ -179,13 +180,13 @@ def _entered_by(
                 behaviour = behaviours.get(atom.subject) if atom.kind == "cmp" else None
                 if behaviour is not None:
                     op = atom.op if positive else _OPPOSITE[atom.op]
-                    effect = _effect(op, float(atom.value), behaviour)  # type: ignore[arg-type]
+                    effect = _effect(op, float(atom.value), behaviour)  # type: ignore[arg-type]  # a behaviour's count
                     if effect == "enters":
                         ways += _filter(reasoning, behaviour.where, negate=False)
                     elif effect == "leaves":
                         musts.append(_filter(reasoning, behaviour.where, negate=True))
                     if behaviour.sum_of is None:
-                        least = max(least, _at_least(op, float(atom.value)))  # type: ignore[arg-type]
+                        least = max(least, _at_least(op, float(atom.value)))  # type: ignore[arg-type]  # a behaviour's count
                 elif atom.subject in last_values:
                     ways.append(frozenset())
                 elif atom.kind == "opaque" and positive and atom.subject in inner:

@@ -40,6 +40,7 @@ class Atom:
     kind: str  # "cmp", "set", "in", "opaque"
     subject: str
     op: str = ""
+    # a Value for "cmp", a frozenset of them for "in", else None: the `type: ignore`s below read it by kind
     value: Value | frozenset[Value] | None = None
     varies: bool = False  # its truth changes over time (behaviour, `last ... of`, segment membership)
 
@@ -79,7 +80,8 @@ def _comparison(subject: str, op: str, value: Value, varies: bool = False) -> Li
 def _atom(expr: ir.Expr) -> Literal:
     """One condition that is not and / or / not, as a literal."""
     if isinstance(expr, ir.Compare):
-        left, right, op = expr.left, expr.right, expr.op
+        left, right = expr.left, expr.right
+        op: str = expr.op
         if isinstance(left, ir.Const) and not isinstance(right, ir.Const):
             left, right, op = right, left, _FLIP[op]
         if isinstance(left, ir.Path | ir.LastValue) and isinstance(right, ir.Const):
@@ -164,8 +166,8 @@ def _dnf(
         definition = expand(expr.segment)
         if definition is not None:
             return dnf(definition, negate, expand, memo)
-    is_and = isinstance(expr, ir.And)
-    if is_and or isinstance(expr, ir.Or):
+    if isinstance(expr, ir.And | ir.Or):
+        is_and = isinstance(expr, ir.And)
         parts = [dnf(item, negate, expand, memo) for item in expr.items]
         if is_and != negate:  # a conjunction (and, or a negated or)
             return _product(parts)
@@ -231,9 +233,9 @@ def _subject_possible(subject: str, literals: list[Literal], domain: frozenset[V
     candidates: set[Value] | None = set(domain) if domain is not None else None
     for atom, positive in literals:
         if positive and atom.kind == "cmp" and atom.op == "==":
-            candidates = {atom.value} if candidates is None else candidates & {atom.value}  # type: ignore[arg-type]
+            candidates = {atom.value} if candidates is None else candidates & {atom.value}  # type: ignore[arg-type]  # cmp
         if positive and atom.kind == "in":
-            candidates = set(atom.value) if candidates is None else candidates & set(atom.value)  # type: ignore[arg-type]
+            candidates = set(atom.value) if candidates is None else candidates & set(atom.value)  # type: ignore[arg-type]  # in
     if candidates is not None:
         return any(all(_holds(atom, positive, v) for atom, positive in literals) for v in candidates)
     return _interval_possible(literals)
@@ -243,8 +245,8 @@ def _holds(atom: Atom, positive: bool, value: Value) -> bool:
     if atom.kind == "set":
         return positive
     if atom.kind == "in":
-        return (value in atom.value) == positive  # type: ignore[operator]
-    result = _compare(value, atom.op, atom.value)  # type: ignore[arg-type]
+        return (value in atom.value) == positive  # type: ignore[operator]  # an "in" atom's set
+    result = _compare(value, atom.op, atom.value)  # type: ignore[arg-type]  # a "cmp" atom's one value
     if result is None:
         return True  # values of different kinds: journeyc does not guess
     return result == positive
@@ -257,7 +259,7 @@ def _compare(left: Value, op: str, right: Value) -> bool | None:
     both_texts = isinstance(left, str) and isinstance(right, str)
     if not (both_numbers or both_texts):
         return None
-    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]  # type: ignore[operator]
+    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]  # type: ignore[operator]  # two numbers or two texts
 
 
 def _interval_possible(literals: list[Literal]) -> bool:
@@ -267,14 +269,14 @@ def _interval_possible(literals: list[Literal]) -> bool:
     for atom, positive in literals:
         if atom.kind == "in":
             if not positive:
-                excluded |= set(atom.value)  # type: ignore[arg-type]
+                excluded |= set(atom.value)  # type: ignore[arg-type]  # an "in" atom's set
             continue
         if atom.kind != "cmp":
             continue
         value = atom.value
         if atom.op == "==":
             if not positive:
-                excluded.add(value)  # type: ignore[arg-type]
+                excluded.add(value)  # type: ignore[arg-type]  # a "cmp" atom's one value
             continue
         if not isinstance(value, float) or isinstance(value, bool):
             return True  # text ranges and odd comparisons: not reasoned about

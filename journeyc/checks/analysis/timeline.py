@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from journeyc import ir
+from journeyc.runtime.durations import UNITS, describe
 
-DAY = 86400
+DAY = UNITS["day"]
 MAX_PATHS = 512
 
 
@@ -57,7 +58,7 @@ class PlannedSend:
 def entry_clock(journey: ir.Journey) -> Clock:
     trigger = journey.trigger
     if isinstance(trigger, ir.ScheduleTrigger):
-        return Clock(local_time=trigger.at.hour * 3600 + trigger.at.minute * 60)
+        return Clock(local_time=trigger.at.seconds)
     return Clock()
 
 
@@ -98,7 +99,7 @@ def _step(step: ir.Step, partial: Partial, journey: ir.Journey, project: ir.Proj
     if isinstance(step, ir.WaitStep):
         return [(sends, after(clock, step.duration.seconds, step.duration.seconds), False, guards, reply)]
     if isinstance(step, ir.WaitUntilStep):
-        target = step.time.hour * 3600 + step.time.minute * 60
+        target = step.time.seconds
         return [(sends, Clock(clock.earliest, clock.latest + longest_wait(step), target), False, guards, reply)]
     if isinstance(step, ir.ExitStep):
         return [(sends, clock, True, guards, reply)]
@@ -106,11 +107,10 @@ def _step(step: ir.Step, partial: Partial, journey: ir.Journey, project: ir.Proj
         timeout = longest_wait(step)
         came = Clock(clock.earliest, clock.latest + timeout, None)
         timed_out = after(clock, timeout, timeout)
-        blocks = [
-            (step.then, (sends, came, False, guards, Reply(step, came))),
-            (step.otherwise, (sends, timed_out, False, guards, reply)),
-        ]
-        return _blocks(blocks, journey, project)
+        replied: Partial = (sends, came, False, guards, Reply(step, came))
+        return _blocks(
+            [(step.then, replied), (step.otherwise, (sends, timed_out, False, guards, reply))], journey, project
+        )
     if isinstance(step, ir.IfStep):
         blocks: list[tuple[tuple[ir.Step, ...], Partial]] = []
         failed: tuple[Guard, ...] = ()
@@ -135,7 +135,7 @@ def longest_wait(step: ir.Step) -> int:
     if isinstance(step, ir.WaitStep):
         return step.duration.seconds
     if isinstance(step, ir.WaitUntilStep):
-        return 7 * DAY if step.weekday else DAY
+        return UNITS["week"] if step.weekday else DAY
     if isinstance(step, ir.WaitForStep):
         return step.timeout.seconds
     return 0
@@ -213,9 +213,5 @@ def as_written(duration: ir.Duration) -> str:
 
 
 def duration_words(seconds: int) -> str:
-    for unit, size in (("week", 7 * DAY), ("day", DAY), ("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    minutes = round(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    """A length of time in words, in the largest unit that divides it: "2 days", "90 seconds"."""
+    return describe(seconds)

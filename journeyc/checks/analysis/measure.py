@@ -32,11 +32,12 @@ from functools import partial
 from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
 
 from journeyc import ir
+from journeyc.checks.analysis.length_bound import surely_fits
+from journeyc.checks.analysis.sms import is_gsm
+from journeyc.checks.analysis.template_trees import parse_template, plain_template, template_nodes
 from journeyc.checks.context import CheckContext
-from journeyc.checks.length_bound import surely_fits
-from journeyc.checks.sms import is_gsm
-from journeyc.checks.templates import ROOTS, parse_template, plain_template, template_nodes
-from journeyc.runtime.plain_templates import PlainTemplate
+from journeyc.runtime.durations import UNITS
+from journeyc.runtime.plain_templates import ROOTS, PlainTemplate, Read, Test
 from journeyc.runtime.sandbox import MessageSandbox
 from journeyc.runtime.template_spans import syntax_spans
 
@@ -48,7 +49,18 @@ _SAFE_NODES = (
     *(nodes.FloorDiv, nodes.Tuple, nodes.List),
 )
 # Filters whose output is no longer than a small multiple of their input: nothing a template writes can blow up.
-_SAFE_FILTERS = ("default", "d", "upper", "lower", "title", "capitalize", "trim", "striptags", "escape", "e")
+_SAFE_FILTERS: tuple[str, ...] = (
+    "default",
+    "d",
+    "upper",
+    "lower",
+    "title",
+    "capitalize",
+    "trim",
+    "striptags",
+    "escape",
+    "e",
+)
 _SAFE_FILTERS += ("string", "int", "float", "round", "abs", "first", "last", "length", "count", "truncate", "safe")
 
 
@@ -126,7 +138,7 @@ def _offer_value(offers: list[ir.Offer], attr: str) -> object:
         "value": [f"{o.value.amount:g}" for o in offers if o.value],
         "unit": [o.value.unit for o in offers if o.value],
         "valid_until": [o.valid_until for o in offers if o.valid_until],
-        "valid_days": [o.valid_for.seconds // 86400 for o in offers if o.valid_for],
+        "valid_days": [o.valid_for.seconds // UNITS["day"] for o in offers if o.valid_for],
     }
     return _longest(values.get(attr, []), "x" * (OFFER_CODE if attr == "code" else STRING))
 
@@ -145,7 +157,7 @@ def _trait_value(ctx: CheckContext, attr: str) -> object:
 
 def _shown_trait(ctx: CheckContext, attr: str) -> str | None:
     """What `{{ profile.<attr> }}` shows when measured, once per run; None when it is not a plain value."""
-    cache: dict[str, str | None] = ctx.memo.setdefault("shown traits", {})  # type: ignore[assignment]
+    cache = ctx.shared.shown_traits
     if attr not in cache:
         value = _trait_value(ctx, attr)
         cache[attr] = str(value) if isinstance(value, str | int | float) else None  # bool is an int
@@ -182,7 +194,7 @@ class Measured:
 def _compiled(ctx: CheckContext, template: str) -> tuple[Render, tuple[tuple[str, str], ...]] | None:
     """How to render the template for measuring, and the `root.attr` it reads, once per run (texts repeat); None
     when it is not safe to render. A plain template is rendered without compiling it."""
-    cache: dict[str, object] = ctx.memo.setdefault("compiled templates", {})  # type: ignore[assignment]
+    cache = ctx.shared.measuring_renders
     if template not in cache:
         tree = parse_template(ctx, template)
         every = template_nodes(ctx, template, tree)
@@ -200,14 +212,15 @@ def _compiled(ctx: CheckContext, template: str) -> tuple[Render, tuple[tuple[str
             cache[template] = (partial(render_plain, plain, compiled), reads)
         else:
             cache[template] = (MEASURING.from_string(template).render, reads)
-    return cache[template]  # type: ignore[return-value]
+    return cache[template]
 
 
 def render_plain(plain: PlainTemplate, compiled: Callable[[], Render], stand_ins: dict[str, object]) -> str:
     """A plain template measured: its reads given as dicts of their stand-ins (the `compiled` template's render
     when that is not enough)."""
     values: dict[str, dict[str, object]] = {root: {_STAND_IN: True} for root in ROOTS}
-    for read in (*plain.reads(), *plain.tests()):
+    reads: list[Read | Test] = [*plain.reads(), *plain.tests()]
+    for read in reads:
         if read.attr is not None:
             values[read.root][read.attr] = getattr(stand_ins[read.root], read.attr)
     text = plain.render(values, str)
@@ -254,7 +267,7 @@ def _stand_in_note(reads: tuple[tuple[str, str], ...], stand_ins: dict[str, obje
 
 def fits_unrendered(ctx: CheckContext, template: str, kind: str, limit: int) -> bool:
     """`surely_fits` with this run's widths of values, once per distinct template, kind and limit (texts repeat)."""
-    decided: dict[tuple[str, str, int], bool] = ctx.memo.setdefault("surely fits", {})  # type: ignore[assignment]
+    decided = ctx.shared.surely_fits
     key = (template, kind, limit)
     if key not in decided:
         plain = plain_template(ctx, template)
@@ -275,23 +288,26 @@ def _read_width(ctx: CheckContext, root: str, attr: str) -> int | None:
     return len(_longest_text(ctx))  # offer texts and amounts, plain trigger properties
 
 
-def _structured_properties(ctx: CheckContext) -> set[str]:
+def _structured_properties(ctx: CheckContext) -> frozenset[str]:
     """The names of event properties that are a list or an object in some event of the project."""
-    if "structured properties" not in ctx.memo:
-        ctx.memo["structured properties"] = {
+    if ctx.shared.structured_properties is None:
+        ctx.shared.structured_properties = frozenset(
             p.name
             for event in ctx.project.events.values()
             for p in event.properties
             if isinstance(ctx.expand(p.type), ir.ListType | ir.ObjectType)
-        }
-    return ctx.memo["structured properties"]  # type: ignore[return-value]
+        )
+    return ctx.shared.structured_properties
 
 
 def _plain_texts(ctx: CheckContext) -> list[str]:
     """Every text a stand-in can take from the project itself: choice values, trait defaults, offer texts."""
     texts: list[str] = []
-    for prop_owner in (*ctx.project.events.values(), *ctx.project.shapes.values()):
-        props = prop_owner.properties if isinstance(prop_owner, ir.Event) else prop_owner.type.fields
+    every = [
+        *(e.properties for e in ctx.project.events.values()),
+        *(s.type.fields for s in ctx.project.shapes.values()),
+    ]
+    for props in every:
         texts += [v for p in props if isinstance(p.type, ir.EnumType) for v in p.type.values]
     if ctx.project.profile is not None:
         traits = ctx.project.profile.traits
@@ -304,13 +320,13 @@ def _plain_texts(ctx: CheckContext) -> list[str]:
 
 def _longest_text(ctx: CheckContext) -> str:
     """An upper bound for any plain stand-in value: a link, or the longest text of the project."""
-    if "longest value" not in ctx.memo:
-        ctx.memo["longest value"] = max([*_plain_texts(ctx), "x" * LINK], key=len)
-    return ctx.memo["longest value"]  # type: ignore[return-value]
+    if ctx.shared.longest_stand_in is None:
+        ctx.shared.longest_stand_in = max([*_plain_texts(ctx), "x" * LINK], key=len)
+    return ctx.shared.longest_stand_in
 
 
 def _stand_ins_gsm(ctx: CheckContext) -> bool:
     """Whether every stand-in value is GSM-7 text (the made-up ones are: letters x and digits)."""
-    if "stand-ins gsm" not in ctx.memo:
-        ctx.memo["stand-ins gsm"] = all(is_gsm(char) for text in _plain_texts(ctx) for char in text)
-    return bool(ctx.memo["stand-ins gsm"])
+    if ctx.shared.stand_ins_gsm is None:
+        ctx.shared.stand_ins_gsm = all(is_gsm(char) for text in _plain_texts(ctx) for char in text)
+    return ctx.shared.stand_ins_gsm

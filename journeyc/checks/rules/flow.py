@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from journeyc import ir
-from journeyc.checks import logic
+from journeyc.checks.analysis import logic
+from journeyc.checks.analysis.facts import property_domains
+from journeyc.checks.analysis.walk import children
 from journeyc.checks.context import CheckContext
-from journeyc.checks.walk import children
 from journeyc.diagnostics import Label
 
 
@@ -93,17 +94,6 @@ def _check_wait(ctx: CheckContext, step: ir.WaitForStep) -> None:
             "the conditions contradict each other",
             help=f"as written, the wait always runs out after {step.timeout.text}: fix the filter",
         )
-
-
-def property_domains(props: tuple[ir.Property, ...], prefix: str) -> logic.Domains:
-    """The finite values of choice and yes/no properties, by subject (`tier` or `profile.tier`)."""
-    table: dict[str, frozenset[logic.Value]] = {}
-    for prop in props:
-        if isinstance(prop.type, ir.EnumType):
-            table[prefix + prop.name] = frozenset(prop.type.values)
-        elif isinstance(prop.type, ir.ScalarType) and prop.type.name == "boolean":
-            table[prefix + prop.name] = frozenset({True, False})
-    return table.get
 
 
 def _check_repeats(ctx: CheckContext, journey: ir.Journey) -> None:

@@ -92,6 +92,7 @@ def _reads_untrusted(node: nodes.Node, tainted: set[str]) -> bool:
 def _check_raw_html(ctx: CheckContext, message: ir.Message, every: tuple[nodes.Node, ...], place: Place) -> None:
     tainted: set[str] | None = None
     for node in every:
+        shown: nodes.Node
         if isinstance(node, nodes.Filter) and node.name == "safe" and node.node is not None:
             how, shown, needle = "| safe", node.node, "safe"
         elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name == "Markup":
@@ -126,7 +127,7 @@ def _turns_escaping_off(node: nodes.ScopedEvalContextModifier) -> bool:
 def _check_limits(
     ctx: CheckContext, message: ir.Message, text: str, every: tuple[nodes.Node, ...], place: Place
 ) -> None:
-    found: dict[str, tuple[tuple[int, str, str], ...]] = ctx.memo.setdefault("template limits", {})  # type: ignore[assignment]
+    found = ctx.shared.template_limits
     if text not in found:  # once per distinct text: the same text is often reused
         found[text] = tuple((node.lineno, *over) for node in every if (over := _over_limit(node)) is not None)
     for lineno, what, needle in found[text]:

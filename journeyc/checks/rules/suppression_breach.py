@@ -12,13 +12,15 @@ window. Two forms are reported:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from journeyc import ir
+from journeyc.checks.analysis.facts import JourneyFacts
+from journeyc.checks.analysis.moments import starts
+from journeyc.checks.analysis.path_conditions import ENTRY, Condition, reasoner
+from journeyc.checks.analysis.policy_scope import exempt, suppresses
+from journeyc.checks.analysis.timeline import PlannedSend
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import JourneyFacts, exempt
-from journeyc.checks.moments import starts
-from journeyc.checks.path_conditions import ENTRY, Condition, reasoner
-from journeyc.checks.policy_fit import suppresses
-from journeyc.checks.timeline import PlannedSend
 from journeyc.diagnostics import Label
 
 PROMOTIONAL = "promotional"  # the stdlib's category of offers, discounts and marketing
@@ -53,12 +55,17 @@ def _check_journey(
             continue
         if reasoning.implies(start.condition(reasoning), rule.where, start.event):
             continue  # every run is suppressed: J604, reported with the policy checks
-        if _reached(ctx, facts, entry, rule, lambda p, rule=rule: suppresses(policy, rule, p.category)) is None:
+
+        def counts(planned: PlannedSend, rule: ir.Suppression = rule) -> bool:
+            return suppresses(policy, rule, planned.category)
+
+        if _reached(ctx, facts, entry, rule, counts) is None:
             continue
         labels = [Label(span=rule.span, message=f"suppresses {_categories(rule)} for {rule.duration.text}")]
-        handler, handled = _handler(ctx, others, rule), ""
-        if handler is not None:
-            labels.append(Label(span=handler.journey.trigger.span, message=f"{handler.who} handles these customers"))
+        found, handled = _handler(ctx, others, rule), ""
+        if found is not None:
+            handler, handler_trigger = found
+            labels.append(Label(span=handler_trigger.span, message=f"{handler.who} handles these customers"))
             handled = f'; {handler.owner}\'s "{handler.name}" is looking after them'
         ctx.report(
             "J705",
@@ -80,9 +87,10 @@ def _check_journey(
         labels = [
             Label(span=rule.span, message=f"a bad experience: {_categories(rule)} held back for {rule.duration.text}")
         ]
-        handler = _handler(ctx, others, rule)
-        if handler is not None:
-            labels.append(Label(span=handler.journey.trigger.span, message=f"{handler.who} handles these customers"))
+        found = _handler(ctx, others, rule)
+        if found is not None:
+            handler, handler_trigger = found
+            labels.append(Label(span=handler_trigger.span, message=f"{handler.who} handles these customers"))
         ctx.report(
             "J705",
             f'promotional journey "{facts.name}" ({facts.owner}) reaches customers right after a "{trigger.event}" '
@@ -97,8 +105,12 @@ def _check_journey(
 
 
 def _reached(
-    ctx: CheckContext, facts: JourneyFacts, entry: Condition, rule: ir.Suppression, counts
-) -> PlannedSend | None:  # type: ignore[no-untyped-def]
+    ctx: CheckContext,
+    facts: JourneyFacts,
+    entry: Condition,
+    rule: ir.Suppression,
+    counts: Callable[[PlannedSend], bool],
+) -> PlannedSend | None:
     """The first send `counts` picks that a customer the rule covers can get inside its window."""
     reasoning = reasoner(ctx)
     event = facts.trigger_event
@@ -115,13 +127,16 @@ def _categories(rule: ir.Suppression) -> str:
     return ", ".join(c.name for c in rule.categories)
 
 
-def _handler(ctx: CheckContext, others: list[JourneyFacts], rule: ir.Suppression) -> JourneyFacts | None:
-    """Another journey (of a filtered trigger on the same event) that starts on the declared bad experience."""
+def _handler(
+    ctx: CheckContext, others: list[JourneyFacts], rule: ir.Suppression
+) -> tuple[JourneyFacts, ir.EventTrigger] | None:
+    """Another journey (of a filtered trigger on the same event) that starts on the declared bad experience, and
+    its trigger."""
     reasoning = reasoner(ctx)
     bad = reasoning.of(rule.where)
     for other in others:
         trigger = other.journey.trigger
         assert isinstance(trigger, ir.EventTrigger)
         if reasoning.meet(reasoning.of(trigger.where), bad, other.trigger_event):
-            return other
+            return other, trigger
     return None

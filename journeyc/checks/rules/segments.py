@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from journeyc import ir
 from journeyc.checks.context import CheckContext
-from journeyc.checks.expressions import Scope, check_condition
+from journeyc.checks.rules.expressions import Scope, check_condition
 from journeyc.diagnostics import Label
 
 

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 from journeyc import ir
+from journeyc.checks.analysis.facts import JourneyFacts
+from journeyc.checks.analysis.path_conditions import reasoner
+from journeyc.checks.analysis.policy_scope import cap_counter, cap_scope_words, runs_in
+from journeyc.checks.analysis.timeline import PlannedSend, as_written, most_in_window
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import JourneyFacts
-from journeyc.checks.path_conditions import reasoner
-from journeyc.checks.policy_fit import cap_counter, cap_scope_words
-from journeyc.checks.timeline import PlannedSend, as_written, most_in_window
 from journeyc.diagnostics import Label
 
 MAX_AUDIENCE_GROUPS = 64  # the cap budget compares at most this many distinct audiences, heaviest first
-
-
-def runs_in(journey: ir.Journey, window: int) -> tuple[int, str | None]:
-    """How many runs of a journey one customer can have within `window`, and a note when it is a guess."""
-    bounds: list[int] = []
-    for rule in journey.entry:
-        if rule.kind == "once":
-            bounds.append(1)
-        elif rule.kind == "once_per" and rule.period is not None and rule.period.seconds > 0:
-            bounds.append(max(1, math.ceil(window / rule.period.seconds)))
-        elif rule.kind == "max_times" and rule.times is not None:
-            bounds.append(rule.times)
-    if bounds:
-        return min(bounds), None
-    if isinstance(journey.trigger, ir.EventTrigger):
-        return 1, f'"{journey.name}" has no entry rule: every trigger event starts another run, so it can send more'
-    return 1, None
 
 
 def _weight(

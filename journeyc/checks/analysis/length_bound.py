@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from journeyc.checks.sms import LIMITS, is_gsm_text
+from journeyc.checks.analysis.sms import LIMITS, is_gsm_text
 from journeyc.runtime.plain_templates import PlainTemplate
 
 

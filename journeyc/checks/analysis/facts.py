@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from journeyc import ir
-from journeyc.checks import logic
+from journeyc.checks.analysis import logic
+from journeyc.checks.analysis.timeline import Clock, PlannedSend, plan, planned_send
+from journeyc.checks.analysis.walk import sends
 from journeyc.checks.context import CheckContext
-from journeyc.checks.flow import property_domains
-from journeyc.checks.timeline import Clock, PlannedSend, plan, planned_send
-from journeyc.checks.walk import sends
 
 
 @dataclass(frozen=True)
@@ -114,14 +113,15 @@ def all_facts(project: ir.Project, files: dict[str, ir.SourceFile]) -> list[Jour
     ]
 
 
-def exempt(policy: ir.Policy | None, category: str | None, rule: str) -> bool:
-    """Whether the policy exempts this category from a rule (caps, quiet_hours, suppression, consent)."""
-    if policy is None or category is None:
-        return False
-    return any(
-        rule in exemption.rules and any(c.name == category for c in exemption.categories)
-        for exemption in policy.exemptions
-    )
+def property_domains(props: tuple[ir.Property, ...], prefix: str) -> logic.Domains:
+    """The finite values of choice and yes/no properties, by subject (`tier` or `profile.tier`)."""
+    table: dict[str, frozenset[logic.Value]] = {}
+    for prop in props:
+        if isinstance(prop.type, ir.EnumType):
+            table[prefix + prop.name] = frozenset(prop.type.values)
+        elif isinstance(prop.type, ir.ScalarType) and prop.type.name == "boolean":
+            table[prefix + prop.name] = frozenset({True, False})
+    return table.get
 
 
 def profile_domains(project: ir.Project) -> logic.Domains:
@@ -131,10 +131,11 @@ def profile_domains(project: ir.Project) -> logic.Domains:
 
 def event_domains(ctx: CheckContext, event: ir.Event | None) -> logic.Domains:
     """Bare properties of the event (inside its `where`) and profile traits (computed once per event and run)."""
-    key = f"domains of {event.name if event else ''}"
-    if key not in ctx.memo:
-        ctx.memo[key] = _event_domains(ctx.project, event)
-    return ctx.memo[key]  # type: ignore[return-value]
+    found = ctx.shared.event_domains
+    key = event.name if event else ""
+    if key not in found:
+        found[key] = _event_domains(ctx.project, event)
+    return found[key]
 
 
 def _event_domains(project: ir.Project, event: ir.Event | None) -> logic.Domains:
@@ -174,12 +175,9 @@ class AudienceLogic:
 
 def audience_logic(ctx: CheckContext) -> AudienceLogic:
     """The run's `AudienceLogic` (made on first use)."""
-    found = ctx.memo.get("audience logic")
-    if found is None:
-        found = ctx.memo["audience logic"] = AudienceLogic(
-            profile_domains(ctx.project), segment_expander(ctx.project), {}
-        )
-    return found  # type: ignore[return-value]
+    if ctx.shared.audience_logic is None:
+        ctx.shared.audience_logic = AudienceLogic(profile_domains(ctx.project), segment_expander(ctx.project), {})
+    return ctx.shared.audience_logic
 
 
 def logic_memo(ctx: CheckContext) -> logic.Memo:
