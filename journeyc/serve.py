@@ -23,7 +23,7 @@ from journeyc.runtime.builds import BuildStore
 from journeyc.runtime.delivery.routing import DeliveryService, delivery_service
 from journeyc.runtime.delivery.settings import DeliverySettings
 from journeyc.runtime.identity import anonymous_key
-from journeyc.runtime.temporal.devserver import DevServer
+from journeyc.runtime.temporal.devserver import DevServer, free_port
 from journeyc.runtime.temporal.worker import WorkerSettings, load_builds, serve
 from journeyc.runtime.temporal.workflow import workflow_id
 
@@ -108,7 +108,7 @@ async def run_dev(
     """The dev server (state kept in .journeyc/temporal.db), a worker, until `stop` is set; then both end."""
     deployment.state.mkdir(parents=True, exist_ok=True)
     server = DevServer(db_file=deployment.state / "temporal.db", log_file=deployment.state / "temporal.log",
-                       **({"port": port} if port else {}))  # fmt: skip
+                       port=port or free_port())  # fmt: skip
     server.start()
     dev_file = deployment.state / DEV_FILE
     try:

@@ -14,13 +14,14 @@ in, which `restoring` makes suspend again without scheduling anything (its timer
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from journeyc.runtime import assign_arm
 from journeyc.runtime.conditions import Context
 from journeyc.runtime.customers import Customer
+from journeyc.runtime.durations import describe
 from journeyc.runtime.times import format_time
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class Journey:
         self.where = trigger.get("where")
         self.key_name = (trigger.get("key") or {}).get("name")
         ends = [self.goal] if self.goal else []
-        self.ended_by = frozenset(end.get("event") for end in [*ends, *self.exits])
+        self.ended_by = frozenset(str(end.get("event")) for end in [*ends, *self.exits])
         self.goal_window = ((self.goal or {}).get("within") or {}).get("seconds")
 
 
@@ -60,7 +61,7 @@ class _Suspend:
     def __init__(self, request: tuple[Any, ...]) -> None:
         self.request = request
 
-    def __await__(self):
+    def __await__(self) -> Generator[tuple[Any, ...], Any, Any]:
         result = yield self.request
         return result
 
@@ -137,7 +138,7 @@ class Run:
         else:
             until = sim.now + seconds
             if sim.trace is None or self.customer.key in sim.trace:  # (the line is only for a traced customer)
-                self._note(f"waits {duration(seconds)} (until {format_time(until)})")
+                self._note(f"waits {describe(seconds, largest='day')} (until {format_time(until)})")
             await _Suspend(("until", until))
         self.journal.append(None)
 
@@ -166,7 +167,7 @@ class Run:
         else:
             until = self.sim.now + timeout
             if self.sim.traces(self.customer):
-                self._note(f'waits up to {duration(timeout)} for "{event}" (until {format_time(until)})')
+                self._note(f'waits up to {describe(timeout, largest="day")} for "{event}" (until {format_time(until)})')
             came = bool(await _Suspend(("event", event, where, until)))
         self.journal.append(came)
         return came
@@ -209,7 +210,7 @@ def entry_refused(
         if kind == "once" and past:
             return f"entry once ever (entered at {format_time(past[0][0])})"
         if kind == "once_per" and past and now - past[-1][0] < rule["period"]["seconds"]:  # the latest entry
-            every = duration(rule["period"]["seconds"])
+            every = describe(rule["period"]["seconds"], largest="day")
             return f"entry at most once every {every} (entered at {format_time(past[-1][0])})"
         if kind == "max_times" and len(past) >= rule["times"]:
             return f"entry at most {rule['times']} times (entered {len(past)} times)"
@@ -219,15 +220,6 @@ def entry_refused(
             if any(not r.done and r.journey is journey and r.trigger and r.trigger.get(name) == key for r in runs):
                 return f"one active run per {name} (one is running for {key!r})"
     return None
-
-
-def duration(seconds: float) -> str:
-    """Seconds in the largest whole unit: "1 hour", "3 days", "90 seconds"."""
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            count = int(seconds // size)
-            return f"{count} {unit}" + ("s" if count != 1 else "")
-    return f"{seconds:g} second" + ("s" if seconds != 1 else "")
 
 
 def is_journey_module(path: str) -> bool:

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from journeyc.runtime.durations import UNITS
 from journeyc.runtime.policy import Attempt
 from journeyc.runtime.program import Program
 from journeyc.runtime.segment_spec import LogEntry
@@ -32,7 +33,7 @@ from journeyc.runtime.simulator import Simulator
 from journeyc.runtime.snapshot import restore, snapshot
 from journeyc.runtime.timelines import merged_timeline
 
-DEDUPE_WINDOW = 24 * 3600
+DEDUPE_WINDOW = UNITS["day"]  # a messageId seen within a day is a duplicate
 GRACE = 2.0
 TIMELINE_LINES = 500  # the lines of a customer's timeline a workflow keeps
 

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from journeyc.runtime.conditions import Context, Event, evaluate
+from journeyc.runtime.durations import UNITS
 from journeyc.runtime.eventlog import format_time
 from journeyc.runtime.identity import ids_of
 from journeyc.runtime.profile import TIME_ZONE_TRAIT
 from journeyc.runtime.render import MessageRenderer
 from journeyc.runtime.zones import local_datetime, zone_named
 
+DAY = UNITS["day"]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -153,19 +155,19 @@ class ContactPolicy:
         zone = self.zone_of(profile)
         local = local_datetime(now, zone)
         if local is None:
-            return now + 86400
+            return now + DAY
         for days in range(0, 8):
             try:
                 day = (local + dt.timedelta(days=days)).date()
                 candidate = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).timestamp()
             except (OverflowError, ValueError):
-                return now + 86400
+                return now + DAY
             if candidate < now or (candidate == now and not now_counts):
                 continue
             name = WEEKDAYS[day.weekday()]
             if weekday in (None, "day") or weekday == name or (weekday == "weekday" and day.weekday() < 5):
                 return candidate
-        return now + 86400
+        return now + DAY
 
     def _quiet_end(self, profile: Mapping[str, Any], when: float, channel: str | None) -> tuple[float, str] | None:
         """If `when` is inside quiet hours for this channel: (their end, "defer"/"drop")."""
@@ -265,8 +267,13 @@ class ContactPolicy:
 
     @staticmethod
     def _record(
-        attempt: Attempt, channel: str | None, category: str | None, reason: str | None, content, status: str = ""
-    ) -> dict:
+        attempt: Attempt,
+        channel: str | None,
+        category: str | None,
+        reason: str | None,
+        content: Mapping[str, Any] | None,
+        status: str = "",
+    ) -> dict[str, Any]:
         """The outbox record of a decision: "sent", "dropped" (with its reason) or "deferred" (held for quiet
         hours: decided again when they end, in a record of its own)."""
         user_id, anonymous_id = ids_of(attempt.user_id)  # (the executor's key of the customer)

@@ -37,8 +37,10 @@ class Program:
         self.by_name = {journey.name: journey for journey in self.journeys}
         self.defaults = {t["name"]: t.get("default") for t in (data.get("profile") or {}).get("traits", ())}
         # The traits a push token (`context.device.token`) is the address of.
-        self.push_addresses = sorted({(c.get("address") or {}).get("name") for c in data.get("channels", {}).values()
-                                      if (c.get("kind") or {}).get("name") == "push"} - {None})  # fmt: skip
+        self.push_addresses: list[str] = sorted(
+            str(name) for c in data.get("channels", {}).values()
+            if (c.get("kind") or {}).get("name") == "push" and (name := (c.get("address") or {}).get("name"))
+        )  # fmt: skip
         self.keys = Keys()
         self.segments = SegmentPlan(data.get("segments", {}), self.keys)
         self.trigger_values = TriggerValues(self.events_plan, self.shapes)
@@ -49,9 +51,9 @@ class Program:
         for journey in self.journeys:
             trigger = journey.trigger or {}
             if trigger.get("kind") == "event":
-                self.started_by_event.setdefault(trigger.get("event"), []).append(journey)
+                self.started_by_event.setdefault(str(trigger.get("event")), []).append(journey)
             elif trigger.get("kind") == "segment":
-                self.started_by_segment.setdefault((trigger.get("segment") or {}).get("name"), []).append(journey)
+                self.started_by_segment.setdefault(str((trigger.get("segment") or {}).get("name")), []).append(journey)
         self.scheduled = [j for j in self.journeys if (j.trigger or {}).get("kind") == "schedule"]
         self.goal_events = {j.goal["event"] for j in self.journeys if j.goal and j.goal_window is not None}
         for journey in self.journeys:
@@ -64,5 +66,6 @@ class Program:
             return True
         known = self.compiled.get(id(condition))
         if known is None or known[0] is not condition:
-            known = self.compiled[id(condition)] = (condition, compile_condition(condition))
+            compiled = compile_condition(condition)  # type: ignore[arg-type]  # (the build's data: a Condition)
+            known = self.compiled[id(condition)] = (condition, compiled)
         return known[1](ctx)

@@ -49,8 +49,8 @@ V1_EVENT_NAMES = {
 }
 
 
-class LogEntry(NamedTuple):
-    """An accepted call, normalised."""
+class _Call(NamedTuple):
+    """The fields of an accepted call (LogEntry)."""
 
     line: int
     kind: str  # one of CALL_TYPES
@@ -64,8 +64,15 @@ class LogEntry(NamedTuple):
     device_token: str | None = None  # context.device.token
     message_id: str | None = None
 
-    # A `track` entry is also the customer's event as conditions read it (`conditions.Event`: name, time and
-    # properties), so the simulator keeps the entry in the history instead of a copy of it.
+
+class LogEntry(_Call):
+    """An accepted call, normalised.
+
+    A `track` entry is also the customer's event as conditions read it (`conditions.Event`: name, time and
+    properties), so the simulator keeps the entry in the history instead of a copy of it."""
+
+    __slots__ = ()  # (no __dict__: one per event of every customer's history)
+    # (Read at every event: an item getter is faster than a method.)
     name = property(itemgetter(4))
     properties = property(itemgetter(5))
 
@@ -103,9 +110,8 @@ class CallReader:
             user_id, anonymous_id, problem = _ids(user_id, anonymous_id)
             if problem is not None:
                 return None, [problem]
-        time = record.get("timestamp")
         try:
-            time = parse_time(time)
+            time = parse_time(record.get("timestamp"))  # type: ignore[arg-type]  # (anything: not text is a TypeError)
         except (TypeError, ValueError):
             time, problem = _time(record)
             if problem is not None:
@@ -120,6 +126,7 @@ class CallReader:
         message_id = record.get("messageId")
         if type(message_id) is not str:
             message_id = None
+        entry: tuple[Any, ...]
         if kind == "track":
             name = record.get("event")
             props = record.get("properties")
@@ -143,7 +150,7 @@ class CallReader:
             entry = (line, kind, user_id, time, None, kept, anonymous_id, None, zone, token, message_id)
         else:
             reading = _other_call(kind, record, user_id)
-            if type(reading) is Problem:
+            if isinstance(reading, Problem):
                 return None, [reading]
             name, data, previous_id = reading
             entry = (line, kind, user_id, time, name, data, anonymous_id, previous_id, zone, token, message_id)

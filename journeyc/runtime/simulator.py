@@ -109,7 +109,8 @@ class Simulator:
     def runs(self) -> list[Run]:
         """The runs still active (or holding a deferred send, or counting their goal), every customer's."""
         runs = [run for key in sorted(self.active) for run in self.active[key]]
-        counting = [run for key in sorted(self.counting) for run in self.counting[key] if run.goal_until >= self.now]
+        counting = [run for key in sorted(self.counting) for run in self.counting[key]
+                    if run.goal_until is not None and run.goal_until >= self.now]  # fmt: skip
         return runs + [run for run in counting if run not in runs]
 
     # ------------------------------------------------------------ the clock
@@ -227,8 +228,9 @@ class Simulator:
 
     # ------------------------------------------------------------ events
     def handle(self, entry: LogEntry) -> None:
-        key, merged = entry.user_id, ()
+        merged: tuple[str, ...] = ()
         if entry.anonymous_id is None and entry.previous_id is None:  # (the usual call: a userId alone)
+            key: str = entry.user_id  # type: ignore[assignment]  # (the reader gives a call a userId or anonymousId)
             if key in self.merged_into:  # (a userId an alias merged into another)
                 key = self.identities.find(key)
         else:

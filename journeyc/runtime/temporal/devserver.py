@@ -82,7 +82,7 @@ class DevServer:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                             start_new_session=True)  # fmt: skip
         finally:
-            if log is not subprocess.DEVNULL:
+            if not isinstance(log, int):
                 log.close()
         deadline = time.monotonic() + timeout
         while not _accepts(self.port):
