@@ -61,6 +61,7 @@ from jinja2 import TemplateSyntaxError
 from journeyc import ir
 from journeyc.checks.templates import template_env
 from journeyc.emit.frames import render_frame
+from journeyc.resolve.modules import template_prefix
 from journeyc.runtime.template_spans import SyntaxSpan, syntax_spans
 
 HTML_AUTOESCAPE_NOTE = (
@@ -132,18 +133,19 @@ def _emit(project: ir.Project, read: Reader) -> _Output:
         if kind not in TEXT_FILES and kind not in JSON_FIELDS:
             out.problems.append((name, f'its channel "{channel.name}" has the unknown kind "{kind}"'))
             continue
-        prefix = f"templates/{_safe_name(channel.name)}/{_safe_name(message.name)}"
-        _emit_message(message, kind, prefix, read, out)
+        _emit_message(message, kind, _safe_prefix(message), read, out)
     out.files = dict(sorted(out.files.items()))
     out.problems.sort()
     return out
 
 
-def _safe_name(name: str) -> str:
-    """A channel or message name as a path part: the grammar makes it an identifier; anything else is refused."""
-    if not _NAME.fullmatch(name):
-        raise ValueError(f"{name!r} is not a name the grammar allows: it cannot be part of an output path")
-    return name
+def _safe_prefix(message: ir.Message) -> str:
+    """Where a message's templates go: its channel and message names are identifiers (the grammar makes them so);
+    anything else is refused rather than made part of an output path."""
+    for name in (message.channel.name, message.name):
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a name the grammar allows: it cannot be part of an output path")
+    return template_prefix(message)
 
 
 def _emit_message(message: ir.Message, kind: str, prefix: str, read: Reader, out: _Output) -> None:

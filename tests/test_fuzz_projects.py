@@ -1,0 +1,171 @@
+"""Fuzzing of projects (issue 12): mutated copies of journeys/ and examples/ never crash journeyc.
+
+Each case copies a project and changes it at random (lines deleted, duplicated, swapped; tokens replaced by other
+tokens of the grammar; huge numbers, hostile names such as `__init__`, odd unicode and bidi controls, NUL and CR;
+deep nesting, broken Jinja and MJML, imports of odd paths, links and folders where files were). Whatever it did:
+- `journeyc check` exits 0 or 1 in every output format, the same code for all, never with a traceback or an
+  internal error; JSON and SARIF are strict JSON, JUnit is XML, text prints no raw control character;
+- `journeyc ir` and `journeyc build` fail exactly when check found errors; a build's every JSON file is strict
+  JSON (no NaN, no Infinity) and every generated module imports in a fresh interpreter;
+- a project that builds simulates the demo's event log (exit 0) and runs its journey tests (exit 0 or 1);
+- for a sample, the real program in a subprocess answers the same, byte for byte.
+Exit 2 is allowed only as a usage error when the case changed `journeyc.toml` or removed it.
+
+The number of cases is JOURNEYC_FUZZ_EXAMPLES (default 40) from seed JOURNEYC_FUZZ_SEED; tests/fuzz_main.py runs
+thousands and prints the counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import BASE_FILES
+from fuzz_cases import REPO, project_case
+from fuzz_oracles import (
+    OracleError,
+    check_every_format,
+    invoke,
+    ir_and_build,
+    no_raw_controls,
+    strict_json,
+    subprocess_agrees,
+    verify_build,
+)
+
+from journeyc.build_folder import BuildFolderError, open_build_folder
+
+SAMPLE_LOG = REPO / "journeys" / "events" / "sample.jsonl"
+EXAMPLES = int(os.environ.get("JOURNEYC_FUZZ_EXAMPLES", "40"))
+FIRST_SEED = int(os.environ.get("JOURNEYC_FUZZ_SEED", "0"))
+SUBPROCESS_EVERY = 10  # one case in ten also runs the real program in a subprocess
+
+
+@dataclass
+class ProjectOutcome:
+    exit_code: int  # of `journeyc check`
+    built: bool
+
+
+def project_round(seed: int, work: Path, subprocess_every: int = SUBPROCESS_EVERY) -> ProjectOutcome:
+    """One project case, every oracle; raises OracleError (naming the case) when one does not hold."""
+    if work.exists():
+        shutil.rmtree(work)
+    case = project_case(seed, work / "project")
+    out = work / "build"
+    try:
+        exit_code, errors = check_every_format(case.root, case.usage_possible)
+        built = exit_code != 2 and ir_and_build(case.root, out, errors, case.usage_possible)
+        if built and case.source.name == "journeys":
+            simulated = invoke(["simulate", str(case.root), "--events", str(SAMPLE_LOG), "--until",
+                                "2026-06-01T00:00:00Z"])  # fmt: skip
+            if simulated.exit_code != 0:
+                raise OracleError(f"a project that builds does not simulate\n{simulated.shown()}")
+            no_raw_controls(simulated.stdout, "simulate")
+        if built:
+            tested = invoke(["test", str(case.root)])
+            no_raw_controls(tested.stdout, "test")
+        if subprocess_every and seed % subprocess_every == 0:
+            subprocess_agrees(case.root, out if built else work / "nothing", case.usage_possible)
+    except OracleError as finding:
+        raise OracleError(f"{case.describe()}\n{finding}") from None
+    return ProjectOutcome(exit_code, built)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(FIRST_SEED, FIRST_SEED + EXAMPLES))
+def test_a_mutated_project_never_crashes(seed, tmp_path):
+    project_round(seed, tmp_path / "case")
+
+
+# ---------------------------------------------------------------- what the fuzzer found, pinned down
+SMS_WITH = """
+    import "company.journey"
+    import "events.journey"
+
+    message ping on sms {{
+      text "Your order {{{{ trigger.order_id }}}} is ready for pickup at the Main Street store{0} Reply STOP to opt out"
+    }}
+
+    journey ping_journey {{
+      owner growth
+      category transactional
+      trigger "Order Completed"
+      send sms ping
+    }}
+"""
+
+
+def test_a_control_character_a_diagnostic_quotes_is_escaped(make_project):
+    """Seed 5: an SMS text holding U+001A (SUB) made J501's note print it raw; seed 66: an import path holding
+    a form feed made J111's message print it raw. A terminal acts on such characters: they are escaped."""
+    root = make_project({"ping.journey": SMS_WITH.format("\x1a"), "odd.journey": 'import "events.jour\x0cney"\n'})
+    full = invoke(["check", str(root), "--no-color"])
+    assert full.exit_code == 1
+    assert "\x1a" not in full.stdout and "\x0c" not in full.stdout
+    assert '"\\x1a" (U+001A' in full.stdout  # the note names the character it means, visibly
+    assert 'the imported file "events.jour\\x0cney" does not exist' in full.stdout
+    concise = invoke(["check", str(root), "--output-format", "concise"])
+    assert "\x0c" not in concise.stdout and "events.jour\\x0cney" in concise.stdout
+
+
+def test_bidi_controls_in_a_name_a_diagnostic_quotes_are_escaped(make_project):
+    root = make_project({"odd.journey": 'import "evil\u202egnp.journey"\n'})
+    full = invoke(["check", str(root), "--no-color"])
+    assert "\u202e" not in full.stdout
+    assert 'the imported file "evil\\u202egnp.journey" does not exist' in full.stdout
+
+
+def test_a_message_name_too_long_for_a_file_name_still_builds(make_project, tmp_path):
+    """Seed 95: a message named with 4,096 letters made `build` stop with an internal error (its template file
+    name was longer than the file system allows). Such names get a short path part with a hash, as long journey
+    names get a short module name; data/messages.json says where the templates are, so the runtime finds them."""
+    long_name = "reminder_" + "y" * 4096
+    cart = BASE_FILES["cart.journey"].replace("cart_reminder", long_name)
+    root = make_project({"cart.journey": cart})
+    out = tmp_path / "build"
+    built = invoke(["build", str(root), "--out", str(out)])
+    assert built.exit_code == 0, built.output
+    stem = f"reminder_{'y' * 31}_{hashlib.sha256(long_name.encode()).hexdigest()[:10]}"
+    written = sorted(f"templates/email/{p.name}" for p in (out / "templates" / "email").iterdir())
+    messages = json.loads((out / "data" / "messages.json").read_text(encoding="utf-8"))
+    assert (
+        written
+        == messages[long_name]["templates"]
+        == [f"templates/email/{stem}.{ext}" for ext in ("subject.txt", "txt")]
+    )
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        '{"type": "identify", "userId": "u1", "traits": {"email": "u@example.com", "email_opt_in": true}, '
+        '"timestamp": "2026-03-02T15:00:00Z"}\n'
+        '{"type": "track", "userId": "u1", "event": "Checkout Started", "properties": {"order_id": "o-1"}, '
+        '"timestamp": "2026-03-02T15:00:00Z"}\n',
+        encoding="utf-8",
+    )
+    outbox = tmp_path / "outbox.jsonl"
+    simulated = invoke(["simulate", str(root), "--events", str(log), "--until", "2026-03-03T00:00:00Z",
+                        "--outbox", str(outbox)])  # fmt: skip
+    assert simulated.exit_code == 0, simulated.output
+    (record,) = [strict_json(line, "outbox") for line in outbox.read_text(encoding="utf-8").splitlines()]
+    assert (record["message"], record["status"]) == (long_name, "sent")
+    assert record["content"]["subject"] == "You left something behind, friend"
+    assert verify_build(out) == 1
+
+
+def test_a_build_file_the_file_system_refuses_is_a_clean_error(tmp_path):
+    """The same case one level down: writing a file whose name the file system refuses was an OSError that
+    escaped as an internal error; it is a BuildFolderError (a usage error naming the file and why)."""
+    with open_build_folder(tmp_path / "out", "out", create=True) as folder:
+        assert folder is not None
+        name = "x" * 300 + ".txt"
+        with pytest.raises(BuildFolderError, match=f"^cannot write out/{name}: its name is longer than the file"):
+            folder.write(name, b"data")
+        with pytest.raises(BuildFolderError, match=f"^cannot remove out/{name}: its name is longer than the file"):
+            folder.remove(name)
+        folder.remove("gone.txt")  # nothing there: nothing to remove, and no error
+    assert not any((tmp_path / "out").iterdir())
