@@ -14,7 +14,7 @@ from journeyc.collector import collector_paused
 from journeyc.pipeline import CheckResult
 from journeyc.runtime.eventlog import LogEntry, ReadLog, Rejection, format_time, read_log
 from journeyc.runtime.identity import Identities, anonymous_key, name_of
-from journeyc.runtime.plan_types import shown
+from journeyc.runtime.plan_types import printable, shown
 from journeyc.runtime.simulator import Simulator
 from journeyc.runtime.zones import local_datetime, zone_named
 
@@ -76,7 +76,9 @@ def simulate_to_outbox(
         return simulate(result, lines, until, progress, trace, keep_outbox=False)
     partial = outbox.with_name(outbox.name + ".partial")
     try:
-        with partial.open("w", encoding="utf-8") as sink:
+        # A lone surrogate (a log's "\ud800") cannot be UTF-8: backslashreplace writes it as its JSON escape,
+        # which is what it is (it can only be inside a JSON string), so each line stays the JSON of its record.
+        with partial.open("w", encoding="utf-8", errors="backslashreplace") as sink:
             simulation = simulate(result, lines, until, progress, trace,
                                   on_record=lambda record: sink.write(outbox_line(record)), keep_outbox=False)  # fmt: skip
         os.replace(partial, outbox)
@@ -185,6 +187,7 @@ def _merged(
 
 
 def _timeline_line(time: float | None, what: str, zone: str | None) -> str:
+    what = printable(what)  # a log's values reach a line (a subject holding an escape code or a lone surrogate)
     if time is None:
         return f"{'(no time)':<20}  {'':<15}  {what}"
     found = zone_named(zone) if zone else None

@@ -34,11 +34,7 @@ def shown(value: Any, longest: int = 40) -> str:
         return "{...}"
     if isinstance(value, str):
         text = value if len(value) <= longest else value[: longest - 1] + "\u2026"
-        return (
-            '"'
-            + _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text.replace("\\", "\\\\").replace('"', '\\"'))
-            + '"'
-        )
+        return '"' + printable(text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
     try:
         text = json.dumps(value)
     except ValueError:  # an integer of more digits than Python writes
@@ -46,8 +42,14 @@ def shown(value: Any, longest: int = 40) -> str:
     return text if len(text) <= longest else text[: longest - 1] + "\u2026"
 
 
-# C0 and C1 control characters, DEL, and the marks that reorder or hide text (bidirectional overrides, zero width).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+def printable(text: str) -> str:
+    """`text` with the characters a terminal would act on or hide, and lone surrogates, written as \\u escapes."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# C0 and C1 control characters, DEL, the marks that reorder or hide text (bidirectional overrides, zero width),
+# and lone surrogates (a JSON "\ud800" reads as one; no UTF-8 output can hold it).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 
 # The types a scalar value may have, checked by exact type: values read from JSON are of these types, never of a
 # subclass (and a boolean is not a number, though bool is a subclass of int).
