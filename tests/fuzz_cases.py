@@ -28,7 +28,7 @@ CONFIG_TEXTS = (
     'redundancy-window = "0 seconds"\n', 'redundancy-window = "99999999999999999999 days"\n',
     "sms-max-segments = 0\n", "sms-max-segments = -1\n", "push-title-max = 1e999\n", 'email-subject-max = "x"\n',
     'per-file-ignores = { "**" = ["J"] }\n', 'per-file-ignores = { "[" = ["J1"] }\n', "select = 5\n",
-    "[delivery]\nemail = 3\n", "nope = 1\n", "\x00", "= =", "[[x]]\n[x]\n", 'fail-on = "\u202eerror"\n',
+    "[delivery]\nemail = 3\n", "nope = 1\n", "sms-max-segments = " + "9" * 5000 + "\n", "\x00", "= =", "[[x]]\n[x]\n", 'fail-on = "\u202eerror"\n',
 )  # fmt: skip
 
 

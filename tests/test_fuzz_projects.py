@@ -169,3 +169,12 @@ def test_a_build_file_the_file_system_refuses_is_a_clean_error(tmp_path):
             folder.remove(name)
         folder.remove("gone.txt")  # nothing there: nothing to remove, and no error
     assert not any((tmp_path / "out").iterdir())
+
+
+def test_a_settings_file_with_a_number_of_thousands_of_digits_is_a_usage_error(make_project):
+    """Found with the journey test files' case: tomllib's ValueError for an int of 5,000 digits escaped the
+    settings reader as an internal error. It is a usage error naming the file, as any unreadable settings are."""
+    root = make_project({"journeyc.toml": "sms-max-segments = " + "9" * 5000 + "\n"})
+    run = invoke(["check", str(root)], usage_possible=True)
+    assert run.exit_code == 2
+    assert "Error: journeyc.toml holds a number of more than 4,300 digits, more than any setting takes" in run.stderr
