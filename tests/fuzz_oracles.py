@@ -21,8 +21,9 @@ from click.testing import CliRunner
 from journeyc.cli import OUTPUT_FORMATS, main
 
 # Text a terminal would act on: C0 controls other than tab and line feed, DEL, C1 controls (ESC starts colours
-# and cursor moves, CR rewrites a line). journeyc must never print one raw from a user's input.
-RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# and cursor moves, CR rewrites a line), the bidirectional controls that reorder what is shown ("Trojan Source")
+# and lone surrogates. journeyc must never print one raw from a user's input.
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 CLICK_USAGE = re.compile(r"(?m)^(Usage: |Error: )")
 IMPORT_BUILD = """
 import importlib, sys

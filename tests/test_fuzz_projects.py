@@ -21,6 +21,8 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,3 +180,25 @@ def test_a_settings_file_with_a_number_of_thousands_of_digits_is_a_usage_error(m
     run = invoke(["check", str(root)], usage_possible=True)
     assert run.exit_code == 2
     assert "Error: journeyc.toml holds a number of more than 4,300 digits, more than any setting takes" in run.stderr
+
+
+def test_mjml_nested_thousands_deep_is_a_template_problem_not_a_dead_process(make_project, tmp_path):
+    """Seed 174: an email template with 3,000 nested sections made the MJML compiler (Rust mrml, recursive)
+    overflow its stack, and `journeyc build` died of SIGSEGV with no message. It is refused before compiling: the
+    build reports the template and writes nothing (exit 1). Run as a subprocess, as the crash would kill pytest."""
+    nested = "<mj-section><mj-column>" * 3000 + "<mj-text>x</mj-text>" + "</mj-column></mj-section>" * 3000
+    cart = BASE_FILES["cart.journey"].replace('subject "You left', 'html file "deep.mjml"\n  subject "You left')
+    root = make_project({"cart.journey": cart, "deep.mjml": f"<mjml><mj-body>{nested}</mj-body></mjml>"})
+    process = subprocess.run(
+        [sys.executable, "-m", "journeyc", "build", str(root), "--out", str(tmp_path / "build")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert process.returncode == 1, process
+    assert process.stderr.splitlines() == [
+        'error: message "cart_reminder": in the html file deep.mjml, the MJML nests elements 6003 levels deep; '
+        "journeyc compiles at most 100, so templates/email/cart_reminder.html was not written",
+        "nothing built: 1 template cannot be compiled",
+    ]
+    assert not (tmp_path / "build").exists()

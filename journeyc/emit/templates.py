@@ -314,6 +314,28 @@ def _mjml_level(protected: str, tokens: _Tokens) -> str | None:
     return _LEVELS.get(name, "column")
 
 
+# mrml parses and renders recursively, and a document nested a few thousand elements deep overflows its stack:
+# the process dies (SIGSEGV), with no exception to report. No email nests anywhere near this deep.
+MAX_MJML_DEPTH = 100
+_TAG = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][\w:.-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>", re.DOTALL)
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+)
+
+
+def _nesting_depth(document: str) -> int:
+    """How deep elements nest in a document, counted as a parser would open them (comments and void elements
+    aside; an element left open stays open)."""
+    depth = deepest = 0
+    for tag in _TAG.finditer(document):
+        name = tag.group(2)
+        if name is None or tag.group(3) or name.lower() in _VOID:
+            continue
+        depth = max(depth - 1, 0) if tag.group(1) else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _refuse_includes(path: str) -> str:
     raise OSError(f"mj-include is not supported ({path})")
 
@@ -322,6 +344,9 @@ def _compile_mjml(document: str, start: int, source: str, spans: list[SyntaxSpan
     """Compile an MJML document; the source with placeholders starts at offset `start` in it."""
     import mjml  # mjml-python: the Rust mrml compiler; imported here so only builds with MJML load it
 
+    depth = _nesting_depth(document)
+    if depth > MAX_MJML_DEPTH:
+        raise MjmlError(f"the MJML nests elements {depth} levels deep; journeyc compiles at most {MAX_MJML_DEPTH}")
     try:
         return mjml.mjml2html(document, include_loader=_refuse_includes)
     except (KeyboardInterrupt, SystemExit):
