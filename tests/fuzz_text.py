@@ -346,10 +346,6 @@ JOURNEY_MUTATORS: tuple[Mutator, ...] = (
 )
 
 
-# Edits after which a project often stays valid, so that the build and the generated code see them.
-GENTLE_MUTATORS: tuple[Mutator, ...] = (plain_hostile_string, plain_hostile_string, other_number, hostile_string)
-
-
 # ---------------------------------------------------------------- templates (Jinja inside MJML)
 BROKEN_MARKUP = (
     "<mj-section>", "</mj-section>", "<mj-column>", "</mj-column>", "<mj-text>", "</mj-text>", "<mj-nope>",
@@ -383,7 +379,37 @@ def nested_sections(rng: random.Random, text: str) -> tuple[str, str]:
     return text[:at] + nest + text[at:], f"{depth} nested sections"
 
 
+def deep_template(rng: random.Random, text: str) -> tuple[str, str]:
+    """Template syntax nested deep (blocks, loops, brackets, filters, signs) inserted at a random place."""
+    depth = rng.choice((20, 21, 50, 51, 300, 3000))
+    shape = rng.choice(("if", "for", "paren", "list", "filter", "neg", "not", "add"))
+    piece = {
+        "if": "{% if offer %}" * depth + "x" + "{% endif %}" * depth,
+        "for": "{% for i in [1] %}" * depth + "x" + "{% endfor %}" * depth,
+        "paren": "{{ " + "(" * depth + "1" + ")" * depth + " }}",
+        "list": "{{ " + "[" * depth + "1" + "]" * depth + " }}",
+        "filter": "{{ 'x'" + " | upper" * depth + " }}",
+        "neg": "{{ " + "-" * depth + "1 }}",
+        "not": "{{ " + "not " * depth + "offer }}",
+        "add": "{{ " + " + ".join(["1"] * depth) + " }}",
+    }[shape]
+    at = rng.randrange(len(text) + 1)
+    return text[:at] + piece + text[at:], f"{shape} template nesting {depth} deep at character {at}"
+
+
+def deep_template_string(rng: random.Random, text: str) -> tuple[str, str]:
+    """A .journey long string (a message text) given deeply nested template syntax."""
+    parts = tokens(text)
+    i = pick_index(rng, parts, "long")
+    if i is None:
+        return text, "no long string"
+    body, what = deep_template(rng, parts[i].text[3:-3])
+    parts[i].text = '"""' + body + '"""'
+    return join(parts), what
+
+
 TEMPLATE_MUTATORS: tuple[Mutator, ...] = (
+    deep_template,
     *LINE_MUTATORS,
     broken_markup,
     broken_markup,
@@ -401,6 +427,16 @@ def random_bytes(rng: random.Random, data: bytes) -> tuple[bytes, str]:
     size = rng.choice((1, 2, 8, 64))
     noise = bytes(rng.randrange(256) for _ in range(size))
     return data[:at] + noise + data[at:], f"insert {size} random bytes at byte {at}"
+
+
+# Edits after which a project often stays valid, so that the build and the generated code see them.
+GENTLE_MUTATORS: tuple[Mutator, ...] = (
+    plain_hostile_string,
+    plain_hostile_string,
+    other_number,
+    hostile_string,
+    deep_template_string,
+)
 
 
 def mutate(rng: random.Random, text: str, mutators: tuple[Mutator, ...], rounds: int) -> tuple[str, list[str]]:

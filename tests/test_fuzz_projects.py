@@ -202,3 +202,42 @@ def test_mjml_nested_thousands_deep_is_a_template_problem_not_a_dead_process(mak
         "nothing built: 1 template cannot be compiled",
     ]
     assert not (tmp_path / "build").exists()
+
+
+DEEP_TEMPLATES = {
+    "blocks": "{% if trigger.order_id %}" * 1000 + "x" + "{% endif %}" * 1000,
+    "brackets": "{{ " + "(" * 1000 + "trigger.order_id" + ")" * 1000 + " }}",
+    "lists": "{{ " + "[" * 200 + "1" + "]" * 200 + " }}",
+    "filters": "{{ trigger.order_id" + " | upper" * 1000 + " }}",
+    "signs": "{{ " + "-" * 1000 + "1 }}",
+    "loops": "{% for i in trigger.order_id %}" * 60 + "x" + "{% endfor %}" * 60,
+}
+
+
+@pytest.mark.parametrize("shape", sorted(DEEP_TEMPLATES))
+def test_a_template_nested_too_deeply_is_j006_not_an_internal_error(make_project, shape):
+    """Found by probing the fuzzer's deep nesting inside templates: Jinja2 parses (and compiles, and renders)
+    recursively, so a template nested a thousand levels deep made `check` and `build` stop with "internal error:
+    the input is nested too deeply". It is J006 at the template; 60 nested loops (which Python cannot compile:
+    it allows 20 nested blocks) too, rather than a send that fails at every render."""
+    template = DEEP_TEMPLATES[shape]
+    cart = (
+        BASE_FILES["cart.journey"]
+        .replace('text "Order', f'text """{template}Order')
+        .replace('https://shop.example/u"', 'https://shop.example/u"""')
+    )
+    root = make_project({"cart.journey": cart})
+    exit_code, errors = check_every_format(root, usage_possible=False)
+    assert (exit_code, errors) == (1, 1)
+    run = invoke(["check", str(root), "--output-format", "concise"])
+    assert run.stdout.splitlines()[0] == "cart.journey:8:11: J006 error: this template is nested too deeply to process"
+    assert invoke(["build", str(root), "--out", str(root / "build")]).exit_code == 1
+
+
+def test_a_template_file_nested_too_deeply_is_j006_at_its_line(make_project):
+    cart = BASE_FILES["cart.journey"].replace('text "Order', 'html file "deep.mjml"\n  text "Order')
+    deep = "<mjml><mj-body>\n<mj-text>\n" + "{% if offer %}" * 5000 + "x" + "{% endif %}" * 5000 + "\n</mj-text>\n"
+    root = make_project({"cart.journey": cart, "deep.mjml": deep + "</mj-body></mjml>\n"})
+    run = invoke(["check", str(root), "--output-format", "concise"])
+    assert run.exit_code == 1
+    assert run.stdout.splitlines()[0] == "deep.mjml:1:1: J006 error: this template is nested too deeply to process"

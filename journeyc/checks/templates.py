@@ -28,18 +28,51 @@ def template_env() -> SandboxedEnvironment:
     return _ENV
 
 
+# Jinja2 parses, compiles and renders a template recursively, and so do the checks that walk its tree: a
+# template nested thousands of levels deep (blocks, brackets, `not`s, filters) would exhaust Python's stack.
+# No message needs more than a handful of levels.
+MAX_TEMPLATE_DEPTH = 50
+
+
+class TemplateTooDeepError(TemplateSyntaxError):
+    """A template nested deeper than MAX_TEMPLATE_DEPTH (J006); `depth` is None when Jinja2 could not even parse
+    it."""
+
+    def __init__(self, depth: int | None, lineno: int) -> None:
+        super().__init__(f"nested {depth} levels deep" if depth else "nested too deeply to parse", lineno)
+        self.depth = depth
+
+
 def parse_template(ctx: CheckContext, text: str) -> nodes.Template:
-    """The Jinja2 tree of a template, parsed by Jinja2 once per run (raises TemplateSyntaxError). Do not modify it."""
+    """The Jinja2 tree of a template, parsed by Jinja2 once per run (raises TemplateSyntaxError, and its
+    TemplateTooDeepError for a template nested too deeply to process). Do not modify it."""
     cache: dict[str, nodes.Template | TemplateSyntaxError] = ctx.memo.setdefault("templates", {})  # type: ignore[assignment]
     if text not in cache:
         try:
-            cache[text] = _ENV.parse(text)
+            tree = _ENV.parse(text)
         except TemplateSyntaxError as error:
             cache[text] = error
+        except RecursionError:
+            cache[text] = TemplateTooDeepError(None, 1)
+        else:
+            depth, lineno = _deepest(tree)
+            cache[text] = tree if depth <= MAX_TEMPLATE_DEPTH else TemplateTooDeepError(depth, lineno)
     found = cache[text]
     if isinstance(found, TemplateSyntaxError):
         raise found
     return found
+
+
+def _deepest(tree: nodes.Node) -> tuple[int, int]:
+    """The depth of the tree's deepest node and its line, found without recursion."""
+    deepest, line = 0, 1
+    pending = [(tree, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > deepest:
+            deepest, line = depth, getattr(node, "lineno", line) or line
+        pending.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return deepest, line
 
 
 def plain_template(ctx: CheckContext, text: str) -> PlainTemplate | None:
@@ -210,6 +243,15 @@ def _check_template(
 
     try:
         tree = parse_template(ctx, text)
+    except TemplateTooDeepError as error:
+        ctx.error(
+            "J006",
+            "this template is nested too deeply to process",
+            placer.span(error.lineno, line_of(error.lineno), None),
+            error.message or "too deep",
+            help=f"keep blocks, brackets, `not`s and filters under {MAX_TEMPLATE_DEPTH} levels: split the template",
+        )
+        return
     except TemplateSyntaxError as error:
         lineno = error.lineno or 1
         ctx.error(
