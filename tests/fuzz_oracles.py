@@ -160,7 +160,7 @@ def verify_build(out: Path) -> int:
     for path in sorted(out.rglob("*.json")):
         strict_json(path.read_text(encoding="utf-8"), str(path.relative_to(out)))
     process = subprocess.run(
-        [sys.executable, "-I", "-c", IMPORT_BUILD, str(out)],
+        [sys.executable, "-I", "-B", "-c", IMPORT_BUILD, str(out)],  # -B: no __pycache__ in the build
         capture_output=True,
         text=True,
         encoding="utf-8",
