@@ -33,12 +33,15 @@ def simulate(
     trace: Collection[str] | None = None,
     on_record: Callable[[dict[str, Any]], None] | None = None,
     keep_outbox: bool = True,
+    until_exit: bool = False,
 ) -> Simulation:
     """`trace`: the userIds or anonymousIds whose timeline to keep, with every id merged with them in the log (None:
-    every customer's); `on_record` and `keep_outbox`: see `Simulator`."""
+    every customer's); `on_record` and `keep_outbox`: see `Simulator`. `until_exit`: the simulation lives until the
+    process ends (the `simulate` command), so the collector never looks at it again; a caller that simulates again
+    and again (journey tests, the site's server) leaves it False, or every simulation would stay in memory."""
     build = build_outputs(result)
     data = {name: json.loads(build[f"data/{name}.json"]) for name in ("events", "shapes", "profile")}
-    with collector_paused(freeze=True):
+    with collector_paused(freeze=until_exit):
         log = read_log(lines, data["events"], data["shapes"], data["profile"])
         traced = None if trace is None else customer_keys(log.entries, trace, until) if trace else frozenset()
         simulator = Simulator(build, trace=traced, on_record=on_record, keep_outbox=keep_outbox)
@@ -69,18 +72,20 @@ def simulate_to_outbox(
     progress: Any = None,
     trace: Collection[str] | None = None,
 ) -> Simulation:
-    """`simulate`, writing each outbox record to the file `outbox` (if any) as it is decided instead of keeping
-    them: a long run holds no rendered content. The records go to a side file that replaces `outbox` only once
-    the run is complete, so a failed or stopped run leaves an earlier outbox as it was, and no side file."""
+    """`simulate` for the `simulate` command (the simulation lives until the process ends), writing each outbox
+    record to the file `outbox` (if any) as it is decided instead of keeping them: a long run holds no rendered
+    content. The records go to a side file that replaces `outbox` only once the run is complete, so a failed or
+    stopped run leaves an earlier outbox as it was, and no side file."""
     if outbox is None:
-        return simulate(result, lines, until, progress, trace, keep_outbox=False)
+        return simulate(result, lines, until, progress, trace, keep_outbox=False, until_exit=True)
     partial = outbox.with_name(outbox.name + ".partial")
     try:
         # A lone surrogate (a log's "\ud800") cannot be UTF-8: backslashreplace writes it as its JSON escape,
         # which is what it is (it can only be inside a JSON string), so each line stays the JSON of its record.
         with partial.open("w", encoding="utf-8", errors="backslashreplace") as sink:
             simulation = simulate(result, lines, until, progress, trace,
-                                  on_record=lambda record: sink.write(outbox_line(record)), keep_outbox=False)  # fmt: skip
+                                  on_record=lambda record: sink.write(outbox_line(record)), keep_outbox=False,
+                                  until_exit=True)  # fmt: skip
         os.replace(partial, outbox)
     finally:
         partial.unlink(missing_ok=True)

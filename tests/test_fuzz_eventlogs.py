@@ -14,9 +14,11 @@ runs thousands.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
+import weakref
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,10 @@ from fuzz_cases import REPO
 from fuzz_log_cases import log_case
 from fuzz_oracles import OracleError, invoke, no_raw_controls, strict_json
 
+from journeyc.load import find_project
+from journeyc.pipeline import check_project
 from journeyc.runtime.eventlog import parse_time
+from journeyc.simulate import simulate
 
 JOURNEYS = REPO / "journeys"
 EXAMPLES = 3 * int(os.environ.get("JOURNEYC_FUZZ_EXAMPLES", "40"))
@@ -121,3 +126,20 @@ def test_hostile_text_in_a_property_reaches_the_outbox_as_json_and_the_timeline_
     no_raw_controls(timeline.stdout, "the timeline")
     assert "\u202e" not in timeline.stdout
     assert 'sent sms "shipped": "Loomwell: your order LW\\ud800\\u001b[31m\\u202e is on its way' in timeline.stdout
+
+
+def test_a_simulation_is_freed_when_its_caller_drops_it():
+    """Found by the fuzzers' own memory: a worker running cases in one process grew to gigabytes. Every
+    `simulate` froze the collector's view of everything alive (`gc.freeze`), so each simulation's cycles stayed in
+    memory for good once dropped: journey tests (one simulation per file) and the site's server (one per rebuild)
+    grew without end. Only the `simulate` command, whose simulation lives until it exits, freezes now."""
+    result = check_project(find_project(str(JOURNEYS)))
+    lines = (JOURNEYS / "events" / "sample.jsonl").read_text(encoding="utf-8").splitlines()
+    frozen = gc.get_freeze_count()
+    simulation = simulate(result, lines, parse_time("2026-06-01T00:00:00Z"))
+    assert simulation.simulator.outbox  # it ran
+    alive = weakref.ref(simulation.simulator)
+    del simulation
+    gc.collect()
+    assert alive() is None
+    assert gc.get_freeze_count() == frozen
