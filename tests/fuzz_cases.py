@@ -23,6 +23,7 @@ SOURCES = (
     REPO / "examples" / "restaurant_waitlist",
 )
 CONFIG = "journeyc.toml"
+EXTRA_CHANNELS = REPO / "tests" / "fixtures" / "fuzz_extra_channels.journey"
 CONFIG_TEXTS = (
     'fail-on = "warning"\n', 'select = []\n', 'ignore = ["J"]\n', 'severity = { J101 = "off", J203 = "warning" }\n',
     'redundancy-window = "0 seconds"\n', 'redundancy-window = "99999999999999999999 days"\n',
@@ -40,6 +41,11 @@ class Case:
     done: list[str] = field(default_factory=list)  # what was mutated, in words
     # The mutation touched the settings or the folder itself: exit 2 is then a documented usage error.
     usage_possible: bool = False
+
+    def focus(self) -> Path:
+        """One .journey file of the case, to check alone (the same for a seed)."""
+        files = sorted(self.root.rglob("*.journey"))
+        return files[self.seed % len(files)] if files else self.root
 
     def describe(self) -> str:
         return f"seed {self.seed} on {self.source.relative_to(REPO)}: " + "; ".join(self.done)
@@ -165,6 +171,9 @@ def project_case(seed: int, into: Path) -> Case:
     rng = random.Random(seed)
     source = rng.choice(SOURCES)
     case = Case(seed, _copy(source, into), source)
+    if source.name == "journeys" and rng.random() < 0.3:  # webhook, in-app and WhatsApp messages to mutate too
+        shutil.copy(EXTRA_CHANNELS, case.root / EXTRA_CHANNELS.name)
+        case.done.append(f"add {EXTRA_CHANNELS.name}")
     for _ in range(rng.choice((1, 1, 1, 2, 3))):
         roll = rng.random()
         if roll < 0.15:

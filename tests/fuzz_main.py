@@ -28,6 +28,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 KINDS = ("projects", "eventlogs", "tests")
+# Click's CliRunner keeps about 100 KB of each in-process run's output for good (click 8.5), so a worker that
+# ran thousands of cases would hold gigabytes: each worker runs this many, then a fresh one goes on.
+CASES_PER_WORKER = 200
 
 
 def round_of(kind: str) -> Callable[[int, Path], Any]:
@@ -79,14 +82,15 @@ def _in_threads(kind: str, chunks: list[range]) -> list[tuple[list[tuple[int, st
 
 
 def _run_chunk(kind: str, chunk: range) -> tuple[list[tuple[int, str]], int]:
-    """The seeds of `chunk` in a worker process; when the process dies in a case, that case is a failure and a
-    new worker goes on with the next seed."""
+    """The seeds of `chunk` in worker processes of at most CASES_PER_WORKER cases each; when a process dies in a
+    case, that case is a failure and a new worker goes on with the next seed."""
     failures: list[tuple[int, str]] = []
     truthy = 0
     start = chunk.start
     while start < chunk.stop:
+        stop = min(chunk.stop, start + CASES_PER_WORKER)
         worker = subprocess.Popen(
-            [sys.executable, __file__, "--worker", kind, str(start), str(chunk.stop)], stdout=subprocess.PIPE, text=True
+            [sys.executable, __file__, "--worker", kind, str(start), str(stop)], stdout=subprocess.PIPE, text=True
         )
         assert worker.stdout is not None
         current = None

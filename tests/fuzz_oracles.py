@@ -6,6 +6,7 @@ seed and mutations, so every report can be replayed.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -80,6 +81,9 @@ def invoke(args: list[str], usage_possible: bool = False) -> Run:
     """`journeyc ARGS` in-process. Exit 0 or 1, or 2 for a clean usage error when `usage_possible`; never an
     exception, a traceback or an internal error."""
     result = CliRunner().invoke(main, args)
+    # The `simulate` command freezes the collector's view of everything alive (`gc.freeze`): its process ends
+    # next. Here the "process" goes on with the next case, whose garbage must stay collectable.
+    gc.unfreeze()
     run = Run(args, result.exit_code, result.stdout, result.stderr)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise OracleError(f"an exception escaped: {result.exception!r}\n{run.shown()}") from result.exception

@@ -62,7 +62,14 @@ def project_round(seed: int, work: Path, subprocess_every: int = SUBPROCESS_EVER
     out = work / "build"
     try:
         exit_code, errors = check_every_format(case.root, case.usage_possible)
+        alone = invoke(["check", str(case.focus()), "--output-format", "json"], case.usage_possible)
+        if alone.exit_code != 2:
+            strict_json(alone.stdout, "check FILE --output-format json")
         built = exit_code != 2 and ir_and_build(case.root, out, errors, case.usage_possible)
+        if exit_code != 2 and not errors:
+            graph = invoke(["graph", str(case.root)])
+            if graph.exit_code != 0 or not graph.stdout.startswith(("flowchart", "%%", "---")):
+                raise OracleError(f"a project without errors has no journey map\n{graph.shown()}")
         if built and case.source.name == "journeys":
             simulated = invoke(["simulate", str(case.root), "--events", str(SAMPLE_LOG), "--until",
                                 "2026-06-01T00:00:00Z"])  # fmt: skip
