@@ -14,6 +14,7 @@ It prints the counts and every failure, and exits 1 when there was one.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import subprocess
 import sys
@@ -63,6 +64,7 @@ def work_on(kind: str, seeds: range) -> None:
                 print(json.dumps({"seed": seed, "failed": str(error)[:6000]}), flush=True)
             except Exception:  # a bug of the harness itself: reported, never hidden
                 print(json.dumps({"seed": seed, "failed": "harness: " + traceback.format_exc()[-4000:]}), flush=True)
+            gc.collect()  # what `watch` does after each round: checks leave their garbage to a full collection
 
 
 def run_kind(kind: str, count: int, first: int, jobs: int) -> tuple[list[tuple[int, str]], int, float]:
