@@ -133,6 +133,24 @@ def test_bidi_controls_in_a_name_a_diagnostic_quotes_are_escaped(make_project):
     assert 'the imported file "evil\\u202egnp.journey" does not exist' in full.stdout
 
 
+def only_send(root: Path, tmp_path: Path) -> dict:
+    """The outbox record of simulating the base project's one customer starting a checkout (a single send)."""
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        '{"type": "identify", "userId": "u1", "traits": {"email": "u@example.com", "email_opt_in": true}, '
+        '"timestamp": "2026-03-02T15:00:00Z"}\n'
+        '{"type": "track", "userId": "u1", "event": "Checkout Started", "properties": {"order_id": "o-1"}, '
+        '"timestamp": "2026-03-02T15:00:00Z"}\n',
+        encoding="utf-8",
+    )
+    outbox = tmp_path / "outbox.jsonl"
+    simulated = invoke(["simulate", str(root), "--events", str(log), "--until", "2026-03-03T00:00:00Z",
+                        "--outbox", str(outbox)])  # fmt: skip
+    assert simulated.exit_code == 0, simulated.output
+    (record,) = [strict_json(line, "outbox") for line in outbox.read_text(encoding="utf-8").splitlines()]
+    return record
+
+
 def test_a_message_name_too_long_for_a_file_name_still_builds(make_project, tmp_path):
     """Seed 95: a message named with 4,096 letters made `build` stop with an internal error (its template file
     name was longer than the file system allows). Such names get a short path part with a hash, as long journey
@@ -151,19 +169,7 @@ def test_a_message_name_too_long_for_a_file_name_still_builds(make_project, tmp_
         == messages[long_name]["templates"]
         == [f"templates/email/{stem}.{ext}" for ext in ("subject.txt", "txt")]
     )
-    log = tmp_path / "log.jsonl"
-    log.write_text(
-        '{"type": "identify", "userId": "u1", "traits": {"email": "u@example.com", "email_opt_in": true}, '
-        '"timestamp": "2026-03-02T15:00:00Z"}\n'
-        '{"type": "track", "userId": "u1", "event": "Checkout Started", "properties": {"order_id": "o-1"}, '
-        '"timestamp": "2026-03-02T15:00:00Z"}\n',
-        encoding="utf-8",
-    )
-    outbox = tmp_path / "outbox.jsonl"
-    simulated = invoke(["simulate", str(root), "--events", str(log), "--until", "2026-03-03T00:00:00Z",
-                        "--outbox", str(outbox)])  # fmt: skip
-    assert simulated.exit_code == 0, simulated.output
-    (record,) = [strict_json(line, "outbox") for line in outbox.read_text(encoding="utf-8").splitlines()]
+    record = only_send(root, tmp_path)
     assert (record["message"], record["status"]) == (long_name, "sent")
     assert record["content"]["subject"] == "You left something behind, friend"
     assert verify_build(out) == 1
@@ -220,7 +226,7 @@ DEEP_TEMPLATES = {
     "lists": "{{ " + "[" * 200 + "1" + "]" * 200 + " }}",
     "filters": "{{ trigger.order_id" + " | upper" * 1000 + " }}",
     "signs": "{{ " + "-" * 1000 + "1 }}",
-    "loops": "{% for i in trigger.order_id %}" * 60 + "x" + "{% endfor %}" * 60,
+    "loops": "{% for i in trigger.order_id %}" * 21 + "x" + "{% endfor %}" * 21,
 }
 
 
@@ -228,8 +234,8 @@ DEEP_TEMPLATES = {
 def test_a_template_nested_too_deeply_is_j006_not_an_internal_error(make_project, shape):
     """Found by probing the fuzzer's deep nesting inside templates: Jinja2 parses (and compiles, and renders)
     recursively, so a template nested a thousand levels deep made `check` and `build` stop with "internal error:
-    the input is nested too deeply". It is J006 at the template; 60 nested loops (which Python cannot compile:
-    it allows 20 nested blocks) too, rather than a send that fails at every render."""
+    the input is nested too deeply". It is J006 at the template; 21 nested loops too (Python compiles at most 20
+    loops inside one another): they passed the check, and every send of the message was a render_error."""
     template = DEEP_TEMPLATES[shape]
     cart = (
         BASE_FILES["cart.journey"]
@@ -269,3 +275,17 @@ def test_watch_keeps_no_garbage_of_its_rounds(monkeypatch):
     assert len(tracked) == rounds + 1
     growth = tracked[-1] - tracked[2]
     assert growth < 2_000, tracked  # a round of this project left some 1,300 objects when nothing collected them
+
+
+def test_twenty_nested_loops_still_check_clean_and_render(make_project, tmp_path):
+    loops = "{% for i in [trigger.order_id] %}" * 20 + "{{ i }}" + "{% endfor %}" * 20
+    cart = (
+        BASE_FILES["cart.journey"]
+        .replace('text "Order', f'text """{loops} Order')
+        .replace('https://shop.example/u"', 'https://shop.example/u"""')
+    )
+    root = make_project({"cart.journey": cart})
+    assert check_every_format(root, usage_possible=False) == (0, 0)
+    record = only_send(root, tmp_path)
+    assert record["status"] == "sent"
+    assert record["content"]["text"].startswith("o-1 Order o-1 is waiting")

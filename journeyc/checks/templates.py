@@ -30,17 +30,14 @@ def template_env() -> SandboxedEnvironment:
 
 # Jinja2 parses, compiles and renders a template recursively, and so do the checks that walk its tree: a
 # template nested thousands of levels deep (blocks, brackets, `not`s, filters) would exhaust Python's stack.
-# No message needs more than a handful of levels.
+# Its loops become Python loops, of which Python compiles at most 20 inside one another. No message needs
+# anything near either.
 MAX_TEMPLATE_DEPTH = 50
+MAX_TEMPLATE_LOOPS = 20
 
 
 class TemplateTooDeepError(TemplateSyntaxError):
-    """A template nested deeper than MAX_TEMPLATE_DEPTH (J006); `depth` is None when Jinja2 could not even parse
-    it."""
-
-    def __init__(self, depth: int | None, lineno: int) -> None:
-        super().__init__(f"nested {depth} levels deep" if depth else "nested too deeply to parse", lineno)
-        self.depth = depth
+    """A template nested deeper than journeyc can process (J006), in words: "nested 62 levels deep"."""
 
 
 def parse_template(ctx: CheckContext, text: str) -> nodes.Template:
@@ -53,26 +50,27 @@ def parse_template(ctx: CheckContext, text: str) -> nodes.Template:
         except TemplateSyntaxError as error:
             cache[text] = error
         except RecursionError:
-            cache[text] = TemplateTooDeepError(None, 1)
+            cache[text] = TemplateTooDeepError("nested too deeply to parse", 1)
         else:
-            depth, lineno = _deepest(tree)
-            cache[text] = tree if depth <= MAX_TEMPLATE_DEPTH else TemplateTooDeepError(depth, lineno)
+            cache[text] = _too_deep(tree) or tree
     found = cache[text]
     if isinstance(found, TemplateSyntaxError):
         raise found
     return found
 
 
-def _deepest(tree: nodes.Node) -> tuple[int, int]:
-    """The depth of the tree's deepest node and its line, found without recursion."""
-    deepest, line = 0, 1
-    pending = [(tree, 0)]
+def _too_deep(tree: nodes.Node) -> TemplateTooDeepError | None:
+    """Whether the tree nests deeper than MAX_TEMPLATE_DEPTH, or its loops deeper than MAX_TEMPLATE_LOOPS, at its
+    deepest node; found without recursion."""
+    pending: list[tuple[nodes.Node, int, int]] = [(tree, 0, 0)]
     while pending:
-        node, depth = pending.pop()
-        if depth > deepest:
-            deepest, line = depth, getattr(node, "lineno", line) or line
-        pending.extend((child, depth + 1) for child in node.iter_child_nodes())
-    return deepest, line
+        node, depth, loops = pending.pop()
+        loops += isinstance(node, nodes.For)
+        if depth > MAX_TEMPLATE_DEPTH or loops > MAX_TEMPLATE_LOOPS:
+            what = f"{loops} loops nested" if loops > MAX_TEMPLATE_LOOPS else f"nested {depth} levels deep"
+            return TemplateTooDeepError(what, getattr(node, "lineno", 1) or 1)
+        pending.extend((child, depth + 1, loops) for child in node.iter_child_nodes())
+    return None
 
 
 def plain_template(ctx: CheckContext, text: str) -> PlainTemplate | None:
@@ -249,7 +247,8 @@ def _check_template(
             "this template is nested too deeply to process",
             placer.span(error.lineno, line_of(error.lineno), None),
             error.message or "too deep",
-            help=f"keep blocks, brackets, `not`s and filters under {MAX_TEMPLATE_DEPTH} levels: split the template",
+            help=f"keep blocks, brackets, `not`s and filters under {MAX_TEMPLATE_DEPTH} levels, and loops under "
+            f"{MAX_TEMPLATE_LOOPS}: split the template",
         )
         return
     except TemplateSyntaxError as error:
