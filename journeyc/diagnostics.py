@@ -7,18 +7,18 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from journeyc.ir.base import Span
+from journeyc.runtime.plan_types import printable
 
 Severity = Literal["error", "warning"]
 
 
 def visible(text: str) -> str:
     """`text` with every character a terminal would act on or hide (ESC, CR, NUL, bidi controls, zero-width
-    marks) written as its escape (`\\x1b`, `\\u202e`): a diagnostic quotes the user's names and texts, and printing
-    them raw would let a source rewrite the report. Line breaks (a CRLF is one) and tabs stay."""
+    marks) written as its escape (`\\u001b`, `\\u202e`): a diagnostic quotes the user's names and texts, and
+    printing them raw would let a source rewrite the report. Line breaks (a CRLF is one) and tabs stay."""
     if text.replace("\n", "").replace("\t", "").isprintable():
         return text
-    text = text.replace("\r\n", "\n")
-    return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
+    return printable(text.replace("\r\n", "\n"), keep="\n\t")
 
 
 class Label(BaseModel):

@@ -43,8 +43,9 @@ class Case:
     usage_possible: bool = False
 
     def focus(self) -> Path:
-        """One .journey file of the case, to check alone (the same for a seed)."""
-        files = sorted(self.root.rglob("*.journey"))
+        """One .journey file of the case, to check alone (the same for a seed); a regular file, since any other
+        PATH (a dangling link, a folder) is a usage error by design."""
+        files = sorted(p for p in self.root.rglob("*.journey") if p.is_file() and not p.is_symlink())
         return files[self.seed % len(files)] if files else self.root
 
     def describe(self) -> str:

@@ -85,3 +85,19 @@ def test_a_number_of_thousands_of_digits_fails_its_test_file_alone(tmp_path):
         "PASS  tests/food_replenishment.test.toml  (food_replenishment)",
         "2 journey tests: 1 passed, 1 failed",
     ]
+
+
+def test_a_test_file_naming_a_journey_with_control_characters_is_reported_escaped(tmp_path):
+    """A `journey = "cat\\u202e\\u001b[31m"` (TOML escapes) reached the PASS/FAIL line and the problem raw: a
+    bidi override and an escape code in the terminal. Every line `journeyc test` prints is escaped."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "examples" / "pet_store", root)
+    broken = root / "tests" / "cat_welcome.test.toml"
+    text = broken.read_text(encoding="utf-8")
+    broken.write_text(text.replace('journey = "cat_welcome"', 'journey = "cat\\u202e\\u001b[31m"'), encoding="utf-8")
+    run = invoke(["test", str(root)])
+    assert run.exit_code == 1
+    assert run.stdout.splitlines()[:2] == [
+        "FAIL  tests/cat_welcome.test.toml  (cat\\u202e\\u001b[31m)",
+        '    tests/cat_welcome.test.toml:8: "journey" must name a journey of the project, not "cat\\u202e\\u001b[31m"',
+    ]

@@ -120,10 +120,10 @@ def test_a_control_character_a_diagnostic_quotes_is_escaped(make_project):
     full = invoke(["check", str(root), "--no-color"])
     assert full.exit_code == 1
     assert "\x1a" not in full.stdout and "\x0c" not in full.stdout
-    assert '"\\x1a" (U+001A' in full.stdout  # the note names the character it means, visibly
-    assert 'the imported file "events.jour\\x0cney" does not exist' in full.stdout
+    assert '"\\u001a" (U+001A' in full.stdout  # the note names the character it means, visibly
+    assert 'the imported file "events.jour\\u000cney" does not exist' in full.stdout
     concise = invoke(["check", str(root), "--output-format", "concise"])
-    assert "\x0c" not in concise.stdout and "events.jour\\x0cney" in concise.stdout
+    assert "\x0c" not in concise.stdout and "events.jour\\u000cney" in concise.stdout
 
 
 def test_bidi_controls_in_a_name_a_diagnostic_quotes_are_escaped(make_project):
@@ -289,3 +289,18 @@ def test_twenty_nested_loops_still_check_clean_and_render(make_project, tmp_path
     record = only_send(root, tmp_path)
     assert record["status"] == "sent"
     assert record["content"]["text"].startswith("o-1 Order o-1 is waiting")
+
+
+def test_a_file_name_holding_a_bidi_control_is_shown_escaped(make_project):
+    """Seed 168 of the record run: a file renamed `é\\u202e.journey` was printed raw in the `-->` and `:::` lines
+    of the text formats, where U+202E reverses what follows it on screen. File names are escaped like messages."""
+    root = make_project({"é\u202e.journey": 'event "X" { nope }\n'})
+    full = invoke(["check", str(root), "--no-color"])
+    assert full.exit_code == 1
+    assert "\u202e" not in full.output
+    assert " --> é\\u202e.journey:1:" in full.stdout
+    for output_format in ("concise", "github"):
+        run = invoke(["check", str(root), "--output-format", output_format])
+        assert "\u202e" not in run.stdout and "é\\u202e.journey" in run.stdout
+    document = json.loads(invoke(["check", str(root), "--output-format", "json"]).stdout)
+    assert document["diagnostics"][0]["location"]["file"] == "é\u202e.journey"  # data keeps the real name

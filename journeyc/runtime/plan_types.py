@@ -42,14 +42,20 @@ def shown(value: Any, longest: int = 40) -> str:
     return text if len(text) <= longest else text[: longest - 1] + "\u2026"
 
 
-def printable(text: str) -> str:
-    """`text` with the characters a terminal would act on or hide, and lone surrogates, written as \\u escapes."""
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+def printable(text: str, keep: str = "") -> str:
+    """`text` with every character Python does not call printable written as its escape (`\\u001b`): controls a
+    terminal acts on (ESC, CR, NUL), marks that reorder or hide text (U+202E, zero width), line and paragraph
+    separators, lone surrogates (a JSON "\\ud800" reads as one; no UTF-8 output can hold it), spaces other than
+    the space. `keep`: characters left as they are (a message's own line breaks)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in keep else _escape(c) for c in text)
 
 
-# C0 and C1 control characters, DEL, the marks that reorder or hide text (bidirectional overrides, zero width),
-# and lone surrogates (a JSON "\ud800" reads as one; no UTF-8 output can hold it).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
 
 # The types a scalar value may have, checked by exact type: values read from JSON are of these types, never of a
 # subclass (and a boolean is not a number, though bool is a subclass of int).
