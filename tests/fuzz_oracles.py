@@ -25,6 +25,7 @@ from journeyc.cli import OUTPUT_FORMATS, main
 # and cursor moves, CR rewrites a line), the bidirectional controls that reorder what is shown ("Trojan Source")
 # and lone surrogates. journeyc must never print one raw from a user's input.
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+SUBPROCESS_EVERY = 10  # one case in ten (seed % 10 == 0) also runs the real program in a subprocess
 CLICK_USAGE = re.compile(r"(?m)^(Usage: |Error: )")
 IMPORT_BUILD = """
 import importlib, sys
@@ -177,27 +178,35 @@ def verify_build(out: Path) -> int:
     return int(process.stdout)
 
 
-def subprocess_agrees(root: Path, out: Path, usage_possible: bool) -> None:
-    """The real program (`python -m journeyc`, another hash seed) answers as the in-process run did: the same
-    diagnostics, the same build bytes."""
-    env = {**os.environ, "PYTHONHASHSEED": "4242"}
-    command = [sys.executable, "-m", "journeyc"]
-    checked = subprocess.run(
-        [*command, "check", str(root), "--output-format", "json"], capture_output=True, timeout=300, env=env
+def in_subprocess(args: list[str], usage_possible: bool = False) -> Run:
+    """`journeyc ARGS` as the real program (`python -m journeyc`, another hash seed), judged as `invoke` is."""
+    process = subprocess.run(
+        [sys.executable, "-m", "journeyc", *args],
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, "PYTHONHASHSEED": "4242"},
     )
-    run = Run(["check", str(root)], checked.returncode, checked.stdout.decode(errors="replace"),
-              checked.stderr.decode(errors="replace"))  # fmt: skip
+    run = Run(
+        args, process.returncode, process.stdout.decode(errors="replace"), process.stderr.decode(errors="replace")
+    )
     judge(run, usage_possible)
-    in_process = invoke(["check", str(root), "--output-format", "json"], usage_possible)
+    return run
+
+
+def same_in_subprocess(in_process: Run, usage_possible: bool = False) -> None:
+    """The real program gives the exit code and the output the in-process run gave."""
+    run = in_subprocess(in_process.args, usage_possible)
     if (run.exit_code, run.stdout) != (in_process.exit_code, in_process.stdout):
-        raise OracleError(f"the subprocess's check differs from the in-process one\n{run.shown()}")
+        raise OracleError(f"the subprocess differs from the in-process run\n{run.shown()}\n{in_process.shown()}")
+
+
+def subprocess_agrees(root: Path, out: Path, usage_possible: bool) -> None:
+    """The real program answers as the in-process run did: the same diagnostics, the same build bytes."""
+    same_in_subprocess(invoke(["check", str(root), "--output-format", "json"], usage_possible), usage_possible)
     if not out.is_dir():
         return
     again = out.with_name(out.name + "-subprocess")
-    built = subprocess.run([*command, "build", str(root), "--out", str(again)], capture_output=True, timeout=300,
-                           env=env)  # fmt: skip
-    judge(Run(["build"], built.returncode, built.stdout.decode(errors="replace"),
-              built.stderr.decode(errors="replace")), usage_possible)  # fmt: skip
+    in_subprocess(["build", str(root), "--out", str(again)], usage_possible)
     if _files_of(out) != _files_of(again):
         raise OracleError("a build in another process with another hash seed wrote different bytes")
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from fuzz_cases import REPO
 from fuzz_log_cases import log_case
-from fuzz_oracles import OracleError, invoke, no_raw_controls, strict_json
+from fuzz_oracles import SUBPROCESS_EVERY, OracleError, invoke, no_raw_controls, same_in_subprocess, strict_json
 
 from journeyc.load import find_project
 from journeyc.pipeline import check_project
@@ -63,7 +63,10 @@ def log_round(seed: int, work: Path) -> int:
                 raise OracleError(f"a rejected line beyond the end of the log\n{run.shown()}")
         elif not run.stdout.strip():
             raise OracleError(f"--customer printed nothing\n{run.shown()}")
-        return _outbox_records(case.outbox)
+        records = _outbox_records(case.outbox)
+        if seed % SUBPROCESS_EVERY == 0:
+            same_in_subprocess(run)
+        return records
     except OracleError as error:
         raise OracleError(f"{case.describe()}\n{error}") from None
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from fuzz_cases import REPO
-from fuzz_oracles import OracleError, invoke, no_raw_controls
+from fuzz_oracles import SUBPROCESS_EVERY, OracleError, invoke, no_raw_controls, same_in_subprocess
 from fuzz_test_file_cases import journey_test_file_case
 
 from journeyc.journey_tests import find_tests
@@ -55,6 +55,8 @@ def journey_tests_round(seed: int, work: Path) -> int:
         broken = sorted(file for file, outcome in outcomes.items() if outcome == "FAIL" and file not in case.changed)
         if broken:
             raise OracleError(f"test files the case did not touch failed: {broken}\n{run.shown()}")
+        if seed % SUBPROCESS_EVERY == 0:
+            same_in_subprocess(run)
         return failed
     except OracleError as error:
         raise OracleError(f"{case.describe()}\n{error}") from None

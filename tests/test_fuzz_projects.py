@@ -32,6 +32,7 @@ import watchfiles
 from conftest import BASE_FILES
 from fuzz_cases import REPO, project_case
 from fuzz_oracles import (
+    SUBPROCESS_EVERY,
     OracleError,
     check_every_format,
     invoke,
@@ -48,7 +49,6 @@ from journeyc.watch import watch
 SAMPLE_LOG = REPO / "journeys" / "events" / "sample.jsonl"
 EXAMPLES = int(os.environ.get("JOURNEYC_FUZZ_EXAMPLES", "40"))
 FIRST_SEED = int(os.environ.get("JOURNEYC_FUZZ_SEED", "0"))
-SUBPROCESS_EVERY = 10  # one case in ten also runs the real program in a subprocess
 
 
 @dataclass
