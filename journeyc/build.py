@@ -29,7 +29,7 @@ from journeyc.emit.python import data, journey_module
 from journeyc.emit.templates import channel_templates, template_problems
 from journeyc.load import UnreadableFileError, read_file_bytes
 from journeyc.pipeline import CheckResult
-from journeyc.resolve.modules import module_name
+from journeyc.resolve.modules import module_name, template_prefix
 
 # A file of the last build bigger than this is not checked against its hash (and so never removed): journeyc
 # writes nothing near it, and a planted huge file should not be read.
@@ -136,7 +136,7 @@ def _registry(modules: dict[str, str]) -> str:
 
 
 def _message_meta(message: ir.Message, templates: dict[str, bytes]) -> dict[str, Any]:
-    prefix = f"templates/{message.channel.name}/{message.name}."
+    prefix = f"{template_prefix(message)}."
     return {
         "channel": message.channel.name,
         "category": message.category.name if message.category else None,

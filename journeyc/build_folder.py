@@ -152,17 +152,24 @@ class BuildFolder:
                 mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
             except FileNotFoundError:
                 mode = stat.S_IFREG
+            except OSError as error:  # a name too long for the file system, a folder that cannot be searched
+                raise BuildFolderError(f"cannot write {self.where(path)}: {describe_os_error(error)}") from error
             if not stat.S_ISREG(mode):
                 raise self.refusal(path, kind_of(mode))
             temporary = f".{name}.{secrets.token_hex(4)}.tmp"
-            handle = os.open(temporary, _CREATE, 0o666, dir_fd=fd)
+            try:
+                handle = os.open(temporary, _CREATE, 0o666, dir_fd=fd)
+            except OSError as error:  # a full disk, a read-only file system
+                raise BuildFolderError(f"cannot write {self.where(path)}: {describe_os_error(error)}") from error
             try:
                 with os.fdopen(handle, "wb") as file:
                     file.write(payload)
                 os.rename(temporary, name, src_dir_fd=fd, dst_dir_fd=fd)
-            except BaseException:
+            except BaseException as error:
                 with suppress(OSError):
                     os.unlink(temporary, dir_fd=fd)
+                if isinstance(error, OSError):
+                    raise BuildFolderError(f"cannot write {self.where(path)}: {describe_os_error(error)}") from error
                 raise
 
     def remove(self, path: str) -> None:
@@ -171,10 +178,15 @@ class BuildFolder:
         with self._folder(parts) as fd:
             if fd is None:
                 return
-            kind = kind_of(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode)
-            if kind != "file":
-                raise self.refusal(path, kind)
-            os.unlink(name, dir_fd=fd)
+            try:
+                kind = kind_of(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode)
+                if kind != "file":
+                    raise self.refusal(path, kind)
+                os.unlink(name, dir_fd=fd)
+            except FileNotFoundError:  # gone already: nothing to remove
+                return
+            except OSError as error:
+                raise BuildFolderError(f"cannot remove {self.where(path)}: {describe_os_error(error)}") from error
 
     def refuse_foreign(self, paths: Iterable[str], ours: Collection[str], manifest: str, writer: str) -> None:
         """Refuse to write `paths` when one is a link, a folder or a device, or a file the manifest does not list

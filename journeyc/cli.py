@@ -415,6 +415,7 @@ def test_command(path: str | None) -> None:
     other tests still run. Exits 0 when every test passes, 1 when one fails or the project has errors.
     """
     from journeyc.journey_tests import find_tests, run_test
+    from journeyc.runtime.plan_types import printable
 
     result = check_project(find_project(path))
     if result.errors:
@@ -422,10 +423,10 @@ def test_command(path: str | None) -> None:
         sys.exit(1)
     tests = find_tests(result.files.root)
     outcomes = [run_test(test, result) for test in tests]
-    for outcome in outcomes:
-        click.echo(f"{'PASS' if outcome.passed else 'FAIL'}  {outcome.file}  ({outcome.journey})")
+    for outcome in outcomes:  # (printable: a test file's names and texts never reach the terminal raw)
+        click.echo(printable(f"{'PASS' if outcome.passed else 'FAIL'}  {outcome.file}  ({outcome.journey})"))
         for line in outcome.lines:
-            click.echo(f"    {line}")
+            click.echo(printable(f"    {line}"))
     failed = sum(not o.passed for o in outcomes)
     click.echo(
         f"{len(outcomes)} journey test{'s' * (len(outcomes) != 1)}: {len(outcomes) - failed} passed, {failed} failed"

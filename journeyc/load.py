@@ -118,6 +118,10 @@ def _read_toml(path: Path) -> dict[str, object]:
         raise ProjectNotFoundError(f"cannot read {path}: {error}") from error
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ProjectNotFoundError(f"{path.name} is not valid TOML: {error}") from error
+    except ValueError as error:  # tomllib turns digits into an int, which Python refuses past 4,300 of them
+        raise ProjectNotFoundError(
+            f"{path.name} holds a number of more than 4,300 digits, more than any setting takes"
+        ) from error
 
 
 def find_project(path: str | None) -> ProjectFiles:

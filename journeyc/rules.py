@@ -259,7 +259,7 @@ REPORTED_BY: dict[str, tuple[str, ...]] = {
     "journeyc.checks.rules.segments": ("J115",),
     "journeyc.checks.rules.journeys": ("J116", "J118", "J206", "J210", "J304"),
     "journeyc.resolve.modules": ("J119",),
-    "journeyc.checks.rules.templates": ("J205", "J206", "J207"),
+    "journeyc.checks.rules.templates": ("J006", "J205", "J206", "J207"),
     "journeyc.checks.rules.template_safety": ("J214", "J215", "J216"),
     "journeyc.syntax.build_expr": ("J301", "J302", "J310", "J311", "J312"),
     "journeyc.checks.rules.flow": ("J401", "J402", "J403", "J404", "J405"),

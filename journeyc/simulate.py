@@ -74,7 +74,9 @@ def simulate_to_outbox(
         return simulate(result, lines, until, progress, trace, keep_outbox=False)
     partial = outbox.with_name(outbox.name + ".partial")
     try:
-        with partial.open("w", encoding="utf-8") as sink:
+        # A lone surrogate (a log's "\ud800") cannot be UTF-8: backslashreplace writes it as its JSON escape,
+        # which is what it is (it can only be inside a JSON string), so each line stays the JSON of its record.
+        with partial.open("w", encoding="utf-8", errors="backslashreplace") as sink:
 
             def write(record: dict[str, Any]) -> None:
                 sink.write(outbox_line(record))

@@ -7,6 +7,7 @@ because a change in one file can break or fix another. A user's mistake is print
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -92,6 +93,10 @@ def watch(
         with around_round():
             done = run_round(path, out, cache, changed)
             report(done)
+        # A check's cyclic garbage skips the collector's young generations (collector_paused moves it to the
+        # oldest), whose automatic collection may never come: without this, every round's would stay in memory.
+        # Collected here, after the report, while the user reads it.
+        gc.collect()
 
     one_round()
     ignored = [folder.resolve() for folder in (out, ignore) if folder is not None]

@@ -135,7 +135,7 @@ def test_github_escapes_hostile_file_names_and_messages():
     line = render_github(hostile_diagnostic(), prefix="repo, 1:2/")
     assert line == (
         "::error file=repo%2C 1%3A2/we%2Cird%3A50%25.journey,line=2,col=3,endLine=2,endColumn=9,title=J102 unknown-event"
-        '::unknown event "50%25 off: now, or%0D%0Anever"%0Ahelp: did you mean%0A::warning::this?'
+        '::unknown event "50%25 off: now, or%0Anever"%0Ahelp: did you mean%0A::warning::this?'  # CRLF: a line break
         "%0Anote: a note, with: colons"
     )
     assert "\n" not in line and "\r" not in line

@@ -62,6 +62,7 @@ from jinja2 import TemplateSyntaxError
 from journeyc import ir
 from journeyc.checks.analysis.template_trees import template_env
 from journeyc.emit.frames import render_frame
+from journeyc.resolve.modules import template_prefix
 from journeyc.runtime.template_spans import SyntaxSpan, syntax_spans
 
 HTML_AUTOESCAPE_NOTE = (
@@ -133,18 +134,19 @@ def _emit(project: ir.Project, read: Reader) -> _Output:
         if kind not in TEXT_FILES and kind not in JSON_FIELDS:
             out.problems.append((name, f'its channel "{channel.name}" has the unknown kind "{kind}"'))
             continue
-        prefix = f"templates/{_safe_name(channel.name)}/{_safe_name(message.name)}"
-        _emit_message(message, kind, prefix, read, out)
+        _emit_message(message, kind, _safe_prefix(message), read, out)
     out.files = dict(sorted(out.files.items()))
     out.problems.sort()
     return out
 
 
-def _safe_name(name: str) -> str:
-    """A channel or message name as a path part: the grammar makes it an identifier; anything else is refused."""
-    if not _NAME.fullmatch(name):
-        raise ValueError(f"{name!r} is not a name the grammar allows: it cannot be part of an output path")
-    return name
+def _safe_prefix(message: ir.Message) -> str:
+    """Where a message's templates go: its channel and message names are identifiers (the grammar makes them so);
+    anything else is refused rather than made part of an output path."""
+    for name in (message.channel.name, message.name):
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a name the grammar allows: it cannot be part of an output path")
+    return template_prefix(message)
 
 
 def _emit_message(message: ir.Message, kind: str, prefix: str, read: Reader, out: _Output) -> None:
@@ -318,6 +320,28 @@ def _mjml_level(protected: str, tokens: _Tokens) -> str | None:
     return _LEVELS.get(name, "column")
 
 
+# mrml parses and renders recursively, and a document nested a few thousand elements deep overflows its stack:
+# the process dies (SIGSEGV), with no exception to report. No email nests anywhere near this deep.
+MAX_MJML_DEPTH = 100
+_TAG = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][\w:.-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>", re.DOTALL)
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+)
+
+
+def _nesting_depth(document: str) -> int:
+    """How deep elements nest in a document, counted as a parser would open them (comments and void elements
+    aside; an element left open stays open)."""
+    depth = deepest = 0
+    for tag in _TAG.finditer(document):
+        name = tag.group(2)
+        if name is None or tag.group(3) or name.lower() in _VOID:
+            continue
+        depth = max(depth - 1, 0) if tag.group(1) else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _refuse_includes(path: str) -> str:
     raise OSError(f"mj-include is not supported ({path})")
 
@@ -326,6 +350,9 @@ def _compile_mjml(document: str, start: int, source: str, spans: list[SyntaxSpan
     """Compile an MJML document; the source with placeholders starts at offset `start` in it."""
     import mjml  # mjml-python: the Rust mrml compiler; imported here so only builds with MJML load it
 
+    depth = _nesting_depth(document)
+    if depth > MAX_MJML_DEPTH:
+        raise MjmlError(f"the MJML nests elements {depth} levels deep; journeyc compiles at most {MAX_MJML_DEPTH}")
     try:
         return mjml.mjml2html(document, include_loader=_refuse_includes)
     except (KeyboardInterrupt, SystemExit):

@@ -88,6 +88,8 @@ def read_test(text: str, shown: str, journeys: Collection[str]) -> JourneyTest:
         spec = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise TestFileError([_toml_problem(error, text, shown)]) from error
+    except ValueError as error:  # tomllib turns digits into an int, which Python refuses past 4,300 of them
+        raise TestFileError([_long_number_problem(text, shown)]) from error
     reader = _Reader(shown, Locator(text))
     test = reader.test(spec, journeys)
     if reader.problems or test is None:
@@ -107,6 +109,16 @@ def _toml_problem(error: tomllib.TOMLDecodeError, text: str, shown: str) -> str:
     else:
         position = shown
     return f"{position}: not valid TOML: {message[:1].lower()}{message[1:]}"
+
+
+def _long_number_problem(text: str, shown: str) -> str:
+    """`file:line:col: ...` for the number of more than 4,300 digits that tomllib could not read."""
+    found = re.search(r"\d[\d_]{4300,}", text)
+    position = shown
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        position = f"{shown}:{line}:{found.start() - text.rfind(chr(10), 0, found.start())}"
+    return f"{position}: a number of more than 4,300 digits: no setting takes one"
 
 
 def _kind_of(value: Any) -> str:

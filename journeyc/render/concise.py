@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from journeyc.diagnostics import Diagnostic
+from journeyc.diagnostics import Diagnostic, visible
 from journeyc.render.full import Style
 
 
@@ -13,7 +13,7 @@ def _plain(text: str, **_: object) -> str:
 def render_concise(diagnostic: Diagnostic, style: Style = _plain) -> str:
     span = diagnostic.span
     colour = "red" if diagnostic.severity == "error" else "yellow"
-    where = style(f"{span.file}:{span.line}:{span.column}:", bold=True)
+    where = style(f"{visible(span.file)}:{span.line}:{span.column}:", bold=True)
     code = style(diagnostic.code, fg=colour, bold=True)
     # One line per problem, whatever the message holds.
     message = " ".join(diagnostic.message.splitlines())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from journeyc.diagnostics import Diagnostic, Label
+from journeyc.diagnostics import Diagnostic, Label, visible
 from journeyc.ir.base import Span
 
 TAB = "    "
@@ -26,7 +26,7 @@ def render_full(diagnostic: Diagnostic, sources: dict[str, str], style: Style = 
     gutter = " " * width
     for index, (span, message, mark, mark_colour) in enumerate(frames):
         arrow = "-->" if index == 0 else ":::"
-        lines.append(f"{gutter}{style(arrow, fg='blue')} {span.file}:{span.line}:{span.column}")
+        lines.append(f"{gutter}{style(arrow, fg='blue')} {visible(span.file)}:{span.line}:{span.column}")
         source_line = _source_line(sources, span)
         if source_line is None:
             if message:
@@ -78,4 +78,4 @@ def _visible(ch: str) -> str:
 
 
 def render_label(label: Label) -> str:
-    return f"{label.span.file}:{label.span.line}:{label.span.column}: {label.message}"
+    return f"{visible(label.span.file)}:{label.span.line}:{label.span.column}: {label.message}"

@@ -8,7 +8,7 @@ property values `:` and `,` are as well, since they separate the properties.
 
 from __future__ import annotations
 
-from journeyc.diagnostics import Diagnostic
+from journeyc.diagnostics import Diagnostic, visible
 from journeyc.rules import RULES
 
 
@@ -27,7 +27,7 @@ def render_github(diagnostic: Diagnostic, prefix: str = "", title: str | None = 
     rule = RULES.get(diagnostic.code)
     title = title or (f"{diagnostic.code} {rule.name}" if rule else diagnostic.code)
     properties = {
-        "file": prefix + span.file,
+        "file": visible(prefix + span.file),  # (a name holding controls annotates no file, but reads safely)
         "line": str(span.line),
         "col": str(span.column),
         "endLine": str(span.end_line),

@@ -1,10 +1,12 @@
-"""Names that become build files: each journey's module `journeys/<module>.py`, and the names that would collide.
+"""Names that become build files: each journey's module `journeys/<module>.py`, each message's templates
+`templates/<channel>/<message>.<ext>`, and the names that would collide.
 
 A build is imported by Python, committed, and checked out on any machine: so a module name is an ASCII identifier
 (`identifier()`), never a name the build itself writes (`__init__`) or a dunder name Python gives a meaning to,
 never a device name Windows reserves (`con`, `nul`, ...), and short enough for every file system; such names get
 a suffix from a hash of the journey's full name (the same on every machine, whatever else the project holds).
-Names that would still share a file (`Welcome` and `welcome` on a case-insensitive disk, `café` and
+Channel and message names are path parts as written, unless too long for a file name (a file system allows 255
+bytes): then they get the same kind of suffix. Names that would still share a file (`Welcome` and `welcome` on a case-insensitive disk, `café` and
 `caf_u00e9_`) are J119; so are channel and message names whose template files would share a path.
 """
 
@@ -19,6 +21,7 @@ from journeyc.diagnostics import Diagnostic, Label
 from journeyc.emit.pyliteral import identifier
 
 MAX_MODULE_NAME = 64  # far below every file system's limit of 255 bytes per name
+MAX_PATH_PART = 120  # bytes of a channel or message name in a template path (+ ".preheader.txt" < 255)
 Named = ir.Journey | ir.Channel | ir.Message
 _WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
 
@@ -28,10 +31,26 @@ def module_name(journey: str) -> str:
     safe = identifier(journey)
     reserved = safe.startswith("__") or safe.casefold() in _WINDOWS_DEVICES
     if reserved or len(safe) > MAX_MODULE_NAME:
-        digest = hashlib.sha256(journey.encode("utf-8")).hexdigest()[:10]
-        safe = f"{safe.strip('_')[:40] or 'journey'}_{digest}"
+        safe = f"{safe.strip('_')[:40] or 'journey'}_{_digest(journey)}"
         safe = "j_" + safe if safe[0].isdigit() else safe
     return safe
+
+
+def _digest(name: str) -> str:
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+
+
+def path_part(name: str) -> str:
+    """A channel's or message's name as a folder or file stem of its templates: the name, or when its UTF-8 is
+    too long for a file name, its first 40 characters and a hash of the whole."""
+    if len(name.encode("utf-8")) <= MAX_PATH_PART:
+        return name
+    return f"{name[:40]}_{_digest(name)}"
+
+
+def template_prefix(message: ir.Message) -> str:
+    """`templates/<channel>/<message>`: where the build writes a message's template files (then `.<ext>`)."""
+    return f"templates/{path_part(message.channel.name)}/{path_part(message.name)}"
 
 
 def file_key(name: str) -> str:
@@ -42,8 +61,8 @@ def file_key(name: str) -> str:
 def build_name_collisions(project: ir.Project) -> list[Diagnostic]:
     """J119 for journeys, channels and messages whose build files would be one file on some machine."""
     journeys = [(j, f"journeys/{module_name(j.name)}.py") for j in project.journeys.values()]
-    channels = [(c, f"templates/{c.name}/") for c in project.channels.values()]
-    messages = [(m, f"templates/{m.channel.name}/{m.name}.*") for m in project.messages.values()]
+    channels = [(c, f"templates/{path_part(c.name)}/") for c in project.channels.values()]
+    messages = [(m, f"{template_prefix(m)}.*") for m in project.messages.values()]
     return _collisions("journey", journeys) + _collisions("channel", channels) + _collisions("message", messages)
 
 

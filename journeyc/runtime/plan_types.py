@@ -34,11 +34,7 @@ def shown(value: Any, longest: int = 40) -> str:
         return "{...}"
     if isinstance(value, str):
         text = value if len(value) <= longest else value[: longest - 1] + "\u2026"
-        return (
-            '"'
-            + _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text.replace("\\", "\\\\").replace('"', '\\"'))
-            + '"'
-        )
+        return '"' + printable(text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
     try:
         text = json.dumps(value)
     except ValueError:  # an integer of more digits than Python writes
@@ -46,8 +42,20 @@ def shown(value: Any, longest: int = 40) -> str:
     return text if len(text) <= longest else text[: longest - 1] + "\u2026"
 
 
-# C0 and C1 control characters, DEL, and the marks that reorder or hide text (bidirectional overrides, zero width).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+def printable(text: str, keep: str = "") -> str:
+    """`text` with every character Python does not call printable written as its escape (`\\u001b`): controls a
+    terminal acts on (ESC, CR, NUL), marks that reorder or hide text (U+202E, zero width), line and paragraph
+    separators, lone surrogates (a JSON "\\ud800" reads as one; no UTF-8 output can hold it), spaces other than
+    the space. `keep`: characters left as they are (a message's own line breaks)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in keep else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
 
 # The types a scalar value may have, checked by exact type: values read from JSON are of these types, never of a
 # subclass (and a boolean is not a number, though bool is a subclass of int).

@@ -159,7 +159,7 @@ class MessageRenderer:
             headers = HEADER_FIELDS.get(kind, frozenset())
             fields = []
             for path in found.get("templates", ()):
-                name = path.rsplit("/", 1)[-1].removeprefix(message + ".")
+                name = field_file(path)
                 name = {"txt": "text", "html": "html", "json": "json"}.get(name, name.removesuffix(".txt"))
                 if path.endswith(".json"):
                     for key, source in sorted(json.loads(self.templates[path]).items()):
@@ -176,6 +176,12 @@ class MessageRenderer:
         if values is None:
             values = self.offer_values[name] = offer_values(self.offers[name])
         return values
+
+
+def field_file(path: str) -> str:
+    """What a template file holds, from its name `<message>.<field file>`: `subject.txt`, `txt`, `html`, `json`.
+    A message name has no dot; the build may shorten a long one (data/messages.json lists the files)."""
+    return path.rsplit("/", 1)[-1].partition(".")[2]
 
 
 def _json_mode(kind: str | None, key: str) -> str:

@@ -7,6 +7,7 @@ lines, kept by the live customer's workflow): both print through `merged_timelin
 from __future__ import annotations
 
 from journeyc.runtime.identity import name_of
+from journeyc.runtime.plan_types import printable
 from journeyc.runtime.times import format_time
 from journeyc.runtime.zones import local_datetime, zone_named
 
@@ -27,6 +28,7 @@ def merged_timeline(
 
 
 def timeline_line(time: float | None, what: str, zone: str | None) -> str:
+    what = printable(what)  # a log's values reach a line (a subject holding an escape code or a lone surrogate)
     if time is None:
         return f"{'(no time)':<20}  {'':<15}  {what}"
     found = zone_named(zone) if zone else None

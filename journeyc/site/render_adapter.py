@@ -22,7 +22,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
-from journeyc.runtime.render import MessageRenderer, offer_values
+from journeyc.runtime.render import MessageRenderer, field_file, offer_values
 from journeyc.runtime.trigger_values import TriggerValues
 
 
@@ -106,7 +106,7 @@ _ENVIRONMENTS = {html: SandboxedEnvironment(undefined=_Recording, autoescape=htm
 def explain_failure(renderer: RuntimeRenderer, message: str, values: Mapping[str, Any]) -> str:
     """Why the message's templates cannot render with `values` (profile, trigger, offer), in plain words."""
     for path in renderer.template_files(message):
-        field = path.rsplit("/", 1)[-1].removeprefix(message + ".")
+        field = field_file(path)
         text = renderer.templates.get(path, "")
         texts = [(field, text)]
         if path.endswith(".json"):

@@ -19,18 +19,49 @@ def template_env() -> SandboxedEnvironment:
     return _ENV
 
 
+# Jinja2 parses, compiles and renders a template recursively, and so do the checks that walk its tree: a
+# template nested thousands of levels deep (blocks, brackets, `not`s, filters) would exhaust Python's stack.
+# Its loops become Python loops, of which Python compiles at most 20 inside one another. No message needs
+# anything near either.
+MAX_TEMPLATE_DEPTH = 50
+MAX_TEMPLATE_LOOPS = 20
+
+
+class TemplateTooDeepError(TemplateSyntaxError):
+    """A template nested deeper than journeyc can process (J006), in words: "nested 62 levels deep"."""
+
+
 def parse_template(ctx: CheckContext, text: str) -> nodes.Template:
-    """The Jinja2 tree of a template, parsed by Jinja2 once per run (raises TemplateSyntaxError). Do not modify it."""
+    """The Jinja2 tree of a template, parsed by Jinja2 once per run (raises TemplateSyntaxError, and its
+    TemplateTooDeepError for a template nested too deeply to process). Do not modify it."""
     cache = ctx.shared.template_trees
     if text not in cache:
         try:
-            cache[text] = _ENV.parse(text)
+            tree = _ENV.parse(text)
         except TemplateSyntaxError as error:
             cache[text] = error
+        except RecursionError:
+            cache[text] = TemplateTooDeepError("nested too deeply to parse", 1)
+        else:
+            cache[text] = _too_deep(tree) or tree
     found = cache[text]
     if isinstance(found, TemplateSyntaxError):
         raise found
     return found
+
+
+def _too_deep(tree: nodes.Node) -> TemplateTooDeepError | None:
+    """Whether the tree nests deeper than MAX_TEMPLATE_DEPTH, or its loops deeper than MAX_TEMPLATE_LOOPS, at its
+    deepest node; found without recursion."""
+    pending: list[tuple[nodes.Node, int, int]] = [(tree, 0, 0)]
+    while pending:
+        node, depth, loops = pending.pop()
+        loops += isinstance(node, nodes.For)
+        if depth > MAX_TEMPLATE_DEPTH or loops > MAX_TEMPLATE_LOOPS:
+            what = f"{loops} loops nested" if loops > MAX_TEMPLATE_LOOPS else f"nested {depth} levels deep"
+            return TemplateTooDeepError(what, getattr(node, "lineno", 1) or 1)
+        pending.extend((child, depth + 1, loops) for child in node.iter_child_nodes())
+    return None
 
 
 def plain_template(ctx: CheckContext, text: str) -> PlainTemplate | None:

@@ -13,7 +13,15 @@ from jinja2 import TemplateSyntaxError
 
 from journeyc import ir
 from journeyc.checks.analysis.template_places import FilePlacer, InlinePlacer, Placer
-from journeyc.checks.analysis.template_trees import parse_template, template_env, template_nodes, template_reads
+from journeyc.checks.analysis.template_trees import (
+    MAX_TEMPLATE_DEPTH,
+    MAX_TEMPLATE_LOOPS,
+    TemplateTooDeepError,
+    parse_template,
+    template_env,
+    template_nodes,
+    template_reads,
+)
 from journeyc.checks.context import CheckContext, TemplateRead, did_you_mean
 from journeyc.checks.rules.template_safety import check_template_safety
 from journeyc.runtime.plain_templates import ROOTS
@@ -71,6 +79,16 @@ def _check_template(ctx: CheckContext, message: ir.Message, field: ir.MessageFie
 
     try:
         tree = parse_template(ctx, text)
+    except TemplateTooDeepError as error:
+        ctx.error(
+            "J006",
+            "this template is nested too deeply to process",
+            placer.span(error.lineno, line_of(error.lineno), None),
+            error.message or "too deep",
+            help=f"keep blocks, brackets, `not`s and filters under {MAX_TEMPLATE_DEPTH} levels, and loops under "
+            f"{MAX_TEMPLATE_LOOPS}: split the template",
+        )
+        return
     except TemplateSyntaxError as error:
         lineno = error.lineno or 1
         ctx.error(
