@@ -432,6 +432,63 @@ def test_command(path: str | None) -> None:
     sys.exit(1 if failed else 0)
 
 
+# ---------------------------------------------------------------- editor tooling: fmt, lsp
+@main.command(name="fmt")
+@click.argument("path", required=False, type=click.Path())
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; list the files that are not formatted and exit 1 if there are any.")  # fmt: skip
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Write nothing; print what formatting would change as a unified diff, exit 1 if anything.")  # fmt: skip
+@_guard
+def fmt_command(path: str | None, check_only: bool, show_diff: bool) -> None:
+    """Lay out .journey files the one canonical way, keeping comments and meaning.
+
+    PATH is a project folder (every .journey file below it) or one .journey file. A file with syntax errors is
+    left as it is and its errors are printed. Exits 0 when done (or, with --check or --diff, when every file is
+    formatted already), 1 when a file has syntax errors or would change, 2 on a usage or internal error.
+    """
+    from journeyc.fmt import FormatterError
+    from journeyc.fmt.files import format_files, unified_diff, write_formatted
+
+    files = find_project(path)
+    prefix = root_prefix(files.root)
+    try:
+        outcomes = format_files(files)
+    except FormatterError as error:
+        click.echo(f"journeyc: internal error: {error} (please report this)", err=True)
+        sys.exit(2)
+    changed = broken = 0
+    for item in outcomes:
+        shown = prefix + item.path
+        if item.result is None or item.result.text is None:
+            broken += 1
+            for diagnostic in item.result.problems if item.result is not None else ():
+                click.echo(render_full(diagnostic, {item.path: item.result.original}), err=True)
+                click.echo("", err=True)
+            why = item.unreadable if item.unreadable is not None else "it has syntax errors"
+            click.echo(f"not formatted: {shown} ({why})", err=True)
+        elif item.changed:
+            changed += 1
+            if show_diff:
+                click.echo(unified_diff(item, shown), nl=False)
+            elif check_only:
+                click.echo(f"would format: {shown}")
+            else:
+                write_formatted(files, item)
+                click.echo(f"formatted: {shown}")
+    click.echo(_fmt_summary(len(outcomes), changed, broken, dry=check_only or show_diff), err=show_diff)
+    sys.exit(1 if broken or (changed and (check_only or show_diff)) else 0)
+
+
+def _fmt_summary(total: int, changed: int, broken: int, dry: bool) -> str:
+    unchanged = total - changed - broken
+    done = "would be formatted" if dry else "formatted"
+    words = [f"{changed} file{'s' * (changed != 1)} {done}", f"{unchanged} already formatted"]
+    if broken:
+        words.append(f"{broken} not formatted")
+    return ", ".join(words)
+
+
 # ---------------------------------------------------------------- review tooling: graph, diff, breaking
 @main.command(name="graph")
 @click.argument("path", required=False, type=click.Path())
