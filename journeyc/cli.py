@@ -489,6 +489,20 @@ def _fmt_summary(total: int, changed: int, broken: int, dry: bool) -> str:
     return ", ".join(words)
 
 
+@main.command(name="lsp")
+@click.option("--stdio", is_flag=True, help="Talk over stdin and stdout (the default and only way; editors pass it).")
+@_guard
+def lsp_command(stdio: bool) -> None:
+    """Run the language server for editors: diagnostics as you type, hover, go to definition, references,
+    completion, outline, formatting, rename and quick fixes (see docs/editor.md).
+
+    An editor starts it and talks to it over stdin and stdout; it is not meant to be run by hand.
+    """
+    from journeyc.lsp.server import serve
+
+    serve()
+
+
 # ---------------------------------------------------------------- review tooling: graph, diff, breaking
 @main.command(name="graph")
 @click.argument("path", required=False, type=click.Path())
@@ -700,14 +714,15 @@ def schema() -> None:
 
 
 def run() -> None:
-    """The `journeyc` program: `main` with the cyclic garbage collector off, except for `watch` and `docs --serve`.
+    """The `journeyc` program: `main` with the cyclic garbage collector off, except for `watch`, `lsp` and
+    `docs --serve`.
 
     Every other command ends when its work is done. What it builds (the IR, diagnostics) lives to the end, and
     the collector would scan it again and again for cycles it does not have; the little cyclic garbage a command
-    makes is freed at exit. `watch` and `docs --serve` run for hours, so they keep the collector (each check pauses
-    it meanwhile).
+    makes is freed at exit. `watch`, `lsp` and `docs --serve` run for hours, so they keep the collector (each check
+    pauses it meanwhile).
     """
-    if sys.argv[1:2] != ["watch"] and not (sys.argv[1:2] == ["docs"] and "--serve" in sys.argv):
+    if sys.argv[1:2] not in (["watch"], ["lsp"]) and not (sys.argv[1:2] == ["docs"] and "--serve" in sys.argv):
         gc.disable()
     main(prog_name="journeyc")
 
