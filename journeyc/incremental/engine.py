@@ -59,6 +59,7 @@ class Incremental:
         self._messages: tuple[tuple[Any, ...], int] = ((), 0)
         self._this_round: dict[str, ir.SourceFile] = {}
         self.changed_interface = True
+        self.interface_version = 0  # counts the rounds whose interface changed: what is kept by it is valid till then
 
     # ------------------------------------------------------------ a round
     def begin(self, roots: list[str], config: object, read_template: Callable[[str], str | None]) -> None:
@@ -137,6 +138,7 @@ class Incremental:
     def context(self, ctx: CheckContext) -> CheckContext:
         """The round's check context: last round's units and memos when the interface is the same."""
         keep = not self.changed_interface
+        self.interface_version += not keep
         self.units.next_round(keep)
         ctx.units = self.units
         ctx.memo = {k: v for k, v in self.memo.items() if k in CARRIED_MEMOS} if keep else {}

@@ -62,12 +62,29 @@ class SymbolIndex:
         return [declared, *found] if with_declaration and declared is not None else found
 
 
-def build_index(project: ir.Project, files: dict[str, ir.SourceFile], sources: dict[str, str]) -> SymbolIndex:
-    """The index of every file of a resolved project (`sources`: the texts the check read)."""
+FileOccurrences = dict[str, tuple[ir.SourceFile, str, list[Occurrence]]]
+
+
+def build_index(
+    project: ir.Project,
+    files: dict[str, ir.SourceFile],
+    sources: dict[str, str],
+    known: FileOccurrences | None = None,
+) -> SymbolIndex:
+    """The index of every file of a resolved project (`sources`: the texts the check read). `known`: each file's
+    occurrences from an index before, reused for a file whose IR and text are the same objects (the caller
+    empties it when other declarations may have changed: a list's item shape, say), and updated."""
     index = SymbolIndex()
+    known = {} if known is None else known
     for path in sorted(files):
-        for occurrence in _Walk(project, sources.get(path, "")).file(files[path]):
+        source, text = files[path], sources.get(path, "")
+        found = known.get(path)
+        if found is None or found[0] is not source or found[1] is not text:
+            found = known[path] = (source, text, list(_Walk(project, text).file(source)))
+        for occurrence in found[2]:
             index.add(occurrence)
+    for path in set(known) - set(files):
+        del known[path]
     return index
 
 

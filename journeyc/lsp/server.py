@@ -20,6 +20,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from journeyc import __version__, ir
+from journeyc.diagnostics import Diagnostic
 from journeyc.fmt import FormatterError, format_source
 from journeyc.load import ProjectNotFoundError
 from journeyc.lsp.actions import fix_for
@@ -42,7 +43,7 @@ class JourneyServer(LanguageServer):
         self.sessions: dict[Path, ProjectSession] = {}
         self.tasks: dict[Path, asyncio.Task[None]] = {}
         self.wanted: dict[Path, int] = {}  # how many changes each project has seen: a check runs until it saw all
-        self.published: dict[Path, set[str]] = {}  # URIs with diagnostics, to clear them when fixed
+        self.published: dict[Path, dict[str, list[Diagnostic]]] = {}  # by project and file, as last sent
         self.versions: dict[str, int] = {}  # the editor's version of each open document
 
     # ------------------------------------------------------------ projects and files
@@ -108,23 +109,30 @@ class JourneyServer(LanguageServer):
         return (session, shown, session.checked) if session.checked is not None else None
 
     def publish(self, session: ProjectSession, checked: Checked) -> None:
-        by_file: dict[str, list[types.Diagnostic]] = {}
+        """Send the diagnostics of each file whose diagnostics changed since the last check (an empty list for a
+        file fixed since), and of each open file, for the version it was checked at."""
+        by_file: dict[str, list[Diagnostic]] = {}
         for diagnostic in checked.result.diagnostics:
-            converted = lsp_diagnostic(
-                diagnostic, lambda f: self.lines_of(checked, f), lambda f: self.uri_of(session, f)
-            )
-            by_file.setdefault(diagnostic.span.file, []).append(converted)
-        uris = {self.uri_of(session, shown): found for shown, found in by_file.items()}
-        # Files fixed since the last check are cleared; open files get their (maybe empty) list for each version.
-        for uri in sorted(self.published.get(session.root, set()) | {self.uri_of(session, s) for s in checked.unsaved}):
-            uris.setdefault(uri, [])
-        for uri, found in sorted(uris.items()):
-            shown = session.display_path(Path(to_fs_path(uri) or ""))
+            by_file.setdefault(diagnostic.span.file, []).append(diagnostic)
+        before = self.published.get(session.root, {})
+        lines: dict[str, Lines] = {}
+
+        def lines_of(shown: str) -> Lines:
+            if shown not in lines:
+                lines[shown] = self.lines_of(checked, shown)
+            return lines[shown]
+
+        for shown in sorted(set(by_file) | set(before) | set(checked.unsaved)):
+            found = by_file.get(shown, [])
+            if found == before.get(shown, []) and shown not in checked.unsaved:
+                continue
+            uri = self.uri_of(session, shown)
+            converted = [lsp_diagnostic(d, lines_of, lambda f: self.uri_of(session, f)) for d in found]
             version = self.versions.get(uri) if shown in checked.unsaved else None
             self.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=version)
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=converted, version=version)
             )
-        self.published[session.root] = {uri for uri, found in uris.items() if found}
+        self.published[session.root] = by_file
 
 
 server = JourneyServer()
@@ -158,7 +166,7 @@ def did_close(ls: JourneyServer, params: types.DidCloseTextDocumentParams) -> No
         session, shown = found
         session.unsaved.pop(shown, None)
         ls.versions.pop(params.text_document.uri, None)
-        session.rescan()
+        session.changed_on_disk([shown])  # the file is what is on disk again
         ls.changed(session)
 
 
@@ -166,15 +174,19 @@ def did_close(ls: JourneyServer, params: types.DidCloseTextDocumentParams) -> No
 def did_save(ls: JourneyServer, params: types.DidSaveTextDocumentParams) -> None:
     found = ls.locate(params.text_document.uri)
     if found is not None:
-        found[0].rescan()
+        found[0].changed_on_disk([found[1]])
         ls.changed(found[0])
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_files(ls: JourneyServer, params: types.DidChangeWatchedFilesParams) -> None:
-    touched = {id(s): s for s in (ls.locate(change.uri) for change in params.changes) if s is not None}
-    for session, _ in touched.values():
-        session.rescan()
+    touched: dict[Path, tuple[ProjectSession, list[str]]] = {}
+    for change in params.changes:
+        found = ls.locate(change.uri)
+        if found is not None:
+            touched.setdefault(found[0].root, (found[0], []))[1].append(found[1])
+    for session, paths in touched.values():
+        session.changed_on_disk(paths)
         ls.changed(session)
 
 

@@ -1,24 +1,30 @@
 """One project as the language server sees it: its files on disk, the editor's unsaved texts over them, and the
-result of the last check with the index of its names."""
+result of the last check, checked incrementally (journeyc/incremental) as the editor's texts change."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+from journeyc.incremental.engine import Incremental
 from journeyc.load import ProjectFiles, ProjectNotFoundError, find_project, read_config
-from journeyc.lsp.index import SymbolIndex, build_index
-from journeyc.pipeline import CheckResult, ParseCache, check_project
+from journeyc.lsp.index import FileOccurrences, SymbolIndex, build_index
+from journeyc.pipeline import CheckResult, check_project
 
 
-@dataclass(frozen=True)
 class Checked:
-    """A check of the project with the unsaved texts it saw, and the index of its names."""
+    """A check of the project with the unsaved texts it saw; the index of its names is made when first asked."""
 
-    result: CheckResult
-    index: SymbolIndex
-    unsaved: dict[str, str]
+    def __init__(self, result: CheckResult, unsaved: dict[str, str], known: FileOccurrences) -> None:
+        self.result = result
+        self.unsaved = unsaved
+        self._known = known
+
+    @cached_property
+    def index(self) -> SymbolIndex:
+        result = self.result
+        return build_index(result.project, result.resolved.files, result.sources, self._known)
 
 
 class ProjectSession:
@@ -27,10 +33,12 @@ class ProjectSession:
     def __init__(self, files: ProjectFiles) -> None:
         self.files = files
         self.root = files.root
-        self.cache = ParseCache()
+        self.engine = Incremental()
         self.unsaved: dict[str, str] = {}  # display path -> the editor's text
         self.checked: Checked | None = None
         self.lock = threading.Lock()  # one check at a time
+        self._occurrences: FileOccurrences = {}
+        self._interface = -1
 
     def display_path(self, path: Path) -> str | None:
         """The project's name for a file (relative to its root), or None when it is outside the project."""
@@ -39,13 +47,16 @@ class ProjectSession:
         except ValueError:
             return None
 
-    def rescan(self) -> None:
-        """Read the project's list of files again (after files were created, deleted or renamed)."""
-        try:
-            files = find_project(str(self.root)) if not self.files.single_file else self.files
-        except ProjectNotFoundError:
-            return
-        self.files = files
+    def changed_on_disk(self, paths: list[str] | None) -> None:
+        """Files saved, closed, made, removed or renamed (display paths; None: any): read them again, and the
+        list of the project's files."""
+        with self.lock:
+            self.engine.changed(paths)
+            try:
+                files = find_project(str(self.root)) if not self.files.single_file else self.files
+            except ProjectNotFoundError:
+                return
+            self.files = files
 
     def check(self) -> Checked:
         """Check the project with the editor's texts over the files on disk."""
@@ -56,9 +67,10 @@ class ProjectSession:
             if extra:  # a new file not saved yet is part of the project too
                 files = ProjectFiles(root=files.root, files=sorted([*files.files, *extra]), config=files.config,
                                      single_file=files.single_file, unreadable=files.unreadable)  # fmt: skip
-            result = check_project(files, self.cache, unsaved)
-            index = build_index(result.project, result.resolved.files, result.sources)
-            self.checked = Checked(result, index, unsaved)
+            result = check_project(files, unsaved=unsaved, incremental=self.engine)
+            if self.engine.interface_version != self._interface:  # other declarations may have changed
+                self._occurrences, self._interface = {}, self.engine.interface_version
+            self.checked = Checked(result, unsaved, self._occurrences)
             return self.checked
 
 
