@@ -81,7 +81,13 @@ def main() -> None:
     """
 
 
-def _summary(result: CheckResult) -> dict[str, int]:
+def _summary(result: Any) -> dict[str, int]:
+    """Files, journeys, errors and warnings (a `CheckResult`, or the cache's result with its counts)."""
+    counts = getattr(result, "counts", None) or _counts(result)
+    return {**counts, "errors": result.errors, "warnings": result.warnings}
+
+
+def _counts(result: CheckResult) -> dict[str, int]:
     focus = result.files.focus
     if focus is not None:
         files = 1
@@ -89,15 +95,10 @@ def _summary(result: CheckResult) -> dict[str, int]:
     else:
         files = len([f for f in result.project.files if not f.startswith("stdlib/")])
         journeys = len(result.project.journeys)
-    return {
-        "files": files,
-        "journeys": journeys,
-        "errors": result.errors,
-        "warnings": result.warnings,
-    }
+    return {"files": files, "journeys": journeys}
 
 
-def _summary_line(result: CheckResult) -> str:
+def _summary_line(result: Any) -> str:
     s = _summary(result)
     where = f"{s['files']} file{'s' * (s['files'] != 1)}, {s['journeys']} journey{'s' * (s['journeys'] != 1)}"
     if not s["errors"] and not s["warnings"]:
@@ -118,14 +119,23 @@ def _summary_line(result: CheckResult) -> str:
 )
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when printing to a terminal).")
 @click.option("--strict", is_flag=True, help='Exit 1 on warnings too (like fail-on = "warning" in the settings).')
+@click.option("--no-cache", is_flag=True, help="Neither use nor write the cache of the last result in .journeyc/.")
 @_guard
-def check(path: str | None, output_format: str, color: bool | None, strict: bool) -> None:
+def check(path: str | None, output_format: str, color: bool | None, strict: bool, no_cache: bool) -> None:
     """Check a project (or one file) and report every problem.
 
-    Exits 0 when there are no errors, 1 when there are (or warnings, with --strict), 2 on a usage or internal
-    error.
+    The result is kept in .journeyc/ in the project folder: a run on the same files with the same journeyc shows
+    it without checking again (every file is read and compared). Exits 0 when there are no errors, 1 when there are
+    (or warnings, with --strict), 2 on a usage or internal error.
     """
-    result = check_project(find_project(path))
+    from journeyc.incremental import disk
+
+    files = find_project(path)
+    result: Any = None if no_cache else disk.load(files)
+    if result is None:
+        result = check_project(files)
+        if not no_cache:
+            disk.save(result, _counts(result))
     use_colour = sys.stdout.isatty() if color is None else color
     style = click.style if use_colour else (lambda text, **_: text)
     prefix = root_prefix(result.files.root)

@@ -58,6 +58,7 @@ class CheckResult:
     diagnostics: list[Diagnostic]
     sources: dict[str, str]
     config: Config = field(default_factory=Config)
+    missing: tuple[str, ...] = ()  # template files the check looked for and did not find (a cache must see them)
 
     @property
     def failed(self) -> bool:
@@ -102,7 +103,7 @@ def _check_project(
     files: ProjectFiles, cache: ParseCache | None, unsaved: Mapping[str, str], incremental: Incremental | None
 ) -> CheckResult:
     cache = incremental.cache if incremental is not None else cache or ParseCache()
-    config = parse_config(files.config, _config_source(files))
+    config = project_config(files)
     sources: dict[str, str] = {}
     problems: dict[str, list[Diagnostic]] = {}
     modules = stdlib_modules()
@@ -154,13 +155,20 @@ def _check_project(
     diagnostics = apply_settings(diagnostics, config, journey_sources)
     if files.focus is not None:
         diagnostics = [d for d in diagnostics if d.span.file == files.focus]
-    return CheckResult(
-        files=files, resolved=resolved, diagnostics=sorted_diagnostics(diagnostics), sources=sources, config=config
-    )
+    missing = tuple(sorted(path for path, text in templates.items() if text is None and path not in sources))
+    return CheckResult(files=files, resolved=resolved, diagnostics=sorted_diagnostics(diagnostics), sources=sources,
+                       config=config, missing=missing)  # fmt: skip
 
 
 def _text(data: bytes | None) -> str | None:
     return None if data is None else data.decode("utf-8", errors="replace")
+
+
+def read_inputs(files: ProjectFiles, paths: Iterable[str]) -> dict[str, bytes | None]:
+    """The bytes of project files (display paths) read as a check reads them; None for what is not there or
+    cannot be read."""
+    reader = _Reader(files.root, {})
+    return {path: reader.read(path) for path in paths}
 
 
 def unreadable_diagnostics(unreadable: dict[str, str]) -> list[Diagnostic]:
@@ -176,6 +184,11 @@ def unreadable_diagnostics(unreadable: dict[str, str]) -> list[Diagnostic]:
         )
         for path, reason in sorted(unreadable.items())
     ]
+
+
+def project_config(files: ProjectFiles) -> Config:
+    """The project's settings (a usage error when they are wrong)."""
+    return parse_config(files.config, _config_source(files))
 
 
 def _config_source(files: ProjectFiles) -> str:
