@@ -134,7 +134,7 @@ def _check_project(
         return source
 
     if incremental is not None:
-        incremental.begin(files.files, files.config, lambda path: _text(reader.read(path)))
+        incremental.begin(files.files, files.config, lambda path: _text(reader.read(path)), unsaved)
         resolved = incremental.resolve(files.files, parse, reader.exists, modules)
     else:
         resolved = resolve_project(files.files, parse, reader.exists, modules)

@@ -48,6 +48,7 @@ class Incremental:
         self.raw: dict[str, tuple[ir.SourceFile, ir.SourceFile]] = {}  # the parse cache's file -> ours
         self.known: dict[str, tuple[ir.SourceFile, list[Diagnostic], str]] = {}  # what the last round read
         self.stale: set[str] | None = None  # files that may have changed since (None: any)
+        self._unsaved: set[str] = set()  # the files last round read from the editor's texts
         self.interfaces: dict[str, ir.SourceFile] = {}
         self.resolved: Resolved | None = None
         self.roots: list[str] | None = None
@@ -62,9 +63,14 @@ class Incremental:
         self.interface_version = 0  # counts the rounds whose interface changed: what is kept by it is valid till then
 
     # ------------------------------------------------------------ a round
-    def begin(self, roots: list[str], config: object, read_template: Callable[[str], str | None]) -> None:
-        """Start a round: whether the files, the settings or a template file changed since the last one."""
+    def begin(
+        self, roots: list[str], config: object, read_template: Callable[[str], str | None], unsaved: Mapping[str, str]
+    ) -> None:
+        """Start a round: whether the files, the settings or a template file changed since the last one. A file
+        the editor had unsaved and no longer has is read from disk again."""
         self._this_round = {}
+        self.changed(set(self._unsaved) - set(unsaved))
+        self._unsaved = set(unsaved)
         self.changed_interface = (
             self.resolved is None
             or roots != self.roots
