@@ -152,7 +152,10 @@ def _check_project(
         incremental.finish(templates)
     diagnostics.extend(unreadable_diagnostics({**files.unreadable, **reader.unreadable}))
     journey_sources = {p: t for p, t in sources.items() if p.endswith(".journey") and not p.startswith(STDLIB_PREFIX)}
-    diagnostics = apply_settings(diagnostics, config, journey_sources)
+    if incremental is not None:
+        diagnostics = incremental.apply_settings(diagnostics, config, journey_sources)
+    else:
+        diagnostics = apply_settings(diagnostics, config, journey_sources)
     if files.focus is not None:
         diagnostics = [d for d in diagnostics if d.span.file == files.focus]
     missing = tuple(sorted(path for path, text in templates.items() if text is None and path not in sources))

@@ -1,6 +1,6 @@
 """Incremental checking gives the diagnostics of a cold check, after any sequence of edits (hypothesis): numbers,
-names (misspelled ones too), triggers, categories and caps changed, lines deleted, doubled, swapped or moved down,
-comments added, files added and removed, on disk or as an editor's unsaved text."""
+names (misspelled ones too), triggers, channels, template reads, suppressions, lines deleted, doubled, swapped or
+moved down, files added and removed, on disk or as an editor's unsaved text."""
 
 from __future__ import annotations
 
@@ -24,7 +24,12 @@ EVENT = re.compile(r'(trigger|goal|exit on|for|any|no|after) "([^"]+)"')
 NUMBER = re.compile(r"\b\d+\b")
 MESSAGE = re.compile(r"^message (\w+) on (\w+)", re.M)
 TEXT = re.compile(r'^(\s*(?:text|subject|body|title) """)', re.M)
-READS = ("{{ trigger.order_id }}", "{{ trigger.nope }}", "{{ offer.code }}", "{% if offer %}{{ offer.code }}{% endif %}")
+READS = (
+    "{{ trigger.order_id }}",
+    "{{ trigger.nope }}",
+    "{{ offer.code }}",
+    "{% if offer %}{{ offer.code }}{% endif %}",
+)
 EVENTS = ("Order Completed", "Checkout Started", "Product Viewed", "Signed Up", "Order Delivered", "Ticket Opened")
 
 
@@ -65,13 +70,30 @@ def edit(text: str, kind: str, chance: random.Random) -> str:
         lines.insert(at, lines[at])
     elif kind == "swap" and len(lines) > 2:
         lines[at], lines[at + 1] = lines[at + 1], lines[at]
+    elif kind == "suppress":  # an inline suppression (settings act file by file)
+        code = chance.choice(["J105", "J102", "J704", "J703", "J601", "J999", "J001"])
+        scope = chance.choice(["ignore", "ignore-file"])
+        lines.insert(at, f"# journeyc: {scope}[{code}]")
     elif kind == "shift":
         lines.insert(at, "# a line that moves what follows" if chance.random() < 0.5 else "")
     return "\n".join(lines)
 
 
 KINDS = st.sampled_from(
-    ["number", "name", "event", "channel", "template", "delete", "double", "swap", "shift", "file", "unsaved"]
+    [
+        "number",
+        "name",
+        "event",
+        "channel",
+        "template",
+        "suppress",
+        "delete",
+        "double",
+        "swap",
+        "shift",
+        "file",
+        "unsaved",
+    ]
 )
 
 
@@ -98,7 +120,8 @@ def run_edits(root: Path, steps: list[tuple[str, int]], check_every: bool = True
             files = find_project(str(root))
         elif kind == "unsaved":  # the editor's text of a file, not saved
             base = unsaved.get(shown, target.read_text(encoding="utf-8"))
-            unsaved[shown] = edit(base, chance.choice(["number", "name", "event", "channel", "delete", "shift"]), chance)
+            kinds = ["number", "name", "event", "channel", "suppress", "delete", "shift"]
+            unsaved[shown] = edit(base, chance.choice(kinds), chance)
         else:
             kind_of_edit = kind
             target.write_text(edit(target.read_text(encoding="utf-8"), kind_of_edit, chance), encoding="utf-8")
@@ -127,7 +150,9 @@ def generated(tmp_path_factory) -> Path:
     return root
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(steps=st.lists(st.tuples(KINDS, st.integers(0, 2**31)), min_size=1, max_size=6))
 def test_edits_of_the_demo_project_check_as_a_cold_check_does(tmp_path_factory, steps):
     root = tmp_path_factory.mktemp("demo") / "journeys"
@@ -135,7 +160,9 @@ def test_edits_of_the_demo_project_check_as_a_cold_check_does(tmp_path_factory, 
     run_edits(root, steps)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(steps=st.lists(st.tuples(KINDS, st.integers(0, 2**31)), min_size=1, max_size=5))
 def test_edits_of_a_generated_project_check_as_a_cold_check_does(tmp_path_factory, generated, steps):
     root = tmp_path_factory.mktemp("gen") / "project"
@@ -147,5 +174,5 @@ def test_edits_of_a_generated_project_check_as_a_cold_check_does(tmp_path_factor
 def test_every_edit_of_each_example_checks_as_a_cold_check_does(tmp_path, example):
     root = tmp_path / example
     shutil.copytree(REPO / "examples" / example, root)
-    kinds = ("number", "name", "event", "channel", "template", "shift", "swap")
+    kinds = ("number", "name", "event", "channel", "template", "suppress", "shift", "swap")
     run_edits(root, [(kind, seed) for seed in range(6) for kind in kinds])

@@ -15,12 +15,14 @@ from typing import Any
 
 from journeyc import ir
 from journeyc.checks.context import CheckContext
+from journeyc.config import Config
 from journeyc.diagnostics import Diagnostic
 from journeyc.incremental.resolve import patched
 from journeyc.incremental.units import Units
 from journeyc.pipeline import ParseCache
 from journeyc.resolve import Resolved, resolve_project
 from journeyc.resolve.symbols import KINDS
+from journeyc.suppress import apply_settings
 
 # Memos (`CheckContext.memo`) a round may take over from the one before when the interface is the same: each is
 # keyed by template text or by interface names, or is the reasoner over conditions (keyed by the expressions it
@@ -49,6 +51,7 @@ class Incremental:
         self.known: dict[str, tuple[ir.SourceFile, list[Diagnostic], str]] = {}  # what the last round read
         self.stale: set[str] | None = None  # files that may have changed since (None: any)
         self._unsaved: set[str] = set()  # the files last round read from the editor's texts
+        self._settled: dict[str, tuple[tuple[Any, ...], list[Diagnostic], Any]] = {}
         self.interfaces: dict[str, ir.SourceFile] = {}
         self.resolved: Resolved | None = None
         self.roots: list[str] | None = None
@@ -150,6 +153,30 @@ class Incremental:
         ctx.memo = {k: v for k, v in self.memo.items() if k in CARRIED_MEMOS} if keep else {}
         self.memo = ctx.memo
         return ctx
+
+    def apply_settings(
+        self, diagnostics: list[Diagnostic], config: Config, sources: dict[str, str]
+    ) -> list[Diagnostic]:
+        """`suppress.apply_settings` file by file (settings and suppressions act on one file's diagnostics),
+        reusing a file's outcome while its diagnostics and text are the same objects."""
+        by_file: dict[str, list[Diagnostic]] = {path: [] for path in sources}
+        for diagnostic in diagnostics:
+            by_file.setdefault(diagnostic.span.file, []).append(diagnostic)
+        if self.changed_interface:  # the settings may have changed
+            self._settled = {}
+        settled: dict[str, tuple[tuple[Any, ...], list[Diagnostic], Any]] = {}
+        kept: list[Diagnostic] = []
+        for path, found in by_file.items():
+            text = sources.get(path)
+            key = (id(text), *map(id, found))
+            before = self._settled.get(path)
+            if before is None or before[0] != key:
+                outcome = apply_settings(found, config, {path: text} if text is not None else {})
+                before = (key, outcome, (text, found))  # what the key names by id, kept alive with it
+            settled[path] = before
+            kept += before[1]
+        self._settled = settled
+        return kept
 
     def finish(self, templates: dict[str, str | None]) -> None:
         """End a round: remember the template files read (replayed checks read theirs in an earlier round), forget

@@ -59,13 +59,18 @@ class JourneyServer(LanguageServer):
             if shown is not None and (not session.files.single_file or shown in session.files.files):
                 return session, shown
         try:
-            session = session_for(path)
+            session = session_for(path, self.workspace_folders())
         except ProjectNotFoundError as error:
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=str(error)))
             return None
         self.sessions[session.root] = session
         shown = session.display_path(path)
         return (session, shown) if shown is not None else None
+
+    def workspace_folders(self) -> list[Path]:
+        """The folders the editor opened (a project without settings is such a folder)."""
+        uris = [folder.uri for folder in self.workspace.folders.values()] or [self.workspace.root_uri]
+        return [Path(path) for uri in uris if uri and (path := to_fs_path(uri))]
 
     def uri_of(self, session: ProjectSession, shown: str) -> str:
         return from_fs_path(str(session.files.absolute(shown))) or ""

@@ -74,10 +74,13 @@ class ProjectSession:
             return self.checked
 
 
-def session_for(path: Path) -> ProjectSession:
-    """The project a file belongs to: the nearest folder with journeyc's settings above it, else the file alone
-    (the file may not be saved yet)."""
+def session_for(path: Path, workspaces: list[Path]) -> ProjectSession:
+    """The project a file belongs to: the nearest folder with journeyc's settings above it, else the editor's
+    workspace folder it is in, else the file alone (the file may not be saved yet)."""
     for folder in path.parents:
         if read_config(folder) is not None:
+            return ProjectSession(find_project(str(folder)))
+    for folder in sorted(workspaces, key=lambda w: len(w.parts), reverse=True):
+        if folder in path.parents and folder.is_dir():
             return ProjectSession(find_project(str(folder)))
     return ProjectSession(ProjectFiles(root=path.parent, files=[path.name], single_file=True))
