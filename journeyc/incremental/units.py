@@ -30,6 +30,7 @@ class _Record:
     value: Any
     uses: tuple[tuple[str, str, tuple[Any, ...]], ...]  # ("trigger_uses" | "offer_uses", message name, entries)
     templates: tuple[tuple[str, str], ...]  # template files read: (path, text)
+    replay: bool = False  # whether replaying it does anything but return its value
 
 
 class Units:
@@ -53,17 +54,16 @@ class Units:
     def run(self, ctx: CheckContext, kind: str, subject: Any, run: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         key, keep = _READS[kind](self, ctx, kind, subject)
         record = self.previous.get(key)
-        if record is not None:
-            self.replayed += 1
-            if record.diagnostics:
-                ctx.diagnostics.extend(record.diagnostics)
-            for attr, name, entries in record.uses:
-                getattr(ctx, attr).setdefault(name, []).extend(entries)
-            if record.templates:
-                ctx.template_texts.update(record.templates)
-        else:
+        if record is None:
             self.ran += 1
             record = _run(ctx, kind, subject, run, args, keep)
+        else:
+            self.replayed += 1
+            if record.replay:  # what it reported and left for later units
+                ctx.diagnostics.extend(record.diagnostics)
+                for attr, name, entries in record.uses:
+                    getattr(ctx, attr).setdefault(name, []).extend(entries)
+                ctx.template_texts.update(record.templates)
         self.current[key] = record
         return record.value
 
@@ -81,7 +81,9 @@ def _run(
         (attr, name, tuple(getattr(ctx, attr).get(name, ())[count:])) for (attr, name), count in before.items()
     )
     templates = () if texts is None else tuple(i for i in ctx.template_texts.items() if texts.get(i[0]) != i[1])
-    return _Record(keep, tuple(ctx.diagnostics[start:]), value, uses, templates)
+    reported = tuple(ctx.diagnostics[start:])
+    left = any(entries for _, _, entries in uses) or bool(templates)
+    return _Record(keep, reported, value, uses, templates, bool(reported) or left)
 
 
 _USES = ("trigger_uses", "offer_uses")
@@ -152,17 +154,20 @@ def _none(units: Units, ctx: CheckContext, kind: str, subject: Any) -> tuple[Key
     return (kind,), None
 
 
-def _objects(units: Units, ctx: CheckContext, kind: str, subject: tuple[Any, ...]) -> tuple[Key, Any]:
-    """Units of several objects (facts, starts, a cap), a rule's code, or a list of facts."""
-    key: list[Any] = [kind]
-    for part in subject:
-        if isinstance(part, str):
-            key.append(part)
-        elif isinstance(part, list):
-            key += map(id, part)
-        else:
-            key.append(id(part))
-    return tuple(key), subject
+def _pair(units: Units, ctx: CheckContext, kind: str, subject: tuple[Any, ...]) -> tuple[Key, Any]:
+    """Two journeys at one moment under one rule: (code, facts, start, facts, start)."""
+    code, first, start, second, other = subject
+    return (kind, code, id(first), id(start), id(second), id(other)), subject
+
+
+def _two(units: Units, ctx: CheckContext, kind: str, subject: tuple[Any, Any]) -> tuple[Key, Any]:
+    """A cap and a journey's facts."""
+    return (kind, id(subject[0]), id(subject[1])), subject
+
+
+def _with_others(units: Units, ctx: CheckContext, kind: str, subject: tuple[Any, list[Any]]) -> tuple[Key, Any]:
+    """A journey's facts and a list of other journeys' facts."""
+    return (kind, id(subject[0]), *map(id, subject[1])), subject
 
 
 _READS: dict[str, Callable[[Units, CheckContext, str, Any], tuple[Key, Any]]] = {
@@ -175,7 +180,7 @@ _READS: dict[str, Callable[[Units, CheckContext, str, Any], tuple[Key, Any]]] = 
     "sends": _one,  # SourceFile
     "offers": _offers,
     "sides": _one,  # JourneyFacts
-    "pair": _objects,  # (code, facts, start, facts, start)
-    "cap weight": _objects,  # (cap, facts)
-    "breach": _objects,  # (facts, [the other journeys started by a filtered trigger on its event])
+    "pair": _pair,
+    "cap weight": _two,
+    "breach": _with_others,  # (facts, [the other journeys started by a filtered trigger on its event])
 }
