@@ -24,7 +24,7 @@ from journeyc.build import build_outputs, build_problems, compare, shown_path, w
 from journeyc.emit.pyliteral import UnsafeValueError
 from journeyc.ir import Project
 from journeyc.load import ProjectNotFoundError, find_project
-from journeyc.pipeline import CheckResult, check_project
+from journeyc.pipeline import CheckResult, ParseCache, check_project
 from journeyc.render.catalogue import (
     find_rule,
     render_explain,
@@ -133,9 +133,11 @@ def check(path: str | None, output_format: str, color: bool | None, strict: bool
     files = find_project(path)
     result: Any = None if no_cache else disk.load(files)
     if result is None:
-        result = check_project(files)
-        if not no_cache:
-            disk.save(result, _counts(result))
+        parsed = None if no_cache else disk.load_parsed(files) or ParseCache()
+        result = check_project(files, parsed)
+        if parsed is not None:
+            parsed.prune(result.sources)  # the versions of the files this check read
+            disk.save(result, _counts(result), parsed)
     use_colour = sys.stdout.isatty() if color is None else color
     style = click.style if use_colour else (lambda text, **_: text)
     prefix = root_prefix(result.files.root)

@@ -18,7 +18,7 @@ import watchfiles
 from journeyc.build import build_outputs, build_problems, shown_path, write
 from journeyc.emit.pyliteral import UnsafeValueError
 from journeyc.incremental.engine import Incremental
-from journeyc.load import ProjectNotFoundError, describe_os_error, find_project
+from journeyc.load import ProjectFiles, ProjectNotFoundError, describe_os_error, find_project
 from journeyc.pipeline import CheckResult, check_project
 
 WATCHED_SUFFIXES = (".journey", ".mjml", ".html", ".txt", ".toml")
@@ -36,14 +36,21 @@ class Round:
     skipped: str | None = None  # why nothing was built although a build folder was given (errors in the project)
 
 
-def run_round(path: str | None, out: Path | None, engine: Incremental, changed: tuple[str, ...] | None = None) -> Round:
+def run_round(
+    path: str | None,
+    out: Path | None,
+    engine: Incremental,
+    changed: tuple[str, ...] | None = None,
+    listing: ProjectFiles | None = None,
+) -> Round:
     """Check, then build when there are no errors. A problem reading or writing files is reported, never raised:
     the files may change again a moment later, and watch keeps going. `changed`: the display paths of the files
-    that changed since the last round (None: any may have)."""
+    that changed since the last round (None: any may have); `listing`: the project's files when none came or went
+    since the last round (else they are listed again)."""
     start = time.perf_counter()
     engine.changed(changed)
     try:
-        result = check_project(find_project(path), incremental=engine)
+        result = check_project(listing or find_project(path), incremental=engine)
     except ProjectNotFoundError as error:
         engine.changed(None)  # what this round could not read is read again next time
         return Round(None, str(error), time.perf_counter() - start, False, changed or ())
@@ -89,7 +96,8 @@ def watch(
     `ignore`: a folder whose changes are not the user's (another output, such as the site of `journeyc docs`)."""
     root = find_project(path).root  # a wrong PATH is a usage error at start, not later
     engine = Incremental()
-    report(run_round(path, out, engine))
+    last = run_round(path, out, engine)
+    report(last)
     ignored = [folder.resolve() for folder in (out, ignore) if folder is not None]
 
     def wanted(_change: watchfiles.Change, changed_path: str) -> bool:
@@ -104,4 +112,15 @@ def watch(
         root, watch_filter=wanted, stop_event=stop, debounce=debounce_ms, step=20, raise_interrupt=False
     ):
         names = tuple(sorted(Path(p).relative_to(root).as_posix() for _, p in changes))
-        report(run_round(path, out, engine, names))
+        files = last.result.files if last.result is not None else None
+        if files is not None and not _same_listing(changes, names, files):
+            files = None  # a file came or went, or the settings changed: list the project again
+        last = run_round(path, out, engine, names, files)
+        report(last)
+
+
+def _same_listing(changes: set[tuple[watchfiles.Change, str]], names: tuple[str, ...], files: ProjectFiles) -> bool:
+    """Whether the project's list of files and its settings stay as they were after these changes."""
+    if any(change != watchfiles.Change.modified for change, _ in changes):
+        return False
+    return all(name in files.files or not name.endswith((".journey", ".toml")) for name in names)

@@ -18,6 +18,12 @@ from journeyc.incremental import disk
 MESSAGE = 'message extra on email {\n  subject "Hi"\n  html file "extra.mjml"\n}\n'
 
 
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path, monkeypatch) -> None:
+    """The user's cache folder (the key that signs parse caches) is the test's own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+
+
 @pytest.fixture
 def project(make_project) -> Path:
     root = make_project({"journeyc.toml": ""})
@@ -146,3 +152,72 @@ def test_the_cache_folder_is_ignored_by_git_and_by_the_project(project):
     run(str(project))
     assert (project / ".journeyc/.gitignore").read_text(encoding="utf-8").endswith("*\n")
     assert run(str(project)) == cold(project)  # .journeyc is not part of the project's files
+
+
+# ---------------------------------------------------------------- the parse cache
+@pytest.fixture
+def key_home(tmp_path) -> Path:
+    """The user's cache folder, where the key that signs parse caches lives."""
+    return tmp_path / "user-cache"
+
+
+def parses(monkeypatch) -> list[str]:
+    """The files parsed from now on."""
+    import journeyc.pipeline as pipeline
+
+    found: list[str] = []
+    real = pipeline.parse_source
+
+    def counting(text, path, is_stdlib=False):
+        found.append(path)
+        return real(text, path, is_stdlib)
+
+    monkeypatch.setattr(pipeline, "parse_source", counting)
+    return found
+
+
+def test_after_an_edit_only_the_edited_file_is_parsed_again(project, key_home, monkeypatch):
+    run(str(project))
+    assert (key_home / "journeyc/cache.key").stat().st_mode & 0o777 == 0o600
+    edits(project)["an edited file"]()
+    parsed = parses(monkeypatch)
+    output = run(str(project))
+    assert parsed == ["cart.journey"]  # the others come from the cache
+    assert output == cold(project)
+
+
+def test_a_parse_cache_not_signed_with_the_user_s_key_is_never_unpickled(project, key_home, monkeypatch):
+    import pickle
+
+    run(str(project))
+    cache = project / ".journeyc/parsed.pickle"
+    for data in (cache.read_bytes()[:-1] + b"x", b"journeyc parse cache 1\n" + b"\0" * 32 + pickle.dumps(("x", {}))):
+        cache.write_bytes(data)
+        (project / ".journeyc/check.json").unlink()
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("an unsigned cache was unpickled")
+
+        monkeypatch.setattr(pickle, "loads", refuse)
+        assert run(str(project)) == cold(project)
+        monkeypatch.undo()
+        monkeypatch.setenv("XDG_CACHE_HOME", str(key_home))
+
+
+def test_another_user_s_parse_cache_is_ignored(project, key_home, tmp_path, monkeypatch):
+    run(str(project))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-user"))
+    (project / ".journeyc/check.json").unlink()
+    parsed = parses(monkeypatch)
+    output = run(str(project))
+    assert "company.journey" in parsed  # parsed again: the cache's signature is not this user's
+    assert output == cold(project)
+
+
+def test_a_parse_cache_of_another_compiler_is_ignored(project, key_home, monkeypatch):
+    run(str(project))
+    monkeypatch.setattr(disk, "compiler_fingerprint", lambda: "another journeyc")
+    parsed = parses(monkeypatch)
+    output = run(str(project))
+    assert "company.journey" in parsed
+    assert output == cold(project)
