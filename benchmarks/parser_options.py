@@ -2,7 +2,7 @@
 
 FastParse (journeyc/syntax/fast_parse.py) reads Lark's parse table, which is not Lark's public interface. The
 alternatives that rest on public interfaces are timed here against it, each reading every file of the generated
-1,000-file project (texts in memory, the collector paused as during a check), best of N, interleaved:
+1,000-file project (texts in memory, the collector paused: `journeyc check` runs with it off), best of N, interleaved:
 
 - FastParse building the IR: what `journeyc check` does for a file that parses.
 - Lark's LALR parser with its contextual lexer building the same IR through the same callbacks (`transformer=`).

@@ -21,6 +21,7 @@ import click
 
 from journeyc import __version__
 from journeyc.build import build_outputs, build_problems, compare, shown_path, write
+from journeyc.collector import collector_paused
 from journeyc.emit.pyliteral import UnsafeValueError
 from journeyc.ir import Project
 from journeyc.load import ProjectNotFoundError, find_project
@@ -322,7 +323,7 @@ def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
             click.echo(f"not built: {round_.skipped}")
         click.echo("watching for changes (Ctrl-C to stop)")
 
-    watch(path, out_dir, report)
+    watch(path, out_dir, report, around_round=collector_paused)
     click.echo("stopped")
 
 
@@ -474,8 +475,9 @@ def fmt_command(path: str | None, check_only: bool, show_diff: bool) -> None:
         shown = prefix + item.path
         if item.result is None or item.result.text is None:
             broken += 1
+            original = item.result.original if item.result is not None else ""
             for diagnostic in item.result.problems if item.result is not None else ():
-                click.echo(render_full(diagnostic, {item.path: item.result.original}), err=True)
+                click.echo(render_full(diagnostic, {item.path: original}), err=True)
                 click.echo("", err=True)
             why = item.unreadable if item.unreadable is not None else "it has syntax errors"
             click.echo(f"not formatted: {shown} ({why})", err=True)
@@ -512,7 +514,7 @@ def lsp_command(stdio: bool) -> None:
     """
     from journeyc.lsp.server import serve
 
-    serve()
+    serve(around_check=collector_paused)
 
 
 # ---------------------------------------------------------------- review tooling: graph, diff, breaking
@@ -696,7 +698,8 @@ def docs_command(
                 click.echo(what)
             click.echo("watching for changes (Ctrl-C to stop)")
 
-        serve_site(path, out_dir, port, job.rebuild, report, lambda url: click.echo(f"serving {job.shown} at {url}"))
+        announce = lambda url: click.echo(f"serving {job.shown} at {url}")  # noqa: E731
+        serve_site(path, out_dir, port, job.rebuild, report, announce, around_round=collector_paused)
         click.echo("stopped")
         return
     result = check_project(find_project(path))
@@ -725,16 +728,31 @@ def schema() -> None:
     click.echo(json.dumps(Project.model_json_schema(), indent=2, sort_keys=True))
 
 
+def _live_commands() -> None:
+    from journeyc.cli_live import dev, inspect, worker
+
+    for command in (worker, dev, inspect):
+        main.add_command(command)
+
+
+_live_commands()
+
+LONG_RUNNING = ("watch", "lsp", "worker", "dev", "intake")  # commands that keep the cyclic collector on
+
+
 def run() -> None:
-    """The `journeyc` program: `main` with the cyclic garbage collector off, except for `watch`, `lsp` and
-    `docs --serve`.
+    """The `journeyc` program: `main` with the cyclic garbage collector off, except for the long-running commands.
 
     Every other command ends when its work is done. What it builds (the IR, diagnostics) lives to the end, and
-    the collector would scan it again and again for cycles it does not have; the little cyclic garbage a command
-    makes is freed at exit. `watch`, `lsp` and `docs --serve` run for hours, so they keep the collector (each check
-    pauses it meanwhile).
+    the collector would scan it again and again for cycles it does not have (benchmarks/README.md, "The collector
+    during a check", says what that costs); the little cyclic garbage a command makes is freed at exit. `watch`,
+    `lsp` and `docs --serve` run for hours, so they keep the collector and pause it during each round
+    (`collector_paused`). Only the command line changes the collector: library calls (`check_project`,
+    `simulate`) leave it as they found it.
     """
-    if sys.argv[1:2] not in (["watch"], ["lsp"]) and not (sys.argv[1:2] == ["docs"] and "--serve" in sys.argv):
+    if sys.argv[1:2] not in [[name] for name in LONG_RUNNING] and not (
+        sys.argv[1:2] == ["docs"] and "--serve" in sys.argv
+    ):
         gc.disable()
     main(prog_name="journeyc")
 

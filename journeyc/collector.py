@@ -4,6 +4,9 @@ A check builds the IR of every file, and a simulation builds events and historie
 small objects that stay alive to the end, which the collector would scan again and again for cycles they do not
 have. Reference counting still frees everything else at once. The cyclic garbage of a check of 1,000 files is
 732 objects; that of a simulation a few hundred, whatever the log's size.
+
+Only the command line (cli.py: each round of `watch` and `docs --serve`) and the benchmarks pause it: library
+calls leave the collector as they find it. benchmarks/README.md ("The collector during a check") has the figures.
 """
 
 from __future__ import annotations
@@ -18,8 +21,7 @@ def collector_paused(freeze: bool = False) -> Iterator[None]:
     """Pause the collector while the block runs, then leave it as the caller had it.
 
     Before the collector runs again, everything the block built is moved out of its youngest generation, else its
-    first pass would scan all of it at once (0.3 s after a check of 1,000 files, 2.4 s after a simulation of
-    1,000,000 events). By default it goes to the oldest generation, which Python collects only when it has grown
+    first pass would scan all of it at once. By default it goes to the oldest generation, which Python collects only when it has grown
     by a quarter. `freeze`: out of the collector's sight for good (`gc.freeze`), for results that live until the
     process ends: frozen objects are never collected.
     """

@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from journeyc.load import ProjectNotFoundError
 from journeyc.rules import RULES
@@ -39,7 +39,7 @@ class Config:
     fail_on: str = "error"
     severity: dict[str, str] = field(default_factory=dict)
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    redundancy_window_seconds: int = 3600
+    redundancy_window_seconds: int = UNIT_SECONDS["hour"]
     sms_max_segments: int = 1
     push_title_max: int = 50
     push_body_max: int = 178
@@ -86,7 +86,7 @@ def parse_config(raw: dict[str, object], source: str = "journeyc.toml") -> Confi
             close = difflib.get_close_matches(key, _KEYS, n=1)
             hint = f' (did you mean "{close[0]}"?)' if close else f" (known settings: {', '.join(_KEYS)})"
             raise ConfigError(f'{source}: unknown setting "{key}"{hint}')
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # Config's fields, each checked below before it is kept
     if "select" in raw:
         values["select"] = _codes(raw["select"], "select", source)
     if "ignore" in raw:
@@ -122,10 +122,11 @@ def parse_config(raw: dict[str, object], source: str = "journeyc.toml") -> Confi
         from journeyc.runtime.delivery.settings import DeliverySettingsError, read_delivery_settings
 
         try:
+            # (it checks that the value is a table: a Mapping is what it reads, not what it is given)
             values["delivery"] = read_delivery_settings(raw["delivery"], source)  # type: ignore[arg-type]
         except DeliverySettingsError as error:
             raise ConfigError(str(error)) from None
-    return Config(**values)  # type: ignore[arg-type]
+    return Config(**values)
 
 
 def _table(value: object, key: str, source: str) -> dict[str, object]:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from journeyc import ir
 from journeyc.checks import run_checks
 from journeyc.checks.context import CheckContext
-from journeyc.collector import collector_paused
 from journeyc.config import Config, parse_config
 from journeyc.diagnostics import Diagnostic, sorted_diagnostics
 from journeyc.load import CONFIG_FILE, ProjectFiles, UnreadableFileError, read_file_bytes, stdlib_dir
@@ -92,17 +91,12 @@ def check_project(
 
     `unsaved`: texts by display path that stand for what is on disk (an editor's open files, for the language
     server). `incremental`: the state of the checks before (watch, the language server), so only what depends on
-    what changed is done again; the result is the same. The collector is paused meanwhile: it took a twelfth of a
-    1,000-file check, scanning the IR as it grew.
+    what changed is done again; the result is the same. It leaves the garbage collector alone: the command line
+    turns it off, or pauses it around each round of `watch` and the language server (cli.py), where scanning the IR
+    as it grows costs much of a check.
     """
-    with collector_paused():
-        return _check_project(files, cache, unsaved or {}, incremental)
-
-
-def _check_project(
-    files: ProjectFiles, cache: ParseCache | None, unsaved: Mapping[str, str], incremental: Incremental | None
-) -> CheckResult:
     cache = incremental.cache if incremental is not None else cache or ParseCache()
+    unsaved = unsaved or {}
     config = project_config(files)
     sources: dict[str, str] = {}
     problems: dict[str, list[Diagnostic]] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from journeyc.diagnostics import Severity
@@ -15,6 +15,12 @@ class Rule:
     family: str
     severity: Severity
     summary: str
+    modules: tuple[str, ...] = ()  # the modules that report it, as dotted names (from REPORTED_BY)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The files that report it, relative to the repository: `journeyc/checks/rules/flow.py`."""
+        return tuple(module.replace(".", "/") + ".py" for module in self.modules)
 
 
 FAMILIES = {
@@ -223,7 +229,53 @@ _RULES = [
     ),
 ]
 
-RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+# Where each rule is reported: module -> the codes it reports (a rule may be reported in several places: J101 by
+# the parser's builders and by the symbol table). tests/test_rules.py checks that each module reports its codes and
+# that no other module reports them.
+REPORTED_BY: dict[str, tuple[str, ...]] = {
+    "journeyc.syntax.syntax_errors": ("J001", "J002", "J003", "J004"),
+    "journeyc.pipeline": ("J005",),
+    "journeyc.syntax.parser": ("J005",),
+    "journeyc.syntax.recovery": ("J006",),
+    "journeyc.syntax.text_checks": ("J007", "J008"),
+    "journeyc.resolve.symbols": ("J101", "J102", "J104", "J105", "J106", "J107", "J108", "J109", "J110", "J114"),
+    "journeyc.syntax.build": ("J101", "J116", "J117", "J305", "J308", "J309"),
+    "journeyc.syntax.build_journey": ("J101", "J117", "J305", "J306"),
+    "journeyc.checks.rules.declarations": (
+        "J103",
+        "J110",
+        "J117",
+        "J204",
+        "J208",
+        "J209",
+        "J211",
+        "J213",
+        "J303",
+        "J307",
+        "J313",
+    ),
+    "journeyc.checks.rules.expressions": ("J103", "J118", "J201", "J202", "J203", "J204", "J212"),
+    "journeyc.resolve.imports": ("J111", "J112", "J113"),
+    "journeyc.checks.rules.segments": ("J115",),
+    "journeyc.checks.rules.journeys": ("J116", "J118", "J206", "J210", "J304"),
+    "journeyc.resolve.modules": ("J119",),
+    "journeyc.checks.rules.templates": ("J205", "J206", "J207"),
+    "journeyc.checks.rules.template_safety": ("J214", "J215", "J216"),
+    "journeyc.syntax.build_expr": ("J301", "J302", "J310", "J311", "J312"),
+    "journeyc.checks.rules.flow": ("J401", "J402", "J403", "J404", "J405"),
+    "journeyc.checks.rules.sms_length": ("J501",),
+    "journeyc.checks.rules.messages": ("J502", "J503", "J504", "J505", "J506", "J507", "J508"),
+    "journeyc.checks.rules.policy_fit": ("J601", "J602", "J603", "J604", "J801", "J802"),
+    "journeyc.checks.rules.conflicts": ("J701", "J702", "J703"),
+    "journeyc.checks.rules.cap_budget": ("J704",),
+    "journeyc.checks.rules.suppression_breach": ("J705",),
+    "journeyc.suppress": ("J901", "J902"),
+}
+
+RULES: dict[str, Rule] = {
+    rule.code: replace(rule, modules=tuple(module for module, codes in REPORTED_BY.items() if rule.code in codes))
+    for rule in _RULES
+}
 
 DOCS_DIR = Path(__file__).with_name("rule_docs")
 

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from journeyc.build import build_outputs
-from journeyc.collector import collector_paused
 from journeyc.pipeline import CheckResult
-from journeyc.runtime.eventlog import LogEntry, ReadLog, Rejection, format_time, read_log
-from journeyc.runtime.identity import Identities, anonymous_key, name_of
+from journeyc.runtime.eventlog import LogEntry, ReadLog, Rejection, read_log
+from journeyc.runtime.identity import Identities, anonymous_key
 from journeyc.runtime.plan_types import shown
 from journeyc.runtime.simulator import Simulator
-from journeyc.runtime.zones import local_datetime, zone_named
+from journeyc.runtime.timelines import merged_timeline
 
 
 @dataclass
@@ -38,11 +37,10 @@ def simulate(
     every customer's); `on_record` and `keep_outbox`: see `Simulator`."""
     build = build_outputs(result)
     data = {name: json.loads(build[f"data/{name}.json"]) for name in ("events", "shapes", "profile")}
-    with collector_paused(freeze=True):
-        log = read_log(lines, data["events"], data["shapes"], data["profile"])
-        traced = None if trace is None else customer_keys(log.entries, trace, until) if trace else frozenset()
-        simulator = Simulator(build, trace=traced, on_record=on_record, keep_outbox=keep_outbox)
-        simulator.run_log(log.entries, until, progress)
+    log = read_log(lines, data["events"], data["shapes"], data["profile"])
+    traced = None if trace is None else customer_keys(log.entries, trace, until) if trace else frozenset()
+    simulator = Simulator(build, trace=traced, on_record=on_record, keep_outbox=keep_outbox)
+    simulator.run_log(log.entries, until, progress)
     return Simulation(simulator, log)
 
 
@@ -77,8 +75,11 @@ def simulate_to_outbox(
     partial = outbox.with_name(outbox.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8") as sink:
-            simulation = simulate(result, lines, until, progress, trace,
-                                  on_record=lambda record: sink.write(outbox_line(record)), keep_outbox=False)  # fmt: skip
+
+            def write(record: dict[str, Any]) -> None:
+                sink.write(outbox_line(record))
+
+            simulation = simulate(result, lines, until, progress, trace, on_record=write, keep_outbox=False)
         os.replace(partial, outbox)
     finally:
         partial.unlink(missing_ok=True)
@@ -132,7 +133,7 @@ def timeline(simulation: Simulation, customer: str) -> list[str]:
     as_user, as_anonymous = identities.find(customer), identities.find(anonymous_key(customer))
     root = as_user if as_user in customers or as_anonymous not in customers else as_anonymous  # (unmarked lines)
     events, problems = _grouped(simulation, {as_user, as_anonymous})
-    return _merged(root, [e for r in (as_user, as_anonymous) for e in events.get(r, ())],
+    return merged_timeline(root, [e for r in (as_user, as_anonymous) for e in events.get(r, ())],
                    [p for r in {as_user, as_anonymous} for p in problems.get(r, ())])  # fmt: skip
 
 
@@ -140,7 +141,7 @@ def timelines(simulation: Simulation) -> dict[str, list[str]]:
     """Every customer's timeline as `timeline` gives it, by the key the simulator keeps the customer under (after
     merges), in one pass over the log."""
     events, problems = _grouped(simulation, None)
-    return {root: _merged(root, events.get(root, []), problems.get(root, []))
+    return {root: merged_timeline(root, events.get(root, []), problems.get(root, []))
             for root in sorted(events.keys() | problems.keys())}  # fmt: skip
 
 
@@ -167,30 +168,6 @@ def _grouped(
         if known or roots is None:
             problems.setdefault(known[0] if known else candidates[0], []).append((time, what))
     return events, problems
-
-
-def _merged(
-    root: str, events: list[tuple[int, float, str, str, str | None]], problems: list[tuple[float | None, str]]
-) -> list[str]:
-    """A customer's log lines and problems in time order (lines of a merged customer marked with its name)."""
-    lines: list[tuple[float | None, str, str | None]] = [(t, what, None) for t, what in problems if t is None]
-    timed = sorted((t, what) for t, what in problems if t is not None)
-    for _, time, key, what, zone in sorted(events):  # (in the log's order)
-        what = what if key == root else f"({name_of(key)}) {what}"
-        while timed and timed[0][0] < time:
-            lines.append((*timed.pop(0), zone))
-        lines.append((time, what, zone))
-    lines += [(t, what, lines[-1][2] if lines else None) for t, what in timed]
-    return [_timeline_line(time, what, zone) for time, what, zone in lines]
-
-
-def _timeline_line(time: float | None, what: str, zone: str | None) -> str:
-    if time is None:
-        return f"{'(no time)':<20}  {'':<15}  {what}"
-    found = zone_named(zone) if zone else None
-    local = local_datetime(time, found) if found is not None else None  # (None past the year 9999)
-    shown_local = local.strftime("%a %H:%M %Z") if local is not None else ""
-    return f"{format_time(time)}  {shown_local:<15}  {what}"
 
 
 def nobody(customer: str, until: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,14 +91,24 @@ def watch(
     stop: threading.Event | None = None,
     debounce_ms: int = 50,
     ignore: Path | None = None,
+    around_round: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> None:
     """Check once, then after every change of a watched file until `stop` is set or Ctrl-C.
 
-    `ignore`: a folder whose changes are not the user's (another output, such as the site of `journeyc docs`)."""
+    `ignore`: a folder whose changes are not the user's (another output, such as the site of `journeyc docs`).
+    `around_round`: what each round runs inside, and `report` after it (the command line pauses the collector).
+    """
     root = find_project(path).root  # a wrong PATH is a usage error at start, not later
     engine = Incremental()
-    last = run_round(path, out, engine)
-    report(last)
+    last: Round | None = None
+
+    def one_round(changed: tuple[str, ...] | None = None, listing: ProjectFiles | None = None) -> None:
+        nonlocal last
+        with around_round():
+            last = run_round(path, out, engine, changed, listing)
+            report(last)
+
+    one_round()
     ignored = [folder.resolve() for folder in (out, ignore) if folder is not None]
 
     def wanted(_change: watchfiles.Change, changed_path: str) -> bool:
@@ -112,11 +123,10 @@ def watch(
         root, watch_filter=wanted, stop_event=stop, debounce=debounce_ms, step=20, raise_interrupt=False
     ):
         names = tuple(sorted(Path(p).relative_to(root).as_posix() for _, p in changes))
-        files = last.result.files if last.result is not None else None
+        files = last.result.files if last is not None and last.result is not None else None
         if files is not None and not _same_listing(changes, names, files):
             files = None  # a file came or went, or the settings changed: list the project again
-        last = run_round(path, out, engine, names, files)
-        report(last)
+        one_round(names, files)
 
 
 def _same_listing(changes: set[tuple[watchfiles.Change, str]], names: tuple[str, ...], files: ProjectFiles) -> bool:

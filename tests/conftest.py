@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from journeyc.load import find_project
 from journeyc.pipeline import CheckResult, check_project
 from journeyc.render.full import render_full
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE: "ci" (the default, what .ci/run runs) gives every property test
+# the examples it asks for; "dev" caps them all at DEV_EXAMPLES, for a quick run of the slow tests too
+# (`HYPOTHESIS_PROFILE=dev pytest`). A test that sets its own count asks for `examples(n)`: an explicit
+# `max_examples` would override the profile.
+DEV_EXAMPLES = 10
+settings.register_profile("ci")
+settings.register_profile("dev", max_examples=DEV_EXAMPLES)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(PROFILE)
+
+
+def examples(n: int) -> int:
+    """The number of examples a property test that asks for `n` gets under the loaded profile."""
+    return min(n, DEV_EXAMPLES) if PROFILE == "dev" else n
+
 
 # A small, complete, self-contained project that checks clean. Tests copy it and break one thing.
 BASE_FILES: dict[str, str] = {
@@ -82,6 +101,13 @@ BASE_FILES: dict[str, str] = {
 }
 
 
+def takes_ctrl_c() -> None:
+    """`Popen(..., preexec_fn=takes_ctrl_c)`: the child stops on SIGINT as on a terminal's Ctrl-C, even when the suite
+    runs as a background job (`pytest &`), whose shell starts it with SIGINT ignored, which children inherit and
+    which keeps Python from raising KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def write_project(root: Path, files: dict[str, str]) -> Path:
     """Write `files` (relative path -> text, dedented) under `root` and return `root`."""
     for relative, text in files.items():
@@ -121,3 +147,7 @@ def invoke_cleanly(*args: str):
     result = CliRunner().invoke(main, list(args))
     assert "Traceback" not in result.output and "internal error" not in result.output, result.output
     return result
+
+
+# The live tests' Temporal dev server (tests/live_support.py), started once per session by the first test that asks.
+from live_support import dev_server  # noqa: E402, F401

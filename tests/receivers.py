@@ -10,6 +10,7 @@ module takes one as `smtp_receiver = receivers.smtp_receiver`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import select
 import socket
@@ -202,7 +203,9 @@ class WebhookReceiver(_Counts):
         self.deliveries: dict[str, Any] = {}  # Idempotency-Key -> the JSON body first accepted
         self.server = ThreadingHTTPServer((LOOPBACK, 0), _webhook_handler(self))
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name="webhook-receiver", daemon=True)
+        # (polled every 50 ms, not 500: `shutdown` waits for the next poll, at the end of every test)
+        serve = functools.partial(self.server.serve_forever, poll_interval=0.05)
+        self.thread = threading.Thread(target=serve, name="webhook-receiver", daemon=True)
 
     @property
     def port(self) -> int:

@@ -455,6 +455,7 @@ def test_ir_is_identical_across_runs(tmp_path):
     assert ir_of(root) == ir_of(root)
 
 
+@pytest.mark.slow
 def test_ir_does_not_depend_on_the_hash_seed(tmp_path):
     root = _sortable_project(tmp_path)
     outputs = []
@@ -466,6 +467,7 @@ def test_ir_does_not_depend_on_the_hash_seed(tmp_path):
     json.loads(outputs[0])
 
 
+@pytest.mark.slow
 def test_ir_does_not_depend_on_the_working_folder(tmp_path):
     root = _sortable_project(tmp_path)
     (root / "journeyc.toml").write_text("", encoding="utf-8")

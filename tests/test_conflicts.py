@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, check, render
 
-from journeyc.checks import logic
+from journeyc.checks.analysis import logic
 from journeyc.syntax.parser import parse_source
 
 CONFLICTS = REPO / "examples" / "conflicts"

@@ -56,6 +56,7 @@ def test_an_outbox_line_is_the_simulators_record_and_the_key(tmp_path: Path) -> 
         "user_id": "u-priya",
         "anonymous_id": None,
         "journey": "welcome_series",
+        "run": None,
         "step": "2",
         "channel": "email",
         "message": "welcome",
@@ -103,6 +104,7 @@ def test_a_replaced_outbox_file_is_read_again(tmp_path: Path) -> None:
     assert [r["key"] for r in lines(outbox)] == ["a"]
 
 
+@pytest.mark.slow
 def test_processes_and_threads_appending_the_same_keys_write_each_once(tmp_path: Path) -> None:
     outbox = tmp_path / "outbox.jsonl"
     script = textwrap.dedent(f"""
@@ -246,6 +248,7 @@ Ledger(Path({ledger!r})).deliver_once(DiesMidSend(), sample_delivery(key={key!r}
 """
 
 
+@pytest.mark.slow
 def test_a_send_whose_worker_was_killed_is_sent_by_the_next_attempt_at_once(tmp_path: Path) -> None:
     ledger_path = tmp_path / "deliveries.sqlite"
     script = KILLED_WORKER.format(tests=str(REPO / "tests"), ledger=str(ledger_path), key=SMS.key)
@@ -280,6 +283,7 @@ Ledger(Path({ledger!r})).deliver_once({provider}, {delivery!r})
 SENDER = "Loomwell <hello@loomwell.example>"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["email", "sms"])
 def test_a_worker_killed_in_the_middle_of_a_send_leaves_exactly_one_message_after_the_retry(
     tmp_path: Path, kind: str

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import receivers
-from hypothesis import given
-from hypothesis import settings as examples
+from conftest import examples
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from receivers import SmtpReceiver, sample_delivery
 
@@ -234,7 +234,7 @@ def test_starttls_to_a_server_that_does_not_offer_it_is_permanent(smtp_receiver:
     assert smtp_receiver.messages == []
 
 
-@examples(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(to=st.text(max_size=40), subject=st.text(max_size=80))
 def test_any_address_and_subject_make_an_email_or_a_permanent_failure(to: str, subject: str) -> None:
     provider = SmtpProvider(SmtpSettings("email", "127.0.0.1", 25, SENDER, "none"))

@@ -66,3 +66,21 @@ def test_durations_imports_only_the_standard_library() -> None:
     modules += [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
     assert modules
     assert all(m.split(".")[0] in sys.stdlib_module_names or m == "__future__" for m in modules), modules
+
+
+# The lead's simulator-core refactor moves these onto durations.py; until then they keep their own literals.
+_NOT_YET = {"runtime/simulator.py", "runtime/policy.py", "runtime/journey_runs.py"}
+
+
+def test_no_other_module_writes_the_length_of_an_hour_a_day_or_a_week() -> None:
+    """Lengths of time are read from durations.py (UNITS), not written again as 3600, 86400 or 604800."""
+    package = REPO / "journeyc"
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package).as_posix()
+        if name == "runtime/durations.py" or name in _NOT_YET:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and type(node.value) is int and node.value in (3600, 86400, 604800):
+                found.append(f"{name}:{node.lineno}: {node.value}")
+    assert found == []

@@ -176,6 +176,7 @@ print(json.dumps({path: hashlib.sha256(body).hexdigest() for path, body in files
 """
 
 
+@pytest.mark.slow
 def test_the_same_project_gives_the_same_bytes_in_any_process(demo, tmp_path):
     digests = []
     for seed, cwd in (("1", tmp_path), ("2", REPO)):

@@ -7,6 +7,7 @@ import json
 import math
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -236,7 +237,8 @@ OFFSET_AT_THE_EDGES = st.sampled_from(["0001-01-01T00:", "9999-12-31T23:"]).flat
 )  # fmt: skip
 
 
-@settings(max_examples=1000)
+@pytest.mark.slow
+@settings(max_examples=examples(1000))
 @given(USUAL_TIMES | FIELD_CHANGED | CHARACTER_CHANGED | OFFSET_AT_THE_EDGES | st.text(max_size=25))
 def test_parse_time_reads_what_datetime_reads(text):
     for day_and_hour_read_before in (text[:14] + "00:00Z", text[:11] + "00:00:00Z"):
@@ -389,13 +391,15 @@ OBJECTS = st.lists(st.tuples(st.sampled_from(['"a"', '"b"', '"c"']), PIECES), ma
 JSON_ISH = JSON_VALUES | OBJECTS | st.lists(PIECES | OBJECTS, min_size=1, max_size=4).map("".join)
 
 
-@settings(max_examples=1000)
+@pytest.mark.slow
+@settings(max_examples=examples(1000))
 @given(JSON_ISH)
 def test_a_line_is_read_as_json_loads_reads_it(line):
     assert eventlog_reading(line) == json_reading(line)
 
 
-@settings(max_examples=500)
+@pytest.mark.slow
+@settings(max_examples=examples(500))
 @given(st.lists(JSON_ISH | NUMBERS, max_size=3))
 def test_read_log_gives_what_json_loads_alone_gave(values):
     lines = [IDENTIFY % ('"u1"', value) for value in values] + values

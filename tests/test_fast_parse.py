@@ -24,7 +24,7 @@ from journeyc.syntax.build_journey import JourneyBuilder
 from journeyc.syntax.fast_parse import SUPPORTED_LARK, NotParsedError, check_lark_version
 from journeyc.syntax.parser import fast_parser, inline_parser, parse_source
 
-from conftest import REPO  # isort: skip
+from conftest import REPO, examples  # isort: skip
 
 
 def fast(text: str) -> tuple[Any, list[Any]] | None:
@@ -59,7 +59,8 @@ def test_every_project_file_parses_the_fast_way_into_what_lark_builds(path: str)
     assert by_fast == lark(text)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_mutated_file_parses_the_fast_way_only_into_what_lark_builds(data: st.DataObject) -> None:
     text = CORPUS[data.draw(st.sampled_from(JOURNEY_FILES))]

@@ -175,6 +175,29 @@ def test_sends_say_when_they_happen_over_every_path(constructs) -> None:
     assert node(chart, "send email hello").lines[-1] == "at once"
 
 
+def test_sends_after_waits_of_seconds_say_so(tmp_path: Path) -> None:
+    """A time under a minute is shown in seconds (it once rounded to minutes: "0 minutes after entry")."""
+    project = (
+        CONSTRUCTS.split("    journey every_step")[0]
+        + """
+    journey quick "Quick" {
+      owner growth
+      category promotional
+      trigger "Signed Up"
+      wait 30 seconds
+      send hello
+      wait 1 minute
+      send again
+    }
+    """
+    )
+    result = check(write_project(tmp_path, {"all.journey": project}))
+    assert not result.errors, [d.message for d in result.diagnostics]
+    chart = journey_flowchart(result.project, result.project.journeys["quick"])
+    assert node(chart, "send email hello").lines[-1] == "30 seconds after entry"
+    assert node(chart, "send email again").lines[-1] == "90 seconds after entry"
+
+
 # ---------------------------------------------------------------- the journey map
 def test_the_map_orders_stages_by_a_customers_life_and_groups_journeys_by_team(demo) -> None:
     found = journey_map(demo)
@@ -290,6 +313,7 @@ def test_a_project_with_errors_is_not_drawn(tmp_path: Path) -> None:
     assert "error[" in result.output
 
 
+@pytest.mark.slow
 def test_the_output_is_the_same_bytes_whatever_the_hash_seed() -> None:
     outputs = set()
     for seed in ("0", "12345"):

@@ -23,6 +23,8 @@ from test_graph import CONSTRUCTS
 from journeyc.graph import journey_flowchart, journey_map, map_diagram, render_mermaid
 from journeyc.graph.model import Cluster, Diagram, Edge, Node
 
+pytestmark = pytest.mark.slow  # node runs Mermaid's parser for each diagram
+
 CHECKER = Path(__file__).parent / "mermaid"
 CHECKER_FILES = ("package.json", "package-lock.json", "parse.mjs")
 Parse = Callable[[list[str]], list[dict[str, object]]]

@@ -7,13 +7,13 @@ conditions hypothesis makes (hostile texts, nested groups, filters that read to 
 from __future__ import annotations
 
 import pytest
-from conftest import REPO, check
+from conftest import REPO, check, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journeyc import ir
-from journeyc.checks.logic import describe
-from journeyc.checks.walk import all_steps
+from journeyc.checks.analysis.logic import describe
+from journeyc.checks.analysis.walk import all_steps
 from journeyc.graph import words
 from journeyc.syntax.parser import parse_source
 from journeyc.syntax.values import UNIT_SECONDS
@@ -167,7 +167,7 @@ def conditions() -> st.SearchStrategy[ir.Expr]:
     return st.recursive(atoms(st.nothing()), extend, max_leaves=6)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conditions())
 def test_any_condition_reads_back_the_same(condition: ir.Expr) -> None:
     printed = words.condition(condition)

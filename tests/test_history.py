@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracles import conditions as oracle
@@ -104,7 +105,8 @@ def as_history(drawn: list[tuple]) -> list[Event]:
     return out
 
 
-@settings(max_examples=600, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(600), deadline=None)
 @given(conditions, events, st.sampled_from([0.0, 0.05, 3600.0, 3 * DAY, 40 * DAY]), st.integers(0, 25))
 def test_indexed_and_scanned_histories_agree(condition, drawn, later, entered):
     history = as_history(drawn)
@@ -254,7 +256,7 @@ properties = st.builds(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(event_only_conditions, properties)
 def test_an_event_filter_gives_what_the_oracle_gives(condition, event):
     assert event_only(condition)
@@ -311,7 +313,8 @@ def customer_context(history: list[Event], now: float, entered: int | None, even
     return kept.context(now, {"tier": "vip"}, segments, trigger={"tier": None}, entered_at=entered_at, event=event)
 
 
-@settings(max_examples=1000, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(1000), deadline=None)
 @given(behaviours_or_any, events, st.sampled_from([0.0, 3600.0, 3 * DAY]), entries, properties, st.booleans())
 def test_a_compiled_condition_gives_what_the_oracle_gives(condition, drawn, later, entered, event, indexed):
     history = as_history(drawn)
@@ -321,7 +324,8 @@ def test_a_compiled_condition_gives_what_the_oracle_gives(condition, drawn, late
     assert compile_next_change(condition)(ctx) == oracle.next_change(condition, ctx)
 
 
-@settings(max_examples=1000, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(1000), deadline=None)
 @given(behaviours_or_any, events, st.sampled_from([0.0, 0.05, 3600.0, 3 * DAY]), entries, properties, st.booleans())
 def test_a_condition_keeps_its_value_until_its_next_change(condition, drawn, later, entered, event, indexed):
     """Never late: with no new event, the value at every moment before the next change (for ever when there is

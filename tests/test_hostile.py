@@ -249,6 +249,7 @@ def test_nul_inside_a_text_is_kept_or_reported_never_a_crash(tmp_path):
 # ---------------------------------------------------------------- size
 
 
+@pytest.mark.slow
 def test_five_megabytes_of_valid_declarations_are_clean(tmp_path):
     description = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 16
     parts: list[str] = []
@@ -273,6 +274,7 @@ def test_five_megabytes_of_valid_declarations_are_clean(tmp_path):
     assert len(project.teams) == len(project.events) == count
 
 
+@pytest.mark.slow
 def test_five_megabytes_of_garbage_report_a_capped_number_of_errors(tmp_path):
     broken = size = 0
     parts: list[str] = []
@@ -472,6 +474,7 @@ def test_thousands_of_nots(make_project):
     assert [(d["code"], d["location"]["line"]) for d in diagnostics] == [("J006", 3), ("J103", 5)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name, text",
     [
@@ -543,6 +546,7 @@ def test_an_absolute_import_is_refused_unread(make_project, outside, record_read
     assert not any(str(path).startswith("/etc") for path in record_reads)
 
 
+@pytest.mark.slow
 def test_an_absolute_import_through_the_cli(make_project, outside):
     root = make_project({"importer.journey": f'import "{outside}"\n'})
     process = run_subprocess("check", str(root), "--output-format", "json")

@@ -49,7 +49,7 @@ def no_checking(monkeypatch):
         raise AssertionError("checked although the cache was valid")
 
     def forbid() -> None:
-        monkeypatch.setattr(journeyc.pipeline, "_check_project", refuse)
+        monkeypatch.setattr(journeyc.pipeline, "run_checks", refuse)
 
     return forbid
 

@@ -9,6 +9,7 @@ import string
 from typing import Any
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -102,7 +103,8 @@ documents = table(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(500), deadline=None)
 @given(documents)
 def test_any_test_file_reads_as_a_test_or_as_its_problems(document):
     text = "\n".join(f"{json.dumps(key)} = {toml_value(value)}" for key, value in document.items())

@@ -6,13 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import check
+from conftest import check, examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from journeyc.checks.length_bound import surely_fits
+from journeyc.checks.analysis.length_bound import surely_fits
 from journeyc.runtime.plain_templates import PlainTemplate
 from journeyc.runtime.sandbox import MessageSandbox
 
@@ -123,7 +123,7 @@ def bounded_templates(draw) -> str:
     return text
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(bounded_templates(), st.integers(0, 120), st.booleans(), st.booleans(), st.booleans())
 def test_the_bound_is_never_below_a_render(template, limit, offer, vip, first_name):
     """Whatever branch is taken and whatever values of the stand-ins' widths are shown, a template the bound says

@@ -3,12 +3,10 @@ and offers against the messages that show them."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from conftest import REPO, check, render
 
-from journeyc.checks.sms import describe_character, first_non_gsm, gsm_replacement, sms_size
+from journeyc.checks.analysis.sms import describe_character, first_non_gsm, gsm_replacement, sms_size
 
 CHANNELS = """
 channel push { kind push owner growth address phone consent sms_opt_in }
@@ -187,13 +185,12 @@ def test_templates_that_cannot_be_rendered_count_20_characters_a_placeholder(mak
     assert "(161 characters" in d.message
 
 
-def test_hostile_templates_are_measured_quickly(make_project):
+def test_hostile_templates_are_measured_without_rendering_them(make_project):
+    """Rendered, these would never finish (or exhaust memory): each placeholder counts 20 characters instead."""
     doubling = "{% set a = 'xx' %}" + "{% set a = a ~ a %}" * 60 + "{{ a }}"
-    started = time.perf_counter()
     for template in (doubling, "{{ 'x' * 1000000000000 }}", "{{ 9 ** 9 ** 9 ** 9 }}", "{{ '%999999999s' % 1 }}"):
         [d] = found(sms(make_project, "a" * 141 + template), "J501")
         assert "(161 characters" in d.message
-    assert time.perf_counter() - started < 60  # a generous bound: rendering them would never finish
 
 
 # --- J502 push-too-long, J503 email-subject-too-long -------------------------------------------------------

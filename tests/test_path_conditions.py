@@ -13,13 +13,13 @@ import pytest
 from conftest import check
 
 from journeyc import ir
-from journeyc.checks import logic
-from journeyc.checks.conflicts import gap
+from journeyc.checks.analysis import logic
+from journeyc.checks.analysis.facts import journey_facts
+from journeyc.checks.analysis.moments import segment_entries, starts
+from journeyc.checks.analysis.path_conditions import as_bare, reasoner
+from journeyc.checks.analysis.timeline import DAY, Clock, PlannedSend
 from journeyc.checks.context import CheckContext
-from journeyc.checks.facts import journey_facts
-from journeyc.checks.moments import segment_entries, starts
-from journeyc.checks.path_conditions import as_bare, reasoner
-from journeyc.checks.timeline import DAY, Clock, PlannedSend
+from journeyc.checks.rules.conflicts import gap
 from journeyc.syntax.parser import parse_source
 
 BASE = Path(__file__).parent / "fixtures" / "rule_base"

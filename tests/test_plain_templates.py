@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import TemplateSyntaxError
@@ -86,7 +87,8 @@ holders = st.one_of(
 values = st.fixed_dictionaries({"profile": holders, "trigger": holders, "offer": holders})
 
 
-@settings(max_examples=2000, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(2000), deadline=None)
 @given(blocks(), values, st.sampled_from([TEXT, HTML, URL]))
 def test_a_plain_render_is_what_the_sandbox_renders(text, values, mode):
     try:

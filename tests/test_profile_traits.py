@@ -53,7 +53,10 @@ def test_a_time_zone_that_is_none_falls_back_to_the_declared_default_with_a_warn
     sim = run(tmp_path, TEXT,
               [identify("h", "2026-03-02T10:00:00Z", **HEATHER, timezone=zone),
                track("h", "2026-03-02T12:00:00Z", "Signed Up")], "2026-03-03T00:00:00Z")  # fmt: skip
-    assert outbox(sim, "time", "status", "deferred_from") == [("2026-03-02T13:00:00Z", "sent", "2026-03-02T12:00:00Z")]
+    assert outbox(sim, "time", "status", "deferred_from") == [
+        ("2026-03-02T12:00:00Z", "deferred", None),  # held for quiet hours...
+        ("2026-03-02T13:00:00Z", "sent", "2026-03-02T12:00:00Z"),  # ... and sent at 08:00 in New York
+    ]
     [warning] = sim.log.warnings
     assert warning.reason.startswith("traits.timezone: ")
     assert warning.reason.endswith('is not a time zone: the default "America/New_York" is used')
@@ -66,7 +69,8 @@ def test_reserved_traits_fill_the_declared_trait_in_either_spelling(tmp_path):
               [identify("h", "2026-03-02T10:00:00Z", **{k: v for k, v in HEATHER.items() if k != "first_name"},
                         firstName="Heather"),
                track("h", "2026-03-02T12:00:00Z", "Signed Up")], "2026-03-03T00:00:00Z")  # fmt: skip
-    [record] = sim.simulator.outbox
+    [held, record] = sim.simulator.outbox  # (07:00 in New York: held for quiet hours, then sent)
+    assert (held["status"], record["status"]) == ("deferred", "sent")
     assert record["content"]["text"].startswith("Hi Heather: SAVE10")
     assert sim.log.warnings == []
 
@@ -87,7 +91,10 @@ def test_the_context_time_zone_is_the_customers_until_an_identify_gives_one(tmp_
               [identify("h", "2026-03-02T10:00:00Z", **HEATHER),
                with_context(track("h", "2026-03-02T22:00:00Z", "Signed Up"), timezone="Europe/Paris")],
               "2026-03-04T00:00:00Z")  # fmt: skip
-    assert outbox(sim, "time", "deferred_from") == [("2026-03-03T07:00:00Z", "2026-03-02T22:00:00Z")]  # 08:00 Paris
+    assert outbox(sim, "time", "status", "deferred_from") == [
+        ("2026-03-02T22:00:00Z", "deferred", None),
+        ("2026-03-03T07:00:00Z", "sent", "2026-03-02T22:00:00Z"),  # 08:00 in Paris
+    ]
     own = run(tmp_path / "own", TEXT,
               [identify("h", "2026-03-02T10:00:00Z", **HEATHER, timezone="America/New_York"),
                with_context(track("h", "2026-03-02T22:00:00Z", "Signed Up"), timezone="Europe/Paris")],

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import BASE_FILES, REPO, check, render
+from conftest import BASE_FILES, REPO, check, examples, render
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -201,8 +201,9 @@ def assert_well_formed(root: Path, result) -> None:
 # ---------------------------------------------------------------- (a) mutations
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -220,8 +221,9 @@ def test_a_mutated_project_gives_well_formed_diagnostics(project_copy, change):
         restore(project_copy, name)
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=6,
+    max_examples=examples(6),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -344,8 +346,9 @@ def ir_json(root: Path) -> str:
     return result.stdout
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lark import Lark
@@ -130,7 +131,7 @@ def test_a_long_or_chain_is_one_flat_condition() -> None:
 _DECLARATION = re.compile(r"^(?:" + "|".join(DECLARATION_KEYWORDS) + r")\b", re.MULTILINE)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_garbage_in_one_declaration_costs_only_that_declaration(data: st.DataObject) -> None:
     """Wherever `~` lands in one declaration, that declaration at most is lost, and the rest is read as before."""

@@ -104,6 +104,10 @@ def test_explain_prints_the_header_then_the_page_as_text():
     assert "family:            names" in lines
     assert "default severity:  error" in lines
     assert "online:            https://journeyc.dev/rules/J101" in lines
+    assert (
+        "reported by:       journeyc/resolve/symbols.py, journeyc/syntax/build.py, journeyc/syntax/build_journey.py"
+        in lines
+    )
     positions = [lines.index(section) for section in SECTIONS]
     assert positions == sorted(positions)
     for position, section in zip(positions, SECTIONS, strict=True):
@@ -128,6 +132,10 @@ def test_explain_a_rule_without_a_page_yet(monkeypatch):
     assert result.stdout.splitlines()[0] == "J902 unknown-code"
     assert f"summary:           {RULES['J902'].summary}" in result.stdout
     assert "no documentation page yet" in result.stdout
+
+
+def test_explain_names_the_file_that_reports_the_rule():
+    assert "reported by:       journeyc/checks/rules/flow.py" in invoke("explain", "J401").stdout.splitlines()
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,13 @@ Each page in journeyc/rule_docs/ has an Example (a project snippet that must rai
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import check
+from conftest import REPO, check
 
 from journeyc.rules import FAMILIES, RULES, family_of, rule_doc
 
@@ -108,3 +109,44 @@ def test_explain_works_for_every_rule(code):
     assert code in result.output and RULES[code].name in result.output
     for section in ("What it does", "Why it matters", "Example", "How to fix"):
         assert section in result.output
+
+
+# ---------------------------------------------------------------- from a code to the code that reports it
+def codes_written_in_each_module() -> dict[str, set[str]]:
+    """Module (dotted) -> the rule codes its source writes as string literals (outside docstrings and comments)."""
+    written: dict[str, set[str]] = {}
+    for path in sorted((REPO / "journeyc").rglob("*.py")):
+        module = ".".join(path.relative_to(REPO).with_suffix("").parts)
+        if module == "journeyc.rules":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"J\d{3}", node.value):
+                written.setdefault(module, set()).add(node.value)
+    return written
+
+
+WRITTEN = codes_written_in_each_module()
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_each_rule_names_every_module_that_reports_it_and_no_other(code):
+    rule = RULES[code]
+    assert rule.modules, f"{code}: add the module that reports it to REPORTED_BY in journeyc/rules.py"
+    reporting = sorted(module for module, codes in WRITTEN.items() if code in codes)
+    assert sorted(rule.modules) == reporting
+    assert all((REPO / file).is_file() for file in rule.files)
+
+
+def test_no_module_reports_a_code_the_catalogue_does_not_have():
+    assert set().union(*WRITTEN.values()) <= set(RULES)
+
+
+def test_rule_checks_and_shared_helpers_live_apart():
+    """checks/rules/ holds the modules that report rules, checks/analysis/ what they share and report nothing."""
+    checks = REPO / "journeyc" / "checks"
+    for folder, reports in (("rules", True), ("analysis", False)):
+        modules = [path for path in sorted((checks / folder).glob("*.py")) if path.name != "__init__.py"]
+        assert modules
+        for path in modules:
+            module = ".".join(path.relative_to(REPO).with_suffix("").parts)
+            assert bool(WRITTEN.get(module)) == reports, module

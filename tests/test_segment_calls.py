@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import REPO, check
+from conftest import REPO, check, examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -184,7 +184,8 @@ CALL = st.dictionaries(st.sampled_from(FIELDS), ANY, max_size=8)
 READER = CallReader(PLAN["events"], PLAN["shapes"], PLAN["profile"])
 
 
-@settings(max_examples=1500, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(1500), deadline=None)
 @given(CALL)
 def test_any_call_is_accepted_normalised_or_rejected_with_a_named_problem(call):
     entry, problems = READER.read(call, 1)

@@ -369,6 +369,7 @@ def test_hostile_names_are_escaped_and_get_distinct_safe_files(make_project, tmp
     assert b"\\u003c/script>" in files["assets/search-index.js"]  # the script data cannot end a script
 
 
+@pytest.mark.slow
 def test_the_site_is_the_same_bytes_from_two_folders_and_hash_seeds(tmp_path):
     log, until = write_demo_log(tmp_path)
     outputs = []

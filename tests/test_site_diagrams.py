@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from conftest import REPO, check
+from conftest import REPO, check, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,7 +36,7 @@ def flat(label: str) -> str:
 labels = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=30).filter(lambda s: s.strip())
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(labels, min_size=12, max_size=12, unique=True), labels, labels)
 def test_any_label_reaches_the_svg_as_its_own_text(node_labels, edge_label, cluster_label):
     """D2 syntax (`${x}`, quotes, `#`, `;`, braces, `->`) and any Unicode in a label stays text."""

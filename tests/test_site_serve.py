@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, takes_ctrl_c
 
 pytestmark = pytest.mark.slow
 WAIT = 60  # seconds for a round (the machine may be busy); a round takes about a second
@@ -28,7 +28,7 @@ class Served:
     def __init__(self, project: Path, out: Path) -> None:
         command = [sys.executable, "-m", "journeyc", "docs", str(project), "--serve", "--port", "0", "--out", str(out)]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
+                                        env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=takes_ctrl_c)  # fmt: skip
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeyc.checks.measure import MEASURING, StandIn, render_plain
-from journeyc.checks.templates import template_env
+from journeyc.checks.analysis.measure import MEASURING, StandIn, render_plain
+from journeyc.checks.analysis.template_trees import template_env
 from journeyc.runtime.plain_templates import PlainTemplate
 
 PARSING = template_env()
@@ -59,7 +60,8 @@ stand_ins = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=1000, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(1000), deadline=None)
 @given(templates(), stand_ins)
 def test_a_plain_measure_is_what_jinja_renders(text, values):
     template = plain(text)

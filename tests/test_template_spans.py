@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import TemplateSyntaxError
@@ -29,7 +30,8 @@ pieces = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=1500, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(1500), deadline=None)
 @given(st.lists(pieces, max_size=10).map("".join))
 def test_spans_are_where_the_lexer_reads_syntax(text):
     try:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BASE_FILES, write_project
+from conftest import BASE_FILES, takes_ctrl_c, write_project
 
 import journeyc.pipeline
 from journeyc.watch import Round, watch
@@ -117,7 +117,11 @@ def test_the_build_folder_does_not_trigger_rounds(project):
 def watch_command(*args: str) -> tuple[str, str, str, int]:
     """Run `journeyc watch ARGS` until it watches, then Ctrl-C: (output until then, the rest, stderr, exit code)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "journeyc", "watch", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "journeyc", "watch", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=takes_ctrl_c,
     )
     try:
         assert process.stdout is not None
@@ -133,6 +137,7 @@ def watch_command(*args: str) -> tuple[str, str, str, int]:
     return seen, out, err, process.returncode
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_command_cleanly(project):
     seen, out, err, returncode = watch_command(str(project), "--no-build")
     assert "no problems found" in seen
@@ -208,6 +213,7 @@ def test_a_journey_file_that_cannot_be_read_does_not_delete_its_module(project, 
         assert not round_.built and (out / "journeys" / "cart_recovery.py").is_file()
 
 
+@pytest.mark.slow
 def test_the_command_says_when_it_did_not_build(project):
     cart = project / "cart.journey"
     cart.write_text(cart.read_text().replace('"Checkout Started"', '"Checkout Startd"'))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from journeyc.checks.conflicts import check_conflicts
+from journeyc.checks.analysis.facts import JourneyFacts, all_facts, journey_facts
 from journeyc.checks.context import CheckContext
-from journeyc.checks.declarations import check_channel, check_message, check_policy, check_profile, check_types
-from journeyc.checks.facts import JourneyFacts, all_facts, journey_facts
-from journeyc.checks.flow import check_flow
-from journeyc.checks.journeys import check_journey
-from journeyc.checks.messages import check_messages
-from journeyc.checks.policy_fit import check_policy_fit
-from journeyc.checks.segments import check_segment, check_segment_cycles
+from journeyc.checks.rules.conflicts import check_conflicts
+from journeyc.checks.rules.declarations import check_channel, check_message, check_policy, check_profile, check_types
+from journeyc.checks.rules.flow import check_flow
+from journeyc.checks.rules.journeys import check_journey
+from journeyc.checks.rules.messages import check_messages
+from journeyc.checks.rules.policy_fit import check_policy_fit
+from journeyc.checks.rules.segments import check_segment, check_segment_cycles
 from journeyc.diagnostics import Diagnostic
 from journeyc.ir import SourceFile
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from journeyc import ir
 from journeyc.config import Config
@@ -16,6 +16,16 @@ from journeyc.resolve import Resolved
 from journeyc.rules import RULES
 
 T = TypeVar("T")
+
+if TYPE_CHECKING:  # the modules that fill these facts import this one
+    from jinja2 import TemplateSyntaxError, nodes
+
+    from journeyc.checks.analysis.facts import AudienceLogic
+    from journeyc.checks.analysis.logic import Domains
+    from journeyc.checks.analysis.measure import Render
+    from journeyc.checks.analysis.path_conditions import Condition, Reasoner
+    from journeyc.checks.analysis.template_trees import TemplateReads
+    from journeyc.runtime.plain_templates import PlainTemplate
 
 
 @dataclass
@@ -32,6 +42,38 @@ class TemplateRead:
 
 
 @dataclass
+class SharedFacts:
+    """What the checks of one run work out once and share, each fact typed, filled on first use by the function
+    named beside it. Keyed by template text where texts repeat (many messages share one)."""
+
+    # analysis/template_trees.py: parse_template, plain_template, template_nodes, template_reads
+    template_trees: dict[str, nodes.Template | TemplateSyntaxError] = field(default_factory=dict)
+    plain_templates: dict[str, PlainTemplate | None] = field(default_factory=dict)
+    template_nodes: dict[str, tuple[nodes.Node, ...]] = field(default_factory=dict)
+    template_reads: dict[str, TemplateReads] = field(default_factory=dict)
+    # analysis/measure.py: what a template shows when measured, and how to render it for measuring
+    shown_traits: dict[str, str | None] = field(default_factory=dict)
+    measuring_renders: dict[str, tuple[Render, tuple[tuple[str, str], ...]] | None] = field(default_factory=dict)
+    surely_fits: dict[tuple[str, str, int], bool] = field(default_factory=dict)  # (template, kind, limit)
+    structured_properties: frozenset[str] | None = None
+    longest_stand_in: str | None = None
+    stand_ins_gsm: bool | None = None
+    # analysis/facts.py: event_domains (by event name, "" for none), audience_logic
+    event_domains: dict[str, Domains] = field(default_factory=dict)
+    audience_logic: AudienceLogic | None = None
+    # analysis/path_conditions.py: reasoner; analysis/moments.py: segment_entries
+    reasoner: Reasoner | None = None
+    segment_entries: dict[str, dict[str, tuple[Condition, int]]] = field(default_factory=dict)
+    # rules/policy_fit.py: (audience key, consent trait) -> consent ruled out
+    consent_ruled_out: dict[tuple[str, str], bool] = field(default_factory=dict)
+    # rules/template_safety.py: (line, what, needle) of each literal over the sandbox's limits, by template text
+    template_limits: dict[str, tuple[tuple[int, str, str], ...]] = field(default_factory=dict)
+    # rules/messages.py: the first unguarded offer read, by message name and by template text
+    unguarded_offer_spans: dict[str, ir.Span | None] = field(default_factory=dict)
+    unguarded_offer_reads: dict[str, tuple[int, str] | None] = field(default_factory=dict)
+
+
+@dataclass
 class CheckContext:
     resolved: Resolved
     root: Path
@@ -42,7 +84,7 @@ class CheckContext:
     offer_uses: dict[str, list[TemplateRead]] = field(default_factory=dict)
     template_texts: dict[str, str] = field(default_factory=dict)
     config: Config = field(default_factory=Config)
-    memo: dict[str, object] = field(default_factory=dict)  # values checks compute once per run
+    shared: SharedFacts = field(default_factory=SharedFacts)
     units: Any = None  # journeyc/incremental's `Units` in watch and the language server; None checks everything
 
     def unit(self, kind: str, subject: Any, run: Callable[..., T], *args: Any) -> T:

@@ -54,12 +54,13 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from jinja2 import TemplateSyntaxError
 
 from journeyc import ir
-from journeyc.checks.templates import template_env
+from journeyc.checks.analysis.template_trees import template_env
 from journeyc.emit.frames import render_frame
 from journeyc.runtime.template_spans import SyntaxSpan, syntax_spans
 
@@ -171,7 +172,7 @@ def _emit_message(message: ir.Message, kind: str, prefix: str, read: Reader, out
 
     for field_name, suffix in TEXT_FILES.get(kind, {}).items():
         if field_name in values:
-            add(prefix + suffix, lambda f=field_name: _text_file(first(f) or ""))
+            add(prefix + suffix, partial(_first_text_file, first, field_name))
     if kind == "email" and "html" in values:
         add(prefix + ".html", lambda: _text_file(email_html(first("html") or "")), origins["html"])
     if kind in JSON_FIELDS:
@@ -210,6 +211,11 @@ def _field_value(item: ir.MessageField, read: Reader) -> str | TemplateError:
 
 def _text_file(text: str) -> str:
     return text.rstrip("\n") + "\n"
+
+
+def _first_text_file(first: Callable[[str], str | None], name: str) -> str:
+    """The text file of a message's field `name` (its first value)."""
+    return _text_file(first(name) or "")
 
 
 # --- email html -------------------------------------------------------------------------------------------------
@@ -296,7 +302,7 @@ def _mjml_level(protected: str, tokens: _Tokens) -> str | None:
     comments and template syntax."""
     i = 0
     while True:
-        i = _LEADING.match(protected, i).end()  # type: ignore[union-attr]
+        i = _LEADING.match(protected, i).end()  # type: ignore[union-attr]  # it can match nothing: never None
         token = tokens.pattern.match(protected, i)
         if token is None:
             break

@@ -46,11 +46,17 @@ def attach(text: str, tokens: list[Token]) -> list[Around]:
     around = [Around() for _ in range(len(tokens) + 1)]
     start = 0
     for index in range(len(tokens) + 1):
-        end = tokens[index].start_pos if index < len(tokens) else len(text)
+        end = _position(tokens[index].start_pos) if index < len(tokens) else len(text)
         _read_gap(text, start, end, index, around)
         if index < len(tokens):
-            start = tokens[index].end_pos
+            start = _position(tokens[index].end_pos)
     return around
+
+
+def _position(offset: int | None) -> int:
+    """A token's offset in the text: Lark sets it on every token it reads (its type allows None for made ones)."""
+    assert offset is not None
+    return offset
 
 
 def _read_gap(text: str, start: int, end: int, index: int, around: list[Around]) -> None:

@@ -100,8 +100,7 @@ class _Printer:
         parts: list[Doc] = []
         widths = self.aligned_widths(children)
         for number, child in enumerate(children):
-            first = child if isinstance(child, Token) else tokens_of(child)[0]
-            parts += self.line_start(self.index(first), first_in_block=in_block and number == 0)
+            parts += self.line_start(self.index(first_token(child)), first_in_block=in_block and number == 0)
             parts += self.statement(child, widths.get(number))
         return parts
 
@@ -131,7 +130,9 @@ class _Printer:
                     self.walk(child, out)
             elif child.type == "LBRACE":
                 closing = max(i for i, c in enumerate(children) if isinstance(c, Token) and c.type == "RBRACE")
-                self.block(child, children[position + 1 : closing], children[closing], out)
+                brace = children[closing]
+                assert isinstance(brace, Token)
+                self.block(child, children[position + 1 : closing], brace, out)
                 position = closing
             elif name_width is not None and position == 0:
                 self.put(child)
@@ -189,7 +190,7 @@ class _Printer:
         run: list[int] = []
 
         def close() -> None:
-            width = max((len(children[i].children[0]) for i in run), default=0)
+            width = max((len(str(first_token(children[i]))) for i in run), default=0)
             widths.update({i: width for i in run if len(run) > 1})
             run.clear()
 
@@ -197,7 +198,7 @@ class _Printer:
             if not self.one_line_property(child):
                 close()
                 continue
-            around = self.around[self.index(tokens_of(child)[0])]
+            around = self.around[self.index(first_token(child))]
             if around.blank_before or any(comment.blank_before for comment in around.leading):
                 close()
             run.append(number)
@@ -214,6 +215,10 @@ class _Printer:
         return not any(self.around[i].leading for i in indexes[1:]) and not any(
             self.around[i].trailing for i in indexes[:-1]
         )
+
+
+def first_token(node: Tree | Token) -> Token:
+    return node if isinstance(node, Token) else tokens_of(node)[0]
 
 
 def node_is_run(node: Tree | Token) -> bool:

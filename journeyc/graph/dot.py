@@ -46,10 +46,11 @@ def _first_node(cluster: Cluster) -> str | None:
 def _edge(edge: Edge, clusters: dict[str, Cluster]) -> str | None:
     source, target = edge.source, edge.target
     if source in clusters or target in clusters:  # DOT joins nodes only: order clusters by their first nodes
-        source = _first_node(clusters[source]) if source in clusters else source
-        target = _first_node(clusters[target]) if target in clusters else target
-        if source is None or target is None:
+        first_source = _first_node(clusters[source]) if source in clusters else source
+        first_target = _first_node(clusters[target]) if target in clusters else target
+        if first_source is None or first_target is None:
             return None
+        source, target = first_source, first_target
     attributes = []
     if edge.label:
         attributes.append(f"label={quote(edge.label)}")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from journeyc import ir
-from journeyc.checks.facts import journey_facts
-from journeyc.checks.timeline import Clock, describe_offset
+from journeyc.checks.analysis.facts import journey_facts
+from journeyc.checks.analysis.timeline import Clock, describe_offset
 from journeyc.graph import words
 from journeyc.graph.model import Diagram, Edge, Node, Shape
 

@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass
 
 from journeyc import ir
-from journeyc.checks.walk import sends
+from journeyc.checks.analysis.walk import sends
 from journeyc.graph import words
 from journeyc.graph.model import Cluster, Diagram, Edge, Node
 

@@ -5,7 +5,7 @@ Each round: files are parsed through the parse cache (by content); a changed fil
 to last round's keep last round's objects (`_intern`), so everything keyed by them is still valid; resolution is
 patched when names and imports did not change (resolve.py); the checks replay the units nothing changed under
 (units.py). The *interface* (every declaration but journeys and messages, imports, settings, template files) is
-compared each round; when it changed, every unit runs again, with fresh memos.
+compared each round; when it changed, every unit runs again, with the shared facts made anew.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from journeyc import ir
-from journeyc.checks.context import CheckContext
+from journeyc.checks.context import CheckContext, SharedFacts
 from journeyc.config import Config
 from journeyc.diagnostics import Diagnostic
 from journeyc.incremental.resolve import patched
@@ -24,14 +24,15 @@ from journeyc.resolve import Resolved, resolve_project
 from journeyc.resolve.symbols import KINDS
 from journeyc.suppress import apply_settings
 
-# Memos (`CheckContext.memo`) a round may take over from the one before when the interface is the same: each is
-# keyed by template text or by interface names, or is the reasoner over conditions (keyed by the expressions it
-# keeps alive). Those keyed by a message's name ("unguarded offer spans") are made anew.
-CARRIED_MEMOS = frozenset({
-    "templates", "plain templates", "template nodes", "template reads", "compiled templates", "template limits",
-    "unguarded offer reads", "surely fits", "shown traits", "structured properties", "longest value",
-    "stand-ins gsm", "path conditions", "audience logic", "segment entries", "consent ruled out",
-})  # fmt: skip
+# The facts checks share (`CheckContext.shared`) a round may take over from the one before when the interface is
+# the same: each is keyed by template text or by interface names, or is the reasoner over conditions (keyed by the
+# expressions it keeps alive). The others are made anew: `unguarded_offer_spans` is keyed by a message's name, and a
+# fact added later is not carried until it is known to be safe.
+CARRIED_FACTS = (
+    "template_trees", "plain_templates", "template_nodes", "template_reads", "shown_traits", "measuring_renders",
+    "surely_fits", "structured_properties", "longest_stand_in", "stand_ins_gsm", "event_domains", "audience_logic",
+    "reasoner", "segment_entries", "consent_ruled_out", "template_limits", "unguarded_offer_reads",
+)  # fmt: skip
 _DECLARATIONS = (*(attr for attr, _, _ in KINDS.values()), "profiles", "policies", "imports", "unparsed")
 
 
@@ -57,7 +58,7 @@ class Incremental:
         self.roots: list[str] | None = None
         self.config: object = None
         self.templates: dict[str, str | None] = {}  # template files the last round read
-        self.memo: dict[str, object] = {}
+        self.shared: SharedFacts | None = None
         self.units = Units()
         self.units.messages_version = self._messages_version
         self._messages: tuple[tuple[Any, ...], int] = ((), 0)
@@ -103,7 +104,7 @@ class Incremental:
     def parsed(self, path: str, parsed: ir.SourceFile, problems: list[Diagnostic], text: str) -> ir.SourceFile:
         """A file as parsed this round, with last round's objects for what did not change."""
         raw, old = self.raw.get(path, (None, None))
-        if parsed is raw:  # the same text as last round: the parse cache gave the same object
+        if parsed is raw and old is not None:  # the same text as last round: the parse cache gave the same object
             source = old
         else:
             source = _intern(old, parsed) if old is not None else parsed
@@ -113,7 +114,6 @@ class Incremental:
             if interface != self.interfaces.get(path):
                 self.changed_interface = True
             self.interfaces[path] = interface
-        assert source is not None
         self.sources[path] = source
         self._this_round[path] = source
         self.known[path] = (source, problems, text)
@@ -145,13 +145,14 @@ class Incremental:
         return self.resolved
 
     def context(self, ctx: CheckContext) -> CheckContext:
-        """The round's check context: last round's units and memos when the interface is the same."""
+        """The round's check context: last round's units and shared facts when the interface is the same."""
         keep = not self.changed_interface
         self.interface_version += not keep
         self.units.next_round(keep)
         ctx.units = self.units
-        ctx.memo = {k: v for k, v in self.memo.items() if k in CARRIED_MEMOS} if keep else {}
-        self.memo = ctx.memo
+        if keep and self.shared is not None:
+            ctx.shared = SharedFacts(**{name: getattr(self.shared, name) for name in CARRIED_FACTS})
+        self.shared = ctx.shared
         return ctx
 
     def apply_settings(

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from journeyc import ir
+from journeyc.checks.analysis.walk import sends
 from journeyc.checks.context import CheckContext
-from journeyc.checks.walk import sends
 from journeyc.diagnostics import Diagnostic
 
 

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from journeyc.runtime.durations import UNITS
+
 
 class Node(BaseModel):
     """Base of every IR model: immutable, no unknown fields."""
@@ -41,6 +43,11 @@ class TimeOfDay(Node):
 
     def __str__(self) -> str:
         return f"{self.hour:02d}:{self.minute:02d}"
+
+    @property
+    def seconds(self) -> int:
+        """Seconds after midnight."""
+        return self.hour * UNITS["hour"] + self.minute * UNITS["minute"]
 
 
 class Name(Node):

@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from journeyc.journey_tests.locate import Locator
+from journeyc.runtime.durations import UNITS
 from journeyc.runtime.eventlog import parse_time
 
 __all__ = ["Expectation", "JourneyTest", "TestFileError", "TrackedEvent", "read_test"]
 
-# TODO(merge): use runtime.durations (branch `syntax`) instead of this table of units.
 _PART = re.compile(r"(\d+)\s*(w|d|h|m|s)")
-_UNIT = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_ABBREVIATED = {"w": "week", "d": "day", "h": "hour", "m": "minute", "s": "second"}  # as offsets write units: "2d 3h"
 
-MAX_SPAN = 10 * 365 * 86400  # every time of a test within 10 years of its start: a scenario, not an epoch
-DEFAULT_RUN = 30 * 86400  # without `until`, the run goes on 30 days after the last event
+MAX_SPAN = 10 * 365 * UNITS["day"]  # every time of a test within 10 years of its start: a scenario, not an epoch
+DEFAULT_RUN = 30 * UNITS["day"]  # without `until`, the run goes on 30 days after the last event
 
 _TOP = ("journey", "start", "until", "customers", "events", "expect")
 _EVENT = ("at", "customer", "event", "properties")
@@ -310,7 +310,7 @@ def _offset(text: str) -> int | None:
     parts = _PART.findall(text)
     if not parts or _PART.sub("", text).strip():
         return None
-    return sum(int(n) * _UNIT[u] for n, u in parts)
+    return sum(int(n) * UNITS[_ABBREVIATED[u]] for n, u in parts)
 
 
 def _label(section: tuple[str, int | str]) -> str:

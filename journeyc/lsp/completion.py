@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from lsprotocol import types
 
 from journeyc import ir
-from journeyc.checks.declarations import CHANNEL_FIELDS
+from journeyc.checks.rules.declarations import CHANNEL_FIELDS
 
 _TOKEN = re.compile(r'"""(?:[^"]|"(?!""))*(?:"""|$)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[{}]|\n|[^\W\d]\w*|\S')
 _EVENT_WORDS = {"trigger", "goal", "on", "for", "after", "any", "no", "none", "of", "exactly", "than", "least", "most"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from journeyc import ir
-from journeyc.checks.walk import sends
+from journeyc.checks.analysis.walk import sends
 from journeyc.graph import words
 from journeyc.lsp.index import Occurrence, Symbol
 from journeyc.lsp.preview import preview

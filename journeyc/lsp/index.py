@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from journeyc import ir
-from journeyc.checks.walk import all_steps
+from journeyc.checks.analysis.walk import all_steps
 from journeyc.lsp.positions import contains
 
 _WORD = re.compile(r"[^\W\d]\w*")

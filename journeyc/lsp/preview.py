@@ -7,7 +7,7 @@ import dataclasses
 
 from journeyc import ir
 from journeyc.build import build_outputs, build_problems
-from journeyc.checks.walk import sends
+from journeyc.checks.analysis.walk import sends
 from journeyc.emit.pyliteral import UnsafeValueError
 from journeyc.pipeline import CheckResult
 from journeyc.site.render_adapter import RuntimeRenderer

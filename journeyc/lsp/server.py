@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import posixpath
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from lsprotocol import types
@@ -45,6 +47,7 @@ class JourneyServer(LanguageServer):
         self.wanted: dict[Path, int] = {}  # how many changes each project has seen: a check runs until it saw all
         self.published: dict[Path, dict[str, list[Diagnostic]]] = {}  # by project and file, as last sent
         self.versions: dict[str, int] = {}  # the editor's version of each open document
+        self.around_check: Callable[[], AbstractContextManager[object]] = nullcontext
 
     # ------------------------------------------------------------ projects and files
     def locate(self, uri: str) -> tuple[ProjectSession, str] | None:
@@ -87,11 +90,15 @@ class JourneyServer(LanguageServer):
         if task is None or task.done():
             self.tasks[session.root] = asyncio.ensure_future(self.check_until_current(session))
 
+    def check(self, session: ProjectSession) -> Checked:
+        with self.around_check():
+            return session.check()
+
     async def check_until_current(self, session: ProjectSession) -> None:
         loop = asyncio.get_running_loop()
         while True:
             seen = self.wanted.get(session.root, 0)
-            checked = await loop.run_in_executor(None, session.check)
+            checked = await loop.run_in_executor(None, self.check, session)
             self.publish(session, checked)
             if self.wanted.get(session.root, 0) == seen:
                 return
@@ -388,6 +395,8 @@ async def rename(ls: JourneyServer, params: types.RenameParams) -> types.Workspa
     return types.WorkspaceEdit(changes=edits)
 
 
-def serve() -> None:
-    """Run the language server over stdin and stdout until the editor stops it."""
+def serve(around_check: Callable[[], AbstractContextManager[object]] = nullcontext) -> None:
+    """Run the language server over stdin and stdout until the editor stops it. `around_check`: what each check
+    runs inside (the command line pauses the garbage collector)."""
+    server.around_check = around_check
     server.start_io()

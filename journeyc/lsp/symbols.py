@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from journeyc import ir
-from journeyc.checks.walk import children
+from journeyc.checks.analysis.walk import children
 from journeyc.graph import words
 from journeyc.lsp.positions import Lines
 

@@ -153,7 +153,8 @@ def markdown_to_text(markdown: str, indent: str = "  ") -> str:
 
 
 def render_explain(rule: Rule) -> str:
-    """`journeyc explain`: the rule's code, name, family and default severity, then its page as plain text."""
+    """`journeyc explain`: the rule's code, name, family, default severity and the files that report it, then its
+    page as plain text."""
     lines = [
         f"{rule.code} {rule.name}",
         "",
@@ -161,6 +162,7 @@ def render_explain(rule: Rule) -> str:
         f"default severity:  {rule.severity}",
         f"summary:           {rule.summary}",
         f"online:            {rule_url(rule.code)}",
+        f"reported by:       {', '.join(rule.files)}",
     ]
     page = rule_doc(rule.code)
     if page is None:

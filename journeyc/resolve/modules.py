@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Sequence
 
 from journeyc import ir
 from journeyc.diagnostics import Diagnostic, Label
@@ -46,7 +47,7 @@ def build_name_collisions(project: ir.Project) -> list[Diagnostic]:
     return _collisions("journey", journeys) + _collisions("channel", channels) + _collisions("message", messages)
 
 
-def _collisions(word: str, named: list[tuple[Named, str]]) -> list[Diagnostic]:
+def _collisions(word: str, named: Sequence[tuple[Named, str]]) -> list[Diagnostic]:
     first: dict[str, tuple[Named, str]] = {}
     diagnostics: list[Diagnostic] = []
     for decl, path in sorted(named, key=lambda item: (item[0].span.sort_key(), item[0].name)):

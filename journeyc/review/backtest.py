@@ -30,6 +30,8 @@ class Outcome:
     customers: dict[str, list[Record]] = field(default_factory=dict)
 
     def record(self, record: dict[str, Any]) -> None:
+        if record["status"] == "deferred":  # (held for quiet hours: its decision comes in a record of its own)
+            return
         key = (record["journey"], record["channel"] or "-")
         if record["status"] == "sent":
             self.sent[key] += 1

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from journeyc import ir
-from journeyc.checks.timeline import duration_words, longest_wait
-from journeyc.checks.walk import all_steps
+from journeyc.checks.analysis.timeline import duration_words, longest_wait
+from journeyc.checks.analysis.walk import all_steps
 from journeyc.diagnostics import Diagnostic, sorted_diagnostics
 from journeyc.graph import words
 from journeyc.pipeline import CheckResult
@@ -179,8 +179,8 @@ _REMOVED: tuple[tuple[str, str, Callable[[Uses], dict], Callable[[ir.Project], s
 
 
 def _shown(kind: str, key: object) -> str:
-    if kind == "property":
-        event, prop = key  # type: ignore[misc]
+    if kind == "property" and isinstance(key, tuple):  # (event, property)
+        event, prop = key
         return f'property "{prop}" of event "{event}"'
     return f'{kind} "{key}"'
 
@@ -219,15 +219,21 @@ def _reused_codes(old: ir.Project, new: ir.Project, against: str) -> list[Diagno
     before = _codes(old)
     for code, offers in sorted(_codes(new).items()):
         for offer in offers:
-            previous = [o for o in before.get(code, ()) if o.value is not None and offer.value is not None]
-            changed = [o for o in previous if (o.value.amount, o.value.unit) != (offer.value.amount, offer.value.unit)]  # type: ignore[union-attr]
-            if not changed or offer.value is None:
+            now = offer.value
+            if now is None:
                 continue
-            was = changed[0]
+            changed = [
+                (o, o.value)
+                for o in before.get(code, ())
+                if o.value is not None and (o.value.amount, o.value.unit) != (now.amount, now.unit)
+            ]
+            if not changed:
+                continue
+            was, value_was = changed[0]
             found.append(_finding(
-                "B009", f'offer code "{code}" now means {words.offer_value(offer.value)}, '
-                f"not {words.offer_value(was.value)}",  # type: ignore[arg-type]
-                offer.value.span, f"was {words.offer_value(was.value)}",  # type: ignore[arg-type]
+                "B009", f'offer code "{code}" now means {words.offer_value(now)}, '
+                f"not {words.offer_value(value_was)}",
+                now.span, f"was {words.offer_value(value_was)}",
                 "customers already holding this code (sent before this change) get another value than their "
                 "message said: give the new value a new code",
                 (f'offer "{was.name}" at {_at(was.span, against)}',),

@@ -4,14 +4,13 @@ one customer under each cap of the policy."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from journeyc import ir
-from journeyc.checks.cap_budget import runs_in
-from journeyc.checks.facts import journey_facts
-from journeyc.checks.policy_fit import cap_counter, cap_scope_words
-from journeyc.checks.timeline import as_written, most_in_window
+from journeyc.checks.analysis.facts import journey_facts
+from journeyc.checks.analysis.policy_scope import cap_counter, cap_scope_words, runs_in
+from journeyc.checks.analysis.timeline import as_written, most_in_window
 from journeyc.graph import words
 from journeyc.ir.types import describe_type
 
@@ -39,7 +38,7 @@ def compare_declarations(old: ir.Project, new: ir.Project) -> list[Section]:
 
 
 def _named(
-    old: dict[str, ir.Node], new: dict[str, ir.Node], kind: str, fields: Callable, quote: bool = False
+    old: Mapping[str, ir.Node], new: Mapping[str, ir.Node], kind: str, fields: Callable, quote: bool = False
 ) -> list[str]:
     """Declarations added, removed and changed (field by field, each in the DSL's words)."""
     lines = []
@@ -52,8 +51,8 @@ def _named(
             lines.append(f"{kind} {shown} is gone")
         else:
             before, after = fields(old[name]), fields(new[name])
-            changed = [_field_change(k, before.get(k, ""), after.get(k, "")) for k in {**before, **after}]
-            changed = [c for c in changed if c]
+            compared = [_field_change(k, before.get(k, ""), after.get(k, "")) for k in {**before, **after}]
+            changed = [c for c in compared if c]
             if changed:
                 lines.append(f"{kind} {shown}: " + "; ".join(changed))
     return lines

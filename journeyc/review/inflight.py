@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from journeyc import ir
-from journeyc.checks.templates import parse_template, template_reads
-from journeyc.checks.timeline import longest_wait
-from journeyc.checks.walk import all_steps, children
+from journeyc.checks.analysis.template_trees import parse_template, template_reads
+from journeyc.checks.analysis.timeline import longest_wait
+from journeyc.checks.analysis.walk import all_steps, children
 from journeyc.pipeline import CheckResult
 
 WAITS = (ir.WaitStep, ir.WaitUntilStep, ir.WaitForStep)
@@ -178,8 +178,8 @@ def _send(result: CheckResult, step: ir.SendStep, uses: Uses) -> None:
                 Uses.add(uses.traits, trait.name, step.span)
     if step.offer is not None:
         Uses.add(uses.offers, step.offer.name, step.span)
-    for trait in _template_traits(result, message):
-        Uses.add(uses.traits, trait, step.span)
+    for trait_name in _template_traits(result, message):
+        Uses.add(uses.traits, trait_name, step.span)
 
 
 def _template_traits(result: CheckResult, message: ir.Message | None) -> set[str]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from journeyc import ir
-from journeyc.checks.timeline import describe_offset
-from journeyc.checks.walk import all_steps
+from journeyc.checks.analysis.timeline import describe_offset
+from journeyc.checks.analysis.walk import all_steps
 from journeyc.graph import words
 from journeyc.graph.flowchart import send_timing
 from journeyc.review.steps import Alignment, StepChange, align

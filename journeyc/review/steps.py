@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from journeyc import ir
-from journeyc.checks.logic import describe
-from journeyc.checks.walk import all_steps
+from journeyc.checks.analysis.logic import describe
+from journeyc.checks.analysis.walk import all_steps
 from journeyc.graph import words
 
 
@@ -97,13 +97,13 @@ def _block(
         for kind_tag, k1, k2, m1, m2 in kinds.get_opcodes():
             pairs = range(k2 - k1) if kind_tag == "equal" else range(0)
             for offset in pairs:
-                o, n = i1 + k1 + offset, j1 + m1 + offset
-                _changed(old[o], new[n], old_places[o], new_places[n], found)
+                at_old, at_new = i1 + k1 + offset, j1 + m1 + offset
+                _changed(old[at_old], new[at_new], old_places[at_old], new_places[at_new], found)
             if kind_tag != "equal":
-                for o in range(i1 + k1, i1 + k2):
-                    found.changes.append(StepChange("removed", old[o], None, old_places[o], None))
-                for n in range(j1 + m1, j1 + m2):
-                    found.changes.append(StepChange("added", None, new[n], None, new_places[n]))
+                for at_old in range(i1 + k1, i1 + k2):
+                    found.changes.append(StepChange("removed", old[at_old], None, old_places[at_old], None))
+                for at_new in range(j1 + m1, j1 + m2):
+                    found.changes.append(StepChange("added", None, new[at_new], None, new_places[at_new]))
 
 
 def _same(old: ir.Step, new: ir.Step, found: Alignment) -> None:
@@ -202,10 +202,10 @@ def _nested_blocks(old: ir.Step, new: ir.Step) -> Iterator[tuple[tuple[ir.Step, 
     elif isinstance(old, ir.ExperimentStep) and isinstance(new, ir.ExperimentStep):
         old_arms, new_arms = {a.name: a for a in old.arms}, {a.name: a for a in new.arms}
         for name in [*old_arms, *(n for n in new_arms if n not in old_arms)]:
-            before, after = old_arms.get(name), new_arms.get(name)
+            old_arm, new_arm = old_arms.get(name), new_arms.get(name)
             yield (
-                before.steps if before else (),
-                after.steps if after else (),
+                old_arm.steps if old_arm else (),
+                new_arm.steps if new_arm else (),
                 f"experiment {old.name} arm {name}",
                 f"experiment {new.name} arm {name}",
             )

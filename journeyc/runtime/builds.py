@@ -4,7 +4,7 @@ A build is the files `journeyc build` writes ({relative posix path: bytes}); its
 digits of the sha256 of its `manifest.json` (which records the hash of every other file), so two builds with the
 same content have the same version on every machine. The live runtime keeps each build it ever ran under
 `<state>/builds/<version>/`, loads them all at start, and pins each run to its version: a deploy adds a build and
-never replaces one (docs/runtime.md).
+never replaces one.
 """
 
 from __future__ import annotations

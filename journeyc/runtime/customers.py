@@ -31,6 +31,7 @@ class Customer:
     history: History
     segments: set[str] = field(default_factory=set)
     entries: dict[str, list[tuple[float, Any]]] = field(default_factory=dict)  # journey -> [(time, key)]
+    runs: int = 0  # runs started for this customer (a run's id is "<journey>#<this count then>")
     # The traits an identify set, and those a call's context set (and no identify since). Not a set per customer
     # (100,000 customers: 70 MB): the names of the first identify's traits, then frozensets shared by customers.
     given: AbstractSet[str] = frozenset()
@@ -57,13 +58,13 @@ class Customer:
             unset = [name for name, value in traits.items() if value is None]
             for name in unset:
                 self.profile[name] = defaults.get(name)
-            self.given = _interned(frozenset(self.given).union(traits).difference(unset))
+            self.given = interned(frozenset(self.given).union(traits).difference(unset))
         elif not self.given:  # (the usual first identify: its own names, no set made; the call is not changed)
             self.given = traits.keys()
         elif not self.given >= traits.keys():
-            self.given = _interned(frozenset(self.given).union(traits))
+            self.given = interned(frozenset(self.given).union(traits))
         if self.from_context and not self.from_context.isdisjoint(traits):
-            self.from_context = _interned(self.from_context.difference(traits))
+            self.from_context = interned(self.from_context.difference(traits))
 
     def set_from_context(self, name: str, value: Any) -> bool:
         """A trait a call's context gives (a time zone, a push token); an identify's own value wins. Whether the
@@ -71,7 +72,7 @@ class Customer:
         if name in self.given or self.profile.get(name) == value:
             return False
         self.profile[name] = value
-        self.from_context = _interned(self.from_context.union((name,)))
+        self.from_context = interned(self.from_context.union((name,)))
         return True
 
     def set_from_device(self, name: str, value: Any) -> bool:
@@ -80,15 +81,15 @@ class Customer:
         if self.profile.get(name) == value:
             return False
         self.profile[name] = value
-        self.given = _interned(frozenset(self.given).difference((name,)))
-        self.from_context = _interned(self.from_context.union((name,)))
+        self.given = interned(frozenset(self.given).difference((name,)))
+        self.from_context = interned(self.from_context.union((name,)))
         return True
 
 
 _INTERNED: dict[frozenset[str], frozenset[str]] = {}
 
 
-def _interned(names: frozenset[str]) -> frozenset[str]:
+def interned(names: frozenset[str]) -> frozenset[str]:
     """One shared frozenset per distinct set of trait names (of the first 10,000: traits a profile does not
     declare are kept as sent, so their sets are not bounded by it)."""
     if len(_INTERNED) >= 10_000:
@@ -108,7 +109,8 @@ def merge_customers(source: Customer, target: Customer, keys: Keys, event_order:
         if theirs_wins:
             target.profile[name] = source.profile[name]
             (given if name in source.given else from_context).add(name)
-    target.given, target.from_context = _interned(frozenset(given)), _interned(frozenset(from_context - given))
+    target.given, target.from_context = interned(frozenset(given)), interned(frozenset(from_context - given))
     target.segments |= source.segments
+    target.runs += source.runs
     for journey, entered in source.entries.items():
         target.entries[journey] = sorted([*entered, *target.entries.get(journey, ())], key=lambda e: e[0])

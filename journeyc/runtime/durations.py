@@ -39,7 +39,7 @@ def describe(seconds: float, largest: str = "week") -> str:
     if largest not in UNITS:
         raise ValueError(f"unknown unit {largest!r}")
     limit = UNITS[largest]
-    for unit, size in reversed(UNITS.items()):
+    for unit, size in reversed(tuple(UNITS.items())):
         if size <= limit and seconds >= size and seconds % size == 0:
             count = int(seconds // size)
             return f"{count} {unit}" + ("s" if count != 1 else "")

@@ -1,12 +1,19 @@
-"""A journey of the build as the simulator runs it, and one customer's run of it: the `journey` object the
+"""A journey of the build as the engine runs it, and one customer's run of it: the `journey` object the
 generated `async def run(journey)` receives (the runtime contract, journeyc.runtime.JourneyRun).
 
 A run is a coroutine: a `wait` suspends it until a timer, a `wait_for` until a matching event or its timeout;
-the simulator (its `sim`) schedules them and decides its sends.
+the engine (runtime/simulator.py, its `sim`) schedules them and decides its sends.
+
+A run keeps a journal: what each call of the contract gave the generated code, in order (a test's answer, an
+arm, whether the awaited event came). Generated code is deterministic, so a run whose coroutine is gone (the live
+runtime's workflow continued as new) is brought back to where it was by running its code again with `replay`
+set to the journal: each call then returns its recorded answer and does nothing else, up to the wait the run was
+in, which `restoring` makes suspend again without scheduling anything (its timer is restored with it).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -36,6 +43,7 @@ class Journey:
     key_name: str | None = field(init=False)
     ended_by: frozenset[str] = field(init=False)
     goal_window: float | None = field(init=False)
+    version: str = field(init=False, default="unversioned")  # the build it belongs to (Program sets it)
 
     def __post_init__(self) -> None:
         trigger = self.trigger or {}
@@ -70,9 +78,14 @@ class Run:
         "entered_at",
         "goal_until",
         "held",
+        "home",
+        "id",
         "interrupted",
+        "journal",
         "journey",
         "key",
+        "replay",
+        "restoring",
         "sim",
         "timer",
         "trigger",
@@ -89,12 +102,18 @@ class Run:
         self.entered_at = sim.now
         self.arm_name: str | None = None
         self.arms: list[tuple[str, str | None]] = []
-        self.waiting_for: tuple[str, Any] | None = None  # (event, where) while in wait_for
+        self.waiting_for: tuple[str, Any, float] | None = None  # (event, where, deadline) while in wait_for
         self.timer: int | None = None  # the id of the pending timer
         self.done = False
         self.interrupted = False  # ended by its goal or an exit event (not by its own steps)
         self.held = 0  # its sends that quiet hours deferred and that are not decided yet
         self.goal_until: float | None = None  # its steps are over, and it counts its goal until then
+        self.journal: list[Any] = []  # what each call of the contract gave the generated code, in order
+        self.replay: deque[Any] | None = None  # while the run is brought back: the journal to give again
+        self.restoring = False  # ... and then: its next wait suspends without scheduling anything
+        customer.runs += 1
+        self.id = f"{journey.name}#{customer.runs}"  # (with `home`, unique for ever: the key of its sends)
+        self.home = customer.key
         self.coroutine = journey.run(self)
 
     def context(self, event: Mapping[str, Any] | None = None) -> Context:
@@ -102,30 +121,55 @@ class Run:
 
     # The contract (journeyc.runtime.JourneyRun)
     async def send(self, step: str, *, channel: str | None, message: str, offer: str | None = None) -> None:
+        if self.replay:
+            self.replay.popleft()
+            return
         self.sim.attempt(self, step, channel, message, offer)
+        self.journal.append(None)
 
     async def wait(self, step: str, *, seconds: int) -> None:
+        if self.replay:
+            self.replay.popleft()
+            return
         sim = self.sim
-        until = sim.now + seconds
-        if sim.trace is None or self.customer.key in sim.trace:  # (the line is only written for a traced customer)
-            self._note(f"waits {duration(seconds)} (until {format_time(until)})")
-        await _Suspend(("until", until))
+        if self.restoring:
+            await _Suspend(("restored",))
+        else:
+            until = sim.now + seconds
+            if sim.trace is None or self.customer.key in sim.trace:  # (the line is only for a traced customer)
+                self._note(f"waits {duration(seconds)} (until {format_time(until)})")
+            await _Suspend(("until", until))
+        self.journal.append(None)
 
     async def wait_until(self, step: str, *, hour: int, minute: int, weekday: str | None = None) -> None:
-        policy = self.sim.policy
-        until = policy.next_local_time(self.customer.profile, self.sim.now, hour, minute, weekday, now_counts=True)
-        if self.sim.traces(self.customer):
-            day = f"{weekday} " if weekday not in (None, "day") else ""
-            zone = policy.zone_of(self.customer.profile).key
-            self._note(f"waits until {day}{hour:02d}:{minute:02d} in {zone} ({format_time(until)})")
-        if until > self.sim.now:
-            await _Suspend(("until", until))
+        if self.replay:
+            self.replay.popleft()
+            return
+        if self.restoring:
+            await _Suspend(("restored",))
+        else:
+            policy = self.sim.policy
+            until = policy.next_local_time(self.customer.profile, self.sim.now, hour, minute, weekday, now_counts=True)
+            if self.sim.traces(self.customer):
+                day = f"{weekday} " if weekday not in (None, "day") else ""
+                zone = policy.zone_of(self.customer.profile).key
+                self._note(f"waits until {day}{hour:02d}:{minute:02d} in {zone} ({format_time(until)})")
+            if until > self.sim.now:
+                await _Suspend(("until", until))
+        self.journal.append(None)
 
     async def wait_for(self, step: str, *, event: str, where: Any, timeout: int) -> bool:
-        until = self.sim.now + timeout
-        if self.sim.traces(self.customer):
-            self._note(f'waits up to {duration(timeout)} for "{event}" (until {format_time(until)})')
-        return bool(await _Suspend(("event", event, where, until)))
+        if self.replay:
+            return bool(self.replay.popleft())
+        if self.restoring:  # (the deadline was restored with the run)
+            came = bool(await _Suspend(("restored", event, where)))
+        else:
+            until = self.sim.now + timeout
+            if self.sim.traces(self.customer):
+                self._note(f'waits up to {duration(timeout)} for "{event}" (until {format_time(until)})')
+            came = bool(await _Suspend(("event", event, where, until)))
+        self.journal.append(came)
+        return came
 
     def _note(self, what: str) -> None:
         """A line of this customer's timeline about this run (kept only for traced customers)."""
@@ -133,14 +177,22 @@ class Run:
             self.sim.note(self.customer, f'"{self.journey.name}" {what}')
 
     def test(self, step: str, condition: Any) -> bool:
-        return self.sim.check(condition, self.context())
+        if self.replay:
+            return bool(self.replay.popleft())
+        held = self.sim.check(condition, self.context())
+        self.journal.append(held)
+        return held
 
     def arm(self, step: str, *, experiment: str, arms: tuple[tuple[str, float], ...], holdout: float) -> str | None:
-        chosen = assign_arm(self.customer.key, self.journey.name, experiment, arms, holdout)
+        if self.replay:
+            chosen: str | None = self.replay.popleft()
+        else:
+            chosen = assign_arm(self.customer.key, self.journey.name, experiment, arms, holdout)
+            self.sim.count_arm(self, experiment, chosen)
+            self._note(f'experiment "{experiment}": ' + (f'arm "{chosen}"' if chosen else "holdout (no message)"))
+            self.journal.append(chosen)
         self.arm_name = chosen
         self.arms.append((experiment, chosen))
-        self.sim.count_arm(self, experiment, chosen)
-        self._note(f'experiment "{experiment}": ' + (f'arm "{chosen}"' if chosen else "holdout (no message)"))
         return chosen
 
     def exit(self, step: str) -> None:

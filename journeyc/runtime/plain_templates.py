@@ -3,7 +3,7 @@
 Most message templates only show values and test them: `Hi {{ profile.first_name | default("there") }}`,
 `{% if offer %}Code {{ offer.code }}{% endif %}`. Compiling such a text to Python costs more than everything
 else a send does with it, so the runtime renders them directly, the checks measure them directly and bound their
-length without rendering (checks/length_bound.py). This module is the one place that decides which templates
+length without rendering (checks/analysis/length_bound.py). This module is the one place that decides which templates
 that applies to; it reads Jinja2's own tree (`Environment.parse`), never the text, so Jinja2 alone reads template
 syntax (whitespace control, comments, raw blocks and line ends are already dealt with in the tree).
 
@@ -134,6 +134,8 @@ def _read(node: nodes.Node) -> Read | None:
             return None
         if len(node.args) != 1 or not isinstance(node.args[0], nodes.Const) or type(node.args[0].value) is not str:
             return None
+        if node.node is None:  # a filter block, `{% filter default("x") %}`
+            return None
         default, node = node.args[0].value, node.node
     test = _test(node)
     if test is None or test.attr is None:
@@ -184,6 +186,7 @@ def _fill(parts: Parts, values: Mapping[str, Any], show: Show, out: list[str]) -
                 value = part.default
             out.append(show(value))
         else:
+            # a Choice (the ignore: `type(part) is str` is exact, so mypy keeps str's subclasses in the union)
             body = _branch(part, values)  # type: ignore[arg-type]
             if body is None or not _fill(body, values, show, out):
                 return False

@@ -89,8 +89,8 @@ class TypeChecks:
         last declaration); `prefix` is the path of the values in the call, such as "properties"."""
         declared = {prop["name"]: (bool(prop.get("optional")), prop["type"]) for prop in props}
         exact = {name: types for name, (_, spec) in declared.items() if (types := scalar_types(spec)) is not None}
-        other_checks = {name: check for name, (_, spec) in declared.items()
-                        if name not in exact and (check := self.fits(spec)) is not _anything}  # fmt: skip
+        other_checks = {name: fits for name, (_, spec) in declared.items()
+                        if name not in exact and (fits := self.fits(spec)) is not _anything}  # fmt: skip
         required = [name for name, (optional, _) in declared.items() if not optional]
 
         def check(values: Mapping[str, Any]) -> Checked:
@@ -175,7 +175,8 @@ class TypeChecks:
         if kind == "list":
             if type(value) is not list:
                 return value, [Problem(path, f"{shown(value)} is not a list")]
-            items, problems = [], []
+            items: list[Any] = []
+            problems: list[Problem] = []
             for n, item in enumerate(value):
                 fitted, problem = (
                     self.read_value(item, spec["item"], f"{path}[{n}]") if item is not None else (None, None)

@@ -38,6 +38,8 @@ class Attempt:
     trigger: Mapping[str, Any] | None
     profile: Mapping[str, Any]
     deferred_from: float | None = None
+    run: str | None = None  # the run's id, "<journey>#<n>": the customer's n-th entry into a journey
+    home: str | None = None  # the key of the customer the run started for (with `run` and `step`: the send's key)
     ended: Callable[[], bool] | None = field(default=None, compare=False)  # its goal or an exit event came since
     owner: Any = field(default=None, compare=False)  # the run that sent it (the executor's object)
     line: Any = field(default=None, compare=False)  # the executor's timeline line for it, filled in when decided
@@ -47,6 +49,28 @@ def _names(items: Any) -> set[str]:
     return {item["name"] for item in items or ()}
 
 
+@dataclass
+class Ledger:
+    """What the policy remembers of customers: the sends that count toward caps, the suppression windows open.
+
+    The executor owns it (the simulator one for every customer, a live customer's workflow its own), apart from the
+    policy's rules, which the build fixes. Decisions come in time order, so both lists keep only what can still
+    matter: the sends inside the longest cap window, the suppression windows not yet over."""
+
+    sent: dict[str, list[tuple[float, str | None, str | None]]] = field(default_factory=dict)  # key -> [(t, cat, ch)]
+    suppressed_until: dict[str, list[tuple[float, set[str]]]] = field(default_factory=dict)  # key -> [(until, cats)]
+
+    def merge_customer(self, source: str, target: str) -> None:
+        """Two customers are one now (identity.py): `source`'s sends count toward `target`'s caps, and the
+        suppression windows `source` opened hold for `target`."""
+        sent = self.sent.pop(source, None)
+        if sent:
+            self.sent[target] = sorted([*self.sent.get(target, ()), *sent], key=lambda s: s[0])
+        windows = self.suppressed_until.pop(source, None)
+        if windows:
+            self.suppressed_until.setdefault(target, []).extend(windows)
+
+
 class ContactPolicy:
     def __init__(self, data: Mapping[str, Any], templates: Mapping[str, str]) -> None:
         self.policy = data.get("policy") or {}
@@ -54,10 +78,6 @@ class ContactPolicy:
         self.messages = data.get("messages", {})
         self.renderer = MessageRenderer(data, templates)
         self.priority = [c["name"] for c in self.policy.get("priority", ())]
-        # Decisions come in time order, so both lists keep only what can still matter: the sends inside the
-        # longest cap window, the suppression windows not yet over.
-        self.sent: dict[str, list[tuple[float, str | None, str | None]]] = {}  # user -> [(time, category, channel)]
-        self.suppressed_until: dict[str, list[tuple[float, set[str]]]] = {}  # user -> [(until, categories)]
         self.routes: dict[tuple[str | None, str], tuple[str | None, str | None, str | None]] = {}  # see `_route`
         self.zones: dict[Any, zoneinfo.ZoneInfo] = {}  # a profile's time zone value -> its zone
         self.rank = {name: n for n, name in enumerate(self.priority)}
@@ -84,21 +104,11 @@ class ContactPolicy:
         ]  # fmt: skip
 
     # ------------------------------------------------------------ bookkeeping
-    def record_event(self, user_id: str, event: Event) -> None:
+    def record_event(self, ledger: Ledger, user_id: str, event: Event) -> None:
         """An event may open suppression windows."""
         for where, seconds, categories in self.suppressions.get(event.name, ()):
             if evaluate(where, Context(event.time, {}, (), event=event.properties)):
-                self.suppressed_until.setdefault(user_id, []).append((event.time + seconds, categories))
-
-    def merge_customer(self, source: str, target: str) -> None:
-        """Two customers are one now (identity.py): `source`'s sends count toward `target`'s caps, and the
-        suppression windows `source` opened hold for `target`."""
-        sent = self.sent.pop(source, None)
-        if sent:
-            self.sent[target] = sorted([*self.sent.get(target, ()), *sent], key=lambda s: s[0])
-        windows = self.suppressed_until.pop(source, None)
-        if windows:
-            self.suppressed_until.setdefault(target, []).extend(windows)
+                ledger.suppressed_until.setdefault(user_id, []).append((event.time + seconds, categories))
 
     def exempt(self, category: str | None, rule: str) -> bool:
         exempt = self.exemptions.get(category)
@@ -174,8 +184,9 @@ class ContactPolicy:
         return None
 
     # ------------------------------------------------------------ the decision
-    def decide(self, attempt: Attempt, defer: Callable[[Attempt], None]) -> list[dict[str, Any]]:
-        """The outbox record(s) for one attempt (none when it is deferred: `defer` schedules it again)."""
+    def decide(self, attempt: Attempt, ledger: Ledger, defer: Callable[[Attempt], None]) -> list[dict[str, Any]]:
+        """The outbox record for one attempt, decided against the customer's `ledger` (which a send joins); a
+        record of status "deferred" when quiet hours hold it (`defer` schedules it again for their end)."""
         category = self.category(attempt)
         if attempt.deferred_from is not None and attempt.ended is not None and attempt.ended():
             # Held for quiet hours, and the journey ended meanwhile (a goal, an exit): it never goes out.
@@ -192,9 +203,13 @@ class ContactPolicy:
             reason = "consent"
         elif address and not profile.get(address):
             reason = "no_address"
-        elif not self.exempt(category, "suppression") and self._suppressed(attempt.user_id, attempt.due, category):
+        elif not self.exempt(category, "suppression") and self._suppressed(
+            ledger, attempt.user_id, attempt.due, category
+        ):
             reason = "suppressed"
-        elif not self.exempt(category, "caps") and self._over_cap(attempt.user_id, attempt.due, category, channel_name):
+        elif not self.exempt(category, "caps") and self._over_cap(
+            ledger, attempt.user_id, attempt.due, category, channel_name
+        ):
             reason = "cap"
         elif not self.exempt(category, "quiet_hours"):
             quiet = self._quiet_end(profile, attempt.due, channel_name)
@@ -202,7 +217,7 @@ class ContactPolicy:
                 end, action = quiet
                 if action == "defer":
                     defer(replace(attempt, due=end, deferred_from=attempt.deferred_from or attempt.due))
-                    return []
+                    return [self._record(attempt, channel_name, category, "quiet_hours", None, "deferred")]
                 reason = "quiet_hours"
         content = None
         if reason is None:
@@ -210,7 +225,7 @@ class ContactPolicy:
             if content is None:
                 reason = "render_error"
         if reason is None:
-            self.sent.setdefault(attempt.user_id, []).append((attempt.due, category, channel_name))
+            ledger.sent.setdefault(attempt.user_id, []).append((attempt.due, category, channel_name))
         return [self._record(attempt, channel_name, category, reason, content)]
 
     def _route(self, channel: str | None, message: str) -> tuple[str | None, str | None, str | None]:
@@ -223,15 +238,15 @@ class ContactPolicy:
                                         (found.get("address") or {}).get("name"))  # fmt: skip
         return route
 
-    def _suppressed(self, user_id: str, when: float, category: str | None) -> bool:
-        windows = self.suppressed_until.get(user_id)
+    def _suppressed(self, ledger: Ledger, user_id: str, when: float, category: str | None) -> bool:
+        windows = ledger.suppressed_until.get(user_id)
         if not windows:
             return False
         windows[:] = [(until, cats) for until, cats in windows if when < until]  # over for good
         return any(category in cats for _, cats in windows)
 
-    def _over_cap(self, user_id: str, when: float, category: str | None, channel: str | None) -> bool:
-        history = self.sent.get(user_id)
+    def _over_cap(self, ledger: Ledger, user_id: str, when: float, category: str | None, channel: str | None) -> bool:
+        history = ledger.sent.get(user_id)
         if not history:
             return False
         old = next((n for n, (time, _, _) in enumerate(history) if when - time < self.longest_cap), len(history))
@@ -249,18 +264,23 @@ class ContactPolicy:
         return False
 
     @staticmethod
-    def _record(attempt: Attempt, channel: str | None, category: str | None, reason: str | None, content) -> dict:
+    def _record(
+        attempt: Attempt, channel: str | None, category: str | None, reason: str | None, content, status: str = ""
+    ) -> dict:
+        """The outbox record of a decision: "sent", "dropped" (with its reason) or "deferred" (held for quiet
+        hours: decided again when they end, in a record of its own)."""
         user_id, anonymous_id = ids_of(attempt.user_id)  # (the executor's key of the customer)
         return {
             "time": format_time(attempt.due),
             "user_id": user_id,
             "anonymous_id": anonymous_id,
             "journey": attempt.journey,
+            "run": attempt.run,
             "step": attempt.step,
             "channel": channel,
             "message": attempt.message,
             "category": category,
-            "status": "sent" if reason is None else "dropped",
+            "status": status or ("sent" if reason is None else "dropped"),
             "reason": reason,
             "offer": attempt.offer,
             "arm": attempt.arm,

@@ -114,7 +114,7 @@ class ProfileReader:
         if type(value) is str and zone_named(value) is not None:
             return value
         if name == TIME_ZONE_TRAIT and self.defaults.get(name) is not None:
-            default = self.defaults[name]
+            default: str = self.defaults[name]  # the declared default: a time zone the checks accepted (J211, J303)
             problems.append(Problem(path, f"{shown(value)} is not a time zone: the default {shown(default)} is used"))
             return default
         problems.append(Problem(path, f"{shown(value)} is not a time zone (left out)"))

@@ -31,6 +31,7 @@ from jinja2 import Template, TemplateSyntaxError
 from jinja2.environment import TemplateExpression
 from markupsafe import escape
 
+from journeyc.runtime.durations import UNITS
 from journeyc.runtime.json_body import JsonBody
 from journeyc.runtime.plain_templates import PlainTemplate, Show
 from journeyc.runtime.sandbox import MessageSandbox
@@ -121,8 +122,9 @@ class MessageRenderer:
 
     def text(self, source: str, mode: str, values: Mapping[str, Any]) -> str:
         """One template rendered: directly when it is plain and its values are plain, in the sandbox otherwise."""
-        plain = self.plain.get(source, False)
-        if plain is False:
+        try:
+            plain = self.plain[source]
+        except KeyError:
             plain = self.plain[source] = _plain_form(self.envs[TEXT], source)
         if plain is not None:
             rendered = plain.render(values, _SHOW[mode])
@@ -153,7 +155,7 @@ class MessageRenderer:
         if fields is None:
             found = self.messages.get(message, {})
             channel = self.channels.get(found.get("channel"), {})
-            kind = (channel.get("kind") or {}).get("name")
+            kind = (channel.get("kind") or {}).get("name", "")
             headers = HEADER_FIELDS.get(kind, frozenset())
             fields = []
             for path in found.get("templates", ()):
@@ -201,6 +203,6 @@ def offer_values(offer: Mapping[str, Any]) -> dict[str, Any]:
         "description": offer.get("description"),
         "title": offer.get("title"),
         "valid_until": offer.get("valid_until"),
-        "valid_days": ((offer.get("valid_for") or {}).get("seconds") or 0) // 86400 or None,
+        "valid_days": ((offer.get("valid_for") or {}).get("seconds") or 0) // UNITS["day"] or None,
         "name": offer.get("name"),
     }

@@ -56,10 +56,11 @@ class MissingValue(StrictUndefined):
     replaced by `default`, read further as missing; shown, iterated or computed with, it fails the render."""
 
     __slots__ = ()
-    __bool__ = Undefined.__bool__
-    __eq__ = Undefined.__eq__
-    __ne__ = Undefined.__ne__
-    __hash__ = Undefined.__hash__
+    # Undefined's own answers, on purpose over the failing ones StrictUndefined declares (hence the ignores)
+    __bool__ = Undefined.__bool__  # type: ignore[assignment]
+    __eq__ = Undefined.__eq__  # type: ignore[assignment]
+    __ne__ = Undefined.__ne__  # type: ignore[assignment]
+    __hash__ = Undefined.__hash__  # type: ignore[assignment]
 
     def __getattr__(self, name: str) -> Any:
         if name[:2] == "__":
@@ -152,7 +153,7 @@ class MessageSandbox(ImmutableSandboxedEnvironment):
 
         return checked
 
-    def concat(self, pieces: Iterable[str]) -> str:  # type: ignore[override]
+    def concat(self, pieces: Iterable[str]) -> str:
         """A block's output (a macro, `{% set %}...{% endset %}`): counted against the output limit."""
         pieces = list(pieces)
         size = sum(map(len, pieces))
@@ -390,7 +391,7 @@ def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         bounded = measured
 
     if passes is not None:
-        bounded.jinja_pass_arg = passes  # type: ignore[attr-defined]
+        bounded.jinja_pass_arg = passes  # type: ignore[attr-defined]  # Jinja2's marker, set on the function
     bounded.__name__ = getattr(func, "__name__", name)
     bounded.__doc__ = func.__doc__
     return bounded

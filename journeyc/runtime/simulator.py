@@ -11,23 +11,21 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import json
 from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
-from journeyc.runtime.conditions import Compiled, Context, Event, compile_condition
+from journeyc.runtime.conditions import Event
 from journeyc.runtime.customers import Customer, merge_customers
 from journeyc.runtime.eventlog import LogEntry, format_time
-from journeyc.runtime.history import History, Keys
+from journeyc.runtime.history import History
 from journeyc.runtime.identity import Identities, name_of
-from journeyc.runtime.journey_runs import Journey, Run, entry_refused, is_journey_module, load_journey
-from journeyc.runtime.policy import Attempt, ContactPolicy
+from journeyc.runtime.journey_runs import Journey, Run, entry_refused
+from journeyc.runtime.policy import Attempt, Ledger
 from journeyc.runtime.profile import TIME_ZONE_TRAIT
-from journeyc.runtime.segment_plan import SegmentPlan
-from journeyc.runtime.trigger_values import TriggerValues
+from journeyc.runtime.program import Program
 
 __all__ = ["Customer", "Journey", "Run", "Simulator", "Stats"]
 
@@ -49,23 +47,17 @@ class Simulator:
 
     def __init__(
         self,
-        build: Mapping[str, bytes],
+        build: Mapping[str, bytes] | Program,
         on_step: Any = None,
         trace: Collection[str] | None = None,
         on_record: Callable[[dict[str, Any]], None] | None = None,
         keep_outbox: bool = True,
+        on_decision: Callable[[dict[str, Any], Attempt], None] | None = None,
     ) -> None:
-        data = {p.removeprefix("data/").removesuffix(".json"): json.loads(b) for p, b in build.items()
-                if p.startswith("data/")}  # fmt: skip
-        self.events_plan: dict[str, Any] = data.get("events", {})
-        self.shapes: dict[str, Any] = data.get("shapes", {})
-        self.templates = {p: b.decode("utf-8") for p, b in build.items() if p.startswith("templates/")}
-        self.policy = ContactPolicy(data, self.templates)
-        self.journeys = [load_journey(p, b) for p, b in sorted(build.items()) if is_journey_module(p)]
-        self.defaults = {t["name"]: t.get("default") for t in (data.get("profile") or {}).get("traits", ())}
-        # The traits a push token (`context.device.token`) is the address of.
-        self.push_addresses = sorted({(c.get("address") or {}).get("name") for c in data.get("channels", {}).values()
-                                      if (c.get("kind") or {}).get("name") == "push"} - {None})  # fmt: skip
+        self.on_decision = on_decision  # each record with the attempt it decides (the live driver's deliveries)
+        self.programs: dict[str, Program] = {}  # every build a run of this engine may belong to, by version
+        self.stats: dict[str, Stats] = {}
+        self.use(build if isinstance(build, Program) else Program(build))
         self.customers: dict[str, Customer] = {}
         self.identities = Identities()
         self.merged_into = self.identities.merged_into  # (read at each call: one attribute lookup less)
@@ -74,11 +66,11 @@ class Simulator:
         self.closing: deque[Run] = deque()  # the same runs, by when they completed (about when their windows close)
         self.held: dict[str, list[Attempt]] = {}  # customer -> its sends quiet hours deferred, not decided yet
         self.segment_checks: dict[str, float] = {}  # customer -> the pending time-based segment check
+        self.ledger = Ledger()  # what the contact policy remembers of each customer (caps, suppressions)
         self.now = 0.0
         self.timers: list[tuple[float, int, Any]] = []  # (time, id, a run, a customer (segments) or a deferred send)
         self.live_timers: set[int] = set()
-        self.ids = itertools.count()
-        self.stats: dict[str, Stats] = {j.name: Stats() for j in self.journeys}
+        self.next_id = 0  # the id of the next timer
         self.calls: dict[str, int] = {}  # page, screen, group and alias calls applied, by type
         self.merges = 0  # customers merged into another (identity.py)
         self.outbox: list[dict[str, Any]] = []
@@ -88,30 +80,30 @@ class Simulator:
         self.log: list[list[Any]] = []  # [time, customer key, what happened, the customer's time zone]
         self.trace = None if trace is None else frozenset(trace)
         self.on_step = on_step
-        self.keys = Keys()
-        self.compiled: dict[int, tuple[Mapping[str, Any], Compiled]] = {}  # id -> (the condition, its function)
-        self.segments = SegmentPlan(data.get("segments", {}), self.keys)
-        self.trigger_values = TriggerValues(self.events_plan, self.shapes)
-        # The journeys an event or a segment entry starts, and those that start on a schedule.
-        self.started_by_event: dict[str, list[Journey]] = {}
-        self.started_by_segment: dict[str, list[Journey]] = {}
-        for journey in self.journeys:
-            trigger = journey.trigger or {}
-            if trigger.get("kind") == "event":
-                self.started_by_event.setdefault(trigger.get("event"), []).append(journey)
-            elif trigger.get("kind") == "segment":
-                self.started_by_segment.setdefault((trigger.get("segment") or {}).get("name"), []).append(journey)
-        self.scheduled = [j for j in self.journeys if (j.trigger or {}).get("kind") == "schedule"]
-        self.goal_events = {j.goal["event"] for j in self.journeys if j.goal and j.goal_window is not None}
 
-    def check(self, condition: Mapping[str, Any] | None, ctx: Context) -> bool:
-        """`evaluate(condition, ctx)`, with each condition compiled once (they are the build's constants)."""
-        if condition is None:
-            return True
-        known = self.compiled.get(id(condition))
-        if known is None or known[0] is not condition:
-            known = self.compiled[id(condition)] = (condition, compile_condition(condition))
-        return known[1](ctx)
+    def use(self, program: Program) -> None:
+        """Decide with this build from now on: new entries run its journeys, and its segments, policy and
+        templates apply; runs in progress go on with the build they started with (kept in `programs`)."""
+        self.program = program
+        self.programs[program.version] = program
+        # (Read at every event: attributes of their own, one lookup less each.)
+        self.events_plan = program.events_plan
+        self.shapes = program.shapes
+        self.templates = program.templates
+        self.policy = program.policy
+        self.journeys = program.journeys
+        self.defaults = program.defaults
+        self.push_addresses = program.push_addresses
+        self.keys = program.keys
+        self.segments = program.segments
+        self.trigger_values = program.trigger_values
+        self.started_by_event = program.started_by_event
+        self.started_by_segment = program.started_by_segment
+        self.scheduled = program.scheduled
+        self.goal_events = program.goal_events
+        self.check = program.check
+        for journey in program.journeys:
+            self.stats.setdefault(journey.name, Stats())
 
     @property
     def runs(self) -> list[Run]:
@@ -183,7 +175,8 @@ class Simulator:
                 self.flush()
 
     def schedule(self, time: float, target: Any) -> int:
-        timer_id = next(self.ids)
+        timer_id = self.next_id
+        self.next_id = timer_id + 1
         heapq.heappush(self.timers, (time, timer_id, target))
         self.live_timers.add(timer_id)
         return timer_id
@@ -221,7 +214,7 @@ class Simulator:
         for attempt in self.held.pop(source_key, ()):
             attempt.user_id, attempt.profile = target.key, target.profile
             self.held.setdefault(target.key, []).append(attempt)
-        self.policy.merge_customer(source_key, target.key)
+        self.ledger.merge_customer(source_key, target.key)
         self.segment_checks.pop(source_key, None)
         self.merges += 1
         if self.traces(source) or self.traces(target):
@@ -276,7 +269,7 @@ class Simulator:
         event: Event = entry  # type: ignore[assignment]  # a track entry reads as an Event (see LogEntry)
         joined = customer.history.append(event)
         if name in self.policy.suppressions:
-            self.policy.record_event(key, event)
+            self.policy.record_event(self.ledger, key, event)
         if traced:
             self.note(customer, f'event "{name}"')
         runs = self.active.get(key)
@@ -321,7 +314,7 @@ class Simulator:
         goal = run.journey.goal
         if goal and goal.get("event") == event.name and self._matches(run, goal.get("where"), event):
             within = run.journey.goal_window
-            if within is None or self.now - run.entered_at <= within:
+            if within is None or event.time - run.entered_at <= within:  # (the event's own time: see `handle`)
                 run.interrupted = True
                 self.finish(run, "converted")
                 return
@@ -330,7 +323,8 @@ class Simulator:
                 run.interrupted = True
                 self.finish(run, "exited")
                 return
-        if run.waiting_for and run.waiting_for[0] == event.name and self._matches(run, run.waiting_for[1], event):
+        waiting = run.waiting_for
+        if waiting and waiting[0] == event.name and event.time <= waiting[2] and self._matches(run, waiting[1], event):
             self.cancel_timer(run)
             run.waiting_for = None
             run._note(f'got "{event.name}"')
@@ -342,7 +336,7 @@ class Simulator:
         goal = run.journey.goal
         if goal and goal.get("event") == event.name and self._matches(run, goal.get("where"), event):
             run.interrupted = True
-            if run.goal_until is not None and self.now <= run.goal_until:
+            if run.goal_until is not None and event.time <= run.goal_until:
                 self._count_conversion(run)
                 self._stop_counting(run)
                 if self.traces(run.customer):
@@ -443,12 +437,17 @@ class Simulator:
             if not run.done:
                 self.finish(run, "completed")
             return
-        if request[0] == "until":
+        kind = request[0]
+        if kind == "until":
             run.timer = self.schedule(request[1], run)
-        elif request[0] == "event":
+        elif kind == "event":
             _, event, where, deadline = request
-            run.waiting_for = (event, where)
+            run.waiting_for = (event, where, deadline)
             run.timer = self.schedule(deadline, run)
+        else:  # "restored": a run brought back to its wait, whose timer (and deadline) came back with it
+            run.restoring = False
+            if len(request) == 3 and run.waiting_for is not None:
+                run.waiting_for = (request[1], request[2], run.waiting_for[2])
 
     def cancel_timer(self, run: Run) -> None:
         if run.timer is not None:
@@ -495,21 +494,26 @@ class Simulator:
         customer = run.customer
         line = self.note(customer, "") if self.trace is None or customer.key in self.trace else None
         self.pending.append(Attempt(self.now, customer.key, run.journey.name, step, channel, message, offer,
-                                    run.arm_name, run.journey.category, run.trigger, customer.profile,
-                                    ended=lambda: run.interrupted, owner=run, line=line))  # fmt: skip
+                                    run.arm_name, run.journey.category, run.trigger, customer.profile, run=run.id,
+                                    home=run.home, ended=lambda: run.interrupted, owner=run, line=line))  # fmt: skip
 
     def flush(self) -> None:
         """Decide the sends due now, highest priority first."""
         while self.pending:
             batch, self.pending = self.pending, []
             for attempt in self.policy.by_priority(batch):
-                for record in self.policy.decide(attempt, self.schedule_deferred):
+                for record in self.policy.decide(attempt, self.ledger, self.schedule_deferred):
                     if self.keep_outbox:
                         self.outbox.append(record)
                     if self.on_record is not None:
                         self.on_record(record)
+                    if self.on_decision is not None:
+                        self.on_decision(record, attempt)
+                    status = record["status"]
+                    if status == "deferred":  # (schedule_deferred wrote its timeline line)
+                        continue
                     stats = self.stats[record["journey"]]
-                    if record["status"] == "sent":
+                    if status == "sent":
                         stats.sent += 1
                     else:
                         stats.dropped[record["reason"]] = stats.dropped.get(record["reason"], 0) + 1

@@ -1,7 +1,7 @@
 """Where the Jinja2 syntax of a template text is, as Jinja2's own lexer reads it.
 
 The MJML compiler (emit/templates.py), webhook JSON bodies (runtime/json_body.py) and the length measure of a
-template that cannot be rendered (checks/messages.py) need the places of a text's `{{ ... }}`, `{% ... %}` and
+template that cannot be rendered (checks/rules/messages.py) need the places of a text's `{{ ... }}`, `{% ... %}` and
 `{# ... #}` in the text itself. Jinja2's lexer (`Environment.lex`) gives tokens without offsets, so
 `syntax_spans` finds each token's value again in the text, in order: the lexer's values are the text's own
 characters, except that it makes every line end `\\n`, drops one final line end and leaves out the whitespace

@@ -11,6 +11,9 @@ import datetime as dt
 import math
 import re
 
+from journeyc.runtime.durations import UNITS
+
+_DAY, _HOUR = UNITS["day"], UNITS["hour"]
 EARLIEST = dt.datetime(1, 1, 1, tzinfo=dt.UTC).timestamp()  # 0001-01-01T00:00:00Z
 # 9999-12-31T23:59:59.999Z. Not .999999: a float this far from 1970 holds seconds to about 30 microseconds only, and
 # a later fraction would round up to the year 10000, which format_time would then write.
@@ -55,13 +58,13 @@ def format_time(seconds: float) -> str:
     whole = math.floor(seconds)
     if seconds - whole >= 0.9999995:  # as datetime does: the fraction is rounded to microseconds first
         whole += 1
-    day, rest = divmod(whole, 86400)
+    day, rest = divmod(whole, _DAY)
     prefix = _DAYS.get(day)
     if prefix is None:
         year, month, date = _civil_date(day)
         sign = "" if 0 < year <= 9999 else "-" if year < 0 else "+"
         prefix = _DAYS[day] = f"{sign}{abs(year):04d}-{month:02d}-{date:02d}T"
-    return f"{prefix}{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}Z"
+    return f"{prefix}{rest // _HOUR:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}Z"
 
 
 def _civil_date(days: int) -> tuple[int, int, int]:

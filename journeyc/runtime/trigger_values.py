@@ -7,9 +7,17 @@ items too; the completion plan of each list of declared properties is worked out
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from journeyc.runtime.conditions import Event
+
+class TriggerEvent(Protocol):
+    """What completing an event reads of it: a `conditions.Event`, or a trigger the site previews."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def properties(self) -> Mapping[str, Any]: ...
 
 
 class TriggerValues:
@@ -19,7 +27,7 @@ class TriggerValues:
         self.shapes = shapes
         self._plans: dict[int, tuple[Any, list[tuple[str, Mapping[str, Any] | None]]]] = {}
 
-    def complete(self, event: Event) -> dict[str, Any]:
+    def complete(self, event: TriggerEvent) -> dict[str, Any]:
         """A copy of the event's properties with every declared property present, that a run keeps as its own."""
         return self._complete(event.properties, self.events.get(event.name, {}).get("properties", ()))
 

@@ -39,7 +39,8 @@ def write_site(files: dict[str, bytes], out: Path, display: str) -> SiteWritten:
         previous = _previous_site(folder)
         folder.refuse_foreign(files, previous, SITE_MANIFEST, "journeyc docs")
         changed = [path for path in sorted(files) if not folder.holds(path, files[path])]
-        stale, kept = [], []
+        stale: list[str] = []
+        kept: list[str] = []
         for path in sorted(set(previous) - set(files)):
             entry = folder.entry(path)
             if entry is None:

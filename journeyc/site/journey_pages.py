@@ -8,11 +8,12 @@ line numbers, the problems `journeyc check` reports that point into it, and link
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from journeyc import ir
-from journeyc.checks.timeline import describe_offset
-from journeyc.checks.walk import sends
+from journeyc.checks.analysis.timeline import describe_offset
+from journeyc.checks.analysis.walk import sends
 from journeyc.diagnostics import Diagnostic
 from journeyc.graph import journey_map, words
 from journeyc.graph.flowchart import send_timing
@@ -154,7 +155,7 @@ def settings(journey: ir.Journey) -> list[Setting]:
 
 def used_by(project: ir.Project, journey: str, uses: dict[Ref, list[Use]]) -> list[UsedThing]:
     """Everything the journey refers to, by kind, each once, with a link to where the site shows it."""
-    declared = {
+    declared: dict[str, Mapping[str, object]] = {
         "message": project.messages,
         "event": project.events,
         "segment": project.segments,

@@ -3,7 +3,7 @@
 Each journey step that sends the message is a context (its journey's trigger event, its offer). For each context the
 message is rendered by the runtime's own renderer (render_adapter.py) for the journey tests' customers and for a
 sample profile (samples.py). An email shows its subject and preheader, and its HTML in a sandboxed iframe at desktop
-and phone widths; an SMS its segments and encoding (checks/sms.py, as J501 counts them); a push message looks like a
+and phone widths; an SMS its segments and encoding (checks/analysis/sms.py, as J501 counts them); a push message looks like a
 phone's notification. A template that cannot render for a customer says why, in place of that preview.
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from journeyc import ir
-from journeyc.checks.sms import LIMITS, SmsSize, sms_size
-from journeyc.checks.walk import sends
+from journeyc.checks.analysis.sms import LIMITS, SmsSize, sms_size
+from journeyc.checks.analysis.walk import sends
 from journeyc.graph import words
 from journeyc.pipeline import CheckResult
 from journeyc.site.names import page_of

@@ -12,6 +12,7 @@ import functools
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -106,11 +107,13 @@ def serve(
     report: Callable[[Round, str | None], None],
     started: Callable[[str], None],
     stop: threading.Event | None = None,
+    around_round: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> None:
     """Serve `out` and rebuild it after every change until `stop` is set or Ctrl-C.
 
     `rebuild(result)` writes the site of a checked project and says whether it did, and what it did or why not;
-    `report(round, that)` shows each round; `started(url)` is called once the server listens.
+    `report(round, that)` shows each round; `started(url)` is called once the server listens; `around_round`: what
+    each round (check, rebuild, report) runs inside.
     """
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -133,6 +136,6 @@ def serve(
     server.start()
     try:
         started(server.url)
-        watch(path, None, round_done, stop, ignore=out)
+        watch(path, None, round_done, stop, ignore=out, around_round=around_round)
     finally:
         server.stop()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from journeyc import ir
-from journeyc.checks.walk import all_steps
+from journeyc.checks.analysis.walk import all_steps
 from journeyc.graph import words
 from journeyc.pipeline import CheckResult
 from journeyc.runtime.eventlog import format_time
@@ -111,7 +111,7 @@ def _funnel(project: ir.Project, name: str, simulation: Simulation, records: lis
             steps[step.id] = StepCount(step.id, headline, step.span.line)
     for record in records:
         count = steps.get(record["step"]) if record["journey"] == name else None
-        if count is None:
+        if count is None or record["status"] == "deferred":  # (a held send counts once: when it is decided)
             continue
         count.reached += 1
         if record["status"] == "sent":

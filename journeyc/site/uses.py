@@ -17,7 +17,7 @@ from jinja2 import TemplateSyntaxError, nodes
 from pydantic import BaseModel
 
 from journeyc import ir
-from journeyc.checks.templates import template_env
+from journeyc.checks.analysis.template_trees import template_env
 
 # (model, field) -> the kind of thing a `Name` (or tuple of them) there refers to.
 _NAME_FIELDS: dict[tuple[type[BaseModel], str], str] = {

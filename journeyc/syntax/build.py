@@ -338,6 +338,7 @@ class FileBuilder(BuildBase):
         )
 
     def message_file_field(self, meta: Meta, children: list[Token]) -> ir.MessageField:
+        assert children[2].line is not None and children[2].column is not None  # Lark's lexers place every token
         return ir.MessageField(
             name=str(children[0]),
             file=decode_text(children[2]).value,

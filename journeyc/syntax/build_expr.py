@@ -10,7 +10,7 @@ from lark.tree import Meta
 
 from journeyc import ir
 from journeyc.diagnostics import Diagnostic, Label
-from journeyc.runtime.durations import describe, unit_seconds
+from journeyc.runtime.durations import UNITS, describe, unit_seconds
 from journeyc.syntax.fast_parse import NotParsedError
 from journeyc.syntax.text_checks import early_closing_quote, early_quote_diagnostic
 from journeyc.syntax.values import (
@@ -45,7 +45,8 @@ class BuildBase:
     """Builds IR nodes bottom-up; the file-level builder extends it with declarations.
 
     Each grammar rule has a method `rule(meta, children)` taking the already-built children and the rule's
-    position. Lark calls them while it parses (see `build_inline`): no parse tree is made.
+    position. The parser calls them while it parses (FastParse, or Lark's own parser for a broken declaration; see
+    `build_inline`): no parse tree is made.
     """
 
     def __init__(self, path: str, line_offset: int = 0) -> None:
@@ -58,12 +59,12 @@ class BuildBase:
     # ------------------------------------------------------------ positions and reporting
     def span(self, where: Meta | Token) -> ir.Span:
         off = self.line_offset
-        return _new_span(
+        return _new_span(  # (the ignores: Lark types a token's place Optional; every token its lexers and FastParse make has one)
             {
                 "file": self.file_path,
-                "line": where.line + off,
+                "line": where.line + off,  # type: ignore[operator]
                 "column": where.column,
-                "end_line": where.end_line + off,
+                "end_line": where.end_line + off,  # type: ignore[operator]
                 "end_column": where.end_column,
             }
         )
@@ -113,6 +114,7 @@ class BuildBase:
         from journeyc.syntax.grammar import keywords  # here: the grammar module imports the builders
 
         if early_closing_quote(self.source, token.start_pos or 0, keywords()) == end - 1:
+            assert token.end_line is not None and token.end_column is not None  # Lark's lexers place every token
             span = _new_span(
                 {
                     "file": self.file_path,
@@ -170,12 +172,12 @@ class BuildBase:
                 f'the duration "{text}" is longer than 10 years',
                 span,
                 "longer than any journey runs",
-                help=f"write a length of at most {MAX_DURATION_SECONDS // 86400:,} days (10 years)",
+                help=f"write a length of at most {MAX_DURATION_SECONDS // UNITS['day']:,} days (10 years)",
             )
             return ir.Duration(seconds=MAX_DURATION_SECONDS, text=text)
         return ir.Duration(seconds=int(exact), text=text)
 
-    def _fractional_duration(self, text: str, unit_token: Token, exact: Fraction, span: ir.Span) -> None:
+    def _fractional_duration(self, text: str, unit_token: Token, exact: int | Fraction, span: ir.Span) -> None:
         unit = str(unit_token).lower().rstrip("s")
         if exact.denominator == 1 and exact > 0:
             help = f"write it as a whole number of a smaller unit: {describe(int(exact))}"

@@ -59,7 +59,7 @@ class RuleCallbacks:
 
         def build_declaration(children: list[Any]) -> _Built:
             built = build(children)
-            self.builder.declared = len(self.builder.diagnostics)  # type: ignore[union-attr]
+            self.builder.declared = len(self.builder.diagnostics)  # type: ignore[union-attr]  # set for each parse
             return built
 
         return build_declaration

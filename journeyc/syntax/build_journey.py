@@ -182,7 +182,7 @@ class JourneyBuilder(FileBuilder):
     def wait_for(self, meta: Meta, children: list[Any]) -> ir.WaitForStep:
         event = children[5]
         where = next((c for c in children[6:] if not isinstance(c, tuple)), None)
-        branches = dict(c for c in children[6:] if isinstance(c, tuple))
+        branches: dict[str, list[Any]] = dict(c for c in children[6:] if isinstance(c, tuple))
         return ir.WaitForStep(
             id="",
             event=decode_text(event).value,

@@ -27,7 +27,7 @@ from typing import Any
 
 import lark
 from lark import Lark, Token, Tree
-from lark.grammar import Rule
+from lark.grammar import Rule, Terminal
 from lark.lexer import TerminalDef
 from lark.parsers.lalr_analysis import Shift
 
@@ -47,7 +47,7 @@ check_lark_version(lark.__version__)
 
 _NAME = "NAME"  # the grammar's word terminal; keywords are the literal terminals it matches whole
 _END = "$END"
-# What `Token(...)` calls once it has checked its arguments for a deprecated name: that check is a third of the cost.
+# What `Token(...)` calls once it has checked its arguments for a deprecated name, a check no token of ours needs.
 _new_token = getattr(Token, "_future_new", Token)
 
 
@@ -104,7 +104,9 @@ class FastParse:
         """What the `start` rule's callback returns for `text` from offset `pos` (the start of line `line`) to its
         end; raises NotParsedError, which says where it stopped and what it had read by then. A rule callback may
         raise NotParsedError too, to refuse what it was given."""
-        states, keywords, match = self.states, self.keywords, self.pattern.match
+        states, keywords = self.states, self.keywords
+        # (the pattern can match nothing, so it matches at every offset: never None)
+        match: Callable[[str, int], re.Match[str]] = self.pattern.match  # type: ignore[assignment]
         state_stack: list[Any] = [self.start]
         value_stack: list[Any] = []
         end, line_start = len(text), pos
@@ -162,10 +164,11 @@ class FastParse:
                     return value_stack[-1]
 
 
-def _stopped(value_stack: list[Any], at: int) -> NotParsedError:
+def _stopped(value_stack: list[Any], at: int | None) -> NotParsedError:
     """The error for a parse that stopped at offset `at`: the top-level declarations read completely before it
     (the list `start: _decl*` has grown so far, at the bottom of the stack) and the first token of the one being
     read, if it is still there to say where that declaration began."""
+    assert at is not None  # a token's offset: Lark types it Optional, every token FastParse makes has one
     if value_stack and type(value_stack[0]) is list:
         done, partial = value_stack[0], value_stack[1:]
     else:
@@ -178,7 +181,7 @@ def _reduction(rule: Rule, transformer: Any) -> Callable[[list[Any]], Any]:
     """What Lark's tree builder does when `rule` is reduced, in one step: the children of inlined rules (`_rule`)
     spliced in, a `?rule` with one child replaced by it, else the transformer's method for the rule (a Tree when
     it has none). An inlined rule gives the list of its children, which only its parent reads."""
-    if rule.options.keep_all_tokens or any(sym.is_term and sym.filter_out for sym in rule.expansion):
+    if rule.options.keep_all_tokens or any(isinstance(sym, Terminal) and sym.filter_out for sym in rule.expansion):
         raise ValueError(f"FastParse does not filter tokens (rule {rule.origin.name})")
     name = str(rule.alias or rule.options.template_source or rule.origin.name)
     method = getattr(transformer, name, None)

@@ -99,7 +99,8 @@ def _read(text: str, found: Recovered) -> None:
         except NotParsedError as stopped:
             found.add(stopped.built, builder.diagnostics[: builder.declared])
             at = stopped.at
-            begin = stopped.declaration.start_pos if stopped.declaration is not None else at
+            started = stopped.declaration.start_pos if stopped.declaration is not None else None
+            begin = started if started is not None else at
         except RecursionError:  # deeper than the nesting guard foresaw: read what is left the slow way
             found.recover(text[pos:], line - 1, at_end=True)
             return

@@ -1,6 +1,6 @@
 """Syntax errors in plain words: what was found, what could have come instead, and what to write.
 
-Lark's errors carry terminal names and parser states; a marketer reads none of that (see STYLE.md). Each error
+Lark's errors carry terminal names and parser states; a marketer reads none of that. Each error
 becomes one diagnostic with the user's own words quoted and, where the mistake is a common one, a hint.
 """
 
@@ -75,11 +75,13 @@ def syntax_diagnostic(
             column = quote - text.rfind("\n", 0, quote)
             return early_quote_diagnostic(point(path, line + line_offset, column))
     if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        # Lark declares `pos_in_stream = None` on the error class; UnexpectedCharacters sets the offset it stopped at
+        stopped: int = error.pos_in_stream  # type: ignore[assignment]
+        char = text[stopped] if stopped < len(text) else ""
         span = point(path, error.line + line_offset, error.column)
         if BIDI_CONTROLS.fullmatch(char):
             return bidi_diagnostic(char, span, "outside a text")
-        if char == '"' and text[max(error.pos_in_stream - 2, 0) : error.pos_in_stream] == '""':
+        if char == '"' and text[max(stopped - 2, 0) : stopped] == '""':
             return Diagnostic(
                 code="J003",
                 severity="error",
@@ -117,6 +119,7 @@ def syntax_diagnostic(
         keyword = keywords().get(str(token)) if token.type == "NAME" else None
         if keyword is not None:  # a keyword where it cannot stand is read as a name: say "word", as for keywords
             token = Token.new_borrow_pos(keyword, str(token), token)
+        assert token.line is not None and token.end_line is not None  # Lark's lexers place every token
         span = ir.Span(
             file=path,
             line=token.line + line_offset,
@@ -263,10 +266,12 @@ def _clock_help(token: Token, expected: set[str] | frozenset[str], text: str) ->
             return f"write the time as hours and minutes, on a 24-hour clock: `{_line_before(token, text)} {time}`"
     if token.type == "NAME" and str(token).lower().rstrip(".") in ("am", "pm", "a.m", "p.m"):
         written = _line_before(token, text)
-        time = re.search(r"(\d{1,2}):(\d{2})$", written)
-        converted = time and _twenty_four_hour(int(time.group(1)), int(time.group(2)), str(token)[0])
+        clock_time = re.search(r"(\d{1,2}):(\d{2})$", written)
+        if clock_time is None:
+            return None
+        converted = _twenty_four_hour(int(clock_time.group(1)), int(clock_time.group(2)), str(token)[0])
         if converted:
-            return f"times are written on a 24-hour clock: `{written[: time.start()]}{converted}`"
+            return f"times are written on a 24-hour clock: `{written[: clock_time.start()]}{converted}`"
     return None
 
 

@@ -22,13 +22,14 @@ class Text:
     token: Token
     raw: bool
 
+    # (the ignores: Lark types a token's place Optional; every token its lexers and FastParse make has one)
     @property
     def content_line(self) -> int:
-        return self.token.line
+        return self.token.line  # type: ignore[return-value]
 
     @property
     def content_column(self) -> int:
-        return self.token.column + (3 if self.raw else 1)
+        return self.token.column + (3 if self.raw else 1)  # type: ignore[operator]
 
 
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}

@@ -32,6 +32,7 @@ def outbox_record(delivery: Delivery, sent_at: float) -> dict[str, Any]:
         "user_id": user_id,
         "anonymous_id": anonymous_id,
         "journey": delivery.journey,
+        "run": delivery.run,
         "step": delivery.step,
         "channel": delivery.channel,
         "message": delivery.message,
@@ -70,6 +71,12 @@ class FileProvider:
             return self._append(delivery.key, line)
         except OSError as error:
             raise TransientDeliveryError(f"outbox {self.path}: {error.strerror or error}") from error
+
+    def append_once(self, key: str, record: dict[str, Any]) -> bool:
+        """Append `record` (with its key) as a line unless a line with that key is in the file already; whether it
+        was appended. (The live runtime's log of decisions is kept this way too.)"""
+        line = (json.dumps({**record, "key": key}, ensure_ascii=False) + "\n").encode("utf-8")
+        return self._append(key, line).detail == str(self.path)
 
     def _append(self, key: str, line: bytes) -> Receipt:
         self.path.parent.mkdir(parents=True, exist_ok=True)

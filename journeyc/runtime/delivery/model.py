@@ -35,6 +35,7 @@ class Delivery:
     # epoch). Given, they make the outbox record and the email's Date and unsubscribe expiry the same on a retry.
     time: float | None = None
     deferred_from: float | None = None
+    run: str | None = None  # the run's id ("<journey>#<n>"), as the outbox records it
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
+from typing import cast
 
 from journeyc.runtime.delivery.model import Delivery, PermanentDeliveryError, Receipt, TransientDeliveryError
 from journeyc.runtime.delivery.settings import SmtpSettings
+from journeyc.runtime.durations import UNITS
 from journeyc.runtime.unsubscribe import make_token
 
 ONE_CLICK = "List-Unsubscribe=One-Click"  # RFC 8058's List-Unsubscribe-Post value
@@ -104,7 +107,7 @@ class SmtpProvider:
         template, secret = self.settings.unsubscribe_url, self.unsubscribe_secret
         if template is None or secret is None or delivery.category == "transactional":
             return None
-        expires_at = sent_at + self.settings.unsubscribe_valid_days * 86400
+        expires_at = sent_at + self.settings.unsubscribe_valid_days * UNITS["day"]
         token = make_token(secret, delivery.project, delivery.user_id, delivery.channel, expires_at)
         return template.replace("{token}", token)
 
@@ -146,7 +149,8 @@ class SmtpProvider:
         if self.credentials is not None:
             client.login(*self.credentials)
         options: list[str] = []
-        policy = email.policy.clone(linesep="\r\n", refold_source="none")  # (headers we made are folded still)
+        # An EmailMessage() carries email.policy.default, an EmailPolicy (typeshed types the attribute as the base)
+        policy = cast(EmailPolicy, email.policy).clone(linesep="\r\n", refold_source="none")  # (ours stay folded)
         if not (sender + to).isascii():
             if not client.has_extn("smtputf8"):
                 raise PermanentDeliveryError("the smtp server does not accept addresses that are not ASCII (SMTPUTF8)")

@@ -25,7 +25,18 @@ from urllib.parse import urlsplit
 from journeyc.runtime.delivery.model import Delivery, PermanentDeliveryError, Receipt, TransientDeliveryError
 from journeyc.runtime.delivery.settings import WebhookSettings
 
-BODY_FIELDS = ("key", "project", "user_id", "journey", "step", "channel", "kind", "message", "category", "to")
+BODY_FIELDS: tuple[str, ...] = (
+    "key",
+    "project",
+    "user_id",
+    "journey",
+    "step",
+    "channel",
+    "kind",
+    "message",
+    "category",
+    "to",
+)
 BODY_FIELDS += ("content", "offer", "arm")
 TIMESTAMP_HEADER = "X-Journeyc-Timestamp"
 SIGNATURE_HEADER = "X-Journeyc-Signature"

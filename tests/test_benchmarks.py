@@ -1,0 +1,87 @@
+"""The benchmarks still run: each script at its smallest size prints its figures, and the project generator they
+share writes a project that checks clean, the same one every time. (The figures themselves are not tested.)"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, check
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from compare_outputs import differences  # (benchmarks/ is not a package: its scripts import each other so)
+from project_gen import generate
+
+pytestmark = pytest.mark.slow  # each runs a script in a process of its own
+
+SECONDS = r"\d+\.\d+ s"
+
+
+def run(script: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / script), *args], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stdout
+
+
+def test_the_generated_project_checks_clean_and_is_the_same_each_time(tmp_path: Path) -> None:
+    texts = generate(tmp_path / "a", 12)
+    assert generate(tmp_path / "b", 12) == texts
+    assert len([name for name in texts if name.endswith(".journey")]) >= 12
+    result = check(tmp_path / "a")
+    assert result.errors == 0, [d.message for d in result.diagnostics if d.severity == "error"]
+    assert result.project.journeys
+
+
+def test_check_bench() -> None:
+    out = run("check_bench.py", "--files", "10", "--repeat", "1", "--no-scaling", "--big-file", "0.01")
+    for row in ("bare parse", "full check", "cross-journey", "clean", "error at its end"):
+        assert re.search(rf"^  {row} +{SECONDS}", out, re.M), (row, out)
+    assert re.search(r"^  check / parse +\d+\.\d+x", out, re.M), out
+
+
+def test_parser_options() -> None:
+    out = run("parser_options.py", "--files", "10", "--repeat", "1")
+    for row in ("FastParse + IR", "Lark + IR", "Lark tree", "standalone tree"):
+        assert re.search(rf"^  {re.escape(row)} +{SECONDS}", out, re.M), (row, out)
+
+
+def test_watch_bench() -> None:
+    out = run("watch_bench.py", "--files", "10", "--saves", "1")
+    assert re.search(r"^  save 1: \d+\.\d+ s to diagnostics", out, re.M), out
+    assert re.search(r"^median \d+\.\d+ s", out, re.M), out
+
+
+def test_template_shortcuts() -> None:
+    out = run("template_shortcuts.py", "--files", "10", "--events", "500", "--customers", "50", "--rounds", "1")
+    rows = re.findall(rf"^  (check|simulate) +(on|render off|bound off) +best +{SECONDS}.*same output$", out, re.M)
+    assert len(rows) == 6, out
+
+
+def test_simulate_bench_at_its_smallest() -> None:
+    out = run("simulate_bench.py", "--events", "2000", "--customers", "200")
+    assert re.search(r"[\d,]+ events/s", out), out
+
+
+def test_compare_outputs_against_the_last_commit() -> None:
+    out = run("compare_outputs.py", "HEAD", "--projects", "examples/coffee_shop", "--files", "0")
+    assert re.search(r"^before: HEAD \([0-9a-f]{10}\); after: this checkout", out, re.M), out
+    found = re.search(r"^(\d+) of (\d+) outputs differ$", out, re.M)
+    assert found is not None and int(found.group(2)) >= 18, out  # 6 commands, each with exit code, stdout, stderr
+
+
+def test_compare_outputs_names_each_output_that_differs_with_a_diff() -> None:
+    before = {"p | journeyc ir | stdout": b"a\nb\n", "p | journeyc ir | exit code": b"0", "gone": b"x"}
+    after = {"p | journeyc ir | stdout": b"a\nc\n", "p | journeyc ir | exit code": b"0", "new": b"y"}
+    found = dict(differences(before, after, lines=30))
+    assert set(found) == {"p | journeyc ir | stdout", "gone", "new"}
+    assert "-b" in found["p | journeyc ir | stdout"] and "+c" in found["p | journeyc ir | stdout"]
+    assert found["gone"][0] == "only before" and found["new"][0] == "only after"
+    assert differences(before, before, lines=30) == []
+    cut = differences({"k": "\n".join(map(str, range(100))).encode()}, {"k": b""}, lines=5)
+    assert cut[0][1][-1].startswith("... (") and len(cut[0][1]) == 6
