@@ -156,7 +156,9 @@ def _write(path: Path, data: bytes) -> None:
         path.parent.mkdir(exist_ok=True)
         ignore = path.parent / ".gitignore"
         if not ignore.exists():
-            ignore.write_text("# journeyc's cache: made by `journeyc check`, safe to delete\n*\n", encoding="utf-8")
+            ignore.write_text(
+                "# journeyc's own files (caches, the live runtime's local state): not for git\n*\n", encoding="utf-8"
+            )
         handle = os.open(written, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the user's umask applies
         with os.fdopen(handle, "wb") as file:
             file.write(data)
