@@ -31,7 +31,7 @@ def in_process(root: Path, *args: str) -> tuple[float, float, str]:
 def as_program(root: Path, *args: str) -> tuple[float, float, str]:
     before = os.times()
     wall = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "journeyc.cli", "check", str(root), *args], capture_output=True,
+    run = subprocess.run([sys.executable, "-m", "journeyc", "check", str(root), *args], capture_output=True,
                          text=True, check=False)  # fmt: skip
     after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)

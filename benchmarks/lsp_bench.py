@@ -32,6 +32,12 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def edited_file(root: Path) -> Path:
+    """The journey file the benchmarks edit: the middle one of those with a wait and a send step."""
+    files = [p for p in sorted(root.rglob("*.journey")) if "  wait " in (t := p.read_text("utf-8")) and "  send " in t]
+    return files[len(files) // 2]
+
+
 def edits_of(text: str) -> list[str]:
     """Edits inside one journey, as typed: each gives a new text of the file (the last puts it back)."""
     wait = text.index("  wait ")
@@ -50,7 +56,7 @@ def edits_of(text: str) -> list[str]:
 async def measure(root: Path, edits: int) -> tuple[float, list[float], list[float]]:
     client = LanguageClient("lsp-bench", "1")
     received: dict[int, float] = {}
-    target = sorted(root.rglob("*.journey"))[len(list(root.rglob("*.journey"))) // 2]
+    target = edited_file(root)
     uri = target.as_uri()
     arrived = asyncio.Event()
 
@@ -60,7 +66,7 @@ async def measure(root: Path, edits: int) -> tuple[float, list[float], list[floa
             received[params.version] = time.perf_counter()
             arrived.set()
 
-    await client.start_io(sys.executable, "-m", "journeyc.cli", "lsp")
+    await client.start_io(sys.executable, "-m", "journeyc", "lsp")
     pid = client._server.pid  # the server process, for its CPU time
     await client.initialize_async(
         types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=root.as_uri(), process_id=os.getpid())

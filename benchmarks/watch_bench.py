@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from lsp_bench import edits_of, percentile
+from lsp_bench import edited_file, edits_of, percentile
 from project_gen import generate
 
 from journeyc.watch import Round, watch
@@ -39,8 +39,7 @@ def main() -> int:
         thread.start()
         first = rounds.get(timeout=600)
         print(f"journeyc watch latency: {opts.files} files, first full check {time.perf_counter() - start:.2f} s")
-        targets = sorted(root.rglob("*.journey"))
-        target = targets[len(targets) // 2]
+        target = edited_file(root)
         edits = edits_of(target.read_text(encoding="utf-8"))
         latencies, inside, cpus = [], [], []
         for n in range(opts.saves):

@@ -14,7 +14,7 @@ from conftest import REPO
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "journeyc.cli", "lsp"])
+SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "journeyc", "lsp"])
 CART = "growth/cart_recovery.journey"
 
 

@@ -14,6 +14,7 @@ import logging
 import posixpath
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
@@ -29,6 +30,7 @@ from journeyc.lsp.actions import fix_for
 from journeyc.lsp.completion import completions
 from journeyc.lsp.convert import location, lsp_diagnostic
 from journeyc.lsp.hover import hover_text
+from journeyc.lsp.index import Occurrence
 from journeyc.lsp.positions import Lines
 from journeyc.lsp.rename import RENAMEABLE, RenameRefusedError, rename_changes
 from journeyc.lsp.session import Checked, ProjectSession, session_for
@@ -203,45 +205,55 @@ def did_change_files(ls: JourneyServer, params: types.DidChangeWatchedFilesParam
 
 
 # ---------------------------------------------------------------- reading the project
-def _place(checked: Checked, shown: str, lines: Lines, position: types.Position):
-    line, column = lines.line_column(position)
-    return checked.index.at(shown, line, column)
+@dataclass(frozen=True)
+class _At:
+    """A place in a document: its project, its display path, the check that saw its text, its lines, and the name
+    written there (if any)."""
+
+    session: ProjectSession
+    shown: str
+    checked: Checked
+    lines: Lines
+    name: Occurrence | None
+
+    def location(self, ls: JourneyServer, span: ir.Span) -> types.Location:
+        checked, session = self.checked, self.session
+        return location(span, lambda f: ls.lines_of(checked, f), lambda f: ls.uri_of(session, f))
 
 
-@server.feature(types.TEXT_DOCUMENT_HOVER)
-async def hover(ls: JourneyServer, params: types.HoverParams) -> types.Hover | None:
-    current = await ls.current(params.text_document.uri)
-    if current is None:
-        return None
-    _, shown, checked = current
-    lines = ls.lines_of(checked, shown)
-    occurrence = _place(checked, shown, lines, params.position)
-    if occurrence is None:
-        return None
-    text = await asyncio.get_running_loop().run_in_executor(None, hover_text, checked.result, occurrence)
-    if text is None:
-        return None
-    content = types.MarkupContent(kind=types.MarkupKind.Markdown, value=text)
-    return types.Hover(contents=content, range=lines.range(occurrence.span))
-
-
-@server.feature(types.TEXT_DOCUMENT_DEFINITION)
-async def definition(ls: JourneyServer, params: types.DefinitionParams) -> types.Location | None:
-    current = await ls.current(params.text_document.uri)
+async def _at(ls: JourneyServer, uri: str, position: types.Position) -> _At | None:
+    current = await ls.current(uri)
     if current is None:
         return None
     session, shown, checked = current
     lines = ls.lines_of(checked, shown)
-    imported = _import_at(checked, shown, lines, params.position)
-    if imported is not None:
-        return types.Location(
-            uri=ls.uri_of(session, imported), range=types.Range(types.Position(0, 0), types.Position(0, 0))
-        )
-    occurrence = _place(checked, shown, lines, params.position)
-    declared = checked.index.declarations.get(occurrence.symbol) if occurrence is not None else None
-    if declared is None:
+    line, column = lines.line_column(position)
+    return _At(session, shown, checked, lines, checked.index.at(shown, line, column))
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def hover(ls: JourneyServer, params: types.HoverParams) -> types.Hover | None:
+    at = await _at(ls, params.text_document.uri, params.position)
+    if at is None or at.name is None:
         return None
-    return location(declared.span, lambda f: ls.lines_of(checked, f), lambda f: ls.uri_of(session, f))
+    text = await asyncio.get_running_loop().run_in_executor(None, hover_text, at.checked.result, at.name)
+    if text is None:
+        return None
+    content = types.MarkupContent(kind=types.MarkupKind.Markdown, value=text)
+    return types.Hover(contents=content, range=at.lines.range(at.name.span))
+
+
+@server.feature(types.TEXT_DOCUMENT_DEFINITION)
+async def definition(ls: JourneyServer, params: types.DefinitionParams) -> types.Location | None:
+    at = await _at(ls, params.text_document.uri, params.position)
+    if at is None:
+        return None
+    imported = _import_at(at.checked, at.shown, at.lines, params.position)
+    if imported is not None:
+        start = types.Position(0, 0)
+        return types.Location(uri=ls.uri_of(at.session, imported), range=types.Range(start, start))
+    declared = at.checked.index.declarations.get(at.name.symbol) if at.name is not None else None
+    return at.location(ls, declared.span) if declared is not None else None
 
 
 def _import_at(checked: Checked, shown: str, lines: Lines, position: types.Position) -> str | None:
@@ -258,15 +270,11 @@ def _import_at(checked: Checked, shown: str, lines: Lines, position: types.Posit
 
 @server.feature(types.TEXT_DOCUMENT_REFERENCES)
 async def references(ls: JourneyServer, params: types.ReferenceParams) -> list[types.Location] | None:
-    current = await ls.current(params.text_document.uri)
-    if current is None:
+    at = await _at(ls, params.text_document.uri, params.position)
+    if at is None or at.name is None:
         return None
-    session, shown, checked = current
-    occurrence = _place(checked, shown, ls.lines_of(checked, shown), params.position)
-    if occurrence is None:
-        return None
-    uses = checked.index.uses(occurrence.symbol, params.context.include_declaration)
-    return [location(o.span, lambda f: ls.lines_of(checked, f), lambda f: ls.uri_of(session, f)) for o in uses]
+    uses = at.checked.index.uses(at.name.symbol, params.context.include_declaration)
+    return [at.location(ls, o.span) for o in uses]
 
 
 @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", '"', " "]))
@@ -354,27 +362,19 @@ def _position_at(lines: Lines, text: str, offset: int) -> types.Position:
 
 # ---------------------------------------------------------------- renaming
 @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
-async def prepare_rename(ls: JourneyServer, params: types.PrepareRenameParams):
-    current = await ls.current(params.text_document.uri)
-    if current is None:
+async def prepare_rename(ls: JourneyServer, params: types.PrepareRenameParams) -> types.PrepareRenamePlaceholder | None:
+    at = await _at(ls, params.text_document.uri, params.position)
+    if at is None or at.name is None or at.name.symbol.kind not in RENAMEABLE:
         return None
-    _, shown, checked = current
-    lines = ls.lines_of(checked, shown)
-    occurrence = _place(checked, shown, lines, params.position)
-    if occurrence is None or occurrence.symbol.kind not in RENAMEABLE:
-        return None
-    return types.PrepareRenamePlaceholder(range=lines.range(occurrence.span), placeholder=occurrence.symbol.name)
+    return types.PrepareRenamePlaceholder(range=at.lines.range(at.name.span), placeholder=at.name.symbol.name)
 
 
 @server.feature(types.TEXT_DOCUMENT_RENAME)
 async def rename(ls: JourneyServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
-    current = await ls.current(params.text_document.uri)
-    if current is None:
+    at = await _at(ls, params.text_document.uri, params.position)
+    if at is None or at.name is None:
         return None
-    session, shown, checked = current
-    occurrence = _place(checked, shown, ls.lines_of(checked, shown), params.position)
-    if occurrence is None:
-        return None
+    session, checked, occurrence = at.session, at.checked, at.name
     project = checked.result.project
     declared = set(getattr(project, occurrence.symbol.kind + "s", {}))
     try:
