@@ -25,7 +25,7 @@ from journeyc.collector import collector_paused
 from journeyc.emit.pyliteral import UnsafeValueError
 from journeyc.ir import Project
 from journeyc.load import ProjectNotFoundError, find_project
-from journeyc.pipeline import CheckResult, check_project
+from journeyc.pipeline import CheckResult, ParseCache, check_project
 from journeyc.render.catalogue import (
     find_rule,
     render_explain,
@@ -82,7 +82,13 @@ def main() -> None:
     """
 
 
-def _summary(result: CheckResult) -> dict[str, int]:
+def _summary(result: Any) -> dict[str, int]:
+    """Files, journeys, errors and warnings (a `CheckResult`, or the cache's result with its counts)."""
+    counts = getattr(result, "counts", None) or _counts(result)
+    return {**counts, "errors": result.errors, "warnings": result.warnings}
+
+
+def _counts(result: CheckResult) -> dict[str, int]:
     focus = result.files.focus
     if focus is not None:
         files = 1
@@ -90,15 +96,10 @@ def _summary(result: CheckResult) -> dict[str, int]:
     else:
         files = len([f for f in result.project.files if not f.startswith("stdlib/")])
         journeys = len(result.project.journeys)
-    return {
-        "files": files,
-        "journeys": journeys,
-        "errors": result.errors,
-        "warnings": result.warnings,
-    }
+    return {"files": files, "journeys": journeys}
 
 
-def _summary_line(result: CheckResult) -> str:
+def _summary_line(result: Any) -> str:
     s = _summary(result)
     where = f"{s['files']} file{'s' * (s['files'] != 1)}, {s['journeys']} journey{'s' * (s['journeys'] != 1)}"
     if not s["errors"] and not s["warnings"]:
@@ -119,14 +120,25 @@ def _summary_line(result: CheckResult) -> str:
 )
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when printing to a terminal).")
 @click.option("--strict", is_flag=True, help='Exit 1 on warnings too (like fail-on = "warning" in the settings).')
+@click.option("--no-cache", is_flag=True, help="Neither use nor write the cache of the last result in .journeyc/.")
 @_guard
-def check(path: str | None, output_format: str, color: bool | None, strict: bool) -> None:
+def check(path: str | None, output_format: str, color: bool | None, strict: bool, no_cache: bool) -> None:
     """Check a project (or one file) and report every problem.
 
-    Exits 0 when there are no errors, 1 when there are (or warnings, with --strict), 2 on a usage or internal
-    error.
+    The result is kept in .journeyc/ in the project folder: a run on the same files with the same journeyc shows
+    it without checking again (every file is read and compared). Exits 0 when there are no errors, 1 when there are
+    (or warnings, with --strict), 2 on a usage or internal error.
     """
-    result = check_project(find_project(path))
+    from journeyc.incremental import disk
+
+    files = find_project(path)
+    result: Any = None if no_cache else disk.load(files)
+    if result is None:
+        parsed = None if no_cache else disk.load_parsed(files) or ParseCache()
+        result = check_project(files, parsed)
+        if parsed is not None:
+            parsed.prune(result.sources)  # the versions of the files this check read
+            disk.save(result, _counts(result), parsed)
     use_colour = sys.stdout.isatty() if color is None else color
     style = click.style if use_colour else (lambda text, **_: text)
     prefix = root_prefix(result.files.root)
@@ -434,6 +446,78 @@ def test_command(path: str | None) -> None:
     sys.exit(1 if failed else 0)
 
 
+# ---------------------------------------------------------------- editor tooling: fmt, lsp
+@main.command(name="fmt")
+@click.argument("path", required=False, type=click.Path())
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; list the files that are not formatted and exit 1 if there are any.")  # fmt: skip
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Write nothing; print what formatting would change as a unified diff, exit 1 if anything.")  # fmt: skip
+@_guard
+def fmt_command(path: str | None, check_only: bool, show_diff: bool) -> None:
+    """Lay out .journey files the one canonical way, keeping comments and meaning.
+
+    PATH is a project folder (every .journey file below it) or one .journey file. A file with syntax errors is
+    left as it is and its errors are printed. Exits 0 when done (or, with --check or --diff, when every file is
+    formatted already), 1 when a file has syntax errors or would change, 2 on a usage or internal error.
+    """
+    from journeyc.fmt import FormatterError
+    from journeyc.fmt.files import format_files, unified_diff, write_formatted
+
+    files = find_project(path)
+    prefix = root_prefix(files.root)
+    try:
+        outcomes = format_files(files)
+    except FormatterError as error:
+        click.echo(f"journeyc: internal error: {error} (please report this)", err=True)
+        sys.exit(2)
+    changed = broken = 0
+    for item in outcomes:
+        shown = prefix + item.path
+        if item.result is None or item.result.text is None:
+            broken += 1
+            original = item.result.original if item.result is not None else ""
+            for diagnostic in item.result.problems if item.result is not None else ():
+                click.echo(render_full(diagnostic, {item.path: original}), err=True)
+                click.echo("", err=True)
+            why = item.unreadable if item.unreadable is not None else "it has syntax errors"
+            click.echo(f"not formatted: {shown} ({why})", err=True)
+        elif item.changed:
+            changed += 1
+            if show_diff:
+                click.echo(unified_diff(item, shown), nl=False)
+            elif check_only:
+                click.echo(f"would format: {shown}")
+            else:
+                write_formatted(files, item)
+                click.echo(f"formatted: {shown}")
+    click.echo(_fmt_summary(len(outcomes), changed, broken, dry=check_only or show_diff), err=show_diff)
+    sys.exit(1 if broken or (changed and (check_only or show_diff)) else 0)
+
+
+def _fmt_summary(total: int, changed: int, broken: int, dry: bool) -> str:
+    unchanged = total - changed - broken
+    done = "would be formatted" if dry else "formatted"
+    words = [f"{changed} file{'s' * (changed != 1)} {done}", f"{unchanged} already formatted"]
+    if broken:
+        words.append(f"{broken} not formatted")
+    return ", ".join(words)
+
+
+@main.command(name="lsp")
+@click.option("--stdio", is_flag=True, help="Talk over stdin and stdout (the default and only way; editors pass it).")
+@_guard
+def lsp_command(stdio: bool) -> None:
+    """Run the language server for editors: diagnostics as you type, hover, go to definition, references,
+    completion, outline, formatting, rename and quick fixes (see docs/editor.md).
+
+    An editor starts it and talks to it over stdin and stdout; it is not meant to be run by hand.
+    """
+    from journeyc.lsp.server import serve
+
+    serve(around_check=collector_paused)
+
+
 # ---------------------------------------------------------------- review tooling: graph, diff, breaking
 @main.command(name="graph")
 @click.argument("path", required=False, type=click.Path())
@@ -654,16 +738,16 @@ def _live_commands() -> None:
 
 _live_commands()
 
-LONG_RUNNING = ("watch", "worker", "dev", "intake")  # commands that keep the cyclic collector on
+LONG_RUNNING = ("watch", "lsp", "worker", "dev", "intake")  # commands that keep the cyclic collector on
 
 
 def run() -> None:
-    """The `journeyc` program: `main` with the cyclic garbage collector off, except for `watch` and `docs --serve`.
+    """The `journeyc` program: `main` with the cyclic garbage collector off, except for the long-running commands.
 
     Every other command ends when its work is done. What it builds (the IR, diagnostics) lives to the end, and
     the collector would scan it again and again for cycles it does not have (benchmarks/README.md, "The collector
-    during a check", says what that costs); the little cyclic garbage a command makes is freed at exit. `watch`
-    and `docs --serve` run for hours, so they keep the collector and pause it during each round
+    during a check", says what that costs); the little cyclic garbage a command makes is freed at exit. `watch`,
+    `lsp` and `docs --serve` run for hours, so they keep the collector and pause it during each round
     (`collector_paused`). Only the command line changes the collector: library calls (`check_project`,
     `simulate`) leave it as they found it.
     """

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from journeyc import ir
 from journeyc.checks import run_checks
@@ -18,15 +20,19 @@ from journeyc.resolve.imports import STDLIB_PREFIX
 from journeyc.suppress import apply_settings
 from journeyc.syntax.parser import decode_source, parse_source
 
+if TYPE_CHECKING:  # the incremental engine builds on this module
+    from journeyc.incremental.engine import Incremental
+
 
 @dataclass
 class ParseCache:
     """Parsed files by content hash, so a rebuild re-parses only what changed (and the stdlib once)."""
 
     entries: dict[tuple[str, str], tuple[ir.SourceFile, list[Diagnostic], str]] = field(default_factory=dict)
+    latest: dict[str, tuple[str, str]] = field(default_factory=dict)  # each file's last parsed version
 
     def parse(self, path: str, data: bytes) -> tuple[ir.SourceFile, list[Diagnostic], str]:
-        key = (path, hashlib.sha256(data).hexdigest())
+        key = self.latest[path] = (path, hashlib.sha256(data).hexdigest())
         hit = self.entries.get(key)
         if hit is None:
             text, problems = decode_source(data, path)
@@ -37,6 +43,12 @@ class ParseCache:
             self.entries[key] = hit
         return hit
 
+    def prune(self, paths: Iterable[str]) -> None:
+        """Keep only the last parsed version of these files (an editor's every keystroke is a version)."""
+        keys = [self.latest[path] for path in paths if path in self.latest]
+        self.entries = {key: self.entries[key] for key in keys if key in self.entries}
+        self.latest = {key[0]: key for key in keys}
+
 
 @dataclass
 class CheckResult:
@@ -45,6 +57,7 @@ class CheckResult:
     diagnostics: list[Diagnostic]
     sources: dict[str, str]
     config: Config = field(default_factory=Config)
+    missing: tuple[str, ...] = ()  # template files the check looked for and did not find (a cache must see them)
 
     @property
     def failed(self) -> bool:
@@ -68,51 +81,91 @@ def stdlib_modules() -> list[str]:
     return sorted(p.stem for p in stdlib_dir().glob("*.journey"))
 
 
-def check_project(files: ProjectFiles, cache: ParseCache | None = None) -> CheckResult:
+def check_project(
+    files: ProjectFiles,
+    cache: ParseCache | None = None,
+    unsaved: Mapping[str, str] | None = None,
+    incremental: Incremental | None = None,
+) -> CheckResult:
     """Parse, resolve and check a project; the result holds the IR, every diagnostic and the source texts.
 
-    It leaves the garbage collector alone: the command line turns it off, or pauses it around each round of
-    `watch` (cli.py), where scanning the IR as it grows costs much of a check.
+    `unsaved`: texts by display path that stand for what is on disk (an editor's open files, for the language
+    server). `incremental`: the state of the checks before (watch, the language server), so only what depends on
+    what changed is done again; the result is the same. It leaves the garbage collector alone: the command line
+    turns it off, or pauses it around each round of `watch` and the language server (cli.py), where scanning the IR
+    as it grows costs much of a check.
     """
-    cache = cache or ParseCache()
-    config = parse_config(files.config, _config_source(files))
+    cache = incremental.cache if incremental is not None else cache or ParseCache()
+    unsaved = unsaved or {}
+    config = project_config(files)
     sources: dict[str, str] = {}
-    diagnostics: list[Diagnostic] = []
+    problems: dict[str, list[Diagnostic]] = {}
     modules = stdlib_modules()
-    reader = _Reader(files.root)
-
-    def parse(path: str) -> ir.SourceFile | None:
-        data = reader.read(path)
-        if data is None:
-            return None
-        source, problems, text = cache.parse(path, data)
-        sources[path] = text
-        diagnostics.extend(problems)
-        return source
-
-    resolved = resolve_project(files.files, parse, reader.exists, modules)
-    # Stdlib modules parsed only to suggest imports are not part of the project: drop their problems.
-    diagnostics = [d for d in diagnostics if d.span.file in resolved.files or not d.span.file.startswith(STDLIB_PREFIX)]
-    diagnostics.extend(resolved.diagnostics)
+    reader = _Reader(files.root, unsaved)
+    templates: dict[str, str | None] = {}  # template files read, and those that are not there
 
     def read_template(path: str) -> str | None:
         data = reader.read(path)
-        if data is None:
-            return None
-        text = data.decode("utf-8", errors="replace")
-        sources[path] = text
+        text = None if data is None else data.decode("utf-8", errors="replace")
+        templates[path] = text
+        if text is not None:
+            sources[path] = text
         return text
 
+    def parse(path: str) -> ir.SourceFile | None:
+        known = incremental.unchanged(path, unsaved) if incremental is not None else None
+        if known is not None:  # not changed since the last round: not even read again
+            source, found, text = known
+        else:
+            data = reader.read(path)
+            if data is None:
+                return None
+            source, found, text = cache.parse(path, data)
+            if incremental is not None:
+                source = incremental.parsed(path, source, found, text)
+        sources[path] = text
+        problems[path] = found
+        return source
+
+    if incremental is not None:
+        incremental.begin(files.files, files.config, lambda path: _text(reader.read(path)), unsaved)
+        resolved = incremental.resolve(files.files, parse, reader.exists, modules)
+    else:
+        resolved = resolve_project(files.files, parse, reader.exists, modules)
+    # Stdlib modules parsed only to suggest imports are not part of the project: drop their problems.
+    diagnostics = [d for found in problems.values() for d in found
+                   if d.span.file in resolved.files or not d.span.file.startswith(STDLIB_PREFIX)]  # fmt: skip
+    diagnostics.extend(resolved.diagnostics)
+
     ctx = CheckContext(resolved=resolved, root=files.root, read_template=read_template, config=config)
+    if incremental is not None:
+        ctx = incremental.context(ctx)
     diagnostics.extend(run_checks(ctx))
+    if incremental is not None:
+        sources.update(ctx.template_texts)  # the texts of replayed checks' templates too
+        incremental.finish(templates)
     diagnostics.extend(unreadable_diagnostics({**files.unreadable, **reader.unreadable}))
     journey_sources = {p: t for p, t in sources.items() if p.endswith(".journey") and not p.startswith(STDLIB_PREFIX)}
-    diagnostics = apply_settings(diagnostics, config, journey_sources)
+    if incremental is not None:
+        diagnostics = incremental.apply_settings(diagnostics, config, journey_sources)
+    else:
+        diagnostics = apply_settings(diagnostics, config, journey_sources)
     if files.focus is not None:
         diagnostics = [d for d in diagnostics if d.span.file == files.focus]
-    return CheckResult(
-        files=files, resolved=resolved, diagnostics=sorted_diagnostics(diagnostics), sources=sources, config=config
-    )
+    missing = tuple(sorted(path for path, text in templates.items() if text is None and path not in sources))
+    return CheckResult(files=files, resolved=resolved, diagnostics=sorted_diagnostics(diagnostics), sources=sources,
+                       config=config, missing=missing)  # fmt: skip
+
+
+def _text(data: bytes | None) -> str | None:
+    return None if data is None else data.decode("utf-8", errors="replace")
+
+
+def read_inputs(files: ProjectFiles, paths: Iterable[str]) -> dict[str, bytes | None]:
+    """The bytes of project files (display paths) read as a check reads them; None for what is not there or
+    cannot be read."""
+    reader = _Reader(files.root, {})
+    return {path: reader.read(path) for path in paths}
 
 
 def unreadable_diagnostics(unreadable: dict[str, str]) -> list[Diagnostic]:
@@ -130,19 +183,29 @@ def unreadable_diagnostics(unreadable: dict[str, str]) -> list[Diagnostic]:
     ]
 
 
+def project_config(files: ProjectFiles) -> Config:
+    """The project's settings (a usage error when they are wrong)."""
+    return parse_config(files.config, _config_source(files))
+
+
 def _config_source(files: ProjectFiles) -> str:
     return CONFIG_FILE if (files.root / CONFIG_FILE).is_file() else "pyproject.toml [tool.journeyc]"
 
 
 class _Reader:
-    """Reads project files by display path, and remembers those that are there but cannot be read (and why)."""
+    """Reads project files by display path, and remembers those that are there but cannot be read (and why).
 
-    def __init__(self, root: Path) -> None:
+    A file in `unsaved` is read from there, not from the disk."""
+
+    def __init__(self, root: Path, unsaved: Mapping[str, str]) -> None:
         self.locate = _Locator(root)
         self.unreadable: dict[str, str] = {}
+        self.unsaved = unsaved
 
     def exists(self, path: str) -> bool:
         """Whether something is at `path` inside the project: even what cannot be read (reading it says why)."""
+        if path in self.unsaved:
+            return True
         try:
             target = self.locate(path)
         except UnreadableFileError:
@@ -151,6 +214,8 @@ class _Reader:
 
     def read(self, path: str) -> bytes | None:
         """The file's bytes; None when nothing is there, or when it cannot be read (recorded in `unreadable`)."""
+        if path in self.unsaved:
+            return self.unsaved[path].encode("utf-8", errors="surrogatepass")  # a lone surrogate: J005, not a crash
         try:
             target = self.locate(path)
             if target is None:

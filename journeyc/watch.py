@@ -1,8 +1,8 @@
 """`journeyc watch`: check (and build, when clean) on every save, until Ctrl-C.
 
-Each round reads the project again (files may come and go), but the parse cache is keyed by content hash, so
-only the files that changed are parsed again; resolution and the checks then run over the whole project,
-because a change in one file can break or fix another. A user's mistake is printed, never fatal.
+Each round lists the project's files again (files may come and go) and checks incrementally
+(journeyc/incremental): only the files the file events name are read again, and only the checks that depend on
+what changed run again, with the diagnostics a cold check gives. A user's mistake is printed, never fatal.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import watchfiles
 
 from journeyc.build import build_outputs, build_problems, shown_path, write
 from journeyc.emit.pyliteral import UnsafeValueError
-from journeyc.load import ProjectNotFoundError, describe_os_error, find_project
-from journeyc.pipeline import CheckResult, ParseCache, check_project
+from journeyc.incremental.engine import Incremental
+from journeyc.load import ProjectFiles, ProjectNotFoundError, describe_os_error, find_project
+from journeyc.pipeline import CheckResult, check_project
 
 WATCHED_SUFFIXES = (".journey", ".mjml", ".html", ".txt", ".toml")
 
@@ -37,30 +38,42 @@ class Round:
     skipped: str | None = None  # why nothing was built although a build folder was given (errors in the project)
 
 
-def run_round(path: str | None, out: Path | None, cache: ParseCache, changed: tuple[str, ...] = ()) -> Round:
+def run_round(
+    path: str | None,
+    out: Path | None,
+    engine: Incremental,
+    changed: tuple[str, ...] | None = None,
+    listing: ProjectFiles | None = None,
+) -> Round:
     """Check, then build when there are no errors. A problem reading or writing files is reported, never raised:
-    the files may change again a moment later, and watch keeps going."""
+    the files may change again a moment later, and watch keeps going. `changed`: the display paths of the files
+    that changed since the last round (None: any may have); `listing`: the project's files when none came or went
+    since the last round (else they are listed again)."""
     start = time.perf_counter()
+    engine.changed(changed)
     try:
-        result = check_project(find_project(path), cache)
+        result = check_project(listing or find_project(path), incremental=engine)
     except ProjectNotFoundError as error:
-        return Round(None, str(error), time.perf_counter() - start, False, changed)
+        engine.changed(None)  # what this round could not read is read again next time
+        return Round(None, str(error), time.perf_counter() - start, False, changed or ())
     except OSError as error:  # a file or folder changed under the check
+        engine.changed(None)
         return Round(None, f"cannot read the project: {describe_os_error(error)}", time.perf_counter() - start,
-                     False, changed)  # fmt: skip
+                     False, changed or ())  # fmt: skip
+    shown = changed or ()
     if out is None:
-        return Round(result, None, time.perf_counter() - start, False, changed)
+        return Round(result, None, time.perf_counter() - start, False, shown)
     skipped = _why_not_built(result)
     if skipped is not None:
-        return Round(result, None, time.perf_counter() - start, False, changed, skipped)
+        return Round(result, None, time.perf_counter() - start, False, shown, skipped)
     try:
         write(build_outputs(result), out, shown_path(out))
     except (ProjectNotFoundError, UnsafeValueError) as error:
-        return Round(result, f"not built: {error}", time.perf_counter() - start, False, changed)
+        return Round(result, f"not built: {error}", time.perf_counter() - start, False, shown)
     except OSError as error:
         problem = f"not built: cannot write into {shown_path(out)}: {describe_os_error(error)}"
-        return Round(result, problem, time.perf_counter() - start, False, changed)
-    return Round(result, None, time.perf_counter() - start, True, changed)
+        return Round(result, problem, time.perf_counter() - start, False, shown)
+    return Round(result, None, time.perf_counter() - start, True, shown)
 
 
 def _why_not_built(result: CheckResult) -> str | None:
@@ -87,12 +100,14 @@ def watch(
     `around_round`: what each round runs inside, and `report` after it (the command line pauses the collector).
     """
     root = find_project(path).root  # a wrong PATH is a usage error at start, not later
-    cache = ParseCache()
+    engine = Incremental()
+    last: Round | None = None
 
-    def one_round(changed: tuple[str, ...] = ()) -> None:
+    def one_round(changed: tuple[str, ...] | None = None, listing: ProjectFiles | None = None) -> None:
+        nonlocal last
         with around_round():
-            done = run_round(path, out, cache, changed)
-            report(done)
+            last = run_round(path, out, engine, changed, listing)
+            report(last)
         # A check's cyclic garbage skips the collector's young generations (collector_paused moves it to the
         # oldest), whose automatic collection may never come: without this, every round's would stay in memory.
         # Collected here, after the report, while the user reads it.
@@ -112,4 +127,15 @@ def watch(
     for changes in watchfiles.watch(
         root, watch_filter=wanted, stop_event=stop, debounce=debounce_ms, step=20, raise_interrupt=False
     ):
-        one_round(tuple(sorted(Path(p).relative_to(root).as_posix() for _, p in changes)))
+        names = tuple(sorted(Path(p).relative_to(root).as_posix() for _, p in changes))
+        files = last.result.files if last is not None and last.result is not None else None
+        if files is not None and not _same_listing(changes, names, files):
+            files = None  # a file came or went, or the settings changed: list the project again
+        one_round(names, files)
+
+
+def _same_listing(changes: set[tuple[watchfiles.Change, str]], names: tuple[str, ...], files: ProjectFiles) -> bool:
+    """Whether the project's list of files and its settings stay as they were after these changes."""
+    if any(change != watchfiles.Change.modified for change, _ in changes):
+        return False
+    return all(name in files.files or not name.endswith((".journey", ".toml")) for name in names)

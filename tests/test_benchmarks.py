@@ -52,9 +52,20 @@ def test_parser_options() -> None:
 
 
 def test_watch_bench() -> None:
-    out = run("watch_bench.py", "--files", "10", "--saves", "1")
-    assert re.search(r"^  save 1: \d+\.\d+ s to diagnostics", out, re.M), out
-    assert re.search(r"^median \d+\.\d+ s", out, re.M), out
+    out = run("watch_bench.py", "--files", "10", "--saves", "2")
+    assert re.search(r"^  save to diagnostics over 2 saves: p50 \d+ ms, p90 \d+ ms, p99 \d+ ms", out, re.M), out
+    assert re.search(r"^  of which checking: median \d+ ms", out, re.M), out
+
+
+def test_lsp_bench() -> None:
+    out = run("lsp_bench.py", "--files", "10", "--edits", "3")
+    assert re.search(r"^  edit to diagnostics over 3 edits: p50 \d+ ms, p90 \d+ ms, p99 \d+ ms", out, re.M), out
+
+
+def test_cache_bench() -> None:
+    out = run("cache_bench.py", "--files", "10", "--repeat", "1")
+    for how in ("in this process", "as a program"):
+        assert re.search(rf"^  {how} +cold {SECONDS} / {SECONDS}, from the cache", out, re.M), (how, out)
 
 
 def test_template_shortcuts() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from journeyc.checks.analysis.facts import all_facts
+from journeyc.checks.analysis.facts import JourneyFacts, all_facts, journey_facts
 from journeyc.checks.context import CheckContext
 from journeyc.checks.rules.conflicts import check_conflicts
 from journeyc.checks.rules.declarations import check_channel, check_message, check_policy, check_profile, check_types
@@ -12,36 +12,48 @@ from journeyc.checks.rules.messages import check_messages
 from journeyc.checks.rules.policy_fit import check_policy_fit
 from journeyc.checks.rules.segments import check_segment, check_segment_cycles
 from journeyc.diagnostics import Diagnostic
+from journeyc.ir import SourceFile
 
 
 def run_checks(ctx: CheckContext) -> list[Diagnostic]:
-    """Every check over every file, in a fixed order; messages before journeys (journeys use their templates)."""
+    """Every check over every file, in a fixed order; messages before journeys (journeys use their templates).
+
+    Each `ctx.unit` is a piece an incremental check can replay when nothing it reads changed."""
     files = ctx.resolved.files
     for path in sorted(files):
-        source = files[path]
-        for event in source.events:
-            check_types(ctx, event.properties, path)
-        for shape in source.shapes:
-            check_types(ctx, shape.type.fields, path)
-        for profile in source.profiles:
-            check_profile(ctx, profile, path)
-        for channel in source.channels:
-            check_channel(ctx, channel, path)
-        for segment in source.segments:
-            check_segment(ctx, segment, path)
-        for message in source.messages:
-            check_message(ctx, message, path)
-        for policy in source.policies:
-            check_policy(ctx, policy, path)
-    check_segment_cycles(ctx, ctx.project.segments)
+        ctx.unit("declarations", (path, files[path]), _check_declarations, ctx, path, files[path])
+    ctx.unit("segment cycles", None, check_segment_cycles, ctx, ctx.project.segments)
     for path in sorted(files):
         for journey in files[path].journeys:
-            check_journey(ctx, journey, path)
+            ctx.unit("journey", (journey, path), check_journey, ctx, journey, path)
     check_messages(ctx)
     # Flow, policy and cross-journey checks work on each journey's paths and timings.
-    facts = all_facts(ctx.project, files)
-    for journey_facts in facts:
-        check_flow(ctx, journey_facts.journey)
-        check_policy_fit(ctx, journey_facts)
+    facts = all_facts(ctx.project, files, lambda j, p: ctx.unit("facts", (j, p), journey_facts, ctx.project, j, p))
+    for each in facts:
+        ctx.unit("paths", each, _check_paths, ctx, each)
     check_conflicts(ctx, facts)
     return ctx.diagnostics
+
+
+def _check_paths(ctx: CheckContext, facts: JourneyFacts) -> None:
+    """A journey's paths: its flow, and each send against the contact policy."""
+    check_flow(ctx, facts.journey)
+    check_policy_fit(ctx, facts)
+
+
+def _check_declarations(ctx: CheckContext, path: str, source: SourceFile) -> None:
+    """Everything a file declares but its journeys (which need every message's templates checked first)."""
+    for event in source.events:
+        check_types(ctx, event.properties, path)
+    for shape in source.shapes:
+        check_types(ctx, shape.type.fields, path)
+    for profile in source.profiles:
+        check_profile(ctx, profile, path)
+    for channel in source.channels:
+        check_channel(ctx, channel, path)
+    for segment in source.segments:
+        check_segment(ctx, segment, path)
+    for message in source.messages:
+        check_message(ctx, message, path)
+    for policy in source.policies:
+        check_policy(ctx, policy, path)

@@ -7,13 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from journeyc import ir
 from journeyc.config import Config
 from journeyc.diagnostics import Diagnostic, Label
 from journeyc.resolve import Resolved
 from journeyc.rules import RULES
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # the modules that fill these facts import this one
     from jinja2 import TemplateSyntaxError, nodes
@@ -83,6 +85,12 @@ class CheckContext:
     template_texts: dict[str, str] = field(default_factory=dict)
     config: Config = field(default_factory=Config)
     shared: SharedFacts = field(default_factory=SharedFacts)
+    units: Any = None  # journeyc/incremental's `Units` in watch and the language server; None checks everything
+
+    def unit(self, kind: str, subject: Any, run: Callable[..., T], *args: Any) -> T:
+        """One unit of checking, `run(*args)`: what it reports and returns. An incremental check (`units`) replays
+        both when nothing the unit reads changed since its last round (journeyc/incremental/units.py)."""
+        return run(*args) if self.units is None else self.units.run(self, kind, subject, run, args)
 
     @property
     def project(self) -> ir.Project:

@@ -102,10 +102,15 @@ def journey_facts(project: ir.Project, journey: ir.Journey, file: str) -> Journe
     return JourneyFacts(journey=journey, file=file, paths=paths, trigger_event=event)
 
 
-def all_facts(project: ir.Project, files: dict[str, ir.SourceFile]) -> list[JourneyFacts]:
-    """Facts of every journey of the project (not the stdlib), in file and source order."""
+def all_facts(
+    project: ir.Project,
+    files: dict[str, ir.SourceFile],
+    make: Callable[[ir.Journey, str], JourneyFacts] | None = None,
+) -> list[JourneyFacts]:
+    """Facts of every journey of the project (not the stdlib), in file and source order (`make`: how one
+    journey's facts are made, by default `journey_facts`)."""
     return [
-        journey_facts(project, journey, path)
+        make(journey, path) if make is not None else journey_facts(project, journey, path)
         for path in sorted(files)
         if not files[path].is_stdlib
         for journey in files[path].journeys

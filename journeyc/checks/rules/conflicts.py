@@ -55,11 +55,8 @@ def check_conflicts(ctx: CheckContext, facts: list[JourneyFacts]) -> None:
     reasoning = reasoner(ctx)
     by_moment: dict[str, list[_Side]] = {}
     for f in facts:
-        offers = [p for p in f.variants if p.offer is not None]
-        nudges = [p for p in f.variants if _nudge(p)]
-        for start in starts(ctx, f):
-            side = _Side(f, start, offers, nudges, reasoning)
-            by_moment.setdefault(start.moment, []).append(side)
+        for side in ctx.unit("sides", f, _sides, ctx, f, reasoning):
+            by_moment.setdefault(side.start.moment, []).append(side)
     reported: set[tuple[str, int, int]] = set()  # (code, journey, journey): a pair can share several moments
     pairs = _Pairs(ctx)
     for key in sorted(by_moment):
@@ -69,6 +66,13 @@ def check_conflicts(ctx: CheckContext, facts: list[JourneyFacts]) -> None:
         for cap in policy.caps:
             check_cap_budget(ctx, policy, cap, facts)
         check_suppression_breaches(ctx, policy, facts)
+
+
+def _sides(ctx: CheckContext, f: JourneyFacts, reasoning: Reasoner) -> list[_Side]:
+    """A journey at each moment it starts at."""
+    offers = [p for p in f.variants if p.offer is not None]
+    nudges = [p for p in f.variants if _nudge(p)]
+    return [_Side(f, start, offers, nudges, reasoning) for start in starts(ctx, f)]
 
 
 def _check_moment(ctx: CheckContext, pairs: _Pairs, sides: list[_Side], reported: set[tuple[str, int, int]]) -> None:
@@ -85,14 +89,22 @@ def _check_moment(ctx: CheckContext, pairs: _Pairs, sides: list[_Side], reported
             if a.facts is b.facts or not can_share(a.start, b.start):
                 continue
             for search in list(need):
-                code, sends, find, report = search
+                code, sends = search[0], search[1]
                 if not sends(a) or (code, id(a.facts), id(b.facts)) in reported:
                     continue
-                found = find(pairs, a, b)
+                found = ctx.unit("pair", (code, a.facts, a.start, b.facts, b.start), _clash, ctx, pairs, a, b, search)
                 if found is not None:
-                    report(ctx, a.facts, b.facts, found, why_together(a.facts, a.start, b.facts, b.start))
                     reported.add((code, id(a.facts), id(b.facts)))
                     need.remove(search)
+
+
+def _clash(ctx: CheckContext, pairs: _Pairs, a: _Side, b: _Side, search: tuple) -> tuple | None:
+    """The first pair of sends of `a` and `b` that clash under one rule, reported; None when there is none."""
+    _, _, find, report = search
+    found = find(pairs, a, b)
+    if found is not None:
+        report(ctx, a.facts, b.facts, found, why_together(a.facts, a.start, b.facts, b.start))
+    return found
 
 
 def _nudge(planned: PlannedSend) -> bool:

@@ -43,16 +43,25 @@ def _kind(ctx: CheckContext, message: ir.Message) -> str | None:
 def check_messages(ctx: CheckContext) -> None:
     """Every message's content, and every send's offer against its message."""
     files = ctx.resolved.files
-    every_send = [
-        Send(journey, step) for path in sorted(files) for journey in files[path].journeys for step in sends(journey)
-    ]
+    by_file = [(files[path], ctx.unit("sends", files[path], _sends_in, files[path])) for path in sorted(files)]
+    every_send = [send for _, found in by_file for send in found]
     sent_by: dict[str, list[Send]] = {}
     for send in every_send:
         sent_by.setdefault(send.step.message.name, []).append(send)
     for path in sorted(files):
         for message in files[path].messages:
-            _check_message(ctx, message, path, sent_by.get(message.name, []))
-    for send in every_send:
+            senders = sent_by.get(message.name, [])
+            ctx.unit("message", (message, path, senders), _check_message, ctx, message, path, senders)
+    for source, found in by_file:
+        ctx.unit("offers", (source, found), _check_offers, ctx, found)
+
+
+def _sends_in(source: ir.SourceFile) -> list[Send]:
+    return [Send(journey, step) for journey in source.journeys for step in sends(journey)]
+
+
+def _check_offers(ctx: CheckContext, found: list[Send]) -> None:
+    for send in found:
         _check_offer(ctx, send.step)
 
 

@@ -38,7 +38,7 @@ def check_suppression_breaches(ctx: CheckContext, policy: ir.Policy, facts: list
             rules = [rule for rule in policy.suppressions if rule.event == trigger.event]
             if rules:
                 others = [other for other in filtered.get(trigger.event, []) if other is not f]
-                _check_journey(ctx, policy, f, rules, others)
+                ctx.unit("breach", (f, others), _check_journey, ctx, policy, f, rules, others)
 
 
 def _check_journey(

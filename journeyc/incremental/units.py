@@ -1,0 +1,186 @@
+"""Check units replayed across rounds: a unit (`CheckContext.unit`) runs again only when something it reads
+changed, else what it reported and returned last round is replayed, in the same place of the same run.
+
+A unit reads its subject and some declarations; everything else it may read is the *interface*: every declaration
+other than journeys and messages, the imports, the settings and the template files. When the interface changes the
+engine starts afresh (`next_round(keep=False)`); otherwise a unit's key holds its subject and the journeys and
+messages it reads, compared by identity. Unchanged declarations keep their objects across rounds (engine.py), and
+a record keeps the objects of its key alive, so an id in a key is never another object's.
+
+What each unit reads is listed in `_READS`, per kind; the property test (tests/test_incremental_properties.py)
+compares every round with a cold check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from journeyc import ir
+from journeyc.checks.analysis.walk import sends
+from journeyc.checks.context import CheckContext
+from journeyc.diagnostics import Diagnostic
+
+
+@dataclass(frozen=True)
+class _Record:
+    keep: Any  # what the key names by id: alive as long as the record
+    diagnostics: tuple[Diagnostic, ...]
+    value: Any
+    uses: tuple[tuple[str, str, tuple[Any, ...]], ...]  # ("trigger_uses" | "offer_uses", message name, entries)
+    templates: tuple[tuple[str, str], ...]  # template files read: (path, text)
+    replay: bool = False  # whether replaying it does anything but return its value
+
+
+class Units:
+    """The records of one round and the round before."""
+
+    def __init__(self) -> None:
+        self.previous: dict[tuple[Any, ...], _Record] = {}
+        self.current: dict[tuple[Any, ...], _Record] = {}
+        self.messages_version: Callable[[], int] = lambda: 0  # the engine's version of every message's name and place
+        self.ran = self.replayed = 0
+        self.sends: dict[int, tuple[ir.Journey, tuple[str, ...]]] = {}  # id(journey) -> (journey, message names)
+
+    def next_round(self, keep: bool) -> None:
+        """Start a round; `keep`: the interface did not change, so last round's records may be replayed."""
+        self.previous = self.current if keep else {}
+        self.current = {}
+        self.ran = self.replayed = 0
+        if len(self.sends) > 2 * len(self.previous) + 1000:  # journeys of old rounds: forget them now and then
+            self.sends = {}
+
+    def run(self, ctx: CheckContext, kind: str, subject: Any, run: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        key, keep = _READS[kind](self, ctx, kind, subject)
+        record = self.previous.get(key)
+        if record is None:
+            self.ran += 1
+            record = _run(ctx, kind, subject, run, args, keep)
+        else:
+            self.replayed += 1
+            if record.replay:  # what it reported and left for later units
+                ctx.diagnostics.extend(record.diagnostics)
+                for attr, name, entries in record.uses:
+                    getattr(ctx, attr).setdefault(name, []).extend(entries)
+                ctx.template_texts.update(record.templates)
+        self.current[key] = record
+        return record.value
+
+
+def _run(
+    ctx: CheckContext, kind: str, subject: Any, run: Callable[..., Any], args: tuple[Any, ...], keep: Any
+) -> _Record:
+    """Run a unit and record what it reported, returned and left for later units (template uses and texts)."""
+    start = len(ctx.diagnostics)
+    names = [m.name for m in subject[1].messages] if kind == "declarations" else []
+    before = {(attr, name): len(getattr(ctx, attr).get(name, ())) for attr in _USES for name in names}
+    texts = dict(ctx.template_texts) if names else None
+    value = run(*args)
+    uses = tuple(
+        (attr, name, tuple(getattr(ctx, attr).get(name, ())[count:])) for (attr, name), count in before.items()
+    )
+    templates = () if texts is None else tuple(i for i in ctx.template_texts.items() if texts.get(i[0]) != i[1])
+    reported = tuple(ctx.diagnostics[start:])
+    left = any(entries for _, _, entries in uses) or bool(templates)
+    return _Record(keep, reported, value, uses, templates, bool(reported) or left)
+
+
+_USES = ("trigger_uses", "offer_uses")
+
+
+# ---------------------------------------------------------------- what each kind of unit reads
+def _sent_names(units: Units, journey: ir.Journey) -> tuple[str, ...]:
+    """The message names a journey's sends name, in order (walked once per journey object)."""
+    found = units.sends.get(id(journey))
+    if found is None or found[0] is not journey:
+        found = units.sends[id(journey)] = (journey, tuple(step.message.name for step in sends(journey)))
+    return found[1]
+
+
+Key = tuple[Any, ...]  # the kind, then ids of objects and plain values (names, paths, versions)
+
+
+def _journey(units: Units, ctx: CheckContext, kind: str, subject: tuple[ir.Journey, str]) -> tuple[Key, Any]:
+    """A journey's own checks read the messages it sends, and when one is not found or not visible (a "did you
+    mean" names another message and its place), every message's name and place."""
+    journey, path = subject
+    symbols = ctx.resolved.symbols
+    table, visible = symbols.entries.get("message", {}), symbols.visible.get(path, frozenset({path}))
+    found: list[Any] = []
+    unsure = False
+    for name in _sent_names(units, journey):
+        entry = table.get(name)
+        found.append(entry.decl if entry is not None else None)
+        unsure = unsure or entry is None or entry.file not in visible
+    version = units.messages_version() if unsure else 0
+    return (kind, id(journey), path, version, *map(id, found)), (journey, found)
+
+
+def _facts(units: Units, ctx: CheckContext, kind: str, subject: tuple[ir.Journey, str]) -> tuple[Key, Any]:
+    """A journey's paths and timings read the messages it sends (their category and channel)."""
+    journey, path = subject
+    messages = ctx.project.messages
+    found = [messages.get(name) for name in _sent_names(units, journey)]
+    return (kind, id(journey), path, *map(id, found)), (journey, found)
+
+
+def _message(units: Units, ctx: CheckContext, kind: str, subject: tuple[ir.Message, str, list[Any]]) -> tuple[Key, Any]:
+    """A message's content is read with the journeys that send it (their trigger events and categories)."""
+    message, path, senders = subject
+    return (kind, id(message), path, *(id(part) for send in senders for part in (send.journey, send.step))), subject
+
+
+def _offers(units: Units, ctx: CheckContext, kind: str, subject: tuple[ir.SourceFile, list[Any]]) -> tuple[Key, Any]:
+    """A file's sends read the messages they send (which `offer.*` their templates show)."""
+    source, found = subject
+    messages = ctx.project.messages
+    read = [messages.get(send.step.message.name) for send in found]
+    return (kind, id(source), *map(id, read)), (source, read)
+
+
+def _declarations(units: Units, ctx: CheckContext, kind: str, subject: tuple[str, ir.SourceFile]) -> tuple[Key, Any]:
+    """A file's declarations but its journeys read its messages and the interface."""
+    path, source = subject
+    return (kind, path, *map(id, source.messages)), source.messages
+
+
+def _one(units: Units, ctx: CheckContext, kind: str, subject: Any) -> tuple[Key, Any]:
+    """Units of one object (a JourneyFacts) and the interface."""
+    return (kind, id(subject)), subject
+
+
+def _none(units: Units, ctx: CheckContext, kind: str, subject: Any) -> tuple[Key, Any]:
+    return (kind,), None
+
+
+def _pair(units: Units, ctx: CheckContext, kind: str, subject: tuple[Any, ...]) -> tuple[Key, Any]:
+    """Two journeys at one moment under one rule: (code, facts, start, facts, start)."""
+    code, first, start, second, other = subject
+    return (kind, code, id(first), id(start), id(second), id(other)), subject
+
+
+def _two(units: Units, ctx: CheckContext, kind: str, subject: tuple[Any, Any]) -> tuple[Key, Any]:
+    """A cap and a journey's facts."""
+    return (kind, id(subject[0]), id(subject[1])), subject
+
+
+def _with_others(units: Units, ctx: CheckContext, kind: str, subject: tuple[Any, list[Any]]) -> tuple[Key, Any]:
+    """A journey's facts and a list of other journeys' facts."""
+    return (kind, id(subject[0]), *map(id, subject[1])), subject
+
+
+_READS: dict[str, Callable[[Units, CheckContext, str, Any], tuple[Key, Any]]] = {
+    "declarations": _declarations,
+    "segment cycles": _none,
+    "journey": _journey,
+    "facts": _facts,
+    "paths": _one,  # JourneyFacts
+    "message": _message,
+    "sends": _one,  # SourceFile
+    "offers": _offers,
+    "sides": _one,  # JourneyFacts
+    "pair": _pair,
+    "cap weight": _two,
+    "breach": _with_others,  # (facts, [the other journeys started by a filtered trigger on its event])
+}
