@@ -645,9 +645,9 @@ def schema() -> None:
 
 
 def _live_commands() -> None:
-    from journeyc.cli_live import dev, inspect, worker
+    from journeyc.cli_live import dev, inspect, intake, worker
 
-    for command in (worker, dev, inspect):
+    for command in (worker, dev, inspect, intake):
         main.add_command(command)
 
 

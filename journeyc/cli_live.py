@@ -122,3 +122,67 @@ def inspect(path: str | None, customer: str, address: str | None, namespace: str
         raise click.ClickException(str(error)) from error
     for line in lines:
         click.echo(line)
+
+
+@click.command(name="intake")
+@click.argument("path", required=False, type=click.Path())
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port", default=8787, show_default=True, type=click.IntRange(0, 65535), help="The port (0: a free one)."
+)
+@click.option("--address", help="The Temporal frontend: HOST:PORT (default: where `journeyc dev` runs).")
+@click.option("--namespace", default="default", show_default=True, help="The Temporal namespace.")
+@click.option("--task-queue", help="The workers' task queue (default: journeyc-<project>).")
+@click.option("--project-id", help="The project's id in workflow ids (default: the project folder's name).")
+@_guard
+def intake(
+    path: str | None, host: str, port: int, address: str | None, namespace: str, task_queue: str | None,
+    project_id: str | None,
+) -> None:  # fmt: skip
+    """Take Segment calls over HTTP (the Tracking API: /v1/track, /v1/identify, /v1/batch, ...), check them against
+    the tracking plan and hand each to its customer's workflow before answering. See docs/intake.md.
+
+    Write keys come from the environment variable JOURNEYC_WRITE_KEYS (comma-separated; [intake] write-keys-env
+    names another one).
+    """
+    import os
+
+    from journeyc.intake.server import bind
+    from journeyc.runtime.intake_settings import IntakeSettings, IntakeSettingsError, write_keys
+    from journeyc.runtime.temporal import programs
+    from journeyc.serve import deploy, dev_address
+
+    result = _checked(path)
+    settings = result.config.intake or IntakeSettings()
+    try:
+        write_keys(settings, os.environ)
+    except IntakeSettingsError as error:
+        raise click.ClickException(str(error)) from error
+    deployment = deploy(result, project_id)
+    running = dev_address(deployment.root) or {}
+    address = address or running.get("address") or DEFAULT_ADDRESS
+    try:
+        sock = bind(host, port)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    where = f"http://{host}:{sock.getsockname()[1]}"
+    click.echo(f"intake: {where} -> {address} namespace {namespace}, project {deployment.project}, "
+               f"build {deployment.version}", err=True)  # fmt: skip
+    _until_stopped(lambda stop: _serve_intake(programs.loaded()[deployment.version], result, deployment.project,
+                                              address, namespace, task_queue or deployment.task_queue, sock, stop))  # fmt: skip
+
+
+async def _serve_intake(program: Any, result: CheckResult, project: str, address: str, namespace: str,
+                        task_queue: str, sock: Any, stop: asyncio.Event) -> None:  # fmt: skip
+    import os
+
+    from journeyc.intake.server import run_intake
+    from journeyc.runtime.intake_settings import IntakeSettings, IntakeSettingsError
+    from journeyc.serve import LiveError
+
+    try:
+        await run_intake(program, result.config.intake or IntakeSettings(), result.config.delivery, address=address,
+                         namespace=namespace, project=project, task_queue=task_queue, sock=sock, stop=stop,
+                         environ=os.environ)  # fmt: skip
+    except IntakeSettingsError as error:
+        raise LiveError(str(error)) from error

@@ -50,14 +50,14 @@ def workflow_id(project: str, customer: str) -> str:
 @workflow.defn(name=WORKFLOW)
 class CustomerWorkflow:
     def __init__(self) -> None:
-        self.inbox: list[tuple[str, list[list[Any]]]] = []  # (build version, calls) as the signals brought them
+        self.inbox: list[dict[str, Any]] = []  # the batches as the signals brought them (version, calls, options)
         self.driver: CustomerDriver | None = None
         self.customer = ""
         self.in_flight: set[asyncio.Task[None]] = set()
 
     @workflow.signal(name="calls")
     def calls(self, batch: dict[str, Any]) -> None:
-        self.inbox.append((batch["version"], batch["calls"]))
+        self.inbox.append(batch)
 
     @workflow.query(name="timeline")
     def timeline(self) -> list[str]:
@@ -80,12 +80,12 @@ class CustomerWorkflow:
     @workflow.run
     async def run(self, start: dict[str, Any]) -> None:
         project, self.customer = start["project"], start["customer"]
-        self.inbox[:0] = [(version, calls) for version, calls in start.get("pending", ())]
+        self.inbox[:0] = [_batch(pending) for pending in start.get("pending", ())]
         builds = programs.loaded()
         if start.get("state") is not None:
             driver = CustomerDriver.resume(project, builds, start["state"])
         else:
-            version = start.get("version") or (self.inbox[0][0] if self.inbox else "")
+            version = start.get("version") or (self.inbox[0]["version"] if self.inbox else "")
             if version not in builds:
                 raise RuntimeError(f"build {version} is not loaded by this worker")  # (the task is retried)
             driver = CustomerDriver.start(project, builds, version)
@@ -98,10 +98,13 @@ class CustomerWorkflow:
                     await workflow.wait_condition(lambda: bool(self.inbox), timeout=timeout)
             wall = workflow.now().timestamp()
             batches, self.inbox = self.inbox, []
-            for version, calls in batches:
+            for batch in batches:
+                version = batch["version"]
                 if version not in builds:
                     raise RuntimeError(f"build {version} is not loaded by this worker")
-                driver.apply(calls, version, wall)
+                if "lateness" in batch:  # (the intake's setting, as it is now)
+                    driver.lateness = float(batch["lateness"])
+                driver.apply(batch["calls"], version, wall, at_once=bool(batch.get("at_once")))
             driver.advance(wall)
             decisions = driver.take_decisions()
             if decisions:
@@ -113,7 +116,7 @@ class CustomerWorkflow:
             if info.get_current_history_length() > HISTORY_EVENTS or info.is_continue_as_new_suggested():
                 while self.in_flight:
                     await asyncio.wait(list(self.in_flight))
-                pending = [[version, calls] for version, calls in self.inbox]
+                pending = list(self.inbox)
                 state = driver.snapshot()
                 workflow.continue_as_new(
                     {"project": project, "customer": self.customer, "state": state, "pending": pending}
@@ -152,6 +155,14 @@ class CustomerWorkflow:
             failed = {**record, "time": format_time(workflow.now().timestamp()), "status": "failed",
                       "reason": reason, "content": None}  # fmt: skip
             await self._record([{**failed, "key": f"{decision.key}/failed"}])
+
+
+def _batch(pending: Any) -> dict[str, Any]:
+    """A batch carried across continue-as-new (a [version, calls] pair from a worker before batches had options)."""
+    if isinstance(pending, dict):
+        return pending
+    version, calls = pending
+    return {"version": version, "calls": calls}
 
 
 def _logged(decision: Decision) -> dict[str, Any]:
