@@ -81,7 +81,8 @@ class CustomerDriver:
     grace: float = GRACE
     decisions: list[Decision] = field(default_factory=list)  # decided since the last `take_decisions`
     lateness: float = 0.0
-    # Calls waiting for their time plus the lateness: (release key, line, arrival order, the LogEntry's fields).
+    # Calls waiting for their time plus the lateness: (their time, arrival order, line, the LogEntry's fields); calls
+    # of the same time are applied in the order they arrived (a log's order, when they come from one).
     held: list[tuple[float, int, int, list[Any]]] = field(default_factory=list)
     arrivals: int = 0
     absorbed: set[str] = field(default_factory=set)  # keys of other workflows' customers handed over (or refused)
@@ -106,7 +107,7 @@ class CustomerDriver:
         driver.seen = dict(state["seen"])
         driver.counts = Counts(**state["counts"])
         driver.lateness = state.get("lateness", 0.0)
-        driver.held = [(key, line, order, list(fields)) for key, line, order, fields in state.get("held", ())]
+        driver.held = [(key, order, line, list(fields)) for key, order, line, fields in state.get("held", ())]
         heapq.heapify(driver.held)
         driver.arrivals = state.get("arrivals", 0)
         driver.absorbed = set(state.get("absorbed", ()))
@@ -139,7 +140,9 @@ class CustomerDriver:
                 self._apply_one(entry._replace(time=max(engine.now, wall - max(self.grace, self.lateness))), wall)
                 continue
             self.arrivals += 1
-            heapq.heappush(self.held, (min(entry.time, wall), entry.line, self.arrivals, list(entry)))
+            # Ordered by the call's own time; a call from further ahead than the lateness (a client's clock that
+            # runs fast) is ordered as if it were that far ahead, so it is not held longer than that.
+            heapq.heappush(self.held, (min(entry.time, wall + self.lateness), self.arrivals, entry.line, list(entry)))
         self.advance(wall)
 
     def _apply_one(self, entry: LogEntry, wall: float) -> None:
@@ -210,9 +213,9 @@ class CustomerDriver:
         fold(self.engine, self.programs, state["engine"])
         for message_id, seen_at in state["seen"].items():
             self.seen.setdefault(message_id, seen_at)
-        for release, line, _, fields in state.get("held", ()):
+        for release, _, line, fields in state.get("held", ()):
             self.arrivals += 1
-            heapq.heappush(self.held, (release, line, self.arrivals, list(fields)))
+            heapq.heappush(self.held, (release, self.arrivals, line, list(fields)))
         self.advance(wall)
 
     def next_wake(self) -> float | None:
