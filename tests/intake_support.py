@@ -61,15 +61,17 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def running_intake(project: LiveProject, server: DevServer, task_queue: str,
-                         settings: IntakeSettings = FAST, *, worker: bool = True) -> AsyncIterator[Running]:  # fmt: skip
-    """The project's intake on a free loopback port (and a worker, unless `worker` is False), until the block ends."""
+                         settings: IntakeSettings = FAST, *, worker: bool = True,
+                         port: int = 0) -> AsyncIterator[Running]:  # fmt: skip
+    """The project's intake on a loopback port (0: a free one) and a worker (unless `worker` is False), until the
+    block ends."""
     client = await server.client()
     stop = asyncio.Event()
     logs: list[dict[str, Any]] = []
     intake, app = build_app(project.program, settings, project.result.config.delivery, client,
                             project=project.deployment.project, task_queue=task_queue, environ=ENVIRON,
                             log=logs.append)  # fmt: skip
-    sock = bind("127.0.0.1", 0)
+    sock = bind("127.0.0.1", port)
     running = Running(f"http://127.0.0.1:{sock.getsockname()[1]}", intake, client, project, task_queue, logs)
     tasks = [asyncio.ensure_future(serve_app(app, sock, stop))]
     if worker:
