@@ -645,9 +645,9 @@ def schema() -> None:
 
 
 def _live_commands() -> None:
-    from journeyc.cli_live import dev, inspect, intake, worker
+    from journeyc.cli_live import dev, inspect, intake, send_events, worker
 
-    for command in (worker, dev, inspect, intake):
+    for command in (worker, dev, inspect, intake, send_events):
         main.add_command(command)
 
 

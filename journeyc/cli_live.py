@@ -85,9 +85,12 @@ def worker(path: str | None, address: str, namespace: str, task_queue: str | Non
 @click.command(name="dev")
 @click.argument("path", required=False, type=click.Path())
 @click.option("--port", type=click.IntRange(1, 65535), help="The dev server's port (default: a free one).")
+@click.option(
+    "--intake-port", default=0, type=click.IntRange(0, 65535), help="The intake's port (default: a free one)."
+)
 @_guard
-def dev(path: str | None, port: int | None) -> None:
-    """Run everything on this machine: the Temporal dev server, a worker, and say where things are.
+def dev(path: str | None, port: int | None, intake_port: int) -> None:
+    """Run everything on this machine: the Temporal dev server, a worker, the intake, and say where things are.
 
     The dev server keeps its state in .journeyc/temporal.db, so a restart keeps customers where they were.
     Every channel delivers to .journeyc/outbox.jsonl unless journeyc.toml's [delivery] says otherwise.
@@ -97,7 +100,8 @@ def dev(path: str | None, port: int | None) -> None:
     result = _checked(path)
     deployment = deploy(result)
     settings = worker_settings(deployment, result)
-    _until_stopped(lambda stop: run_dev(deployment, settings, stop, click.echo, port))
+    _until_stopped(lambda stop: run_dev(deployment, settings, stop, click.echo, port, intake=result.config.intake,
+                                        delivery=result.config.delivery, intake_port=intake_port))  # fmt: skip
 
 
 @click.command(name="inspect")
@@ -186,3 +190,60 @@ async def _serve_intake(program: Any, result: CheckResult, project: str, address
                          environ=os.environ)  # fmt: skip
     except IntakeSettingsError as error:
         raise LiveError(str(error)) from error
+
+
+@click.command(name="send-events")
+@click.argument("log", type=click.Path(exists=True, dir_okay=False))
+@click.option("--to", "url", help="The intake's URL (default: where the project's `journeyc dev` runs it).")
+@click.option("--write-key", help="The write key (default: the first of JOURNEYC_WRITE_KEYS, or `journeyc dev`'s).")
+@click.option("--rate", type=click.FloatRange(min=0.1), help="At most this many calls a second (default: no limit).")
+@click.option("--batch", "batch_size", default=100, show_default=True, type=click.IntRange(1, 2500),
+              help="Calls per request.")  # fmt: skip
+@click.option("--project", "project_path", type=click.Path(), help="The project whose `journeyc dev` to send to.")
+@_guard
+def send_events(
+    log: str, url: str | None, write_key: str | None, rate: float | None, batch_size: int, project_path: str | None
+) -> None:
+    """Replay a JSONL log of Segment calls (the simulator's input) into a running intake, with progress.
+
+    A 503 (Temporal unavailable) is retried with backoff; calls the intake refuses are listed by log line. Exits 1
+    when any call was refused.
+    """
+    import os
+
+    from journeyc.intake.replay import ReplayError, read_calls, replay
+    from journeyc.serve import dev_address
+
+    if url is None or write_key is None:
+        running = dev_address(find_project(project_path).root) or {}
+        url = url or running.get("intake")
+        write_key = write_key or next(iter(_keys(os.environ.get("JOURNEYC_WRITE_KEYS", ""))), None)
+        write_key = write_key or running.get("write_key")
+    if not url:
+        raise click.UsageError("no intake to send to: start `journeyc dev` in the project, or give --to URL")
+    if not write_key:
+        raise click.UsageError("no write key: give --write-key or set JOURNEYC_WRITE_KEYS")
+    with open(log, encoding="utf-8", errors="replace") as lines:
+        calls, unreadable = read_calls(lines)
+
+    def progress(done: Any, total: int) -> None:
+        click.echo(f"\rsent {done.sent + len(done.rejected)}/{total}, refused {len(done.rejected)}", nl=False,
+                   err=True)  # fmt: skip
+
+    try:
+        done = replay(calls, url, write_key, batch=batch_size, rate=rate, progress=progress)
+    except ReplayError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("", err=True)
+    refused = sorted(unreadable + done.rejected)
+    for line, field, reason in refused[:50]:
+        click.echo(f"{log}:{line}: {field + ': ' if field else ''}{reason}")
+    if len(refused) > 50:
+        click.echo(f"... and {len(refused) - 50} more")
+    click.echo(f"{done.sent} calls accepted, {len(refused)} refused ({done.retries} retries) by {url}")
+    if refused:
+        sys.exit(1)
+
+
+def _keys(raw: str) -> list[str]:
+    return [key.strip() for key in raw.split(",") if key.strip()]

@@ -12,6 +12,7 @@ import json
 import socket
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -48,6 +49,16 @@ def make_app(intake: Intake, consent: Consent | None = None) -> Starlette:
 def json_lines(line: dict[str, Any]) -> None:
     """A request's log line, as one JSON object on standard error."""
     print(json.dumps(line, ensure_ascii=False, sort_keys=True), file=sys.stderr, flush=True)
+
+
+def json_lines_to(path: Path) -> Callable[[dict[str, Any]], None]:
+    """A request's log line appended to the file at `path` (as one JSON object a line)."""
+
+    def write(line: dict[str, Any]) -> None:
+        with path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+
+    return write
 
 
 class _Server(uvicorn.Server):
