@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 from intake_support import WRITE_KEY, running_intake
-from live_support import live_project
+from live_support import LIVE_PROJECT, live_project
 
 from journeyc.intake.server import bind, build_app, serve_app
 from journeyc.runtime.identity import anonymous_key
@@ -83,7 +83,9 @@ def test_segment_library_and_documented_shapes_reach_the_workflows(dev_server, t
 
 
 def test_each_rejection_has_its_index_field_and_reason_and_the_rest_of_a_batch_is_accepted(dev_server, tmp_path):
-    project = live_project(tmp_path)
+    company = (LIVE_PROJECT / "company.journey").read_text(encoding="utf-8")
+    tiers = 'first_name   string optional\n  tier         one of "bronze", "gold" default "bronze"'
+    project = live_project(tmp_path, files={"company.journey": company.replace("first_name   string optional", tiers)})
 
     async def scenario() -> None:
         async with running_intake(project, dev_server, "rej", worker=False) as intake:
@@ -95,19 +97,21 @@ def test_each_rejection_has_its_index_field_and_reason_and_the_rest_of_a_batch_i
                 {"type": "identify", "userId": "u1", "traits": {"timezone": "Mars/Olympus"}, "timestamp": _now()},
                 {"type": "track", "event": "Product Viewed", "timestamp": _now()},
                 {"type": "launch", "userId": "u1", "timestamp": _now()},
+                {"type": "identify", "userId": "u1", "traits": {"tier": "platinum"}, "timestamp": _now()},
             ]
             answer = await intake.post("/v1/batch", {"batch": calls})
             assert answer.status_code == 200
             body = answer.json()
             assert body["success"] is True and body["accepted"] == 1
             by_index = {r["index"]: r for r in body["rejected"]}
-            assert sorted(by_index) == [1, 2, 3, 4, 5, 6]
+            assert sorted(by_index) == [1, 2, 3, 4, 5, 6, 7]
             assert by_index[1]["field"] == "event" and "not in the tracking plan" in by_index[1]["reason"]
             assert by_index[2]["field"] == "properties.order_id"
             assert by_index[3] == {"index": 3, "field": "traits.email_opt_in", "reason": '"false" is not true or false'}
             assert by_index[4]["field"] == "traits.timezone"
             assert "userId or anonymousId" in by_index[5]["reason"]
             assert by_index[6]["field"] == "type"
+            assert by_index[7]["field"] == "traits.tier" and '"platinum"' in by_index[7]["reason"]
             alone = await intake.post("/v1/track", calls[1])
             assert alone.status_code == 400 and alone.json()["rejected"][0]["index"] == 0
             metrics = (await intake.get("/metrics")).text
@@ -217,14 +221,17 @@ def test_health_metrics_and_one_json_log_line_per_request(dev_server, tmp_path):
     asyncio.run(scenario())
 
 
-def test_an_unreachable_temporal_server_is_a_503_with_retry_after(tmp_path):
-    """Nothing listens where the intake's Temporal client points: the call is not acknowledged."""
+@pytest.mark.parametrize("server", ["unreachable", "silent"])
+def test_an_unreachable_or_slow_temporal_server_is_a_503_with_retry_after(tmp_path, server):
+    """Nothing listens where the intake's Temporal client points, or something listens and never answers: the call
+    is not acknowledged."""
     from temporalio.client import Client
 
     project = live_project(tmp_path)
-    dead = bind("127.0.0.1", 0)
+    dead = bind("127.0.0.1", 0)  # (listening, never accepting: a server that takes connections and says nothing)
     address = f"127.0.0.1:{dead.getsockname()[1]}"
-    dead.close()
+    if server == "unreachable":
+        dead.close()
 
     async def scenario() -> None:
         client = await Client.connect(address, lazy=True)
@@ -242,5 +249,6 @@ def test_an_unreachable_temporal_server_is_a_503_with_retry_after(tmp_path):
             await serving
         assert answer.status_code == 503 and answer.headers["Retry-After"].isdigit()
         assert intake.counters.accepted == 0 and intake.counters.rejected == {"unavailable": 1}
+        dead.close()
 
     asyncio.run(scenario())
