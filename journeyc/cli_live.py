@@ -8,6 +8,7 @@ leaves no workflow waiting on it).
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -165,6 +166,8 @@ def intake(
     deployment = deploy(result, project_id)
     running = dev_address(deployment.root) or {}
     address = address or running.get("address") or DEFAULT_ADDRESS
+    if not re.fullmatch(r"[^\s:/]+:\d{1,5}", address):
+        raise click.BadParameter(f"{address!r} is not HOST:PORT", param_hint="--address")
     try:
         sock = bind(host, port)
     except OSError as error:

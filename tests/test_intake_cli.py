@@ -88,3 +88,10 @@ def test_intake_needs_write_keys(tmp_path, monkeypatch):
     shutil.copytree(LIVE_PROJECT, tmp_path / "shop")
     result = invoke_cleanly("intake", str(tmp_path / "shop"), "--port", "0")
     assert result.exit_code == 1 and 'set the environment variable "JOURNEYC_WRITE_KEYS"' in result.output
+
+
+def test_intake_refuses_an_address_that_is_not_host_and_port(tmp_path, monkeypatch):
+    monkeypatch.setenv("JOURNEYC_WRITE_KEYS", "k")
+    shutil.copytree(LIVE_PROJECT, tmp_path / "shop")
+    result = invoke_cleanly("intake", str(tmp_path / "shop"), "--address", "not an address", "--port", "0")
+    assert result.exit_code == 2 and "'not an address' is not HOST:PORT" in result.output
