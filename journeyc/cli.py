@@ -730,9 +730,9 @@ def schema() -> None:
 
 
 def _live_commands() -> None:
-    from journeyc.cli_live import dev, inspect, worker
+    from journeyc.cli_live import dev, inspect, intake, send_events, worker
 
-    for command in (worker, dev, inspect):
+    for command in (worker, dev, inspect, intake, send_events):
         main.add_command(command)
 
 

@@ -11,6 +11,7 @@ push-title-max = 50                  # J502
 push-body-max = 178                  # J502
 email-subject-max = 60               # J503
 [delivery]                           # which provider sends each channel (live runtime): docs/delivery.md
+[intake]                             # how the live intake takes Segment calls: docs/intake.md
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from journeyc.syntax.values import UNIT_SECONDS
 
 if TYPE_CHECKING:
     from journeyc.runtime.delivery.settings import DeliverySettings
+    from journeyc.runtime.intake_settings import IntakeSettings
 
 
 class ConfigError(ProjectNotFoundError):
@@ -45,6 +47,7 @@ class Config:
     push_body_max: int = 178
     email_subject_max: int = 60
     delivery: DeliverySettings | None = None  # the [delivery] table, if any
+    intake: IntakeSettings | None = None  # the [intake] table, if any
 
     def enabled(self, code: str, file: str) -> bool:
         """Whether `code` is reported in `file` (select, ignore, per-file ignores and `off` severities)."""
@@ -76,6 +79,7 @@ _KEYS = (
     "push-body-max",
     "email-subject-max",
     "delivery",
+    "intake",
 )
 
 
@@ -125,6 +129,13 @@ def parse_config(raw: dict[str, object], source: str = "journeyc.toml") -> Confi
             # (it checks that the value is a table: a Mapping is what it reads, not what it is given)
             values["delivery"] = read_delivery_settings(raw["delivery"], source)  # type: ignore[arg-type]
         except DeliverySettingsError as error:
+            raise ConfigError(str(error)) from None
+    if "intake" in raw:
+        from journeyc.runtime.intake_settings import IntakeSettingsError, read_intake_settings
+
+        try:
+            values["intake"] = read_intake_settings(raw["intake"], source)  # type: ignore[arg-type]
+        except IntakeSettingsError as error:
             raise ConfigError(str(error)) from None
     return Config(**values)
 

@@ -12,7 +12,8 @@ import asyncio
 import json
 import os
 import re
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from journeyc.runtime.builds import BuildStore
 from journeyc.runtime.delivery.routing import DeliveryService, delivery_service
 from journeyc.runtime.delivery.settings import DeliverySettings
 from journeyc.runtime.identity import anonymous_key
+from journeyc.runtime.intake_settings import IntakeSettings, IntakeSettingsError
 from journeyc.runtime.temporal.devserver import DevServer, free_port
 from journeyc.runtime.temporal.worker import WorkerSettings, load_builds, serve
 from journeyc.runtime.temporal.workflow import workflow_id
@@ -104,22 +106,54 @@ async def run_dev(
     stop: asyncio.Event,
     say: Callable[[str], None],
     port: int | None = None,
+    *,
+    intake: IntakeSettings | None = None,
+    delivery: DeliverySettings | None = None,
+    intake_port: int = 0,
+    environ: Mapping[str, str] | None = None,
 ) -> None:
-    """The dev server (state kept in .journeyc/temporal.db), a worker, until `stop` is set; then both end."""
+    """The dev server (state kept in .journeyc/temporal.db), a worker and the intake on 127.0.0.1 (`intake_port`,
+    0: a free one), until `stop` is set; then they all end. Without write keys in the environment, the intake takes
+    a key made for this run (written to .journeyc/dev.json, where `send-events` finds it)."""
+    from journeyc.intake.server import bind, build_app, json_lines_to, serve_app
+    from journeyc.runtime.temporal import programs
+
+    intake = intake or IntakeSettings()
+    environ = dict(os.environ if environ is None else environ)
+    made_key = None
+    if not environ.get(intake.write_keys_env, "").strip(","):
+        made_key = environ[intake.write_keys_env] = "dev_" + secrets.token_hex(12)
     deployment.state.mkdir(parents=True, exist_ok=True)
+    try:
+        sock = bind("127.0.0.1", intake_port)
+    except OSError as error:
+        raise LiveError(f"the intake cannot listen on 127.0.0.1:{intake_port}: {error.strerror}") from error
+    intake_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     server = DevServer(db_file=deployment.state / "temporal.db", log_file=deployment.state / "temporal.log",
                        port=port or free_port())  # fmt: skip
     server.start()
     dev_file = deployment.state / DEV_FILE
     try:
-        dev_file.write_text(json.dumps({"address": server.address, "namespace": "default",
-                                        "project": deployment.project, "task_queue": settings.task_queue}) + "\n")  # fmt: skip
+        found = {"address": server.address, "namespace": "default", "project": deployment.project,
+                 "task_queue": settings.task_queue, "intake": intake_url}  # fmt: skip
+        dev_file.write_text(json.dumps({**found, **({"write_key": made_key} if made_key else {})}) + "\n")
         client = await server.client()
+        try:
+            _, app = build_app(programs.loaded()[deployment.version], intake, delivery, client,
+                               project=deployment.project, task_queue=settings.task_queue, environ=environ,
+                               log=json_lines_to(deployment.state / "intake.log"))  # fmt: skip
+        except IntakeSettingsError as error:
+            raise LiveError(str(error)) from error
+        key = made_key or "$" + intake.write_keys_env
         say(f"Temporal dev server: {server.address} (state in {deployment.state / 'temporal.db'})")
         say(f"worker: project {deployment.project}, build {deployment.version}, task queue {settings.task_queue}")
+        say(f"intake: {intake_url} (Segment's HTTP API; write key {key}; requests logged to "
+            f"{deployment.state / 'intake.log'})")  # fmt: skip
+        say(f"  curl -u {key}: {intake_url}/v1/track -H 'Content-Type: application/json' "
+            """-d '{"userId": "u1", "event": "Signed Up"}'""")  # fmt: skip
         say(f"decisions (every send, dropped and why, deferred, failed): {settings.decisions}")
         say("press Ctrl-C to stop")
-        await serve(client, settings, stop)
+        await asyncio.gather(serve(client, settings, stop), serve_app(app, sock, stop))
     finally:
         dev_file.unlink(missing_ok=True)
         server.stop()

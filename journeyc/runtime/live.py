@@ -15,6 +15,14 @@ is how calls meet the clock:
 - A call stamped with a newer build switches the engine to it (`Simulator.use`): new entries follow it, runs in
   progress finish on the build they started with.
 
+- With a `lateness` (the intake's setting; 0 by default), calls are held that long after their own time and
+  then applied in time order, and timers fire that long after they are due: calls that arrive out of order by up
+  to the lateness are applied as the simulator applies the log. Calls `at_once` (a consent withdrawn by an
+  unsubscribe link) are applied on arrival, at the engine's clock.
+- An `undeliverable` call (a provider's hard bounce) marks the address undeliverable in the policy's ledger.
+- `expects` and `absorb` are the identified side of a hand-over (handover.py): the customers another workflow
+  holds that a call would merge, and their state folded in before the call is applied.
+
 Everything it keeps is carried across the workflow's continue-as-new by `snapshot()`.
 """
 
@@ -26,6 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from journeyc.runtime.durations import UNITS
+from journeyc.runtime.handover import fold
+from journeyc.runtime.identity import anonymous_key
 from journeyc.runtime.policy import Attempt
 from journeyc.runtime.program import Program
 from journeyc.runtime.segment_spec import LogEntry
@@ -36,6 +46,7 @@ from journeyc.runtime.timelines import merged_timeline
 DEDUPE_WINDOW = UNITS["day"]  # a messageId seen within a day is a duplicate
 GRACE = 2.0
 TIMELINE_LINES = 500  # the lines of a customer's timeline a workflow keeps
+UNDELIVERABLE = "undeliverable"  # the kind of call a provider's hard bounce becomes (data: channel, address)
 
 
 @dataclass
@@ -69,6 +80,12 @@ class CustomerDriver:
     counts: Counts = field(default_factory=Counts)
     grace: float = GRACE
     decisions: list[Decision] = field(default_factory=list)  # decided since the last `take_decisions`
+    lateness: float = 0.0
+    # Calls waiting for their time plus the lateness: (their time, arrival order, line, the LogEntry's fields); calls
+    # of the same time are applied in the order they arrived (a log's order, when they come from one).
+    held: list[tuple[float, int, int, list[Any]]] = field(default_factory=list)
+    arrivals: int = 0
+    absorbed: set[str] = field(default_factory=set)  # keys of other workflows' customers handed over (or refused)
 
     def __post_init__(self) -> None:
         self.engine.on_decision = self._decided
@@ -89,6 +106,11 @@ class CustomerDriver:
         driver = cls(project, programs, engine, grace=grace)
         driver.seen = dict(state["seen"])
         driver.counts = Counts(**state["counts"])
+        driver.lateness = state.get("lateness", 0.0)
+        driver.held = [(key, order, line, list(fields)) for key, order, line, fields in state.get("held", ())]
+        heapq.heapify(driver.held)
+        driver.arrivals = state.get("arrivals", 0)
+        driver.absorbed = set(state.get("absorbed", ()))
         return driver
 
     def _decided(self, record: dict[str, Any], attempt: Attempt) -> None:
@@ -99,37 +121,57 @@ class CustomerDriver:
         kind = (channel.get("kind") or {}).get("name")
         self.decisions.append(Decision(record, key, kind, to if isinstance(to, str) else None))
 
-    def apply(self, calls: Sequence[Sequence[Any]], version: str, wall: float) -> None:
+    def apply(self, calls: Sequence[Sequence[Any]], version: str, wall: float, *, at_once: bool = False) -> None:
         """Calls (each a `LogEntry`'s fields) that reached the workflow, all stamped with build `version`, at wall
-        time `wall`; then the timers due `grace` seconds before it."""
+        time `wall`; those due are applied (all of them, without a lateness), then the timers due."""
         engine = self.engine
         if version != engine.program.version and version in self.programs:
             engine.use(self.programs[version])
             for customer in list(engine.customers.values()):  # (the new build's segments, evaluated once)
                 engine.update_segments(customer, engine.segments.order)
-        entries = sorted((LogEntry(*fields) for fields in calls), key=lambda e: (e.time, e.line))
-        for entry in entries:
+        for fields in calls:
+            entry = LogEntry(*fields)
             if entry.message_id is not None:
                 if entry.message_id in self.seen:
                     self.counts.duplicate += 1
                     continue
                 self.seen[entry.message_id] = wall
-            at = min(max(entry.time, engine.now), wall)
-            if at > entry.time:
-                self.counts.late += 1
-            if engine.timers and engine.timers[0][0] <= at:
-                engine.advance(at)
-            engine.now = at
-            engine.handle(entry._replace(time=at) if at != entry.time else entry)
-            if engine.pending:
-                engine.flush()
-            self.counts.applied += 1
+            if at_once:  # at the engine's clock (its horizon, at least): never late, before anything held
+                self._apply_one(entry._replace(time=max(engine.now, wall - max(self.grace, self.lateness))), wall)
+                continue
+            self.arrivals += 1
+            # Ordered by the call's own time; a call from further ahead than the lateness (a client's clock that
+            # runs fast) is ordered as if it were that far ahead, so it is not held longer than that.
+            heapq.heappush(self.held, (min(entry.time, wall + self.lateness), self.arrivals, entry.line, list(entry)))
         self.advance(wall)
 
-    def advance(self, wall: float) -> None:
-        """Fire the timers due `grace` seconds before `wall` (the engine's clock stays at each one's due time)."""
+    def _apply_one(self, entry: LogEntry, wall: float) -> None:
         engine = self.engine
-        horizon = wall - self.grace
+        at = min(max(entry.time, engine.now), wall)
+        if at > entry.time:
+            self.counts.late += 1
+        if engine.timers and engine.timers[0][0] <= at:
+            engine.advance(at)
+        engine.now = at
+        if entry.kind == UNDELIVERABLE:
+            key = entry.user_id if entry.user_id is not None else anonymous_key(entry.anonymous_id or "")
+            address = entry.data.get("address")
+            if isinstance(address, str):
+                engine.ledger.undeliverable.setdefault(engine.identities.find(key), set()).add(address)
+        else:
+            engine.handle(entry._replace(time=at) if at != entry.time else entry)
+        if engine.pending:
+            engine.flush()
+        self.counts.applied += 1
+
+    def advance(self, wall: float) -> None:
+        """Apply the held calls whose time is `lateness` before `wall`, and fire the timers due `max(grace,
+        lateness)` seconds before it (the engine's clock stays at each one's due time), in time order."""
+        engine = self.engine
+        release = wall - self.lateness
+        while self.held and self.held[0][0] <= release:
+            self._apply_one(LogEntry(*heapq.heappop(self.held)[3]), wall)
+        horizon = wall - max(self.grace, self.lateness)
         if engine.timers and engine.timers[0][0] <= horizon:
             engine.advance(horizon)
         engine.now = max(engine.now, horizon)
@@ -137,12 +179,57 @@ class CustomerDriver:
         if self.seen and next(iter(self.seen.values())) < cutoff:
             self.seen = {k: t for k, t in self.seen.items() if t >= cutoff}
 
+    def expects(self, calls: Sequence[Sequence[Any]]) -> list[str]:
+        """The keys of customers that other workflows hold and these calls would merge into their customer (an
+        identify with an anonymousId not tied yet, an alias's previous id): to be handed over (`absorb`) first."""
+        engine, wanted = self.engine, []
+        for fields in calls:
+            entry = LogEntry(*fields)
+            if entry.user_id is None or (entry.anonymous_id is None and entry.previous_id is None):
+                continue
+            key = engine.identities.find(entry.user_id)
+            candidates = []
+            if (
+                entry.anonymous_id is not None
+                and anonymous_key(entry.anonymous_id) not in engine.identities.merged_into
+            ):
+                candidates.append(anonymous_key(entry.anonymous_id))
+            if entry.previous_id is not None:
+                candidates += [anonymous_key(entry.previous_id), entry.previous_id]
+            for candidate in candidates:
+                if candidate in self.absorbed or candidate in engine.customers or candidate in wanted:
+                    continue
+                if engine.identities.find(candidate) != key:
+                    wanted.append(candidate)
+        return wanted
+
+    def absorb(self, key: str, state: Mapping[str, Any] | None, wall: float) -> None:
+        """Another workflow's answer to a hand-over of customer `key`: its driver's `snapshot()` (None: it had
+        nothing to give, or belongs to another customer already). Its customers, runs and held calls join this
+        engine; a call it already applied is not applied again."""
+        self.absorbed.add(key)
+        if state is None:
+            return
+        fold(self.engine, self.programs, state["engine"])
+        for message_id, seen_at in state["seen"].items():
+            self.seen.setdefault(message_id, seen_at)
+        for release, _, line, fields in state.get("held", ()):
+            self.arrivals += 1
+            heapq.heappush(self.held, (release, self.arrivals, line, list(fields)))
+        self.advance(wall)
+
     def next_wake(self) -> float | None:
-        """When the workflow must wake for a timer (its due time plus the grace), or None."""
+        """When the workflow must wake: for a timer (its due time plus the grace or the lateness), or for a held
+        call (its time plus the lateness); None when nothing waits."""
         engine = self.engine
         while engine.timers and engine.timers[0][1] not in engine.live_timers:  # (cancelled: drop them)
             heapq.heappop(engine.timers)
-        return engine.timers[0][0] + self.grace if engine.timers else None
+        wakes = []
+        if engine.timers:
+            wakes.append(engine.timers[0][0] + max(self.grace, self.lateness))
+        if self.held:
+            wakes.append(self.held[0][0] + self.lateness)
+        return min(wakes) if wakes else None
 
     def take_decisions(self) -> list[Decision]:
         """What the policy decided since the last call (sent, dropped, deferred), in order."""
@@ -154,6 +241,10 @@ class CustomerDriver:
             "engine": snapshot(self.engine, log_lines=TIMELINE_LINES),
             "seen": self.seen,
             "counts": self.counts.as_dict(),
+            "lateness": self.lateness,
+            "held": [list(item) for item in sorted(self.held)],
+            "arrivals": self.arrivals,
+            "absorbed": sorted(self.absorbed),
         }
 
     def timeline(self, customer: str) -> list[str]:

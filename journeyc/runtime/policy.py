@@ -1,9 +1,9 @@
 """The central contact policy, applied at send time across all journeys, per customer.
 
-In order: consent and address, suppression windows opened by events, frequency caps over sliding windows,
-quiet hours in the customer's local time (defer to the end of the window, or drop), then the template is
-rendered (runtime/render.py; a template that fails is a `render_error`, not a crash). Exemptions skip the rules
-they name.
+In order: consent and address (an address a provider reported undeliverable, a hard bounce, is `undeliverable`),
+suppression windows opened by events, frequency caps over sliding windows, quiet hours in the customer's local
+time (defer to the end of the window, or drop), then the template is rendered (runtime/render.py; a template that
+fails is a `render_error`, not a crash). Exemptions skip the rules they name; none skips `undeliverable`.
 """
 
 from __future__ import annotations
@@ -47,6 +47,10 @@ class Attempt:
     line: Any = field(default=None, compare=False)  # the executor's timeline line for it, filled in when decided
 
 
+def _bounced(ledger: Ledger, user_id: str, address: Any) -> bool:
+    return type(address) is str and address in ledger.undeliverable.get(user_id, ())
+
+
 def _names(items: Any) -> set[str]:
     return {item["name"] for item in items or ()}
 
@@ -61,6 +65,8 @@ class Ledger:
 
     sent: dict[str, list[tuple[float, str | None, str | None]]] = field(default_factory=dict)  # key -> [(t, cat, ch)]
     suppressed_until: dict[str, list[tuple[float, set[str]]]] = field(default_factory=dict)  # key -> [(until, cats)]
+    # key -> the addresses a provider reported undeliverable (a hard bounce): sends to them are dropped
+    undeliverable: dict[str, set[str]] = field(default_factory=dict)
 
     def merge_customer(self, source: str, target: str) -> None:
         """Two customers are one now (identity.py): `source`'s sends count toward `target`'s caps, and the
@@ -71,6 +77,9 @@ class Ledger:
         windows = self.suppressed_until.pop(source, None)
         if windows:
             self.suppressed_until.setdefault(target, []).extend(windows)
+        bounced = self.undeliverable.pop(source, None)
+        if bounced:
+            self.undeliverable.setdefault(target, set()).update(bounced)
 
 
 class ContactPolicy:
@@ -205,6 +214,8 @@ class ContactPolicy:
             reason = "consent"
         elif address and not profile.get(address):
             reason = "no_address"
+        elif address and ledger.undeliverable and _bounced(ledger, attempt.user_id, profile[address]):
+            reason = "undeliverable"
         elif not self.exempt(category, "suppression") and self._suppressed(
             ledger, attempt.user_id, attempt.due, category
         ):

@@ -84,6 +84,7 @@ def snapshot(engine: Simulator, *, log_lines: int | None = None) -> dict[str, An
                 for k, v in sorted(engine.ledger.suppressed_until.items())
                 if v
             },
+            "undeliverable": {k: sorted(v) for k, v in sorted(engine.ledger.undeliverable.items()) if v},
         },
         "runs": [_run(run) for run in runs],
         "active": active,
@@ -122,6 +123,7 @@ def restore(
     engine.ledger.suppressed_until.update(
         {k: [(until, set(cats)) for until, cats in v] for k, v in state["ledger"]["suppressed_until"].items()}
     )
+    engine.ledger.undeliverable.update({k: set(v) for k, v in state["ledger"].get("undeliverable", {}).items()})
     runs = [_restored_run(engine, programs, data) for data in state["runs"]]
     for key, ids in state["active"].items():
         engine.active[key] = [runs[n] for n in ids]

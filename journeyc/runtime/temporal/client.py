@@ -34,10 +34,17 @@ def by_customer(entries: Iterable[LogEntry]) -> dict[str, list[LogEntry]]:
 
 
 async def signal_customer(
-    client: Client, project: str, task_queue: str, version: str, customer: str, entries: Sequence[LogEntry]
+    client: Client,
+    project: str,
+    task_queue: str,
+    version: str,
+    customer: str,
+    entries: Sequence[LogEntry],
+    **options: Any,
 ) -> None:
-    """Hand a customer's calls to its workflow (starting it if it does not run): durable once this returns."""
-    batch: dict[str, Any] = {"version": version, "calls": [list(entry) for entry in entries]}
+    """Hand a customer's calls to its workflow (starting it if it does not run): durable once this returns.
+    `options` ride with the batch: `lateness` (seconds, the intake's setting), `at_once` (apply on arrival)."""
+    batch: dict[str, Any] = {"version": version, "calls": [list(entry) for entry in entries], **options}
     await client.start_workflow(
         WORKFLOW,
         {"project": project, "customer": customer, "version": version},

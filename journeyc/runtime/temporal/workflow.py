@@ -9,6 +9,13 @@ logs the decisions (local activity `journeyc.record`, in the worker's own file).
 two journeys due at the same instant for one customer are decided one after the other, on any number of workers:
 a cap of 1 holds.
 
+Identity across workflows (runtime/handover.py): a call that ties another customer to this one (an identify with an
+anonymousId not tied yet, an alias) makes this workflow ask that customer's workflow to hand over (`hand_over`
+signal); that workflow sends its driver's whole state back (`handed_over`), resets, and from then on forwards every
+call it gets here. This workflow folds the state into its engine before it applies the tying call, so the engine
+merges the two exactly as the simulator does. A workflow that does not exist, or was handed to another customer
+already, has nothing to give; an answer that does not come within HANDOVER_TIMEOUT is taken when it comes.
+
 Before its history grows large it waits for the deliveries in flight and continues as new, carrying its state
 (runtime/snapshot.py) and the calls not applied yet. It never completes.
 
@@ -40,6 +47,7 @@ DELIVERY_TIMEOUT = timedelta(seconds=20)  # one attempt (providers give up a net
 # worker's delivery is retried by another worker this long after it started
 DELIVERY_GIVE_UP = timedelta(days=1)  # all attempts: then the send is recorded `failed`
 RECORD_TIMEOUT = timedelta(seconds=30)
+HANDOVER_TIMEOUT = timedelta(seconds=30)  # how long a tying call waits for the other workflow's state
 
 
 def workflow_id(project: str, customer: str) -> str:
@@ -50,14 +58,25 @@ def workflow_id(project: str, customer: str) -> str:
 @workflow.defn(name=WORKFLOW)
 class CustomerWorkflow:
     def __init__(self) -> None:
-        self.inbox: list[tuple[str, list[list[Any]]]] = []  # (build version, calls) as the signals brought them
+        self.inbox: list[dict[str, Any]] = []  # the batches as the signals brought them (version, calls, options)
         self.driver: CustomerDriver | None = None
         self.customer = ""
         self.in_flight: set[asyncio.Task[None]] = set()
+        self.requests: list[str] = []  # customers that asked this one to hand over (their keys)
+        self.answers: dict[str, Any] = {}  # key -> the state another workflow handed over (None: nothing)
+        self.forward_to: str | None = None  # the customer this one was handed over to
 
     @workflow.signal(name="calls")
     def calls(self, batch: dict[str, Any]) -> None:
-        self.inbox.append((batch["version"], batch["calls"]))
+        self.inbox.append(batch)
+
+    @workflow.signal(name="hand_over")
+    def hand_over(self, request: dict[str, Any]) -> None:
+        self.requests.append(request["to"])
+
+    @workflow.signal(name="handed_over")
+    def handed_over(self, answer: dict[str, Any]) -> None:
+        self.answers[answer["key"]] = answer.get("state")
 
     @workflow.query(name="timeline")
     def timeline(self) -> list[str]:
@@ -75,33 +94,50 @@ class CustomerWorkflow:
             "counts": driver.counts.as_dict(),
             "runs": sorted(f"{run.id} ({run.journey.version})" for run in runs),
             "deliveries_in_flight": len(self.in_flight),
+            "forward_to": self.forward_to,
         }
 
     @workflow.run
     async def run(self, start: dict[str, Any]) -> None:
         project, self.customer = start["project"], start["customer"]
-        self.inbox[:0] = [(version, calls) for version, calls in start.get("pending", ())]
+        self.forward_to = start.get("forward_to")
+        self.inbox[:0] = [_batch(pending) for pending in start.get("pending", ())]
         builds = programs.loaded()
         if start.get("state") is not None:
             driver = CustomerDriver.resume(project, builds, start["state"])
         else:
-            version = start.get("version") or (self.inbox[0][0] if self.inbox else "")
+            version = start.get("version") or (self.inbox[0]["version"] if self.inbox else "")
             if version not in builds:
                 raise RuntimeError(f"build {version} is not loaded by this worker")  # (the task is retried)
             driver = CustomerDriver.start(project, builds, version)
         self.driver = driver
         while True:
-            if not self.inbox:
+            if not (self.inbox or self.requests or self.answers):
                 wake = driver.next_wake()
                 timeout = None if wake is None else timedelta(seconds=max(wake - workflow.now().timestamp(), 0.0))
                 with contextlib.suppress(TimeoutError):  # (woken by the clock: a timer is due)
-                    await workflow.wait_condition(lambda: bool(self.inbox), timeout=timeout)
+                    await workflow.wait_condition(lambda: bool(self.inbox or self.requests or self.answers),
+                                                  timeout=timeout)  # fmt: skip
             wall = workflow.now().timestamp()
+            for key in list(self.answers):  # (late answers to an earlier hand-over)
+                driver.absorb(key, self.answers.pop(key), wall)
+            if self.requests:
+                driver = self.driver = await self._answer_requests(project, driver)
             batches, self.inbox = self.inbox, []
-            for version, calls in batches:
+            for batch in batches:
+                version = batch["version"]
                 if version not in builds:
                     raise RuntimeError(f"build {version} is not loaded by this worker")
-                driver.apply(calls, version, wall)
+                if self.forward_to is not None:  # (handed over: the calls belong to that customer now)
+                    await self._signal(project, self.forward_to, "calls", batch)
+                    continue
+                wanted = driver.expects(batch["calls"])
+                if wanted:
+                    await self._take_over(project, driver, wanted)
+                    wall = workflow.now().timestamp()
+                if "lateness" in batch:  # (the intake's setting, as it is now)
+                    driver.lateness = float(batch["lateness"])
+                driver.apply(batch["calls"], version, wall, at_once=bool(batch.get("at_once")))
             driver.advance(wall)
             decisions = driver.take_decisions()
             if decisions:
@@ -113,11 +149,40 @@ class CustomerWorkflow:
             if info.get_current_history_length() > HISTORY_EVENTS or info.is_continue_as_new_suggested():
                 while self.in_flight:
                     await asyncio.wait(list(self.in_flight))
-                pending = [[version, calls] for version, calls in self.inbox]
+                pending = list(self.inbox)
                 state = driver.snapshot()
-                workflow.continue_as_new(
-                    {"project": project, "customer": self.customer, "state": state, "pending": pending}
-                )
+                workflow.continue_as_new({"project": project, "customer": self.customer, "state": state,
+                                          "pending": pending, "forward_to": self.forward_to})  # fmt: skip
+
+    async def _signal(self, project: str, customer: str, name: str, arg: dict[str, Any]) -> None:
+        await workflow.get_external_workflow_handle(workflow_id(project, customer)).signal(name, arg)
+
+    async def _take_over(self, project: str, driver: CustomerDriver, wanted: list[str]) -> None:
+        """Ask the workflows of `wanted` for their customers' state, and fold in what comes within the timeout."""
+        for key in wanted:
+            try:
+                await self._signal(project, key, "hand_over", {"to": self.customer})
+            except Exception:  # (no such workflow: nobody holds that customer)
+                self.answers[key] = None
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(lambda: all(key in self.answers for key in wanted), timeout=HANDOVER_TIMEOUT)
+        wall = workflow.now().timestamp()
+        for key in wanted:
+            if key in self.answers:
+                driver.absorb(key, self.answers.pop(key), wall)
+
+    async def _answer_requests(self, project: str, driver: CustomerDriver) -> CustomerDriver:
+        """Hand this customer's whole state to the first customer that asks (once); the others get nothing. A
+        driver handed over is replaced by an empty one: its runs go on in the other workflow."""
+        requests, self.requests = self.requests, []
+        for to in requests:
+            state = None
+            if self.forward_to is None and to != self.customer:
+                state, self.forward_to, counts = driver.snapshot(), to, driver.counts
+                driver = CustomerDriver.start(project, driver.programs, driver.engine.program.version)
+                driver.counts = counts  # (what this workflow applied, before it handed over)
+            await self._signal(project, to, "handed_over", {"key": self.customer, "state": state})
+        return driver
 
     async def _record(self, lines: list[dict[str, Any]]) -> None:
         # A local activity: it runs in this worker, next to the workflow, without a round trip through a task queue
@@ -152,6 +217,14 @@ class CustomerWorkflow:
             failed = {**record, "time": format_time(workflow.now().timestamp()), "status": "failed",
                       "reason": reason, "content": None}  # fmt: skip
             await self._record([{**failed, "key": f"{decision.key}/failed"}])
+
+
+def _batch(pending: Any) -> dict[str, Any]:
+    """A batch carried across continue-as-new (a [version, calls] pair from a worker before batches had options)."""
+    if isinstance(pending, dict):
+        return pending
+    version, calls = pending
+    return {"version": version, "calls": calls}
 
 
 def _logged(decision: Decision) -> dict[str, Any]:
