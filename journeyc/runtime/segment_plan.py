@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from journeyc.runtime.conditions import Context, compile_condition, compile_next_change, reads
+from journeyc.runtime.conditions import Context, compile_condition, compile_next_change, compile_value_and_change, reads
 from journeyc.runtime.conditions.data import Condition, Operand
 from journeyc.runtime.history import History, Keys
 
@@ -38,6 +38,8 @@ class SegmentPlan:
         # change by time alone? None: never).
         self.tests = {name: compile_condition(segments[name]["condition"]) for name in self.order}
         self.changes = {name: compile_next_change(segments[name]["condition"]) for name in self.order}
+        # Both at once (each item of an `and` tested once): what the executor evaluates.
+        self.states = {name: compile_value_and_change(segments[name]["condition"]) for name in self.order}
         # A segment whose condition reads nothing but the history has, while the customer has none of the events
         # it reads, the value it has over an empty history, and time alone cannot change it (no event to count or
         # to drop out of a window): segment -> (its events, that value). Most customers have none of a segment's

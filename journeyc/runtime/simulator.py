@@ -356,7 +356,7 @@ class Simulator:
             return
         ctx = None
         soonest: float | None = None
-        tests, changes, idle = self.segments.tests, self.segments.changes, self.segments.idle
+        states, idle = self.segments.states, self.segments.idle
         named = customer.history.named
         for name in names:
             shortcut = idle.get(name)
@@ -365,8 +365,7 @@ class Simulator:
             else:
                 if ctx is None:
                     ctx = customer.context(self.now)
-                member = tests[name](ctx)
-                change = changes[name](ctx)
+                member, change = states[name](ctx)
             if member and name not in customer.segments:
                 customer.segments.add(name)
                 if self.traces(customer):
