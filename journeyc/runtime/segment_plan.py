@@ -81,20 +81,17 @@ class SegmentPlan:
 def _history_only(condition: Condition | None) -> bool:
     """Whether a condition reads nothing but the customer's history: behaviours (whatever their filters, which
     read only the events they test) and comparisons of `last X of` values with constants, in and, or, not."""
-    if condition is None:
+    if condition is None or condition["kind"] == "behaviour":
         return True
-    kind = condition["kind"]
-    if kind == "behaviour":
-        return True
-    if kind == "and" or kind == "or":
+    if condition["kind"] == "and" or condition["kind"] == "or":
         return all(_history_only(item) for item in condition["items"])
-    if kind == "not":
+    if condition["kind"] == "not":
         return _history_only(condition["item"])
-    if kind == "compare":
+    if condition["kind"] == "compare":
         return _last_or_constant(condition["left"]) and _last_or_constant(condition["right"])
-    if kind == "truthy" or kind == "is_set":
+    if condition["kind"] == "truthy" or condition["kind"] == "is_set":
         return _last_or_constant(condition["operand"])
-    if kind == "is_one_of":
+    if condition["kind"] == "is_one_of":
         return _last_or_constant(condition["operand"]) and all(map(_last_or_constant, condition["values"]))
     return False  # in_segment, list_predicate (over the profile or the trigger), or unknown
 

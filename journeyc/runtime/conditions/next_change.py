@@ -39,12 +39,11 @@ def compile_next_change(condition: Condition | None) -> Callable[[Context], floa
 def compile_value_and_change(condition: Condition | None) -> Callable[[Context], tuple[bool, float | None]]:
     """`(bool(compile_condition(c)(ctx)), compile_next_change(c)(ctx))` as one function built once: for an `and` /
     `or` (a segment's usual shape) each item is tested once for both, where the two apart test them twice."""
-    kind = condition["kind"] if condition is not None else None
-    if kind != "and" and kind != "or":
+    if condition is None or (condition["kind"] != "and" and condition["kind"] != "or"):
         test, change = compile_test(condition), compile_next_change(condition)
         return lambda ctx: (bool(test(ctx, ctx.event)), change(ctx))
-    ranked = _ranked(condition["items"])  # type: ignore[index]
-    deciding = kind == "or"  # as in _compile_and_or_change
+    ranked = _ranked(condition["items"])
+    deciding = condition["kind"] == "or"  # as in _compile_and_or_change
     if not ranked or all(moves is _never for _, moves in ranked):
         test = compile_test(condition)
         return lambda ctx: (bool(test(ctx, ctx.event)), None)
