@@ -133,7 +133,7 @@ class Shopper:
                    "currency": "USD", "products": products}, web=False)  # fmt: skip
         if not shipped:
             return at
-        parcel = {"order_id": order, "carrier": rng.choice(CARRIERS), "tracking_url": f"https://track.example/{order}"}
+        parcel = self.parcel(order)
         shipped_at = at + rng.randint(6, 40) * 3600
         self.track(shipped_at, "Order Shipped", dict(parcel), web=False)
         delivered = shipped_at + rng.randint(1, 4) * DAY + rng.randint(0, 8) * 3600
@@ -143,6 +143,14 @@ class Shopper:
             self.track(delivered + rng.randint(2, 9) * DAY, "Product Reviewed",
                        {"product_id": products[0]["product_id"], "rating": rating})  # fmt: skip
         return delivered
+
+    def parcel(self, order: str) -> dict[str, Any]:
+        """What the warehouse's Order Shipped and Order Delivered say of an order's parcel."""
+        return {
+            "order_id": order,
+            "carrier": self.rng.choice(CARRIERS),
+            "tracking_url": f"https://track.example/{order}",
+        }
 
     def otp(self, at: float) -> None:
         self.track(at, "OTP Requested", {"code": f"{self.rng.randint(0, 999_999):06d}"}, web=False)
@@ -275,13 +283,7 @@ def waiting_runs(rng: random.Random, n: int, budget: int, days: int) -> list[Cal
         roll = rng.random()
         if roll < 0.45:  # an earlier order arrives: a review request waits three days (one run per order)
             shopper.orders += 1
-            order = f"o-{n}-{shopper.orders}"
-            parcel = {
-                "order_id": order,
-                "carrier": rng.choice(CARRIERS),
-                "tracking_url": f"https://track.example/{order}",
-            }
-            shopper.track(at, "Order Delivered", parcel, web=False)
+            shopper.track(at, "Order Delivered", shopper.parcel(f"o-{n}-{shopper.orders}"), web=False)
         elif roll < 0.8:  # a cart left behind: a reminder in an hour, then a day later
             shopper.checkout(shopper.browse(at, 1), _big_cart(rng), rng.randint(1, 2))
         else:
@@ -308,13 +310,7 @@ def few_events(rng: random.Random, n: int, budget: int, days: int) -> list[Call]
             if kind < 0.35:
                 shopper.otp(at)
             elif kind < 0.6:
-                order = f"o-{n}-{len(shopper.calls)}"
-                parcel = {
-                    "order_id": order,
-                    "carrier": rng.choice(CARRIERS),
-                    "tracking_url": f"https://track.example/{order}",
-                }
-                shopper.track(at, "Order Delivered", parcel, web=False)
+                shopper.track(at, "Order Delivered", shopper.parcel(f"o-{n}-{len(shopper.calls)}"), web=False)
             else:
                 shopper.browse(at, 1)
     return shopper.calls
