@@ -1,17 +1,19 @@
-"""How fast `journeyc simulate` runs the demo company (journeys/) over a large event log, and how much memory it holds.
+"""How fast `journeyc simulate` runs the demo company (journeys/) on several workloads, beside a bare orjson
+read of the same log, and how much memory it holds.
 
-Generates a seeded Segment-spec event log (every customer identified first, then shopping visits, orders and their
-shipping, reviews, tickets and one-time passwords over ~60 days) in a child process, writes it to a temporary
-file, then runs what `journeyc simulate journeys --events FILE --until T` runs, in-process, and prints events/s,
-seconds, peak memory and memory per waiting journey run.
-Run: .venv/bin/python benchmarks/simulate_bench.py [--events N] [--customers N] [--seed N] [--profile] [--keep FILE]
+For each workload (benchmarks/simulate_workloads.py: send_heavy, segment_heavy, waiting_runs, few_events, mixed) a
+child process writes its seeded event log to a temporary file, and another runs what `journeyc simulate journeys
+--events FILE --until T` runs on it, each step timed, and prints events/s (CPU time, and wall clock beside it),
+the bare orjson read of the same log (lines/s) and the ratio of the two, peak memory and memory per waiting run.
+Each workload runs in a process of its own, so that its peak memory is its own.
+Run: .venv/bin/python benchmarks/simulate_bench.py [--workload NAME]... [--scale F] [--events N] [--customers N]
+     [--seed N] [--profile] [--progress] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime as dt
 import gc
 import json
 import os
@@ -26,8 +28,13 @@ import types
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from simulate_workloads import WORKLOADS, Workload, end_of, write_log  # noqa: E402
 
 from journeyc.build import build_outputs  # noqa: E402
 from journeyc.collector import collector_paused  # noqa: E402
@@ -36,104 +43,9 @@ from journeyc.pipeline import check_project  # noqa: E402
 from journeyc.runtime.eventlog import read_log  # noqa: E402
 from journeyc.runtime.simulator import Run, Simulator  # noqa: E402
 
-TARGET_RATE = 50_000  # events per second, one core
+TARGET_RATE = 50_000  # events per second of CPU time, one core
 TARGET_RUN_BYTES = 2048  # per waiting journey run
-START = dt.datetime(2026, 3, 2, tzinfo=dt.UTC).timestamp()
-DAYS = 60
-DAY = 86400
-ZONES = ["America/New_York"] * 5 + ["America/Chicago", "America/Los_Angeles", "Europe/London", "Europe/Paris",
-                                    "Asia/Tokyo", "Australia/Sydney"]  # fmt: skip
-CATEGORIES = ["dresses", "tops", "trousers", "knitwear", "shoes", "accessories"]
-CARRIERS = ["UPS", "USPS", "FedEx"]
-
-
-# ---------------------------------------------------------------- the event log
-
-
-def _iso(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _customer(rng: random.Random, n: int, budget: int) -> list[tuple[float, dict[str, Any]]]:
-    """One customer's events (about `budget` of them), identify first, in no particular order."""
-    user = f"u{n:07d}"
-    first = START + rng.random() * DAYS * DAY * 0.8
-    new = rng.random() < 0.3  # signs up during the log; the others are existing customers
-    traits: dict[str, Any] = {"timezone": rng.choice(ZONES), "first_name": rng.choice(["Ada", "Bo", "Cy", "Di"])}
-    if rng.random() < 0.9:
-        traits |= {"email": f"{user}@example.com", "email_opt_in": rng.random() < 0.7}
-    if rng.random() < 0.6:
-        traits |= {"phone": f"+1555{n:07d}", "sms_opt_in": rng.random() < 0.5}
-    if rng.random() < 0.5:
-        traits |= {"push_token": f"tok-{n}", "push_enabled": rng.random() < 0.6}
-    out: list[tuple[float, dict[str, Any]]] = [(first, {"type": "identify", "userId": user, "traits": traits})]
-
-    def track(at: float, event: str, **properties: Any) -> None:
-        out.append((at, {"type": "track", "userId": user, "event": event, "properties": properties}))
-
-    if new:
-        track(first + 30, "Signed Up", method=rng.choice(["email", "google"]))
-    favourite = rng.choice(CATEGORIES)
-    orders = 0
-    while len(out) < budget:
-        at = first + rng.random() * (START + DAYS * DAY - first)
-        category = favourite if rng.random() < 0.6 else rng.choice(CATEGORIES)
-        for _ in range(rng.randint(1, 4)):  # a visit: a few product views, minutes apart
-            at += rng.randint(20, 300)
-            track(at, "Product Viewed", product_id=f"p-{rng.randint(1, 500)}", category=category,
-                  price=rng.choice([29.0, 59.0, 89.0, 129.0]))  # fmt: skip
-        roll = rng.random()
-        if roll < 0.08:
-            track(at + 60, "OTP Requested", code=f"{rng.randint(0, 999_999):06d}")
-        elif roll < 0.11:
-            track(at + 60, "Ticket Opened", ticket_id=f"t-{n}-{orders}", subject="Where is my order?")
-        elif roll < 0.13:
-            out.append((at + 60, {"type": "identify", "userId": user, "traits": {"sms_opt_in": rng.random() < 0.5}}))
-        if rng.random() < 0.3:  # a checkout; most become orders
-            orders += 1
-            order = f"o-{n}-{orders}"
-            value = rng.choice([35.0, 60.0, 95.0, 140.0, 220.0])
-            at += rng.randint(60, 900)
-            track(at, "Checkout Started", order_id=order, value=value)
-            if rng.random() < 0.65:
-                at += rng.randint(60, 3 * 3600)
-                products = [{"product_id": f"p-{rng.randint(1, 500)}", "category": category, "price": value}]
-                track(at, "Order Completed", order_id=order, total=value, products=products)
-                parcel = {"order_id": order, "carrier": rng.choice(CARRIERS),
-                          "tracking_url": f"https://track.example/{order}"}  # fmt: skip
-                shipped = at + rng.randint(6, 40) * 3600
-                track(shipped, "Order Shipped", **parcel)
-                delivered = shipped + rng.randint(1, 4) * DAY + rng.randint(0, 8) * 3600
-                track(delivered, "Order Delivered", **parcel)
-                if rng.random() < 0.3:
-                    rating = rng.choices([1, 2, 3, 4, 5], weights=[6, 6, 10, 30, 48])[0]
-                    track(delivered + rng.randint(2, 9) * DAY, "Product Reviewed", product_id=products[0]["product_id"],
-                          rating=rating)  # fmt: skip
-    return out
-
-
-def write_log(path: Path, events: int, customers: int, seed: int) -> int:
-    """Write about `events` events for `customers` customers, sorted by time; returns the number written."""
-    rng = random.Random(seed)
-    # Activity is skewed: a few customers do much more than most (budgets from a Pareto draw, scaled to `events`).
-    weights = [rng.paretovariate(1.8) for _ in range(customers)]
-    scale = (events - customers) / sum(weights)
-    rows: list[tuple[float, str]] = []
-    later: list[int] = []  # rows that may be dropped to hit `events` exactly: all but each customer's identify
-    for n, weight in enumerate(weights):
-        for k, (at, record) in enumerate(_customer(rng, n, 1 + max(1, round(weight * scale)))):
-            if at < START + DAYS * DAY:
-                record["timestamp"] = _iso(at)
-                if k:
-                    later.append(len(rows))
-                rows.append((at, json.dumps(record, separators=(",", ":"))))
-    if len(rows) > events:  # visits overshoot the budgets a little: drop the excess at random, not the log's end
-        drop = set(rng.sample(later, min(len(later), len(rows) - events)))
-        rows = [row for n, row in enumerate(rows) if n not in drop]
-    rows.sort(key=lambda row: row[0])
-    with path.open("w", encoding="utf-8") as handle:
-        handle.writelines(line + "\n" for _, line in rows)
-    return len(rows)
+RESULT = "result: "  # the line a measuring child ends with: its figures as JSON, for the summary
 
 
 # ---------------------------------------------------------------- measuring
@@ -216,83 +128,99 @@ def run_sizes(sim: Simulator, waiting: list[Run], count: int) -> float:
     return sum(deep_size(run, shared) for run in sample) / len(sample)
 
 
-def bench(log: Path, written: int, until: float, profile: bool, progress: bool = False) -> int:
+class Clock:
+    """CPU time of this process and wall-clock time, read together. The machine may be shared: the wall clock
+    then counts the other processes' turns too, CPU time only this one's work."""
+
+    def __init__(self) -> None:
+        self.cpu, self.wall = time.process_time(), time.perf_counter()
+
+    def since(self, start: Clock) -> tuple[float, float]:
+        return self.cpu - start.cpu, self.wall - start.wall
+
+
+def bare_read(log: Path) -> tuple[float, float]:
+    """CPU and wall seconds of reading the log line by line with orjson and nothing else: the floor."""
+    with collector_paused():
+        start = Clock()
+        with log.open("rb") as handle:
+            for line in handle:
+                orjson.loads(line)
+        return Clock().since(start)
+
+
+def bench(workload: Workload, log: Path, until: float, profile: bool, progress: bool = False) -> dict[str, Any]:
+    """Simulate the log as `journeyc simulate` does, timed step by step; print the figures and return them."""
     result = check_project(find_project(str(REPO / "journeys")))
     if result.errors:
-        print(f"journeys/ has {result.errors} errors: fix the project first", file=sys.stderr)
-        return 1
+        raise SystemExit("journeys/ has errors: fix the project first")
+    orjson_cpu, orjson_wall = bare_read(log)
     gc.collect()
     rss_before = maxrss_mb()
 
-    def simulate_file():
+    def simulate_file() -> tuple[Any, Simulator, float, float]:
         # What journeyc.simulate.simulate does (the CLI's `journeyc simulate`), step by step so each is timed.
         build = build_outputs(result)
-        events = json.loads(build["data/events.json"])
-        shapes = json.loads(build["data/shapes.json"])
-        profile = json.loads(build["data/profile.json"])  # traits are checked against it, as the command does
-        with collector_paused(freeze=True):
-            t0 = time.perf_counter()
+        data = {name: json.loads(build[f"data/{name}.json"]) for name in ("events", "shapes", "profile")}
+        with collector_paused(freeze=True):  # (`journeyc simulate` runs with the collector off)
+            started = time.process_time()
             with log.open(encoding="utf-8", errors="replace", newline="\n") as handle:
-                read = read_log(handle, events, shapes, profile)
-            t1 = time.perf_counter()
+                read = read_log(handle, data["events"], data["shapes"], data["profile"])
+            reading = time.process_time() - started
             # As `journeyc simulate` runs: no --customer, so no timeline kept; records not kept in memory.
             simulator = Simulator(build, trace=(), keep_outbox=False)
             simulator.run_log(read.entries, until, _progress(time.perf_counter()) if progress else None)
-            t2 = time.perf_counter()
-        return read, simulator, t1 - t0, t2 - t1
+        return read, simulator, reading, time.process_time() - started - reading
 
     profiler = cProfile.Profile() if profile else None
-    started = time.perf_counter()
+    start = Clock()
     if profiler is not None:
         read, sim, reading, running = profiler.runcall(simulate_file)
     else:
         read, sim, reading, running = simulate_file()
-    total = time.perf_counter() - started
+    cpu, wall = Clock().since(start)
     rss_after = maxrss_mb()
 
-    processed = len(read.entries) + len(read.rejected)
+    processed = len(read.entries) + len(read.rejected) + read.duplicates
     waiting = [r for r in sim.runs if not r.done]  # `runs`: the active ones (and finished ones holding a send)
     entered = sum(stats.entered for stats in sim.stats.values())
     deep = run_sizes(sim, waiting, 1000)
-    rss_per_run = (rss_after - rss_before) * 1024 * 1024 / len(waiting) if waiting else 0.0
-    rate = processed / total
-
+    rate, rate_wall, floor = processed / cpu, processed / wall, processed / orjson_cpu
     sent = sum(stats.sent for stats in sim.stats.values())
     records = sent + sum(sum(stats.dropped.values()) for stats in sim.stats.values())
-    by_journey = ", ".join(f"{name} {count}" for name, count in _count(r.journey.name for r in waiting))
-    print(
-        f"journeyc simulate benchmark (Python {sys.version.split()[0]}, 1 core{', under cProfile' if profile else ''})"
-    )
-    print(f"log: {log} ({log.stat().st_size / 1e6:.0f} MB, {written:,} lines)")
-    print()
-    print(f"  events           {processed:>12,}   {len(read.rejected):,} rejected")
-    print(f"  customers        {len(sim.customers):>12,}")
-    print(f"  runs entered     {entered:>12,}   outbox {records:,} records, {sent:,} sent")
-    print(f"  waiting runs     {len(waiting):>12,}   at --until: {by_journey or '-'}")
-    print(f"  total            {total:>12.1f} s   reading the log {reading:.1f} s, simulating {running:.1f} s")
-    print(f"  throughput       {rate:>12,.0f} events/s   target >= {TARGET_RATE:,}: {_verdict(rate >= TARGET_RATE)}")
-    print(f"  peak memory      {rss_after:>12,.0f} MB   max RSS (before the run: {rss_before:,.0f} MB)")
-    print(f"  per waiting run  {deep:>12,.0f} B    mean deep sys.getsizeof of up to 1,000 sampled waiting runs "
-          "(the run, its trigger copy, its suspended coroutines; what the customer or journey holds anyway excluded); "
-          f"target < {TARGET_RUN_BYTES:,}: {_verdict(0 < deep < TARGET_RUN_BYTES)}")  # fmt: skip
-    print(
-        f"                   {rss_per_run:>12,.0f} B    max RSS growth / waiting runs: an upper bound, it includes"
-        " the log, the histories and the rest of the simulator's bookkeeping"
-    )
+    by_journey = ", ".join(f"{name} {count:,}" for name, count in _count(r.journey.name for r in waiting))
+    under = ", under cProfile" if profile else ""
+    print(f"{workload.name}: {workload.what}{under}")
+    print(f"  log              {processed:>12,} events  {len(sim.customers):,} customers, {log.stat().st_size / 1e6:.0f} MB;"
+          f" {len(read.rejected):,} rejected, {len(read.warnings):,} with warnings, {read.duplicates:,} duplicates")  # fmt: skip
+    print(f"  runs entered     {entered:>12,}         outbox {records:,} records ({records / processed:.0%} of events),"
+          f" {sent:,} sent; {sim.merges:,} customers merged")  # fmt: skip
+    print(f"  waiting runs     {len(waiting):>12,}         at --until: {by_journey or '-'}")
+    print(f"  time             {cpu:>12.2f} s CPU   reading the log {reading:.2f} s, simulating {running:.2f} s;"
+          f" {wall:.2f} s wall clock")  # fmt: skip
+    print(f"  throughput       {rate:>12,.0f} events/s of CPU time   (wall clock: {rate_wall:,.0f})   target >= "
+          f"{TARGET_RATE:,}: {_verdict(rate >= TARGET_RATE)}")  # fmt: skip
+    print(f"  bare orjson read {floor:>12,.0f} lines/s of CPU time   ({orjson_cpu:.2f} s CPU, {orjson_wall:.2f} s wall): the simulation takes "
+          f"{floor / rate:.1f}x as long")  # fmt: skip
+    print(f"  peak memory      {rss_after:>12,.0f} MB        max RSS (before the run: {rss_before:,.0f} MB)")
+    print(f"  per waiting run  {deep:>12,.0f} B         mean deep sys.getsizeof of up to 1,000 sampled waiting runs; "
+          f"target < {TARGET_RUN_BYTES:,}: {_verdict(0 < deep < TARGET_RUN_BYTES or not waiting)}")  # fmt: skip
     if profiler is not None:
-        print("\ncProfile, top 15 by own time (cProfile slows every call; compare the parts, not the total):")
-        pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats("tottime").print_stats(15)
-    return 0
+        print("\ncProfile, top 25 by own time (cProfile slows every call; compare the parts, not the total):")
+        pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats("tottime").print_stats(25)
+    print(flush=True)
+    return {"workload": workload.name, "events": processed, "rate": rate, "wall": rate_wall, "floor": floor,
+            "memory": rss_after, "run_bytes": deep}  # fmt: skip
 
 
-def _progress(started: float):
+def _progress(started: float) -> Any:
     def show(done: int, total: int) -> None:
         print(f"  simulated {done:,} of {total:,} events in {time.perf_counter() - started:,.1f} s", file=sys.stderr)
 
     return show
 
 
-def _count(names) -> list[tuple[str, int]]:
+def _count(names: Any) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     for name in names:
         counts[name] = counts.get(name, 0) + 1
@@ -300,37 +228,75 @@ def _count(names) -> list[tuple[str, int]]:
 
 
 def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+    return "PASS" if ok else "FAIL"
+
+
+def _child(*args: str, capture: bool) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    return subprocess.run([sys.executable, __file__, *args], check=True, text=True, env=env,
+                          stdout=subprocess.PIPE if capture else None)  # fmt: skip
+
+
+def summary(rows: list[dict[str, Any]]) -> None:
+    print("summary (events/s and lines/s of CPU time; the machine's load shows in the wall-clock column)")
+    print(
+        f"  {'workload':<14} {'events/s':>9} {'wall':>9} {'orjson lines/s':>15} {'ratio':>6} {'MB':>6} {'B/run':>6}  target"
+    )
+    for row in rows:
+        print(f"  {row['workload']:<14} {row['rate']:>9,.0f} {row['wall']:>9,.0f} {row['floor']:>15,.0f} "
+              f"{row['floor'] / row['rate']:>5.1f}x {row['memory']:>6,.0f} {row['run_bytes']:>6,.0f}  "
+              f"{_verdict(row['rate'] >= TARGET_RATE)}")  # fmt: skip
+    print(
+        f"load average (1, 5, 15 min): {', '.join(f'{load:.1f}' for load in os.getloadavg())} on {os.cpu_count()} cores"
+    )
 
 
 def main() -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    args.add_argument("--events", type=int, default=1_000_000, help="events in the log (default 1,000,000)")
-    args.add_argument("--customers", type=int, default=100_000, help="customers (default 100,000)")
+    args.add_argument("--workload", action="append", choices=sorted(WORKLOADS), help="run this one (repeatable; "
+                      "default: every workload)")  # fmt: skip
+    args.add_argument("--scale", type=float, default=1.0, help="each workload's default size times this (default 1)")
+    args.add_argument("--events", type=int, help="events in each log (default: the workload's, 300,000)")
+    args.add_argument("--customers", type=int, help="customers in each log (default: the workload's)")
     args.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
-    args.add_argument("--profile", action="store_true", help="run under cProfile and print the top 15")
+    args.add_argument("--profile", action="store_true", help="run under cProfile and print the top 25")
     args.add_argument("--progress", action="store_true", help="print the elapsed time every 50,000 events (stderr)")
-    args.add_argument("--keep", type=Path, help="write the log here and keep it (default: a temporary file)")
-    args.add_argument("--write-only", type=Path, help=argparse.SUPPRESS)  # the child process that generates
+    args.add_argument("--keep", type=Path, help="write the logs into this folder (<workload>.jsonl) and keep them")
+    args.add_argument("--write-only", type=Path, help=argparse.SUPPRESS)  # a child: generate one log
+    args.add_argument("--bench-only", type=Path, help=argparse.SUPPRESS)  # a child: measure one log
     opts = args.parse_args()
-    if opts.customers < 1 or opts.events < 2 * opts.customers:
-        args.error("need at least 2 events per customer")
-    if opts.write_only:
-        print(write_log(opts.write_only, opts.events, opts.customers, opts.seed))
+    names = opts.workload or list(WORKLOADS)
+    if opts.write_only or opts.bench_only:
+        workload = WORKLOADS[names[0]]
+        if opts.write_only:
+            print(write_log(opts.write_only, workload, opts.events, opts.customers, opts.seed))
+        else:
+            figures = bench(workload, opts.bench_only, end_of(workload), opts.profile, opts.progress)
+            print(RESULT + json.dumps(figures))
         return 0
+    rows = []
     with tempfile.TemporaryDirectory(prefix="journeyc-simbench-") as folder:
-        log = opts.keep or Path(folder) / "events.jsonl"
-        # A child process generates the log, so its memory does not count in this process's max RSS.
-        started = time.perf_counter()
-        child = subprocess.run(
-            [sys.executable, __file__, "--write-only", str(log), "--events", str(opts.events),
-             "--customers", str(opts.customers), "--seed", str(opts.seed)],
-            check=True, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
-        )  # fmt: skip
-        written = int(child.stdout.strip())
-        print(f"generated {written:,} events for {opts.customers:,} customers in {time.perf_counter() - started:.1f} s")
-        until = START + DAYS * DAY  # the end of the log: runs still waiting then are the active ones
-        return bench(log, written, until, opts.profile, opts.progress)
+        for name in names:
+            workload = WORKLOADS[name]
+            events = opts.events or round(workload.events * opts.scale)
+            customers = opts.customers or max(1, round(workload.customers * opts.scale))
+            if events < 2 * customers:
+                args.error(f"{name}: need at least 2 events per customer")
+            if opts.keep:
+                opts.keep.mkdir(parents=True, exist_ok=True)
+            log = (opts.keep or Path(folder)) / f"{name}.jsonl"
+            # Children generate the log and measure it, so that neither the generator's memory nor another
+            # workload's counts in the measured process's max RSS.
+            started = time.perf_counter()
+            _child("--write-only", str(log), "--workload", name, "--events", str(events), "--customers",
+                   str(customers), "--seed", str(opts.seed), capture=True)  # fmt: skip
+            print(f"(generated {name}'s log in {time.perf_counter() - started:.1f} s)")
+            flags = [*(["--profile"] if opts.profile else []), *(["--progress"] if opts.progress else [])]
+            out = _child("--bench-only", str(log), "--workload", name, *flags, capture=True).stdout
+            print(out.rpartition(RESULT)[0], end="", flush=True)
+            rows.append(json.loads(out.rpartition(RESULT)[2]))
+    summary(rows)
+    return 0
 
 
 if __name__ == "__main__":

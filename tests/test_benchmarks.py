@@ -76,7 +76,11 @@ def test_template_shortcuts() -> None:
 
 def test_simulate_bench_at_its_smallest() -> None:
     out = run("simulate_bench.py", "--events", "2000", "--customers", "200")
-    assert re.search(r"[\d,]+ events/s", out), out
+    for workload in ("send_heavy", "segment_heavy", "waiting_runs", "few_events", "mixed"):
+        # Its row in the summary: events/s (CPU, wall clock), the bare orjson read, the ratio, MB, B/run, verdict.
+        row = rf"^  {workload} +[\d,]+ +[\d,]+ +[\d,]+ +\d+\.\dx +[\d,]+ +[\d,]+  (PASS|FAIL)$"
+        assert re.search(row, out, re.M), (workload, out)
+        assert re.search(rf"^{workload}: .*\n  log +[\d,]+ events +[\d,]+ customers", out, re.M), (workload, out)
 
 
 def test_compare_outputs_against_the_last_commit() -> None:

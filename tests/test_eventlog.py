@@ -220,6 +220,9 @@ def parse_time_reading(text: str):
 USUAL_TIMES = st.datetimes(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59)).map(
     lambda t: f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
 )
+MILLISECOND_TIMES = st.builds(  # as analytics.js writes them: 2026-03-02T10:00:00.250Z
+    lambda text, milliseconds: f"{text[:19]}.{milliseconds:03d}Z", USUAL_TIMES, st.integers(0, 999)
+)
 FIELD_CHANGED = st.builds(  # month 13, day 31 of a 30-day month, hour 24, second 60...
     lambda text, start, number: text[:start] + f"{number:02d}" + text[start + 2 :],
     USUAL_TIMES, st.sampled_from([5, 8, 11, 14, 17]), st.integers(0, 99),
@@ -239,16 +242,34 @@ OFFSET_AT_THE_EDGES = st.sampled_from(["0001-01-01T00:", "9999-12-31T23:"]).flat
 
 @pytest.mark.slow
 @settings(max_examples=examples(1000))
-@given(USUAL_TIMES | FIELD_CHANGED | CHARACTER_CHANGED | OFFSET_AT_THE_EDGES | st.text(max_size=25))
+@given(
+    USUAL_TIMES
+    | MILLISECOND_TIMES
+    | MILLISECOND_TIMES.flatmap(lambda text: CHARACTER_CHANGED.map(lambda changed: changed[:19] + text[19:]))
+    | FIELD_CHANGED
+    | CHARACTER_CHANGED
+    | OFFSET_AT_THE_EDGES
+    | st.text(max_size=25)
+)
 def test_parse_time_reads_what_datetime_reads(text):
-    for day_and_hour_read_before in (text[:14] + "00:00Z", text[:11] + "00:00:00Z"):
+    for day_and_hour_read_before in (text[:14] + "00:00Z", text[:11] + "00:00:00Z", text[:14] + "00:00.000Z"):
         parse_time_reading(day_and_hour_read_before)
     assert parse_time_reading(text) == datetime_reading(text)
 
 
+@settings(max_examples=examples(300))
+@given(MILLISECOND_TIMES, st.booleans())
+def test_a_time_to_the_millisecond_is_read_as_datetime_reads_it(text, hour_read_before_with_milliseconds):
+    """Read from the tables once its hour is known (from either shape), to the same float as datetime's."""
+    parse_time(text[:14] + ("00:00.500Z" if hour_read_before_with_milliseconds else "00:00Z"))
+    assert parse_time(text) == datetime_reading(text)
+    assert parse_time(text[:19] + "Z") == datetime_reading(text[:19] + "Z")
+
+
 def test_a_time_read_before_does_not_make_a_wrong_one_of_the_same_hour_right():
     assert parse_time("2026-02-28T10:00:00Z") == dt.datetime(2026, 2, 28, 10, tzinfo=dt.UTC).timestamp()
-    for wrong in ["2026-02-28T10:60:00Z", "2026-02-28T10:00:60Z", "2026-02-28T10:00:0\uff10Z", "2026-02-28T10:00:00z"]:
+    for wrong in ["2026-02-28T10:60:00Z", "2026-02-28T10:00:60Z", "2026-02-28T10:00:0\uff10Z", "2026-02-28T10:00:00z",
+                  "2026-02-28T10:60:00.250Z", "2026-02-28T10:00:00.25\uff10Z"]:  # fmt: skip
         with pytest.raises(ValueError):
             parse_time(wrong)
 

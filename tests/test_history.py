@@ -19,6 +19,7 @@ from journeyc.runtime.conditions import (
     Event,
     compile_condition,
     compile_next_change,
+    compile_value_and_change,
     event_filter,
     event_only,
     reads,
@@ -130,6 +131,8 @@ def assert_agree(condition, indexed: History, history: list[Event], now: float, 
     assert compile_condition(condition)(fast) == compile_condition(condition)(slow) == oracle.evaluate(condition, slow)
     change = oracle.next_change(condition, slow)
     assert compile_next_change(condition)(fast) == compile_next_change(condition)(slow) == change
+    value = oracle.evaluate(condition, slow)
+    assert compile_value_and_change(condition)(fast) == compile_value_and_change(condition)(slow) == (value, change)
 
 
 def week(op: str, threshold: float, sum_of: str | None = None) -> dict[str, Any]:
@@ -313,15 +316,31 @@ def customer_context(history: list[Event], now: float, entered: int | None, even
     return kept.context(now, {"tier": "vip"}, segments, trigger={"tier": None}, entered_at=entered_at, event=event)
 
 
+def drawn_context(drawn: list[tuple], later: float, entered: int | None, event: Any, indexed: bool) -> Context:
+    """A context over a drawn history, `later` after its last event."""
+    history = as_history(drawn)
+    return customer_context(history, (history[-1].time if history else START) + later, entered, event, indexed)
+
+
 @pytest.mark.slow
 @settings(max_examples=examples(1000), deadline=None)
 @given(behaviours_or_any, events, st.sampled_from([0.0, 3600.0, 3 * DAY]), entries, properties, st.booleans())
 def test_a_compiled_condition_gives_what_the_oracle_gives(condition, drawn, later, entered, event, indexed):
-    history = as_history(drawn)
-    now = (history[-1].time if history else START) + later
-    ctx = customer_context(history, now, entered, event, indexed)
+    ctx = drawn_context(drawn, later, entered, event, indexed)
     assert compile_condition(condition)(ctx) == oracle.evaluate(condition, ctx)
     assert compile_next_change(condition)(ctx) == oracle.next_change(condition, ctx)
+    assert compile_value_and_change(condition)(ctx) == (
+        oracle.evaluate(condition, ctx),
+        oracle.next_change(condition, ctx),
+    )
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(behaviours_or_any, events, st.sampled_from([0.0, 3600.0, 3 * DAY]), entries, properties, st.booleans())
+def test_value_and_change_at_once_are_the_two_apart(condition, drawn, later, entered, event, indexed):
+    ctx = drawn_context(drawn, later, entered, event, indexed)
+    value, change = compile_condition(condition)(ctx), compile_next_change(condition)(ctx)
+    assert compile_value_and_change(condition)(ctx) == (bool(value), change)
 
 
 @pytest.mark.slow

@@ -9,7 +9,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import REPO, check
+from conftest import REPO, check, examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jinja2 import Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from journeyc.build import build_outputs
 from journeyc.runtime.eventlog import parse_time
@@ -182,3 +186,27 @@ def test_a_macro_may_write_a_block_larger_than_one_value():
     env = MessageSandbox()
     template = "{% macro grid(n) %}{% for i in range(n) %}{{ 'x' * 1500 }}{% endfor %}{% endmacro %}{{ grid(100) }}"
     assert len(env.render_template(env.compile_template(template), {})) == 150_000
+
+
+NAMES = st.one_of(st.text(max_size=8), st.sampled_from(sorted(dir(dict))), st.sampled_from(["name", "items", "_x"]))
+
+
+def jinja_getattr(env: MessageSandbox, obj, attribute):
+    """The sandbox's getattr as it was: Jinja2's own, then None read as missing."""
+    value = ImmutableSandboxedEnvironment.getattr(env, obj, attribute)
+    return env.undefined(obj=obj, name=attribute) if value is None else value
+
+
+def seen(value):
+    """A value as a test compares it: a missing value by its class, name, object and hint."""
+    if isinstance(value, Undefined):
+        return (type(value), value._undefined_name, id(value._undefined_obj), value._undefined_hint)
+    return value
+
+
+@settings(max_examples=examples(500))
+@given(st.dictionaries(NAMES, st.one_of(st.none(), st.integers(), st.text(max_size=3)), max_size=4), NAMES)
+def test_reading_a_dicts_attribute_at_once_is_what_jinja2_reads(values, attribute):
+    env = MessageSandbox()
+    for obj in (values, {attribute: "kept", **values}, {attribute: None}):
+        assert seen(env.getattr(obj, attribute)) == seen(jinja_getattr(env, obj, attribute))

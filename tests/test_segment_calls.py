@@ -198,3 +198,28 @@ def test_any_call_is_accepted_normalised_or_rejected_with_a_named_problem(call):
     assert abs(parse_time(format_time(entry.time)) - entry.time) < 1  # its time is written in a form read back
     if entry.kind == "identify":
         assert set(entry.data) <= {t["name"] for t in PLAN["profile"]["traits"]}
+
+
+IDS = st.one_of(
+    st.none(),
+    st.just(""),
+    st.integers(0, 9),
+    st.text(max_size=6),  # control characters, line separators and other unprintable text among them
+    st.sampled_from(["a-7f3c", "heather", "u\x1b[31m", "\u2028x", "x\x85", "\u00a0"]),
+)
+
+
+@settings(max_examples=examples(400))
+@given(IDS, IDS)
+def test_ids_read_at_once_are_read_as_the_full_check_reads_them(user, anonymous):
+    """The reader takes the usual ids (printable text) without the full check: every pair of ids comes out as
+    `_ids` reads it, or is rejected with its problem."""
+    from journeyc.runtime.segment_spec import _ids
+
+    call = {"type": "identify", "userId": user, "anonymousId": anonymous, "traits": {}, "timestamp": AT}
+    entry, problems = CallReader(PLAN["events"], PLAN["shapes"], PLAN["profile"]).read(call)
+    user_id, anonymous_id, problem = _ids(user, anonymous)
+    if problem is not None:
+        assert entry is None and list(problems) == [problem]
+    else:
+        assert entry is not None and (entry.user_id, entry.anonymous_id) == (user_id, anonymous_id)

@@ -93,6 +93,9 @@ class _Budget:
 
 
 _BUDGET: ContextVar[_Budget | None] = ContextVar("journeyc_render_budget", default=None)
+_DICT_ATTRIBUTES = frozenset(
+    dir(dict)
+)  # what `getattr(a_dict, name)` finds: dict's and object's (a dict has no __dict__)
 
 
 class MessageSandbox(ImmutableSandboxedEnvironment):
@@ -110,7 +113,13 @@ class MessageSandbox(ImmutableSandboxedEnvironment):
         self.filters[_MADE] = made
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        value = super().getattr(obj, attribute)
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            # `profile.first_name`, the usual read, at once: what Jinja2's getattr does for a dict and a name that
+            # is not one of dict's attributes (after the AttributeError it raises and catches): `obj[attribute]`,
+            # and a missing value for a key the dict does not have.
+            value = obj.get(attribute)
+        else:
+            value = super().getattr(obj, attribute)
         return self.undefined(obj=obj, name=attribute) if value is None else value
 
     def getitem(self, obj: Any, argument: Any) -> Any:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from journeyc.runtime.conditions import compile_condition, compile_next_change, reads
+from journeyc.runtime.conditions import Context, compile_condition, compile_next_change, compile_value_and_change, reads
+from journeyc.runtime.conditions.data import Condition, Operand
 from journeyc.runtime.history import History, Keys
 
 
@@ -37,6 +38,17 @@ class SegmentPlan:
         # change by time alone? None: never).
         self.tests = {name: compile_condition(segments[name]["condition"]) for name in self.order}
         self.changes = {name: compile_next_change(segments[name]["condition"]) for name in self.order}
+        # Both at once (each item of an `and` tested once): what the executor evaluates.
+        self.states = {name: compile_value_and_change(segments[name]["condition"]) for name in self.order}
+        # A segment whose condition reads nothing but the history has, while the customer has none of the events
+        # it reads, the value it has over an empty history, and time alone cannot change it (no event to count or
+        # to drop out of a window): segment -> (its events, that value). Most customers have none of a segment's
+        # events most of the time (a first call, a customer who never ordered), and it spares their evaluation.
+        self.idle: dict[str, tuple[frozenset[str], bool]] = {}
+        empty = Context(0.0, {}, ())
+        for name in self.order:
+            if _history_only(segments[name]["condition"]) and self.changes[name](empty) is None:
+                self.idle[name] = (frozenset(segment_reads[name].events), bool(self.tests[name](empty)))
 
     def affected(self, names: Collection[str]) -> list[str]:
         """`names` and every segment that refers to one of them (directly or not), in evaluation order."""
@@ -64,6 +76,28 @@ class SegmentPlan:
         if affected is None:
             affected = self._affected[moved] = self.affected(moved)
         return affected
+
+
+def _history_only(condition: Condition | None) -> bool:
+    """Whether a condition reads nothing but the customer's history: behaviours (whatever their filters, which
+    read only the events they test) and comparisons of `last X of` values with constants, in and, or, not."""
+    if condition is None or condition["kind"] == "behaviour":
+        return True
+    if condition["kind"] == "and" or condition["kind"] == "or":
+        return all(_history_only(item) for item in condition["items"])
+    if condition["kind"] == "not":
+        return _history_only(condition["item"])
+    if condition["kind"] == "compare":
+        return _last_or_constant(condition["left"]) and _last_or_constant(condition["right"])
+    if condition["kind"] == "truthy" or condition["kind"] == "is_set":
+        return _last_or_constant(condition["operand"])
+    if condition["kind"] == "is_one_of":
+        return _last_or_constant(condition["operand"]) and all(map(_last_or_constant, condition["values"]))
+    return False  # in_segment, list_predicate (over the profile or the trigger), or unknown
+
+
+def _last_or_constant(node: Operand) -> bool:
+    return node["kind"] == "const" or node["kind"] == "last"
 
 
 def _dependency_order(segments: Mapping[str, Any]) -> list[str]:

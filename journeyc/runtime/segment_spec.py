@@ -106,7 +106,14 @@ class CallReader:
         if kind != "track" and kind != "identify" and (type(kind) is not str or kind not in _KNOWN_TYPES):
             return None, [_unknown_type(kind)]
         user_id, anonymous_id = record.get("userId"), record.get("anonymousId")
-        if type(user_id) is not str or not user_id or not user_id.isprintable() or anonymous_id is not None:
+        # (The usual ids at once: a userId, or an anonymousId with or without one, of printable text, which has no
+        # control character. `_ids` reads the others.)
+        if anonymous_id is None:
+            usual = type(user_id) is str and user_id and user_id.isprintable()
+        else:
+            usual = (type(anonymous_id) is str and anonymous_id and anonymous_id.isprintable()
+                     and (user_id is None or (type(user_id) is str and user_id and user_id.isprintable())))  # fmt: skip
+        if not usual:
             user_id, anonymous_id, problem = _ids(user_id, anonymous_id)
             if problem is not None:
                 return None, [problem]
@@ -198,20 +205,20 @@ def _time(record: Mapping[str, Any]) -> tuple[float, Problem | None]:
     return 0.0, Problem("timestamp", "missing (and no originalTimestamp or receivedAt either)")
 
 
-def _context(context: Any) -> tuple[str | None, str | None, list[Problem]]:
+def _context(context: Any) -> tuple[str | None, str | None, list[Problem] | tuple[Problem, ...]]:
     """The time zone and the push token a call's context gives, and the problems with them (a context that is not
     an object rejects the call; a time zone or token of the wrong kind is only ignored)."""
     if type(context) is not dict:
         return None, None, [Problem("context", f"{shown(context)} is not an object")]
-    problems: list[Problem] = []
+    problems: list[Problem] | tuple[Problem, ...] = _FINE  # (a list only when there are problems: the usual is none)
     zone = context.get("timezone")
     if zone is not None and (type(zone) is not str or zone_named(zone) is None):
-        problems.append(Problem("context.timezone", f"{shown(zone)} is not a time zone (ignored)"))
+        problems = [Problem("context.timezone", f"{shown(zone)} is not a time zone (ignored)")]
         zone = None
     device = context.get("device")
     token = device.get("token") if type(device) is dict else None
     if token is not None and (type(token) is not str or not token):
-        problems.append(Problem("context.device.token", f"{shown(token)} is not a device token (ignored)"))
+        problems = [*problems, Problem("context.device.token", f"{shown(token)} is not a device token (ignored)")]
         token = None
     return zone, token, problems
 

@@ -354,12 +354,18 @@ class Simulator:
         """Evaluate these segments (in dependency order) for the customer now; schedule the next time-based check."""
         if not names:
             return
-        ctx = customer.context(self.now)
+        ctx = None
         soonest: float | None = None
-        tests, changes = self.segments.tests, self.segments.changes
+        states, idle = self.segments.states, self.segments.idle
+        named = customer.history.named
         for name in names:
-            member = tests[name](ctx)
-            change = changes[name](ctx)
+            shortcut = idle.get(name)
+            if shortcut is not None and shortcut[0].isdisjoint(named):  # (none of its events: see SegmentPlan.idle)
+                member, change = shortcut[1], None
+            else:
+                if ctx is None:
+                    ctx = customer.context(self.now)
+                member, change = states[name](ctx)
             if member and name not in customer.segments:
                 customer.segments.add(name)
                 if self.traces(customer):

@@ -23,15 +23,26 @@ LATEST = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp() + 0.99
 def parse_time(text: str) -> float:
     """An ISO 8601 time (a trailing Z or an offset; no offset means UTC) as epoch seconds. ValueError when it is
     not one, or when its UTC moment is outside the years 1 to 9999."""
-    try:  # the usual shape, 2026-03-02T10:00:00Z, from tables: the hour of a day (read before), minute and second
-        return _HOURS[text[:14]] + _MINUTES_SECONDS[text[14:]]
-    except (KeyError, TypeError):
-        return _read_time(text)
+    # The usual shapes from tables: the hour of a day (read before), then minute and second, 2026-03-02T10:00:00Z,
+    # or minute, second and millisecond, 2026-03-02T10:00:00.250Z (as analytics.js writes them).
+    hour = _HOURS.get(text[:14]) if type(text) is str else None
+    if hour is not None:
+        rest = _MINUTES_SECONDS.get(text[14:])
+        if rest is not None:
+            return hour + rest
+        rest = _BEFORE_FRACTION.get(text[14:19])
+        micros = _MILLISECONDS.get(text[19:])
+        if rest is not None and micros is not None:
+            # As datetime's timestamp() computes it (microseconds since 1970 / 10**6), so rounded the same.
+            return ((int(hour) + rest) * 1_000_000 + micros) / 1_000_000
+    return _read_time(text)
 
 
 _HOURS: dict[str, float] = {}  # "2026-03-02T10:" -> its epoch seconds, once datetime has read a time of that hour
 _MINUTES_SECONDS = {f"{m:02d}:{s:02d}Z": m * 60 + s for m in range(60) for s in range(60)}  # "01:30Z" -> 90
-_USUAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", re.ASCII)
+_BEFORE_FRACTION = {key[:5]: value for key, value in _MINUTES_SECONDS.items()}  # "01:30" (then ".250Z") -> 90
+_MILLISECONDS = {f".{n:03d}Z": n * 1000 for n in range(1000)}  # ".250Z" -> 250,000 microseconds
+_USUAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z", re.ASCII)
 
 
 def _read_time(text: str) -> float:
@@ -45,8 +56,9 @@ def _read_time(text: str) -> float:
         seconds = -math.inf
     if not EARLIEST <= seconds <= LATEST:
         raise ValueError(f"{text!r} is outside the years 0001 to 9999 in UTC")
-    if _USUAL_TIME.fullmatch(text):  # a valid day and hour, valid with any minute and second
-        _HOURS[text[:14]] = seconds - _MINUTES_SECONDS[text[14:]]  # exact: whole seconds
+    if _USUAL_TIME.fullmatch(text):  # a valid day and hour, valid with any minute, second and millisecond
+        whole = moment.replace(microsecond=0).timestamp()  # (exact: whole seconds)
+        _HOURS[text[:14]] = whole - _BEFORE_FRACTION[text[14:19]]
     return seconds
 
 
@@ -64,7 +76,11 @@ def format_time(seconds: float) -> str:
         year, month, date = _civil_date(day)
         sign = "" if 0 < year <= 9999 else "-" if year < 0 else "+"
         prefix = _DAYS[day] = f"{sign}{abs(year):04d}-{month:02d}-{date:02d}T"
-    return f"{prefix}{rest // _HOUR:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}Z"
+    return prefix + _CLOCK_MINUTES[rest // 60] + _CLOCK_SECONDS[rest % 60]
+
+
+_CLOCK_MINUTES = [f"{m // 60:02d}:{m % 60:02d}:" for m in range(_DAY // 60)]  # minute of the day -> "HH:MM:"
+_CLOCK_SECONDS = [f"{s:02d}Z" for s in range(60)]
 
 
 def _civil_date(days: int) -> tuple[int, int, int]:

@@ -19,7 +19,7 @@ from journeyc.runtime.conditions.reads import reads
 from journeyc.runtime.conditions.values import against, value_kind
 from journeyc.runtime.conditions.windows import contribution, first_recent, in_window, last_seconds, measure, named
 
-__all__ = ["compile_next_change"]
+__all__ = ["compile_next_change", "compile_value_and_change"]
 
 # A condition's next change as a function of the context and of the event (or list item) it tests, as in
 # compile.Test; always a time after `ctx.now`, or None.
@@ -34,6 +34,34 @@ def compile_next_change(condition: Condition | None) -> Callable[[Context], floa
     if change is _never:
         return _no_change
     return lambda ctx: change(ctx, ctx.event)
+
+
+def compile_value_and_change(condition: Condition | None) -> Callable[[Context], tuple[bool, float | None]]:
+    """`(bool(compile_condition(c)(ctx)), compile_next_change(c)(ctx))` as one function built once: for an `and` /
+    `or` (a segment's usual shape) each item is tested once for both, where the two apart test them twice."""
+    if condition is None or (condition["kind"] != "and" and condition["kind"] != "or"):
+        test, change = compile_test(condition), compile_next_change(condition)
+        return lambda ctx: (bool(test(ctx, ctx.event)), change(ctx))
+    ranked = _ranked(condition["items"])
+    deciding = condition["kind"] == "or"  # as in _compile_and_or_change
+    if not ranked or all(moves is _never for _, moves in ranked):
+        test = compile_test(condition)
+        return lambda ctx: (bool(test(ctx, ctx.event)), None)
+
+    def value_and_change(ctx: Context) -> tuple[bool, float | None]:
+        event = ctx.event
+        latest = None
+        for test, moves in ranked:
+            if test(ctx, event) == deciding:  # (the whole has the deciding value too)
+                time = moves(ctx, event)
+                if time is None:
+                    return deciding, None
+                latest = time if latest is None else max(latest, time)
+        if latest is not None:
+            return deciding, latest
+        return not deciding, _earliest((moves(ctx, event) for _, moves in ranked), ctx.now)
+
+    return value_and_change
 
 
 def _no_change(_ctx: Context) -> None:
@@ -195,11 +223,9 @@ def _compile_and_or_change(is_or: bool, items: Sequence[Condition]) -> Change:
     them have changed, at the latest of their next changes, and never (None) if one of them cannot change. Dually
     for an `or` that is True now and its True items. Otherwise (every item of an `and` True, of an `or` False) it
     changes as soon as any item does. The items are looked at cheapest first (their order changes no result)."""
-    parts: list[tuple[Test, Change, Condition]] = [(compile_test(item), _compile_change(item), item) for item in items]
-    if all(moves is _never for _, moves, _ in parts):
+    ranked = _ranked(items)
+    if all(moves is _never for _, moves in ranked):
         return _never
-    order = sorted(parts, key=lambda part: (part[1] is not _never, _windowed(part[2])))
-    ranked = [(test, moves) for test, moves, _ in order]
     deciding = is_or  # an item with this value decides the whole: False in an `and`
 
     def change(ctx: Context, event: Any) -> float | None:
@@ -215,6 +241,14 @@ def _compile_and_or_change(is_or: bool, items: Sequence[Condition]) -> Change:
         return _earliest((moves(ctx, event) for _, moves in ranked), ctx.now)
 
     return change
+
+
+def _ranked(items: Sequence[Condition]) -> list[tuple[Test, Change]]:
+    """The items of an `and` / `or`, each tested and changed, cheapest first (those that cannot change, then those
+    without an `in last` window)."""
+    parts: list[tuple[Test, Change, Condition]] = [(compile_test(item), _compile_change(item), item) for item in items]
+    order = sorted(parts, key=lambda part: (part[1] is not _never, _windowed(part[2])))
+    return [(test, moves) for test, moves, _ in order]
 
 
 def _windowed(node: object) -> bool:
