@@ -172,3 +172,38 @@ def test_emails_and_texts_arrive_as_built_and_a_failing_provider_delivers_once(
     assert welcome["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     code = next(m for s, m in by_subject.items() if s.startswith("Your code"))
     assert code["List-Unsubscribe"] is None, "a transactional email has no unsubscribe header"
+
+
+def test_a_provider_that_refuses_for_good_gets_one_attempt_and_the_send_is_logged_failed(
+    dev_server,
+    tmp_path,
+    receivers,
+    secrets,
+):
+    smtp, hook = receivers
+    project = shop(tmp_path, smtp, hook)
+    hook.answer_next(400)  # the SMS provider refuses the text: no attempt will do better
+    settings = project.settings("refusal")
+
+    async def scenario() -> None:
+        from journeyc.runtime.temporal.worker import serve
+
+        client = await dev_server.client()
+        stop = asyncio.Event()
+        worker = asyncio.create_task(serve(client, settings, stop))
+        t0 = time.time()
+        calls = calls_for(["bea"], t0)
+        await send_calls(client, project.deployment.project, settings.task_queue, project.deployment.version,
+                         project.entries(calls))  # fmt: skip
+        await wait_for(lambda: any(r["status"] == "failed" for r in project.logged()), timeout=40)
+        await asyncio.sleep(2.0)  # (time for a wrong retry to show)
+        stop.set()
+        await worker
+
+    asyncio.run(scenario())
+    [failed] = [r for r in project.logged() if r["status"] == "failed"]
+    assert failed["channel"] == "sms" and failed["journey"] == "one_time_password"
+    assert "400" in failed["reason"]
+    assert hook.received == {} and len(hook.requests) == 1, "one attempt, and nothing delivered"
+    sent = [r for r in project.logged() if r["status"] == "sent" and r["channel"] == "sms"]
+    assert len(sent) == 1, "the decision to send stays in the log, with the failure after it"

@@ -138,6 +138,12 @@ class Ledger:
         """A connection of its own for each use: sqlite3 connections are not shared between threads."""
         connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
+            # In WAL mode, NORMAL syncs at checkpoints, not at each commit: a commit survives the worker's crash
+            # (it is in the operating system's hands), and only a power loss can take the last few. Syncing each
+            # of a delivery's two commits made every delivery of the machine wait in line for the disk (about 20
+            # per second here, benchmarks/README.md). What a lost row can cause is one more attempt of a send,
+            # which the far side recognises by its key, as after a crash between sending and "delivered".
+            connection.execute("PRAGMA synchronous=NORMAL")
             yield connection
         except BaseException:
             if connection.in_transaction:

@@ -4,9 +4,9 @@ It is started (or signalled, if running) by signal-with-start with the customer'
 build version the sender runs, and the accepted calls as `LogEntry` fields). It holds the customer's whole state
 in the shared core (runtime/live.py over runtime/simulator.py): profile, history, segments, entries, runs and
 their waits, the policy's ledger. Each time it wakes (a signal, or the next timer's moment) it applies what
-came, fires what is due, starts a delivery (activity `journeyc.deliver`) for each send without waiting for it, and
-logs the decisions (local activity `journeyc.record`, in the worker's own file). Temporal runs a workflow on one worker at a time, so
-two journeys due at the same instant for one customer are decided one after the other, on any number of workers:
+came, fires what is due, starts a delivery (activity `journeyc.deliver`: its first attempt a local activity) for
+each send without waiting for it, and logs the decisions (local activity `journeyc.record`, in the worker's own
+file). Temporal runs a workflow on one worker at a time, so two journeys due at the same instant for one customer are decided one after the other, on any number of workers:
 a cap of 1 holds.
 
 Identity across workflows (runtime/handover.py): a call that ties another customer to this one (an identify with an
@@ -33,6 +33,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as AttemptTimeoutError
 
 with workflow.unsafe.imports_passed_through():
     from journeyc.runtime.live import CustomerDriver, Decision
@@ -46,6 +47,14 @@ DELIVERY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coef
 DELIVERY_TIMEOUT = timedelta(seconds=20)  # one attempt (providers give up a network step after 10 s): a killed
 # worker's delivery is retried by another worker this long after it started
 DELIVERY_GIVE_UP = timedelta(days=1)  # all attempts: then the send is recorded `failed`
+# The first attempt of a delivery runs as a local activity, in the worker that decided it: no round trip through
+# the server to schedule it, and none to hand its result back (a send is one workflow task, not three: see
+# benchmarks/README.md, runtime_bench). It must end well within the workflow task's 10 s, so it gets LOCAL_ATTEMPT;
+# a transient failure or a slower provider goes on as an ordinary activity with DELIVERY_RETRY, and the delivery
+# ledger (delivery/ledger.py) keeps a first attempt still sending from being doubled by the next.
+FIRST_ATTEMPT_LOCAL = "journeyc-deliver-first-attempt-locally"  # (histories from before it replay as they ran)
+LOCAL_ATTEMPT = timedelta(seconds=5)
+ONE_ATTEMPT = RetryPolicy(maximum_attempts=1)
 RECORD_TIMEOUT = timedelta(seconds=30)
 HANDOVER_TIMEOUT = timedelta(seconds=30)  # how long a tying call waits for the other workflow's state
 
@@ -207,16 +216,33 @@ class CustomerWorkflow:
             "time": workflow.now().timestamp(), "run": record["run"],
         }  # fmt: skip
         try:
+            if workflow.patched(FIRST_ATTEMPT_LOCAL):
+                try:
+                    await workflow.execute_local_activity(
+                        "journeyc.deliver", fields, start_to_close_timeout=LOCAL_ATTEMPT, retry_policy=ONE_ATTEMPT
+                    )
+                    return
+                except (ActivityError, ApplicationError, AttemptTimeoutError) as error:
+                    # (a local activity's failure may come as its cause itself, not wrapped in an ActivityError)
+                    cause = error.cause if isinstance(error, ActivityError) else error
+                    if isinstance(cause, ApplicationError) and cause.non_retryable:
+                        await self._failed(decision, cause.message)
+                        return
+                    # transient, or too slow: the next attempts go through the server
+                    workflow.logger.info("delivery %s goes on as an activity: %s", decision.key, cause)
             await workflow.execute_activity(
                 "journeyc.deliver", fields, start_to_close_timeout=DELIVERY_TIMEOUT,
                 schedule_to_close_timeout=DELIVERY_GIVE_UP, retry_policy=DELIVERY_RETRY,
             )  # fmt: skip
         except ActivityError as error:
             cause = error.cause
-            reason = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
-            failed = {**record, "time": format_time(workflow.now().timestamp()), "status": "failed",
-                      "reason": reason, "content": None}  # fmt: skip
-            await self._record([{**failed, "key": f"{decision.key}/failed"}])
+            await self._failed(decision, cause.message if isinstance(cause, ApplicationError) else str(cause or error))
+
+    async def _failed(self, decision: Decision, reason: str) -> None:
+        """Log a send the provider refused for good, or that no attempt could deliver."""
+        failed = {**decision.record, "time": format_time(workflow.now().timestamp()), "status": "failed",
+                  "reason": reason, "content": None}  # fmt: skip
+        await self._record([{**failed, "key": f"{decision.key}/failed"}])
 
 
 def _batch(pending: Any) -> dict[str, Any]:
