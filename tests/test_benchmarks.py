@@ -100,3 +100,18 @@ def test_compare_outputs_names_each_output_that_differs_with_a_diff() -> None:
     assert differences(before, before, lines=30) == []
     cut = differences({"k": "\n".join(map(str, range(100))).encode()}, {"k": b""}, lines=5)
     assert cut[0][1][-1].startswith("... (") and len(cut[0][1]) == 6
+
+
+def test_runtime_bench_at_a_small_size() -> None:
+    out = run("runtime_bench.py", "--events", "20", "--concurrency", "5", "--seconds", "2")
+    assert re.search(r"raw signal-with-start, empty workflow: +\d+\.\d processed/s", out), out
+    assert re.search(r"journeyc customer workflows: +\d+\.\d processed/s +\(\d+\.\d\dx raw", out), out
+    assert re.search(r"OTP event -> email at the SMTP server, .*: p50 \d+ ms, p99 \d+ ms over \d+ emails", out), out
+
+
+def test_intake_bench_at_a_small_size() -> None:
+    out = run("intake_bench.py", "--events", "200", "--customers", "20", "--batch", "10")
+    assert re.search(r"raw signal-with-start .*: [\d,]+ calls/s", out), out
+    assert re.search(r"intake: \d+ calls \(\d+ duplicates\) accepted in \d+\.\d s", out), out
+    assert re.search(r"request latency \(a batch of 10\): p50 \d+ ms", out), out
+    assert "workflows' counts" in out, out
