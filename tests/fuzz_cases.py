@@ -142,16 +142,16 @@ def _change_folder(rng: random.Random, case: Case) -> None:
     elif choice == "empty":
         victim.write_bytes(b"")
     elif choice == "symlink loop":
-        (case.root / "loop.journey").symlink_to("loop.journey")
+        _link(case.root / "loop.journey", "loop.journey")
     elif choice == "linked folder":
-        (case.root / "up").symlink_to("..", target_is_directory=True)
+        _link(case.root / "up", "..")
     elif choice == "folder named .journey":
-        (case.root / "folder.journey").mkdir()
+        (case.root / "folder.journey").mkdir(exist_ok=True)
     elif choice == "self import":
         _write(victim, text.self_import(_read(victim), victim.name))
     elif choice == "deep folder":
         deep = case.root.joinpath(*["d"] * 40)
-        deep.mkdir(parents=True)
+        deep.mkdir(parents=True, exist_ok=True)
         shutil.copy(victim, deep / victim.name)
     elif choice == "odd file name":
         odd = rng.choice(("__init__.journey", "é\u202e.journey", " .journey", "-x.journey", "a b.journey"))
@@ -161,10 +161,16 @@ def _change_folder(rng: random.Random, case: Case) -> None:
         (case.root / CONFIG).unlink(missing_ok=True)
         case.usage_possible = True
     elif choice == "dangling link":
-        (case.root / "gone.journey").symlink_to("nowhere/gone.journey")
+        _link(case.root / "gone.journey", "nowhere/gone.journey")
     else:
-        (case.root / "outside.journey").symlink_to(os.devnull)
+        _link(case.root / "outside.journey", os.devnull)
     case.done.append(f"{choice} ({shown})")
+
+
+def _link(path: Path, target: str) -> None:
+    """A symbolic link at `path` (kept as it is when an earlier change of the same case made it already)."""
+    if not os.path.lexists(path):
+        path.symlink_to(target)
 
 
 def project_case(seed: int, into: Path) -> Case:
