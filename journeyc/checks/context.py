@@ -71,6 +71,8 @@ class SharedFacts:
     # rules/messages.py: the first unguarded offer read, by message name and by template text
     unguarded_offer_spans: dict[str, ir.Span | None] = field(default_factory=dict)
     unguarded_offer_reads: dict[str, tuple[int, str] | None] = field(default_factory=dict)
+    # rules/cap_budget.py: the heaviest overlapping audience groups, by (group keys, their weights)
+    heaviest_overlaps: dict[tuple[tuple[str, ...], tuple[int, ...]], list[str]] = field(default_factory=dict)
 
 
 @dataclass

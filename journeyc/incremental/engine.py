@@ -31,7 +31,7 @@ from journeyc.suppress import apply_settings
 CARRIED_FACTS = (
     "template_trees", "plain_templates", "template_nodes", "template_reads", "shown_traits", "measuring_renders",
     "surely_fits", "structured_properties", "longest_stand_in", "stand_ins_gsm", "event_domains", "audience_logic",
-    "reasoner", "segment_entries", "consent_ruled_out", "template_limits", "unguarded_offer_reads",
+    "reasoner", "segment_entries", "consent_ruled_out", "template_limits", "unguarded_offer_reads", "heaviest_overlaps",
 )  # fmt: skip
 _DECLARATIONS = (*(attr for attr, _, _ in KINDS.values()), "profiles", "policies", "imports", "unparsed")
 
