@@ -20,10 +20,7 @@ from typing import Any
 import click
 
 from journeyc import __version__
-from journeyc.build import build_outputs, build_problems, compare, shown_path, write
 from journeyc.collector import collector_paused
-from journeyc.emit.pyliteral import UnsafeValueError
-from journeyc.ir import Project
 from journeyc.load import ProjectNotFoundError, find_project
 from journeyc.pipeline import CheckResult, ParseCache, check_project
 from journeyc.render.catalogue import (
@@ -39,9 +36,7 @@ from journeyc.render.concise import render_concise
 from journeyc.render.full import render_full
 from journeyc.render.github import render_github
 from journeyc.render.json_format import render_json
-from journeyc.render.junit import render_junit
 from journeyc.render.locations import root_prefix
-from journeyc.render.sarif import render_sarif
 from journeyc.rules import FAMILIES
 
 OUTPUT_FORMATS = ("full", "concise", "json", "github", "sarif", "junit")
@@ -71,7 +66,21 @@ def _guard(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """journeyc's commands; those of the live runtime (cli_live.py, which imports asyncio) are added when one is
+    named or the commands are listed, so that other commands start without them."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LIVE_COMMANDS:
+            _live_commands()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _live_commands()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="journeyc")
 def main() -> None:
     """journeyc: journeys as code.
@@ -145,8 +154,12 @@ def check(path: str | None, output_format: str, color: bool | None, strict: bool
     if output_format == "json":
         click.echo(render_json(result.diagnostics, _summary(result)))
     elif output_format == "sarif":
+        from journeyc.render.sarif import render_sarif
+
         click.echo(render_sarif(result.diagnostics, result.sources, prefix))
     elif output_format == "junit":
+        from journeyc.render.junit import render_junit
+
         checked = [result.files.focus] if result.files.focus is not None else result.files.files
         click.echo(render_junit(result.diagnostics, checked, prefix))
     elif output_format == "github":
@@ -251,6 +264,9 @@ def build(path: str | None, out: str | None, check_only: bool) -> None:
     The project must have no errors (they are printed, and the exit code is 1). The output is the same byte for
     byte on every machine; commit it and review it in pull requests, and run `journeyc build --check` in CI.
     """
+    from journeyc.build import build_outputs, build_problems, compare, shown_path, write
+    from journeyc.emit.pyliteral import UnsafeValueError
+
     result = check_project(find_project(path))
     if result.errors:
         _print_problems(result)
@@ -306,6 +322,7 @@ def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
 
     Only changed files are parsed again. Mistakes are printed, never fatal; stop with Ctrl-C.
     """
+    from journeyc.build import shown_path
     from journeyc.watch import Round, watch
 
     root = find_project(path).root
@@ -674,6 +691,7 @@ def docs_command(
     With --events and --until, a simulation page too: funnels, drops by reason, experiment arms and each customer's
     timeline. Open site/index.html in a browser; no server is needed. The project must have no errors.
     """
+    from journeyc.build import shown_path
     from journeyc.runtime.eventlog import parse_time
     from journeyc.site.job import SiteJob
 
@@ -726,17 +744,22 @@ def _print_problems(result: CheckResult) -> None:
 @_guard
 def schema() -> None:
     """Print the JSON Schema of the IR that `journeyc ir` prints."""
+    from journeyc.ir import Project
+
     click.echo(json.dumps(Project.model_json_schema(), indent=2, sort_keys=True))
 
 
+LIVE_COMMANDS = ("worker", "dev", "inspect")
+
+
 def _live_commands() -> None:
+    if all(name in main.commands for name in LIVE_COMMANDS):
+        return
     from journeyc.cli_live import dev, inspect, worker
 
     for command in (worker, dev, inspect):
         main.add_command(command)
 
-
-_live_commands()
 
 LONG_RUNNING = ("watch", "lsp", "worker", "dev", "intake")  # commands that keep the cyclic collector on
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import invoke_cleanly
 
-import journeyc.pipeline
+import journeyc.checks
 from journeyc.cli import main
 from journeyc.incremental import disk
 
@@ -49,7 +49,7 @@ def no_checking(monkeypatch):
         raise AssertionError("checked although the cache was valid")
 
     def forbid() -> None:
-        monkeypatch.setattr(journeyc.pipeline, "run_checks", refuse)
+        monkeypatch.setattr(journeyc.checks, "run_checks", refuse)  # the pipeline imports it when it checks
 
     return forbid
 
@@ -163,16 +163,16 @@ def key_home(tmp_path) -> Path:
 
 def parses(monkeypatch) -> list[str]:
     """The files parsed from now on."""
-    import journeyc.pipeline as pipeline
+    import journeyc.syntax.parser as parser
 
     found: list[str] = []
-    real = pipeline.parse_source
+    real = parser.parse_source
 
     def counting(text, path, is_stdlib=False):
         found.append(path)
         return real(text, path, is_stdlib)
 
-    monkeypatch.setattr(pipeline, "parse_source", counting)
+    monkeypatch.setattr(parser, "parse_source", counting)  # the parse cache imports it when it parses
     return found
 
 

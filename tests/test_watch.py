@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import BASE_FILES, takes_ctrl_c, write_project
 
-import journeyc.pipeline
+import journeyc.syntax.parser
 from journeyc.watch import Round, watch
 
 TIMEOUT = 30
@@ -74,13 +74,13 @@ def test_each_save_gives_a_round_and_a_mistake_is_not_fatal(project, tmp_path):
 
 def test_only_the_changed_file_is_parsed_again(project, monkeypatch):
     parsed: list[str] = []
-    real = journeyc.pipeline.parse_source
+    real = journeyc.syntax.parser.parse_source
 
     def counting(text: str, path: str, is_stdlib: bool = False):
         parsed.append(path)
         return real(text, path, is_stdlib)
 
-    monkeypatch.setattr(journeyc.pipeline, "parse_source", counting)
+    monkeypatch.setattr(journeyc.syntax.parser, "parse_source", counting)  # the parse cache reads it there
     with Driver(project, None) as driver:
         driver.next()
         assert sorted(p for p in parsed if not p.startswith("stdlib/")) == [
