@@ -162,20 +162,25 @@ def check(path: str | None, output_format: str, color: bool | None, strict: bool
 
         checked = [result.files.focus] if result.files.focus is not None else result.files.files
         click.echo(render_junit(result.diagnostics, checked, prefix))
+    # Each format's diagnostics are written at once: thousands of writes (of a stream without a buffer, with
+    # PYTHONUNBUFFERED) cost more than showing a cached result.
     elif output_format == "github":
-        for diagnostic in result.diagnostics:
-            click.echo(render_github(diagnostic, prefix))
+        _echo_lines([render_github(diagnostic, prefix) for diagnostic in result.diagnostics])
         click.echo(_summary_line(result))
     elif output_format == "concise":
-        for diagnostic in result.diagnostics:
-            click.echo(render_concise(diagnostic, style), color=use_colour)
+        _echo_lines([render_concise(diagnostic, style) for diagnostic in result.diagnostics], color=use_colour)
         click.echo(_summary_line(result))
     else:
-        for diagnostic in result.diagnostics:
-            click.echo(render_full(diagnostic, result.sources, style), color=use_colour)
-            click.echo("")
+        shown = [render_full(diagnostic, result.sources, style) + "\n" for diagnostic in result.diagnostics]
+        _echo_lines(shown, color=use_colour)
         click.echo(_summary_line(result))
     sys.exit(1 if result.failed or (strict and result.warnings) else 0)
+
+
+def _echo_lines(lines: list[str], color: bool | None = None) -> None:
+    """`click.echo` of each line, in one write."""
+    if lines:
+        click.echo("\n".join(lines), color=color)
 
 
 @main.command(name="ir")
