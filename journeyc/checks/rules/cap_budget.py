@@ -30,7 +30,9 @@ def _weight(
 
 def check_cap_budget(ctx: CheckContext, policy: ir.Policy, cap: ir.Cap, facts: list[JourneyFacts]) -> None:
     counts = cap_counter(policy, cap)
-    weights = {id(f): ctx.unit("cap weight", (cap, f), _weight, cap, counts, f) for f in facts}
+    found = ctx.grouped("cap weight", facts, lambda f: (id(cap), id(f)),
+                        lambda f: ctx.unit("cap weight", (cap, f), _weight, cap, counts, f))  # fmt: skip
+    weights = {id(f): weight for f, weight in zip(facts, found, strict=True)}
     # Journeys with the same audience overlap each other: group them, then grow the heaviest set of groups
     # whose audiences all overlap pairwise.
     groups: dict[str, list[JourneyFacts]] = {}

@@ -19,7 +19,7 @@ from journeyc.checks.analysis.sms import OPT_OUT, characters
 from journeyc.checks.analysis.template_places import FilePlacer, InlinePlacer, Placer
 from journeyc.checks.analysis.template_trees import parse_template
 from journeyc.checks.analysis.walk import sends
-from journeyc.checks.context import CheckContext
+from journeyc.checks.context import CheckContext, one
 from journeyc.checks.rules.sms_length import check_sms_length
 from journeyc.diagnostics import Label
 
@@ -43,7 +43,9 @@ def _kind(ctx: CheckContext, message: ir.Message) -> str | None:
 def check_messages(ctx: CheckContext) -> None:
     """Every message's content, and every send's offer against its message."""
     files = ctx.resolved.files
-    by_file = [(files[path], ctx.unit("sends", files[path], _sends_in, files[path])) for path in sorted(files)]
+    sources = [files[path] for path in sorted(files)]
+    found = ctx.grouped("sends", sources, one, lambda source: ctx.unit("sends", source, _sends_in, source))
+    by_file = list(zip(sources, found, strict=True))
     every_send = [send for _, found in by_file for send in found]
     sent_by: dict[str, list[Send]] = {}
     for send in every_send:
@@ -52,8 +54,8 @@ def check_messages(ctx: CheckContext) -> None:
         for message in files[path].messages:
             senders = sent_by.get(message.name, [])
             ctx.unit("message", (message, path, senders), _check_message, ctx, message, path, senders)
-    for source, found in by_file:
-        ctx.unit("offers", (source, found), _check_offers, ctx, found)
+    ctx.grouped("offers", by_file, lambda item: (id(item[0]), id(item[1])),
+                lambda item: ctx.unit("offers", item, _check_offers, ctx, item[1]))  # fmt: skip
 
 
 def _sends_in(source: ir.SourceFile) -> list[Send]:
