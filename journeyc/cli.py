@@ -141,17 +141,29 @@ def check(path: str | None, output_format: str, color: bool | None, strict: bool
     from journeyc.incremental import disk
 
     files = find_project(path)
-    result: Any = None if no_cache else disk.load(files)
+    use_colour = sys.stdout.isatty() if color is None else color
+    style = click.style if use_colour else (lambda text, **_: text)
+    # The text of the diagnostics in `full` or `concise` without colours is kept with the cache: shown again as
+    # it was, neither read into diagnostics nor rendered. (Colours and the other formats are rendered each time.)
+    kept = output_format if output_format in ("full", "concise") and not use_colour else None
+    result: Any = None if no_cache else disk.load(files, kept)
+    text = None if result is None else result.shown
     if result is None:
         parsed = None if no_cache else disk.load_parsed(files) or ParseCache()
         result = check_project(files, parsed)
+        if kept is not None:
+            text = _diagnostics_text(result, kept, style)
         if parsed is not None:
             parsed.prune(result.sources)  # the versions of the files this check read
-            disk.save(result, _counts(result), parsed)
-    use_colour = sys.stdout.isatty() if color is None else color
-    style = click.style if use_colour else (lambda text, **_: text)
+            disk.save(result, _counts(result), parsed, {kept: text} if kept is not None and text is not None else {})
     prefix = root_prefix(result.files.root)
-    if output_format == "json":
+    if output_format in ("full", "concise"):
+        if text is None:
+            text = _diagnostics_text(result, output_format, style)
+        if text:
+            click.echo(text, color=use_colour)
+        click.echo(_summary_line(result))
+    elif output_format == "json":
         click.echo(render_json(result.diagnostics, _summary(result)))
     elif output_format == "sarif":
         from journeyc.render.sarif import render_sarif
@@ -167,14 +179,14 @@ def check(path: str | None, output_format: str, color: bool | None, strict: bool
     elif output_format == "github":
         _echo_lines([render_github(diagnostic, prefix) for diagnostic in result.diagnostics])
         click.echo(_summary_line(result))
-    elif output_format == "concise":
-        _echo_lines([render_concise(diagnostic, style) for diagnostic in result.diagnostics], color=use_colour)
-        click.echo(_summary_line(result))
-    else:
-        shown = [render_full(diagnostic, result.sources, style) + "\n" for diagnostic in result.diagnostics]
-        _echo_lines(shown, color=use_colour)
-        click.echo(_summary_line(result))
     sys.exit(1 if result.failed or (strict and result.warnings) else 0)
+
+
+def _diagnostics_text(result: Any, output_format: str, style: Callable[..., str]) -> str:
+    """The diagnostics in the `full` or `concise` format, as one text."""
+    if output_format == "concise":
+        return "\n".join(render_concise(diagnostic, style) for diagnostic in result.diagnostics)
+    return "\n".join(render_full(diagnostic, result.sources, style) + "\n" for diagnostic in result.diagnostics)
 
 
 def _echo_lines(lines: list[str], color: bool | None = None) -> None:
