@@ -61,7 +61,7 @@ class Incremental:
         self.shared: SharedFacts | None = None
         self.units = Units()
         self.units.messages_version = self._messages_version
-        self._messages: tuple[tuple[Any, ...], int] = ((), 0)
+        self._messages: tuple[tuple[Any, ...], int, Resolved | None] = ((), 0, None)
         self._this_round: dict[str, ir.SourceFile] = {}
         self.changed_interface = True
         self.interface_version = 0  # counts the rounds whose interface changed: what is kept by it is valid till then
@@ -200,13 +200,14 @@ class Incremental:
         resolved = self.resolved
         if resolved is None:
             return 0
+        if self._messages[2] is resolved:  # worked out for this resolution already (many units ask each round)
+            return self._messages[1]
         found = tuple(
             (m.name, path, m.name_span or m.span)
             for path in sorted(resolved.files)
             for m in resolved.files[path].messages
         ) + tuple(sorted(resolved.symbols.broken.get("message", ())))
-        if found != self._messages[0]:
-            self._messages = (found, self._messages[1] + 1)
+        self._messages = (found, self._messages[1] + (found != self._messages[0]), resolved)
         return self._messages[1]
 
 
