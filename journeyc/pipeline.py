@@ -152,14 +152,14 @@ def check_project(
     diagnostics.extend(unreadable_diagnostics({**files.unreadable, **reader.unreadable}))
     journey_sources = {p: t for p, t in sources.items() if p.endswith(".journey") and not p.startswith(STDLIB_PREFIX)}
     if incremental is not None:
-        diagnostics = incremental.apply_settings(diagnostics, config, journey_sources)
+        diagnostics = incremental.apply_settings(diagnostics, config, journey_sources)  # sorted
     else:
-        diagnostics = apply_settings(diagnostics, config, journey_sources)
+        diagnostics = sorted_diagnostics(apply_settings(diagnostics, config, journey_sources))
     if files.focus is not None:
         diagnostics = [d for d in diagnostics if d.span.file == files.focus]
     missing = tuple(sorted(path for path, text in templates.items() if text is None and path not in sources))
-    return CheckResult(files=files, resolved=resolved, diagnostics=sorted_diagnostics(diagnostics), sources=sources,
-                       config=config, missing=missing)  # fmt: skip
+    return CheckResult(files=files, resolved=resolved, diagnostics=diagnostics, sources=sources, config=config,
+                       missing=missing)  # fmt: skip
 
 
 def _text(data: bytes | None) -> str | None:
