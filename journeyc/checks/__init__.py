@@ -21,8 +21,8 @@ def run_checks(ctx: CheckContext) -> list[Diagnostic]:
     Each `ctx.unit` is a piece an incremental check can replay when nothing it reads changed, and `ctx.grouped`
     runs of them it can replay in one step."""
     files = ctx.resolved.files
-    for path in sorted(files):
-        ctx.unit("declarations", (path, files[path]), _check_declarations, ctx, path, files[path])
+    ctx.grouped("declarations", [(path, files[path]) for path in sorted(files)], _file_and_source,
+                lambda item: ctx.unit("declarations", item, _check_declarations, ctx, *item))  # fmt: skip
     ctx.unit("segment cycles", None, check_segment_cycles, ctx, ctx.project.segments)
     journeys = [(journey, path) for path in sorted(files) for journey in files[path].journeys]
     ctx.grouped("journey", journeys, _journey_and_file,
@@ -38,6 +38,10 @@ def run_checks(ctx: CheckContext) -> list[Diagnostic]:
 
 def _journey_and_file(item: tuple[object, str]) -> tuple[int, str]:
     return id(item[0]), item[1]
+
+
+def _file_and_source(item: tuple[str, SourceFile]) -> tuple[str, int]:
+    return item[0], id(item[1])
 
 
 def _check_paths(ctx: CheckContext, facts: JourneyFacts) -> None:

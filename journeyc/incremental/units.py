@@ -69,9 +69,7 @@ class Units:
             self.replayed += 1
             if record.replay:  # what it reported and left for later units
                 ctx.diagnostics.extend(record.diagnostics)
-                for attr, name, entries in record.uses:
-                    getattr(ctx, attr).setdefault(name, []).extend(entries)
-                ctx.template_texts.update(record.templates)
+                _leave(ctx, record)
         self.current[key] = record
         if self._recording:
             self._recording[-1].append((key, record))
@@ -108,6 +106,9 @@ class Units:
         else:
             self.replayed += record.count
             ctx.diagnostics.extend(record.diagnostics)
+            for _, unit in record.inner:  # what its units left for later units (template uses, template texts)
+                if unit.uses or unit.templates:
+                    _leave(ctx, unit)
             self.current.update(record.inner)  # so that a group that changes later finds its unchanged units
         self.current[key] = record
         if self._recording:
@@ -150,6 +151,13 @@ def _run(
     reported = tuple(ctx.diagnostics[start:])
     left = any(entries for _, _, entries in uses) or bool(templates)
     return _Record(keep, reported, value, uses, templates, bool(reported) or left)
+
+
+def _leave(ctx: CheckContext, record: _Record) -> None:
+    """What a unit left for later units, left again: the template reads of messages, the template files' texts."""
+    for attr, name, entries in record.uses:
+        getattr(ctx, attr).setdefault(name, []).extend(entries)
+    ctx.template_texts.update(record.templates)
 
 
 _USES = ("trigger_uses", "offer_uses")

@@ -50,12 +50,16 @@ def check_messages(ctx: CheckContext) -> None:
     sent_by: dict[str, list[Send]] = {}
     for send in every_send:
         sent_by.setdefault(send.step.message.name, []).append(send)
-    for path in sorted(files):
-        for message in files[path].messages:
-            senders = sent_by.get(message.name, [])
-            ctx.unit("message", (message, path, senders), _check_message, ctx, message, path, senders)
+    messages = [(m, path, sent_by.get(m.name, [])) for path in sorted(files) for m in files[path].messages]
+    ctx.grouped("message", messages, _message_and_senders,
+                lambda item: ctx.unit("message", item, _check_message, ctx, *item))  # fmt: skip
     ctx.grouped("offers", by_file, lambda item: (id(item[0]), id(item[1])),
                 lambda item: ctx.unit("offers", item, _check_offers, ctx, item[1]))  # fmt: skip
+
+
+def _message_and_senders(item: tuple[ir.Message, str, list[Send]]) -> tuple[object, ...]:
+    message, path, senders = item
+    return (id(message), path, *(id(part) for send in senders for part in (send.journey, send.step)))
 
 
 def _sends_in(source: ir.SourceFile) -> list[Send]:
