@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from journeyc import __version__
-from journeyc.collector import collector_paused
+from journeyc.collector import collector_paused, collector_paused_young
 from journeyc.load import ProjectNotFoundError, find_project
 from journeyc.pipeline import CheckResult, ParseCache, check_project
 from journeyc.render.catalogue import (
@@ -357,7 +357,7 @@ def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
             click.echo(f"not built: {round_.skipped}")
         click.echo("watching for changes (Ctrl-C to stop)")
 
-    watch(path, out_dir, report, around_round=collector_paused)
+    watch(path, out_dir, report, around_round=collector_paused, around_small_round=collector_paused_young)
     click.echo("stopped")
 
 
