@@ -239,6 +239,11 @@ def _two(units: Units, ctx: CheckContext, kind: str, subject: tuple[Any, Any]) -
     return (kind, id(subject[0]), id(subject[1])), subject
 
 
+def _budget(units: Units, ctx: CheckContext, kind: str, subject: tuple[Any, list[Any]]) -> tuple[Key, Any]:
+    """A cap and the journeys' facts of its heaviest budget (their weights are the cap's and theirs)."""
+    return (kind, id(subject[0]), *map(id, subject[1])), subject
+
+
 def _with_others(units: Units, ctx: CheckContext, kind: str, subject: tuple[Any, list[Any]]) -> tuple[Key, Any]:
     """A journey's facts and a list of other journeys' facts."""
     return (kind, id(subject[0]), *map(id, subject[1])), subject
@@ -256,6 +261,7 @@ _READS: dict[str, Callable[[Units, CheckContext, str, Any], tuple[Key, Any]]] = 
     "sides": _one,  # JourneyFacts
     "pair": _pair,
     "cap weight": _two,
+    "cap budget": _budget,
     "breach": _with_others,  # (facts, [the other journeys started by a filtered trigger on its event])
 }
 

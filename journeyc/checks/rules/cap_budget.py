@@ -53,7 +53,17 @@ def check_cap_budget(ctx: CheckContext, policy: ir.Policy, cap: ir.Cap, facts: l
     total = sum(weights[id(f)][0] for f in best)
     if len(best) < 2 or total <= cap.limit:
         return
-    best.sort(key=lambda f: (f.file, f.journey.span.line))
+    # The report names every journey of the budget (hundreds of labels): a unit, replayed while they are the same.
+    ctx.unit("cap budget", (cap, best), _report, ctx, cap, best, [weights[id(f)] for f in best])
+
+
+def _report(
+    ctx: CheckContext, cap: ir.Cap, best: list[JourneyFacts], found: list[tuple[int, list[PlannedSend], str | None]]
+) -> None:
+    """J704: `best`, the journeys of the heaviest budget, whose `found` weights add up to more than the cap."""
+    weights = {id(f): weight for f, weight in zip(best, found, strict=True)}
+    total = sum(weight[0] for weight in found)
+    best = sorted(best, key=lambda f: (f.file, f.journey.span.line))
     parts = [f'"{f.name}" ({f.owner}) {weights[id(f)][0]}' for f in best]
     notes = [note for f in best if (note := weights[id(f)][2])]
     ctx.report(
