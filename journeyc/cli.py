@@ -20,10 +20,7 @@ from typing import Any
 import click
 
 from journeyc import __version__
-from journeyc.build import build_outputs, build_problems, compare, shown_path, write
-from journeyc.collector import collector_paused
-from journeyc.emit.pyliteral import UnsafeValueError
-from journeyc.ir import Project
+from journeyc.collector import collector_paused, collector_paused_young
 from journeyc.load import ProjectNotFoundError, find_project
 from journeyc.pipeline import CheckResult, ParseCache, check_project
 from journeyc.render.catalogue import (
@@ -39,9 +36,7 @@ from journeyc.render.concise import render_concise
 from journeyc.render.full import render_full
 from journeyc.render.github import render_github
 from journeyc.render.json_format import render_json
-from journeyc.render.junit import render_junit
 from journeyc.render.locations import root_prefix
-from journeyc.render.sarif import render_sarif
 from journeyc.rules import FAMILIES
 
 OUTPUT_FORMATS = ("full", "concise", "json", "github", "sarif", "junit")
@@ -71,7 +66,21 @@ def _guard(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """journeyc's commands; those of the live runtime (cli_live.py, which imports asyncio) are added when one is
+    named or the commands are listed, so that other commands start without them."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LIVE_COMMANDS:
+            _live_commands()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _live_commands()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="journeyc")
 def main() -> None:
     """journeyc: journeys as code.
@@ -132,37 +141,58 @@ def check(path: str | None, output_format: str, color: bool | None, strict: bool
     from journeyc.incremental import disk
 
     files = find_project(path)
-    result: Any = None if no_cache else disk.load(files)
+    use_colour = sys.stdout.isatty() if color is None else color
+    style = click.style if use_colour else (lambda text, **_: text)
+    # The text of the diagnostics in `full` or `concise` without colours is kept with the cache: shown again as
+    # it was, neither read into diagnostics nor rendered. (Colours and the other formats are rendered each time.)
+    kept = output_format if output_format in ("full", "concise") and not use_colour else None
+    result: Any = None if no_cache else disk.load(files, kept)
+    text = None if result is None else result.shown
     if result is None:
         parsed = None if no_cache else disk.load_parsed(files) or ParseCache()
         result = check_project(files, parsed)
+        if kept is not None:
+            text = _diagnostics_text(result, kept, style)
         if parsed is not None:
             parsed.prune(result.sources)  # the versions of the files this check read
-            disk.save(result, _counts(result), parsed)
-    use_colour = sys.stdout.isatty() if color is None else color
-    style = click.style if use_colour else (lambda text, **_: text)
+            disk.save(result, _counts(result), parsed, {kept: text} if kept is not None and text is not None else {})
     prefix = root_prefix(result.files.root)
-    if output_format == "json":
+    if output_format in ("full", "concise"):
+        if text is None:
+            text = _diagnostics_text(result, output_format, style)
+        if text:
+            click.echo(text, color=use_colour)
+        click.echo(_summary_line(result))
+    elif output_format == "json":
         click.echo(render_json(result.diagnostics, _summary(result)))
     elif output_format == "sarif":
+        from journeyc.render.sarif import render_sarif
+
         click.echo(render_sarif(result.diagnostics, result.sources, prefix))
     elif output_format == "junit":
+        from journeyc.render.junit import render_junit
+
         checked = [result.files.focus] if result.files.focus is not None else result.files.files
         click.echo(render_junit(result.diagnostics, checked, prefix))
+    # Each format's diagnostics are written at once: thousands of writes (of a stream without a buffer, with
+    # PYTHONUNBUFFERED) cost more than showing a cached result.
     elif output_format == "github":
-        for diagnostic in result.diagnostics:
-            click.echo(render_github(diagnostic, prefix))
-        click.echo(_summary_line(result))
-    elif output_format == "concise":
-        for diagnostic in result.diagnostics:
-            click.echo(render_concise(diagnostic, style), color=use_colour)
-        click.echo(_summary_line(result))
-    else:
-        for diagnostic in result.diagnostics:
-            click.echo(render_full(diagnostic, result.sources, style), color=use_colour)
-            click.echo("")
+        _echo_lines([render_github(diagnostic, prefix) for diagnostic in result.diagnostics])
         click.echo(_summary_line(result))
     sys.exit(1 if result.failed or (strict and result.warnings) else 0)
+
+
+def _diagnostics_text(result: Any, output_format: str, style: Callable[..., str]) -> str:
+    """The diagnostics in the `full` or `concise` format, as one text."""
+    if output_format == "concise":
+        return "\n".join(render_concise(diagnostic, style) for diagnostic in result.diagnostics)
+    return "\n".join(render_full(diagnostic, result.sources, style) + "\n" for diagnostic in result.diagnostics)
+
+
+def _echo_lines(lines: list[str], color: bool | None = None) -> None:
+    """`click.echo` of each line, in one write."""
+    if lines:
+        click.echo("\n".join(lines), color=color)
 
 
 @main.command(name="ir")
@@ -251,6 +281,9 @@ def build(path: str | None, out: str | None, check_only: bool) -> None:
     The project must have no errors (they are printed, and the exit code is 1). The output is the same byte for
     byte on every machine; commit it and review it in pull requests, and run `journeyc build --check` in CI.
     """
+    from journeyc.build import build_outputs, build_problems, compare, shown_path, write
+    from journeyc.emit.pyliteral import UnsafeValueError
+
     result = check_project(find_project(path))
     if result.errors:
         _print_problems(result)
@@ -306,6 +339,7 @@ def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
 
     Only changed files are parsed again. Mistakes are printed, never fatal; stop with Ctrl-C.
     """
+    from journeyc.build import shown_path
     from journeyc.watch import Round, watch
 
     root = find_project(path).root
@@ -323,7 +357,7 @@ def watch_command(path: str | None, out: str | None, no_build: bool) -> None:
             click.echo(f"not built: {round_.skipped}")
         click.echo("watching for changes (Ctrl-C to stop)")
 
-    watch(path, out_dir, report, around_round=collector_paused)
+    watch(path, out_dir, report, around_round=collector_paused, around_small_round=collector_paused_young)
     click.echo("stopped")
 
 
@@ -674,6 +708,7 @@ def docs_command(
     With --events and --until, a simulation page too: funnels, drops by reason, experiment arms and each customer's
     timeline. Open site/index.html in a browser; no server is needed. The project must have no errors.
     """
+    from journeyc.build import shown_path
     from journeyc.runtime.eventlog import parse_time
     from journeyc.site.job import SiteJob
 
@@ -726,17 +761,22 @@ def _print_problems(result: CheckResult) -> None:
 @_guard
 def schema() -> None:
     """Print the JSON Schema of the IR that `journeyc ir` prints."""
+    from journeyc.ir import Project
+
     click.echo(json.dumps(Project.model_json_schema(), indent=2, sort_keys=True))
 
 
+LIVE_COMMANDS = ("worker", "dev", "inspect", "intake", "send-events")
+
+
 def _live_commands() -> None:
+    if all(name in main.commands for name in LIVE_COMMANDS):
+        return
     from journeyc.cli_live import dev, inspect, intake, send_events, worker
 
     for command in (worker, dev, inspect, intake, send_events):
         main.add_command(command)
 
-
-_live_commands()
 
 LONG_RUNNING = ("watch", "lsp", "worker", "dev", "intake")  # commands that keep the cyclic collector on
 

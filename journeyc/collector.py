@@ -17,6 +17,20 @@ from contextlib import contextmanager
 
 
 @contextmanager
+def collector_paused_young() -> Iterator[None]:
+    """Pause the collector while the block runs, leaving what it built in the youngest generation, for a caller
+    that collects it right after (`gc.collect(1)`: only what is young is scanned). For `watch`'s rounds after
+    the first: each builds few objects that live on, and its cyclic garbage is among them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
 def collector_paused(freeze: bool = False) -> Iterator[None]:
     """Pause the collector while the block runs, then leave it as the caller had it.
 

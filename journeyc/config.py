@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from journeyc.load import ProjectNotFoundError
 from journeyc.rules import RULES
-from journeyc.syntax.values import UNIT_SECONDS
+from journeyc.runtime.durations import UNIT_SECONDS
 
 if TYPE_CHECKING:
     from journeyc.runtime.delivery.settings import DeliverySettings

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 CONFIG_FILE = "journeyc.toml"
+STDLIB_PREFIX = "stdlib/"  # display paths of the standard library's modules
 SKIPPED_DIRS = {"build", "node_modules", "__pycache__"}
 
 

@@ -10,18 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from journeyc import ir
-from journeyc.checks import run_checks
-from journeyc.checks.context import CheckContext
 from journeyc.config import Config, parse_config
 from journeyc.diagnostics import Diagnostic, sorted_diagnostics
-from journeyc.load import CONFIG_FILE, ProjectFiles, UnreadableFileError, read_file_bytes, stdlib_dir
-from journeyc.resolve import Resolved, resolve_project
-from journeyc.resolve.imports import STDLIB_PREFIX
-from journeyc.suppress import apply_settings
-from journeyc.syntax.parser import decode_source, parse_source
+from journeyc.load import CONFIG_FILE, STDLIB_PREFIX, ProjectFiles, UnreadableFileError, read_file_bytes, stdlib_dir
 
 if TYPE_CHECKING:  # the incremental engine builds on this module
     from journeyc.incremental.engine import Incremental
+    from journeyc.resolve import Resolved
+
+# The parser, resolution and the checks are imported where they run: `journeyc check` showing its cached result
+# (incremental/disk.py) reads this module and needs none of them.
 
 
 @dataclass
@@ -35,6 +33,8 @@ class ParseCache:
         key = self.latest[path] = (path, hashlib.sha256(data).hexdigest())
         hit = self.entries.get(key)
         if hit is None:
+            from journeyc.syntax.parser import decode_source, parse_source
+
             text, problems = decode_source(data, path)
             source, diagnostics = parse_source(text, path, is_stdlib=path.startswith(STDLIB_PREFIX))
             if problems:  # undecodable bytes: J005 says it all; what still parses keeps its names known
@@ -95,6 +95,11 @@ def check_project(
     turns it off, or pauses it around each round of `watch` and the language server (cli.py), where scanning the IR
     as it grows costs much of a check.
     """
+    from journeyc.checks import run_checks
+    from journeyc.checks.context import CheckContext
+    from journeyc.resolve import resolve_project
+    from journeyc.suppress import apply_settings
+
     cache = incremental.cache if incremental is not None else cache or ParseCache()
     unsaved = unsaved or {}
     config = project_config(files)
@@ -147,14 +152,14 @@ def check_project(
     diagnostics.extend(unreadable_diagnostics({**files.unreadable, **reader.unreadable}))
     journey_sources = {p: t for p, t in sources.items() if p.endswith(".journey") and not p.startswith(STDLIB_PREFIX)}
     if incremental is not None:
-        diagnostics = incremental.apply_settings(diagnostics, config, journey_sources)
+        diagnostics = incremental.apply_settings(diagnostics, config, journey_sources)  # sorted
     else:
-        diagnostics = apply_settings(diagnostics, config, journey_sources)
+        diagnostics = sorted_diagnostics(apply_settings(diagnostics, config, journey_sources))
     if files.focus is not None:
         diagnostics = [d for d in diagnostics if d.span.file == files.focus]
     missing = tuple(sorted(path for path, text in templates.items() if text is None and path not in sources))
-    return CheckResult(files=files, resolved=resolved, diagnostics=sorted_diagnostics(diagnostics), sources=sources,
-                       config=config, missing=missing)  # fmt: skip
+    return CheckResult(files=files, resolved=resolved, diagnostics=diagnostics, sources=sources, config=config,
+                       missing=missing)  # fmt: skip
 
 
 def _text(data: bytes | None) -> str | None:

@@ -93,11 +93,15 @@ def watch(
     debounce_ms: int = 50,
     ignore: Path | None = None,
     around_round: Callable[[], AbstractContextManager[object]] = nullcontext,
+    around_small_round: Callable[[], AbstractContextManager[object]] | None = None,
 ) -> None:
     """Check once, then after every change of a watched file until `stop` is set or Ctrl-C.
 
     `ignore`: a folder whose changes are not the user's (another output, such as the site of `journeyc docs`).
     `around_round`: what each round runs inside, and `report` after it (the command line pauses the collector).
+    `around_small_round`: what each round after the first runs inside, one that leaves what the round built in
+    the collector's young generations (collector_paused_young): after a round that was incremental (the interface
+    did not change: see incremental/engine.py), only those are collected, not everything alive.
     """
     root = find_project(path).root  # a wrong PATH is a usage error at start, not later
     engine = Incremental()
@@ -105,13 +109,19 @@ def watch(
 
     def one_round(changed: tuple[str, ...] | None = None, listing: ProjectFiles | None = None) -> None:
         nonlocal last
-        with around_round():
+        small = around_small_round is not None and last is not None
+        with (around_small_round if small and around_small_round is not None else around_round)():
             last = run_round(path, out, engine, changed, listing)
             report(last)
         # A check's cyclic garbage skips the collector's young generations (collector_paused moves it to the
         # oldest), whose automatic collection may never come: without this, every round's would stay in memory.
-        # Collected here, after the report, while the user reads it.
-        gc.collect()
+        # Collected here, after the report, while the user reads it. After a small round whose objects were
+        # left young, collecting the young generations finds it (scanning everything alive took 0.4 s of CPU
+        # after every save on the 1,000-file project).
+        if small and not engine.changed_interface:
+            gc.collect(1)
+        else:
+            gc.collect()
 
     one_round()
     ignored = [folder.resolve() for folder in (out, ignore) if folder is not None]

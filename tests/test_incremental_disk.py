@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import invoke_cleanly
 
-import journeyc.pipeline
+import journeyc.checks
 from journeyc.cli import main
 from journeyc.incremental import disk
 
@@ -49,7 +49,7 @@ def no_checking(monkeypatch):
         raise AssertionError("checked although the cache was valid")
 
     def forbid() -> None:
-        monkeypatch.setattr(journeyc.pipeline, "run_checks", refuse)
+        monkeypatch.setattr(journeyc.checks, "run_checks", refuse)  # the pipeline imports it when it checks
 
     return forbid
 
@@ -117,6 +117,30 @@ def test_diagnostics_that_do_not_parse_are_not_trusted(project):
     assert run(str(project)) == cold(project)
 
 
+@pytest.mark.parametrize("output_format", ["full", "concise"])
+def test_the_text_kept_with_the_cache_is_shown_unless_a_terminal_would_act_on_it(project, output_format):
+    expected = run(str(project), "--output-format", output_format)
+    cache = project / ".journeyc/check.json"
+    document = json.loads(cache.read_bytes())
+    assert expected[1].startswith(document["shown"][output_format])  # what that run showed, before its summary
+    document["shown"][output_format] = "kept\ttext"
+    cache.write_text(json.dumps(document), encoding="utf-8")
+    code, output = run(str(project), "--output-format", output_format)
+    assert (code, output.splitlines()[0]) == (expected[0], "kept\ttext")  # shown as kept, not rendered again
+    for unsafe in ("\x1b[2J", "\r", "\u202e", "\x00"):
+        document["shown"][output_format] = f"kept{unsafe}text"
+        cache.write_text(json.dumps(document), encoding="utf-8")
+        assert run(str(project), "--output-format", output_format) == expected
+
+
+def test_a_run_in_another_format_renders_the_cached_diagnostics(project, no_checking):
+    run(str(project), "--output-format", "full")
+    concise, coloured = cold(project, "--output-format", "concise"), cold(project, "--output-format", "full", "--color")
+    no_checking()
+    assert run(str(project), "--output-format", "concise") == concise
+    assert run(str(project), "--output-format", "full", "--color") == coloured
+
+
 def test_a_cache_of_another_compiler_is_not_used(project, monkeypatch, no_checking):
     run(str(project))
     monkeypatch.setattr(disk, "compiler_fingerprint", lambda: "another journeyc")
@@ -163,16 +187,16 @@ def key_home(tmp_path) -> Path:
 
 def parses(monkeypatch) -> list[str]:
     """The files parsed from now on."""
-    import journeyc.pipeline as pipeline
+    import journeyc.syntax.parser as parser
 
     found: list[str] = []
-    real = pipeline.parse_source
+    real = parser.parse_source
 
     def counting(text, path, is_stdlib=False):
         found.append(path)
         return real(text, path, is_stdlib)
 
-    monkeypatch.setattr(pipeline, "parse_source", counting)
+    monkeypatch.setattr(parser, "parse_source", counting)  # the parse cache imports it when it parses
     return found
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from journeyc.checks.analysis.facts import JourneyFacts, all_facts, journey_facts
-from journeyc.checks.context import CheckContext
+from journeyc.checks.analysis.facts import JourneyFacts, journey_facts, project_journeys
+from journeyc.checks.context import CheckContext, one
 from journeyc.checks.rules.conflicts import check_conflicts
 from journeyc.checks.rules.declarations import check_channel, check_message, check_policy, check_profile, check_types
 from journeyc.checks.rules.flow import check_flow
@@ -18,21 +18,30 @@ from journeyc.ir import SourceFile
 def run_checks(ctx: CheckContext) -> list[Diagnostic]:
     """Every check over every file, in a fixed order; messages before journeys (journeys use their templates).
 
-    Each `ctx.unit` is a piece an incremental check can replay when nothing it reads changed."""
+    Each `ctx.unit` is a piece an incremental check can replay when nothing it reads changed, and `ctx.grouped`
+    runs of them it can replay in one step."""
     files = ctx.resolved.files
-    for path in sorted(files):
-        ctx.unit("declarations", (path, files[path]), _check_declarations, ctx, path, files[path])
+    ctx.grouped("declarations", [(path, files[path]) for path in sorted(files)], _file_and_source,
+                lambda item: ctx.unit("declarations", item, _check_declarations, ctx, *item))  # fmt: skip
     ctx.unit("segment cycles", None, check_segment_cycles, ctx, ctx.project.segments)
-    for path in sorted(files):
-        for journey in files[path].journeys:
-            ctx.unit("journey", (journey, path), check_journey, ctx, journey, path)
+    journeys = [(journey, path) for path in sorted(files) for journey in files[path].journeys]
+    ctx.grouped("journey", journeys, _journey_and_file,
+                lambda j: ctx.unit("journey", j, check_journey, ctx, *j))  # fmt: skip
     check_messages(ctx)
     # Flow, policy and cross-journey checks work on each journey's paths and timings.
-    facts = all_facts(ctx.project, files, lambda j, p: ctx.unit("facts", (j, p), journey_facts, ctx.project, j, p))
-    for each in facts:
-        ctx.unit("paths", each, _check_paths, ctx, each)
+    facts = ctx.grouped("facts", project_journeys(ctx.project, files), _journey_and_file,
+                        lambda j: ctx.unit("facts", j, journey_facts, ctx.project, *j))  # fmt: skip
+    ctx.grouped("paths", facts, one, lambda each: ctx.unit("paths", each, _check_paths, ctx, each))
     check_conflicts(ctx, facts)
     return ctx.diagnostics
+
+
+def _journey_and_file(item: tuple[object, str]) -> tuple[int, str]:
+    return id(item[0]), item[1]
+
+
+def _file_and_source(item: tuple[str, SourceFile]) -> tuple[str, int]:
+    return item[0], id(item[1])
 
 
 def _check_paths(ctx: CheckContext, facts: JourneyFacts) -> None:

@@ -71,6 +71,13 @@ class SharedFacts:
     # rules/messages.py: the first unguarded offer read, by message name and by template text
     unguarded_offer_spans: dict[str, ir.Span | None] = field(default_factory=dict)
     unguarded_offer_reads: dict[str, tuple[int, str] | None] = field(default_factory=dict)
+    # rules/cap_budget.py: the heaviest overlapping audience groups, by (group keys, their weights)
+    heaviest_overlaps: dict[tuple[tuple[str, ...], tuple[int, ...]], list[str]] = field(default_factory=dict)
+
+
+def one(item: Any) -> tuple[int]:
+    """The `ident` of `CheckContext.grouped` for items that are what their units read."""
+    return (id(item),)
 
 
 @dataclass
@@ -91,6 +98,20 @@ class CheckContext:
         """One unit of checking, `run(*args)`: what it reports and returns. An incremental check (`units`) replays
         both when nothing the unit reads changed since its last round (journeyc/incremental/units.py)."""
         return run(*args) if self.units is None else self.units.run(self, kind, subject, run, args)
+
+    def grouped(
+        self, kind: str, items: list[Any], ident: Callable[[Any], tuple[Any, ...]], each: Callable[[Any], T],
+        size: int = 32,
+    ) -> list[T]:  # fmt: skip
+        """`[each(item) for item in items]`, where `each` makes the units of `kind` for one item. An incremental
+        check replays each run of `size` items in one step when nothing changed under it: `ident(item)` gives the
+        ids of what the item's units read besides messages (their subjects), all alive while the item is."""
+        if self.units is None:
+            return [each(item) for item in items]
+        found: list[T] = []
+        for start in range(0, len(items), size):
+            found += self.units.group(self, kind, items[start : start + size], ident, each)
+        return found
 
     @property
     def project(self) -> ir.Project:

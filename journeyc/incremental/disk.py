@@ -51,18 +51,13 @@ class CachedCheck:
     """What `journeyc check` shows, from the cache: the same fields as a `CheckResult` it reads."""
 
     files: ProjectFiles
-    diagnostics: list[Diagnostic]
+    diagnostics: list[Diagnostic] | None  # None when `shown` stands for them
     sources: dict[str, str]
     config: Config
     counts: dict[str, Any] = field(default_factory=dict)  # the summary's files and journeys (by file)
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for d in self.diagnostics if d.severity == "error")
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for d in self.diagnostics if d.severity == "warning")
+    errors: int = 0
+    warnings: int = 0
+    shown: str | None = None  # the diagnostics as the format asked for shows them, kept from the run that checked
 
     @property
     def failed(self) -> bool:
@@ -101,8 +96,10 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
-def load(files: ProjectFiles) -> CachedCheck | None:
-    """The cached result when it was made by this compiler from these very files; None otherwise."""
+def load(files: ProjectFiles, shown: str | None = None) -> CachedCheck | None:
+    """The cached result when it was made by this compiler from these very files; None otherwise. `shown`: a
+    format whose text the cache may hold (`full` or `concise`, without colours): then the result has that text,
+    and no diagnostics, when the cache has it."""
     path = cache_path(files)
     if path is None:
         return None
@@ -122,15 +119,28 @@ def load(files: ProjectFiles) -> CachedCheck | None:
                 return None
             if text is not None:
                 sources[name] = text
+        severities = [diagnostic["severity"] for diagnostic in cached["diagnostics"]]
+        errors, warnings = severities.count("error"), severities.count("warning")
+        text = cached.get("shown", {}).get(shown) if shown is not None else None
+        if isinstance(text, str) and _printable(text) and set(severities) <= {"error", "warning"}:
+            return CachedCheck(files, None, sources, config, cached["counts"], errors, warnings, text)
         diagnostics = _DIAGNOSTICS.validate_python(cached["diagnostics"])
-        return CachedCheck(files, diagnostics, sources, config, cached["counts"])
+        return CachedCheck(files, diagnostics, sources, config, cached["counts"], errors, warnings)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # absent, corrupt or of another shape
         return None
 
 
-def save(result: CheckResult, counts: dict[str, Any], parsed: ParseCache | None = None) -> None:
+def _printable(text: str) -> bool:
+    """Whether a kept text can be printed as it is: nothing a terminal would act on (line breaks and tabs
+    aside), as `diagnostics.visible` and the renderers make every text they show."""
+    return text.replace("\n", "").replace("\t", "").isprintable()
+
+
+def save(
+    result: CheckResult, counts: dict[str, Any], parsed: ParseCache | None = None, shown: dict[str, str] | None = None
+) -> None:
     """Keep a result (and the files' parse) for the next run (best effort: a folder that cannot be written is
-    left alone)."""
+    left alone). `shown`: the text of the diagnostics in the format this run showed (`load`'s `shown`)."""
     path = cache_path(result.files)
     if path is None:
         return
@@ -145,6 +155,7 @@ def save(result: CheckResult, counts: dict[str, Any], parsed: ParseCache | None 
         "inputs": inputs,
         "counts": counts,
         "diagnostics": orjson.Fragment(_DIAGNOSTICS.dump_json(result.diagnostics)),
+        "shown": shown or {},
     }
     _write(path, orjson.dumps(document, option=orjson.OPT_SORT_KEYS))
 

@@ -16,7 +16,7 @@ from typing import Any
 from journeyc import ir
 from journeyc.checks.context import CheckContext, SharedFacts
 from journeyc.config import Config
-from journeyc.diagnostics import Diagnostic
+from journeyc.diagnostics import Diagnostic, sorted_diagnostics
 from journeyc.incremental.resolve import patched
 from journeyc.incremental.units import Units
 from journeyc.pipeline import ParseCache
@@ -31,7 +31,7 @@ from journeyc.suppress import apply_settings
 CARRIED_FACTS = (
     "template_trees", "plain_templates", "template_nodes", "template_reads", "shown_traits", "measuring_renders",
     "surely_fits", "structured_properties", "longest_stand_in", "stand_ins_gsm", "event_domains", "audience_logic",
-    "reasoner", "segment_entries", "consent_ruled_out", "template_limits", "unguarded_offer_reads",
+    "reasoner", "segment_entries", "consent_ruled_out", "template_limits", "unguarded_offer_reads", "heaviest_overlaps",
 )  # fmt: skip
 _DECLARATIONS = (*(attr for attr, _, _ in KINDS.values()), "profiles", "policies", "imports", "unparsed")
 
@@ -52,7 +52,7 @@ class Incremental:
         self.known: dict[str, tuple[ir.SourceFile, list[Diagnostic], str]] = {}  # what the last round read
         self.stale: set[str] | None = None  # files that may have changed since (None: any)
         self._unsaved: set[str] = set()  # the files last round read from the editor's texts
-        self._settled: dict[str, tuple[tuple[Any, ...], list[Diagnostic], Any]] = {}
+        self._settled: dict[str, tuple[tuple[Any, ...], list[Diagnostic], Any, bool]] = {}
         self.interfaces: dict[str, ir.SourceFile] = {}
         self.resolved: Resolved | None = None
         self.roots: list[str] | None = None
@@ -61,7 +61,7 @@ class Incremental:
         self.shared: SharedFacts | None = None
         self.units = Units()
         self.units.messages_version = self._messages_version
-        self._messages: tuple[tuple[Any, ...], int] = ((), 0)
+        self._messages: tuple[tuple[Any, ...], int, Resolved | None] = ((), 0, None)
         self._this_round: dict[str, ir.SourceFile] = {}
         self.changed_interface = True
         self.interface_version = 0  # counts the rounds whose interface changed: what is kept by it is valid till then
@@ -159,25 +159,31 @@ class Incremental:
         self, diagnostics: list[Diagnostic], config: Config, sources: dict[str, str]
     ) -> list[Diagnostic]:
         """`suppress.apply_settings` file by file (settings and suppressions act on one file's diagnostics),
-        reusing a file's outcome while its diagnostics and text are the same objects."""
+        reusing a file's outcome while its diagnostics and text are the same objects; sorted as
+        `sorted_diagnostics` sorts them (by file first, so each file's are sorted once), or None when a file's
+        outcome holds another file's diagnostic (then the caller sorts them all)."""
         by_file: dict[str, list[Diagnostic]] = {path: [] for path in sources}
         for diagnostic in diagnostics:
             by_file.setdefault(diagnostic.span.file, []).append(diagnostic)
         if self.changed_interface:  # the settings may have changed
             self._settled = {}
-        settled: dict[str, tuple[tuple[Any, ...], list[Diagnostic], Any]] = {}
+        settled: dict[str, tuple[tuple[Any, ...], list[Diagnostic], Any, bool]] = {}
         kept: list[Diagnostic] = []
-        for path, found in by_file.items():
+        in_order = True
+        for path in sorted(by_file):
+            found = by_file[path]
             text = sources.get(path)
             key = (id(text), *map(id, found))
             before = self._settled.get(path)
             if before is None or before[0] != key:
                 outcome = apply_settings(found, config, {path: text} if text is not None else {})
-                before = (key, outcome, (text, found))  # what the key names by id, kept alive with it
-            settled[path] = before
+                ordered = all(d.span.file == path for d in outcome)
+                before = (key, sorted_diagnostics(outcome) if ordered else outcome, (text, found), ordered)
+            settled[path] = before  # with what its key names by id, kept alive
             kept += before[1]
+            in_order = in_order and before[3]
         self._settled = settled
-        return kept
+        return kept if in_order else sorted_diagnostics(kept)
 
     def finish(self, templates: dict[str, str | None]) -> None:
         """End a round: remember the template files read (replayed checks read theirs in an earlier round), forget
@@ -200,13 +206,14 @@ class Incremental:
         resolved = self.resolved
         if resolved is None:
             return 0
+        if self._messages[2] is resolved:  # worked out for this resolution already (many units ask each round)
+            return self._messages[1]
         found = tuple(
             (m.name, path, m.name_span or m.span)
             for path in sorted(resolved.files)
             for m in resolved.files[path].messages
         ) + tuple(sorted(resolved.symbols.broken.get("message", ())))
-        if found != self._messages[0]:
-            self._messages = (found, self._messages[1] + 1)
+        self._messages = (found, self._messages[1] + (found != self._messages[0]), resolved)
         return self._messages[1]
 
 

@@ -13,7 +13,7 @@ compares every round with a cold check.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,10 @@ class _Record:
     uses: tuple[tuple[str, str, tuple[Any, ...]], ...]  # ("trigger_uses" | "offer_uses", message name, entries)
     templates: tuple[tuple[str, str], ...]  # template files read: (path, text)
     replay: bool = False  # whether replaying it does anything but return its value
+    inner: tuple[tuple[tuple[Any, ...], _Record], ...] = ()  # a group's units, kept for the next round
+    reads: frozenset[str] = frozenset()  # a group's: the names of the messages its units read
+    version: int | None = None  # a group's: the version of every message's name and place, when a unit read it
+    count: int = 0  # a group's: how many units it ran or replayed
 
 
 class Units:
@@ -42,12 +46,16 @@ class Units:
         self.messages_version: Callable[[], int] = lambda: 0  # the engine's version of every message's name and place
         self.ran = self.replayed = 0
         self.sends: dict[int, tuple[ir.Journey, tuple[str, ...]]] = {}  # id(journey) -> (journey, message names)
+        self._recording: list[list[tuple[tuple[Any, ...], _Record]]] = []  # the groups running, innermost last
+        self._messages_seen: dict[str, tuple[Any, str]] = {}  # each message's declaration and file, last seen
+        self._changed: set[str] | None = None  # this round's `changed_messages`
 
     def next_round(self, keep: bool) -> None:
         """Start a round; `keep`: the interface did not change, so last round's records may be replayed."""
         self.previous = self.current if keep else {}
         self.current = {}
         self.ran = self.replayed = 0
+        self._changed = None
         if len(self.sends) > 2 * len(self.previous) + 1000:  # journeys of old rounds: forget them now and then
             self.sends = {}
 
@@ -61,11 +69,70 @@ class Units:
             self.replayed += 1
             if record.replay:  # what it reported and left for later units
                 ctx.diagnostics.extend(record.diagnostics)
-                for attr, name, entries in record.uses:
-                    getattr(ctx, attr).setdefault(name, []).extend(entries)
-                ctx.template_texts.update(record.templates)
+                _leave(ctx, record)
         self.current[key] = record
+        if self._recording:
+            self._recording[-1].append((key, record))
         return record.value
+
+    def group(
+        self, ctx: CheckContext, kind: str, items: list[Any], ident: Callable[[Any], tuple[Any, ...]],
+        each: Callable[[Any], Any],
+    ) -> list[Any]:  # fmt: skip
+        """`[each(item) for item in items]`, where each makes units of `kind` (`CheckContext.grouped`): replayed in
+        one step, units and all, when the items are last round's (by `ident`: the ids of what each item's units
+        read) and, for kinds that read messages, no message changed."""
+        key = ("group", kind, *(part for item in items for part in ident(item)))
+        record = self.previous.get(key)
+        if kind in _READ_MESSAGES:
+            changed = self.changed_messages(ctx)  # every round, so that each compares with the round before
+            if record is not None and not self._still_read(record, changed):
+                record = None
+        if record is None:
+            start, count = len(ctx.diagnostics), self.ran + self.replayed
+            self._recording.append([])
+            try:
+                value = [each(item) for item in items]
+            finally:
+                inner = tuple(self._recording.pop())
+            reads: frozenset[str] = frozenset()
+            version = None
+            if kind in _READ_MESSAGES:
+                reads = frozenset(name for item in items for name in _READ_MESSAGES[kind](self, item))
+                if any(k[0] == "journey" and k[3] for k, _ in inner):  # a journey unsure of a message it sends
+                    version = self.messages_version()
+            count = self.ran + self.replayed - count
+            record = _Record(items, tuple(ctx.diagnostics[start:]), value, (), (), True, inner, reads, version, count)
+        else:
+            self.replayed += record.count
+            ctx.diagnostics.extend(record.diagnostics)
+            for _, unit in record.inner:  # what its units left for later units (template uses, template texts)
+                if unit.uses or unit.templates:
+                    _leave(ctx, unit)
+            self.current.update(record.inner)  # so that a group that changes later finds its unchanged units
+        self.current[key] = record
+        if self._recording:
+            self._recording[-1].extend(((key, record), *record.inner))
+        return record.value
+
+    def _still_read(self, record: _Record, changed: set[str]) -> bool:
+        """Whether the messages a group's units read are those of the last round."""
+        if record.version is not None and record.version != self.messages_version():
+            return False
+        return changed.isdisjoint(record.reads)
+
+    def changed_messages(self, ctx: CheckContext) -> set[str]:
+        """The names of the messages whose entry in the symbol table (declaration or file) changed since the last
+        round: an edit in a file moves the messages declared below it, and only those."""
+        if self._changed is None:
+            table = ctx.resolved.symbols.entries.get("message", {})
+            now = {name: (entry.decl, entry.file) for name, entry in table.items()}
+            before = self._messages_seen
+            self._changed = {name for name in now.keys() | before.keys()
+                             if name not in now or name not in before or now[name][0] is not before[name][0]
+                             or now[name][1] != before[name][1]}  # fmt: skip
+            self._messages_seen = now  # the declarations alive, so that `is` compares them with the next round's
+        return self._changed
 
 
 def _run(
@@ -84,6 +151,13 @@ def _run(
     reported = tuple(ctx.diagnostics[start:])
     left = any(entries for _, _, entries in uses) or bool(templates)
     return _Record(keep, reported, value, uses, templates, bool(reported) or left)
+
+
+def _leave(ctx: CheckContext, record: _Record) -> None:
+    """What a unit left for later units, left again: the template reads of messages, the template files' texts."""
+    for attr, name, entries in record.uses:
+        getattr(ctx, attr).setdefault(name, []).extend(entries)
+    ctx.template_texts.update(record.templates)
 
 
 _USES = ("trigger_uses", "offer_uses")
@@ -165,6 +239,11 @@ def _two(units: Units, ctx: CheckContext, kind: str, subject: tuple[Any, Any]) -
     return (kind, id(subject[0]), id(subject[1])), subject
 
 
+def _budget(units: Units, ctx: CheckContext, kind: str, subject: tuple[Any, list[Any]]) -> tuple[Key, Any]:
+    """A cap and the journeys' facts of its heaviest budget (their weights are the cap's and theirs)."""
+    return (kind, id(subject[0]), *map(id, subject[1])), subject
+
+
 def _with_others(units: Units, ctx: CheckContext, kind: str, subject: tuple[Any, list[Any]]) -> tuple[Key, Any]:
     """A journey's facts and a list of other journeys' facts."""
     return (kind, id(subject[0]), *map(id, subject[1])), subject
@@ -182,5 +261,15 @@ _READS: dict[str, Callable[[Units, CheckContext, str, Any], tuple[Key, Any]]] = 
     "sides": _one,  # JourneyFacts
     "pair": _pair,
     "cap weight": _two,
+    "cap budget": _budget,
     "breach": _with_others,  # (facts, [the other journeys started by a filtered trigger on its event])
+}
+
+
+# The kinds of unit whose keys read messages besides their subject: the names an item's units read, by kind (a
+# group of them is replayed only when none of these changed: `changed_messages`).
+_READ_MESSAGES: dict[str, Callable[[Units, Any], Iterable[str]]] = {
+    "journey": lambda units, item: _sent_names(units, item[0]),  # (journey, path)
+    "facts": lambda units, item: _sent_names(units, item[0]),  # (journey, path)
+    "offers": lambda units, item: (send.step.message.name for send in item[1]),  # (file, its sends)
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from journeyc.diagnostics import Diagnostic, Label, visible
@@ -50,18 +51,26 @@ def _source_line(sources: dict[str, str], span: Span) -> str | None:
     text = sources.get(span.file)
     if text is None:
         return None
-    lines = text.split("\n")
+    lines = _lines(text)
     if not 0 < span.line <= len(lines):
         return None
     return lines[span.line - 1].rstrip("\r")
 
 
+@functools.lru_cache(maxsize=16)
+def _lines(text: str) -> list[str]:
+    """A file's lines, split once for the many diagnostics shown in one file (the same text object each time)."""
+    return text.split("\n")
+
+
 def _underline(line: str, span: Span) -> tuple[str, int, int]:
     """The line as shown (tabs expanded, control characters made visible), caret start and length."""
-    shown_chars = [_visible(ch) for ch in line]
     start_index = min(max(span.column - 1, 0), len(line))
     end_index = span.end_column - 1 if span.end_line == span.line else len(line)
     end_index = min(max(end_index, start_index + 1), max(len(line), start_index + 1))
+    if line.isascii() and line.isprintable():  # every character shown as itself, one column wide
+        return line, start_index, max(min(end_index, len(line)) - start_index, 1)
+    shown_chars = [_visible(ch) for ch in line]
     start = sum(len(c) for c in shown_chars[:start_index])
     length = max(sum(len(c) for c in shown_chars[start_index:end_index]), 1)
     return "".join(shown_chars), start, length

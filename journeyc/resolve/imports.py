@@ -8,8 +8,7 @@ from collections.abc import Callable
 
 from journeyc import ir
 from journeyc.diagnostics import Diagnostic, Label
-
-STDLIB_PREFIX = "stdlib/"
+from journeyc.load import STDLIB_PREFIX as STDLIB_PREFIX  # defined with the files it names
 
 
 def stdlib_path(module: str) -> str:

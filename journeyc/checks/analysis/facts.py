@@ -111,6 +111,14 @@ def all_facts(
     journey's facts are made, by default `journey_facts`)."""
     return [
         make(journey, path) if make is not None else journey_facts(project, journey, path)
+        for journey, path in project_journeys(project, files)
+    ]
+
+
+def project_journeys(project: ir.Project, files: dict[str, ir.SourceFile]) -> list[tuple[ir.Journey, str]]:
+    """Every journey of the project (not the stdlib) with its file, in file and source order."""
+    return [
+        (journey, path)
         for path in sorted(files)
         if not files[path].is_stdlib
         for journey in files[path].journeys

@@ -30,7 +30,9 @@ def _weight(
 
 def check_cap_budget(ctx: CheckContext, policy: ir.Policy, cap: ir.Cap, facts: list[JourneyFacts]) -> None:
     counts = cap_counter(policy, cap)
-    weights = {id(f): ctx.unit("cap weight", (cap, f), _weight, cap, counts, f) for f in facts}
+    found = ctx.grouped("cap weight", facts, lambda f: (id(cap), id(f)),
+                        lambda f: ctx.unit("cap weight", (cap, f), _weight, cap, counts, f))  # fmt: skip
+    weights = {id(f): weight for f, weight in zip(facts, found, strict=True)}
     # Journeys with the same audience overlap each other: group them, then grow the heaviest set of groups
     # whose audiences all overlap pairwise.
     groups: dict[str, list[JourneyFacts]] = {}
@@ -39,22 +41,29 @@ def check_cap_budget(ctx: CheckContext, policy: ir.Policy, cap: ir.Cap, facts: l
             groups.setdefault(f.audience_key, []).append(f)
     weight = {key: sum(weights[id(f)][0] for f in members) for key, members in groups.items()}
     keys = sorted(groups, key=lambda k: (-weight[k], k))[:MAX_AUDIENCE_GROUPS]
-    neighbours = _overlapping_groups(ctx, keys, groups)
-    chosen: list[str] = []
-    for start in keys:
-        # `common`: the groups that overlap every member so far, so the next one to join is the first of them.
-        clique, common = [start], neighbours[start]
-        for other in keys:
-            if other in common:
-                clique.append(other)
-                common = common & neighbours[other]
-        if sum(weight[k] for k in clique) > sum(weight[k] for k in chosen):
-            chosen = clique
+    # Which groups are chosen depends only on the audiences (their keys) and their weights: an edit that changes
+    # neither (most edits, in watch and the language server) finds the answer of the round before.
+    memo = (tuple(keys), tuple(weight[k] for k in keys))
+    chosen = ctx.shared.heaviest_overlaps.get(memo)
+    if chosen is None:
+        chosen = ctx.shared.heaviest_overlaps[memo] = _heaviest_overlap(
+            keys, weight, _overlapping_groups(ctx, keys, groups)
+        )
     best = [f for key in chosen for f in groups[key]]
     total = sum(weights[id(f)][0] for f in best)
     if len(best) < 2 or total <= cap.limit:
         return
-    best.sort(key=lambda f: (f.file, f.journey.span.line))
+    # The report names every journey of the budget (hundreds of labels): a unit, replayed while they are the same.
+    ctx.unit("cap budget", (cap, best), _report, ctx, cap, best, [weights[id(f)] for f in best])
+
+
+def _report(
+    ctx: CheckContext, cap: ir.Cap, best: list[JourneyFacts], found: list[tuple[int, list[PlannedSend], str | None]]
+) -> None:
+    """J704: `best`, the journeys of the heaviest budget, whose `found` weights add up to more than the cap."""
+    weights = {id(f): weight for f, weight in zip(best, found, strict=True)}
+    total = sum(weight[0] for weight in found)
+    best = sorted(best, key=lambda f: (f.file, f.journey.span.line))
     parts = [f'"{f.name}" ({f.owner}) {weights[id(f)][0]}' for f in best]
     notes = [note for f in best if (note := weights[id(f)][2])]
     ctx.report(
@@ -73,6 +82,21 @@ def check_cap_budget(ctx: CheckContext, policy: ir.Policy, cap: ir.Cap, facts: l
         notes=(f"worst case per journey: {', '.join(parts)}; nothing keeps one customer out of any of them", *notes),
         help=f"the runtime will drop {total - cap.limit} of them, by priority: {_who_decides(best)}",
     )
+
+
+def _heaviest_overlap(keys: list[str], weight: dict[str, int], neighbours: dict[str, frozenset[str]]) -> list[str]:
+    """The heaviest set of audience groups that all overlap pairwise, grown greedily from each group in turn."""
+    chosen: list[str] = []
+    for start in keys:
+        # `common`: the groups that overlap every member so far, so the next one to join is the first of them.
+        clique, common = [start], neighbours[start]
+        for other in keys:
+            if other in common:
+                clique.append(other)
+                common = common & neighbours[other]
+        if sum(weight[k] for k in clique) > sum(weight[k] for k in chosen):
+            chosen = clique
+    return chosen
 
 
 def _overlapping_groups(

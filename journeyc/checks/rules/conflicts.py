@@ -22,7 +22,7 @@ from journeyc.checks.analysis.moments import Start, can_share, starts, why_toget
 from journeyc.checks.analysis.path_conditions import Condition, Reasoner, reasoner
 from journeyc.checks.analysis.policy_scope import suppresses
 from journeyc.checks.analysis.timeline import DAY, PlannedSend, describe_offset, duration_words
-from journeyc.checks.context import CheckContext
+from journeyc.checks.context import CheckContext, one
 from journeyc.checks.rules.cap_budget import check_cap_budget
 from journeyc.checks.rules.suppression_breach import check_suppression_breaches
 from journeyc.diagnostics import Label
@@ -54,8 +54,8 @@ def check_conflicts(ctx: CheckContext, facts: list[JourneyFacts]) -> None:
     _check_offer_codes(ctx, facts)
     reasoning = reasoner(ctx)
     by_moment: dict[str, list[_Side]] = {}
-    for f in facts:
-        for side in ctx.unit("sides", f, _sides, ctx, f, reasoning):
+    for sides in ctx.grouped("sides", facts, one, lambda f: ctx.unit("sides", f, _sides, ctx, f, reasoning)):
+        for side in sides:
             by_moment.setdefault(side.start.moment, []).append(side)
     reported: set[tuple[str, int, int]] = set()  # (code, journey, journey): a pair can share several moments
     pairs = _Pairs(ctx)

@@ -19,7 +19,7 @@ from journeyc.checks.analysis.sms import OPT_OUT, characters
 from journeyc.checks.analysis.template_places import FilePlacer, InlinePlacer, Placer
 from journeyc.checks.analysis.template_trees import parse_template
 from journeyc.checks.analysis.walk import sends
-from journeyc.checks.context import CheckContext
+from journeyc.checks.context import CheckContext, one
 from journeyc.checks.rules.sms_length import check_sms_length
 from journeyc.diagnostics import Label
 
@@ -43,17 +43,23 @@ def _kind(ctx: CheckContext, message: ir.Message) -> str | None:
 def check_messages(ctx: CheckContext) -> None:
     """Every message's content, and every send's offer against its message."""
     files = ctx.resolved.files
-    by_file = [(files[path], ctx.unit("sends", files[path], _sends_in, files[path])) for path in sorted(files)]
+    sources = [files[path] for path in sorted(files)]
+    found = ctx.grouped("sends", sources, one, lambda source: ctx.unit("sends", source, _sends_in, source))
+    by_file = list(zip(sources, found, strict=True))
     every_send = [send for _, found in by_file for send in found]
     sent_by: dict[str, list[Send]] = {}
     for send in every_send:
         sent_by.setdefault(send.step.message.name, []).append(send)
-    for path in sorted(files):
-        for message in files[path].messages:
-            senders = sent_by.get(message.name, [])
-            ctx.unit("message", (message, path, senders), _check_message, ctx, message, path, senders)
-    for source, found in by_file:
-        ctx.unit("offers", (source, found), _check_offers, ctx, found)
+    messages = [(m, path, sent_by.get(m.name, [])) for path in sorted(files) for m in files[path].messages]
+    ctx.grouped("message", messages, _message_and_senders,
+                lambda item: ctx.unit("message", item, _check_message, ctx, *item))  # fmt: skip
+    ctx.grouped("offers", by_file, lambda item: (id(item[0]), id(item[1])),
+                lambda item: ctx.unit("offers", item, _check_offers, ctx, item[1]))  # fmt: skip
+
+
+def _message_and_senders(item: tuple[ir.Message, str, list[Send]]) -> tuple[object, ...]:
+    message, path, senders = item
+    return (id(message), path, *(id(part) for send in senders for part in (send.journey, send.step)))
 
 
 def _sends_in(source: ir.SourceFile) -> list[Send]:
