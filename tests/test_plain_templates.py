@@ -166,3 +166,114 @@ def test_values_that_are_not_obvious_are_left_to_jinja():
     assert template.render({"offer": None}, str) == "none"  # no offer: every field missing
     assert template.render({"offer": "a text"}, str) is None  # Jinja2 decides what a text's `code` is
     assert template.render({}, str) is None  # a root not given at all
+
+
+# --- loops: the runtime's render only (`from_tree(tree, loops=True)`) -------------------------------------------
+
+
+def plain_with_loops(text: str) -> PlainTemplate | None:
+    return PlainTemplate.from_tree(ENVS[TEXT].parse(text), loops=True)
+
+
+@st.composite
+def loop_blocks(draw) -> str:
+    """A `{% for %}` over a root's attribute, its body reading the item and the roots; mostly plain, sometimes
+    not (a loop named `loop`, an `else`, a filter, a list read from a dict's method)."""
+    name = draw(st.sampled_from(["item", "item", "item", "profile", "loop"]))
+    body = []
+    for _ in range(draw(st.integers(0, 3))):
+        attr = draw(st.sampled_from(["name", "name", "variant", "first_name", "items"]))
+        default = draw(st.sampled_from(["", " | default('An item')", " | d('<&>')", " | default('An item')"]))
+        reads = st.sampled_from([
+            f"{{{{ {name}.{attr}{default} }}}}",
+            f"{{% if {name}.{attr} %}} ({{{{ {name}.{attr}{default} }}}}){{% endif %}}",
+            f"{{% if {name} %}}*{{% else %}}-{{% endif %}}",
+            "{{ profile.first_name | d('you') }}",
+        ])  # fmt: skip
+        body.append(draw(reads if draw(st.integers(0, 3)) else texts))
+    source = draw(st.sampled_from(["trigger.products"] * 4 + ["trigger.lines", "trigger.items", "profile.first_name"]))
+    tail = draw(st.sampled_from([""] * 6 + ["{% else %}none", " if item"]))
+    head = f"{{% for {name} in {source}{tail if tail.startswith(' if') else ''} %}}"
+    end = (tail if tail.startswith("{%") else "") + "{% endfor %}"
+    around = st.lists(st.one_of(texts, plain_placeholders()), max_size=2).map("".join)
+    return draw(around) + head + "".join(body) + end + draw(around)
+
+
+item_fields = st.fixed_dictionaries(
+    {}, optional={"name": st.one_of(st.text(alphabet="ab<>&'é /", max_size=5), scalars), "variant": scalars,
+                  "first_name": scalars},
+)  # fmt: skip
+items = st.one_of(
+    item_fields,
+    item_fields,
+    item_fields,
+    st.none(),
+    st.just("a text"),
+    st.just(3),
+)  # fmt: skip
+loop_holders = st.one_of(
+    st.fixed_dictionaries({}, optional={"products": st.one_of(st.lists(items, max_size=4), scalars),
+                                        "lines": st.lists(items, max_size=2), "items": st.lists(items, max_size=1)}),
+    st.fixed_dictionaries({"products": st.lists(items, min_size=1, max_size=4), "lines": st.lists(items, max_size=2)}),
+    st.fixed_dictionaries({"products": st.lists(items, min_size=1, max_size=4), "lines": st.lists(items, max_size=2)}),
+    holders,
+)  # fmt: skip
+usual = st.one_of(st.just({"first_name": "Ada & Bo", "code": "<X>"}), st.just({}), holders)
+loop_values = st.fixed_dictionaries({"profile": usual, "trigger": loop_holders, "offer": usual})
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(2000), deadline=None)
+@given(loop_blocks(), loop_values, st.sampled_from([TEXT, HTML, URL]))
+def test_a_plain_render_with_loops_is_what_the_sandbox_renders(text, values, mode):
+    try:
+        template = plain_with_loops(text)
+    except TemplateSyntaxError:
+        return
+    if template is None:
+        return
+    rendered = template.render(values, _SHOW[mode])
+    if rendered is not None:
+        assert rendered == jinja(text, values, mode)
+
+
+def test_a_cart_loop_renders_without_jinja():
+    text = (
+        "Hi {{ profile.first_name | default('there') }}{% if trigger.products %}:\n"
+        '{% for item in trigger.products %}&bull; {{ item.name | default("An item") }}'
+        "{% if item.variant %} ({{ item.variant }}){% endif %}<br />\n{% endfor %}{% endif %}"
+    )
+    template = plain_with_loops(text)
+    assert template is not None
+    assert plain(text) is None  # the checks leave loops out
+    products = [{"name": "Dress <no. 3>", "variant": "M"}, {"name": None}, {}]
+    for values in ({"profile": {"first_name": "Ada"}, "trigger": {"products": products}, "offer": None},
+                   {"profile": {}, "trigger": {"products": []}, "offer": None},
+                   {"profile": {}, "trigger": {}, "offer": None}):  # fmt: skip
+        for mode in (TEXT, HTML):
+            rendered = template.render(values, _SHOW[mode])
+            assert rendered is not None
+            assert rendered == jinja(text, values, mode)
+    assert "Dress &lt;no. 3&gt; (M)" in template.render({"profile": {}, "trigger": {"products": products}}, _SHOW[HTML])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["{% for x in trigger.lines %}{{ loop.index }}{% endfor %}", "{% for x in trigger.lines %}a{% else %}b{% endfor %}",
+     "{% for x in trigger.lines if x %}a{% endfor %}", "{% for a, b in trigger.lines %}a{% endfor %}",
+     "{% for x in trigger.lines %}{% for y in x.sizes %}{{ y.name }}{% endfor %}{% endfor %}",
+     "{% for x in trigger %}a{% endfor %}", "{% for x in items %}a{% endfor %}",
+     "{% for loop in trigger.lines %}{{ loop.name }}{% endfor %}", "{% for x in trigger.lines %}{{ x }}{% endfor %}",
+     "{% for x in trigger.lines %}{{ x.items }}{% endfor %}", "{% for x in trigger.items %}a{% endfor %}"],
+)  # fmt: skip
+def test_any_other_loop_is_left_to_jinja(text):
+    assert plain_with_loops(text) is None
+
+
+def test_a_loop_over_what_is_not_an_obvious_list_is_left_to_jinja():
+    template = plain_with_loops("{% for x in trigger.lines %}{{ x.name | d('-') }}{% endfor %}")
+    assert template is not None
+    for items in (None, "ab", {"name": 1}, [{"name": 1}] * 1001, ["a text"]):
+        assert template.render({"trigger": {"lines": items}}, str) is None
+    assert template.render({"trigger": {}}, str) is None  # (missing: the sandbox fails iterating it)
+    assert template.render({"trigger": {"lines": [None, {"name": 2}]}}, str) == "-2"
