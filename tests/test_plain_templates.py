@@ -172,7 +172,7 @@ def test_values_that_are_not_obvious_are_left_to_jinja():
 
 
 def plain_with_loops(text: str) -> PlainTemplate | None:
-    return PlainTemplate.from_tree(ENVS[TEXT].parse(text), loops=True)
+    return PlainTemplate.from_tree(ENVS[TEXT].parse(text), runtime=True)
 
 
 @st.composite
@@ -189,6 +189,7 @@ def loop_blocks(draw) -> str:
             f"{{% if {name}.{attr} %}} ({{{{ {name}.{attr}{default} }}}}){{% endif %}}",
             f"{{% if {name} %}}*{{% else %}}-{{% endif %}}",
             "{{ profile.first_name | d('you') }}",
+            f"{{% if {name}.{attr} == 'a' %}}=a{{% elif profile.first_name != \"Ada & Bo\" %}}!{{% endif %}}",
         ])  # fmt: skip
         body.append(draw(reads if draw(st.integers(0, 3)) else texts))
     source = draw(st.sampled_from(["trigger.products"] * 4 + ["trigger.lines", "trigger.items", "profile.first_name"]))
@@ -277,3 +278,53 @@ def test_a_loop_over_what_is_not_an_obvious_list_is_left_to_jinja():
         assert template.render({"trigger": {"lines": items}}, str) is None
     assert template.render({"trigger": {}}, str) is None  # (missing: the sandbox fails iterating it)
     assert template.render({"trigger": {"lines": [None, {"name": 2}]}}, str) == "-2"
+
+
+@st.composite
+def comparisons(draw) -> str:
+    """`{% if root.attr == 'text' %}` and the like, mostly of the plain kind (`==` or `!=` with text)."""
+    read = f"{draw(roots)}.{draw(attrs)}" if draw(st.integers(0, 4)) else draw(roots)
+    read = draw(st.sampled_from([read, "profile.tier", "offer.code", "profile.tier"]))
+    op = draw(st.sampled_from(["==", "!=", "==", "!=", "<", "is", "in"]))
+    const = draw(st.sampled_from(["'gold'", '"a"', "''", "3", "none", "'é<'"]))
+    otherwise = draw(st.sampled_from(["", "{% else %}no", "{% elif offer.code == 'a' %}c{% else %}-"]))
+    return (
+        f"{draw(texts)}{{% if {read} {op} {const} %}}yes {{{{ profile.first_name | d('x') }}}}{otherwise}{{% endif %}}"
+    )
+
+
+compared = st.one_of(scalars, st.sampled_from(["gold", "a", "", "é<", "silver"]))
+compared_holders = st.one_of(
+    st.dictionaries(st.sampled_from(["first_name", "code", "tier", "items"]), compared, max_size=3), holders
+)
+compared_values = st.fixed_dictionaries({"profile": compared_holders, "trigger": holders, "offer": compared_holders})
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(2000), deadline=None)
+@given(comparisons(), compared_values, st.sampled_from([TEXT, HTML, URL]))
+def test_a_plain_render_with_comparisons_is_what_the_sandbox_renders(text, values, mode):
+    try:
+        template = plain_with_loops(text)
+    except TemplateSyntaxError:
+        return
+    if template is None:
+        return
+    rendered = template.render(values, _SHOW[mode])
+    if rendered is not None:
+        assert rendered == jinja(text, values, mode)
+
+
+def test_a_comparison_with_text_renders_without_jinja_in_the_runtime_only():
+    text = '{% if profile.tier == "gold" %}Gold: 20%{% elif profile.tier != "silver" %}15%{% else %}10%{% endif %}'
+    assert plain(text) is None  # the checks leave comparisons out
+    template = plain_with_loops(text)
+    assert template is not None
+    for profile, shown in (({"tier": "gold"}, "Gold: 20%"), ({"tier": "silver"}, "10%"), ({}, "15%"),
+                           ({"tier": None}, "15%"), (None, "15%"), ({"tier": 3}, "15%")):  # fmt: skip
+        assert template.render({"profile": profile}, str) == shown == jinja(text, {"profile": profile}, TEXT)
+    assert template.render({"profile": "a text"}, str) is None  # Jinja2 decides what a text's `tier` is
+    for other in ("{% if profile.tier < 'b' %}a{% endif %}", "{% if profile.tier == 3 %}a{% endif %}",
+                  "{% if profile == 'a' %}a{% endif %}", "{% if profile.tier == profile.x %}a{% endif %}",
+                  "{% if 'a' == profile.tier %}a{% endif %}", "{% if profile.a == 'a' == profile.b %}a{% endif %}"):  # fmt: skip
+        assert plain_with_loops(other) is None

@@ -14,9 +14,11 @@ A template is plain when its tree holds only
   (`profile.items` reads the dict's method, not a trait);
 - `{{ root.attr | default('text') }}` (or `| d('text')`): one text argument;
 - `{% if test %}`, `{% elif test %}`, `{% else %}`, `{% endif %}`, where test is `root` or `root.attr`;
-- for the runtime's render only (`from_tree(tree, loops=True)`): `{% for name in root.attr %}...{% endfor %}`
+- for the runtime's render only (`from_tree(tree, runtime=True)`): `{% for name in root.attr %}...{% endfor %}`
   (no `else`, filter or recursion, none inside another), whose body is plain with `name` as one more root
-  (`{{ item.name | default("An item") }}`). The checks leave loops out: a loop's length depends on its list.
+  (`{{ item.name | default("An item") }}`); and tests `root.attr == 'text'` or `!=` (`profile.tier == "gold"`).
+  The checks leave both out (they bound lengths from `reads`, `tests` and `texts`; a loop's length depends on its
+  list).
 
 `PlainTemplate.render` gives exactly what the message sandbox (runtime/sandbox.py) renders, or None whenever that
 is not obvious from the values, and the caller then renders with Jinja2: a read of a missing value without a
@@ -56,6 +58,7 @@ class Test:
 
     root: str
     attr: str | None
+    compare: tuple[str, str] | None = None  # ("==" or "!=", the text compared with): the runtime's render only
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +91,11 @@ class PlainTemplate:
         self.parts = parts
 
     @classmethod
-    def from_tree(cls, tree: nodes.Template, *, loops: bool = False) -> PlainTemplate | None:
-        """The template of Jinja2's tree, when it is plain (see the module's docstring); None otherwise. `loops`:
-        `{% for %}` over a root's list may be part of it (the runtime's render; not the checks, which read
-        `reads`, `tests` and `texts`, where a loop is none of them)."""
-        parts = _parts(tree.body, ROOTS, loops)
+    def from_tree(cls, tree: nodes.Template, *, runtime: bool = False) -> PlainTemplate | None:
+        """The template of Jinja2's tree, when it is plain (see the module's docstring); None otherwise.
+        `runtime`: loops over a root's list and comparisons with text may be part of it (the runtime's render;
+        not the checks, which read `reads`, `tests` and `texts`)."""
+        parts = _parts(tree.body, ROOTS, runtime)
         return None if parts is None else cls(parts)
 
     def render(self, values: Mapping[str, Any], show: Show) -> str | None:
@@ -129,8 +132,9 @@ def _walk(parts: Parts) -> Iterator[Part]:
 # --- recognition, on Jinja2's tree ------------------------------------------------------------------------------
 
 
-def _parts(body: list[nodes.Node], names: tuple[str, ...], loops: bool) -> Parts | None:
-    """`names`: the roots a read may start from (ROOTS, and the names of the loops it is in)."""
+def _parts(body: list[nodes.Node], names: tuple[str, ...], runtime: bool) -> Parts | None:
+    """`names`: the roots a read may start from (ROOTS, and the name of the loop it is in); `runtime`: see
+    `PlainTemplate.from_tree`."""
     parts: list[Part] = []
     for node in body:
         if isinstance(node, nodes.Output):
@@ -140,11 +144,11 @@ def _parts(body: list[nodes.Node], names: tuple[str, ...], loops: bool) -> Parts
                     return None
                 parts.append(part)
         elif isinstance(node, nodes.If):
-            choice = _choice(node, names, loops)
+            choice = _choice(node, names, runtime)
             if choice is None:
                 return None
             parts.append(choice)
-        elif isinstance(node, nodes.For) and loops:
+        elif isinstance(node, nodes.For) and runtime and names is ROOTS:  # (not inside another loop)
             loop = _loop(node, names)
             if loop is None:
                 return None
@@ -163,7 +167,7 @@ def _loop(node: nodes.For, names: tuple[str, ...]) -> Loop | None:
     items = _test(node.iter, names)
     if items is None or items.attr is None:
         return None
-    body = _parts(node.body, (*names, target.name), False)  # (no loop inside a loop)
+    body = _parts(node.body, (*names, target.name), True)
     return None if body is None else Loop(target.name, items, body)
 
 
@@ -192,16 +196,31 @@ def _test(node: nodes.Node | None, names: tuple[str, ...]) -> Test | None:
     return None
 
 
-def _choice(node: nodes.If, names: tuple[str, ...], loops: bool) -> Choice | None:
+def _condition(node: nodes.Node, names: tuple[str, ...], runtime: bool) -> Test | None:
+    """An `{% if %}`'s test: `root`, `root.attr`, or (`runtime`) `root.attr == 'text'` or `!=`."""
+    if not (runtime and isinstance(node, nodes.Compare)):
+        return _test(node, names)
+    if len(node.ops) != 1 or node.ops[0].op not in ("eq", "ne"):
+        return None
+    const = node.ops[0].expr
+    if not isinstance(const, nodes.Const) or type(const.value) is not str:
+        return None
+    read = _test(node.expr, names)
+    if read is None or read.attr is None:
+        return None
+    return Test(read.root, read.attr, ("==" if node.ops[0].op == "eq" else "!=", const.value))
+
+
+def _choice(node: nodes.If, names: tuple[str, ...], runtime: bool) -> Choice | None:
     branches: list[tuple[Test, Parts]] = []
     for branch in (node, *node.elif_):
         if branch is not node and (branch.elif_ or branch.else_):
             return None  # not a tree Jinja2's parser makes
-        test, body = _test(branch.test, names), _parts(branch.body, names, loops)
+        test, body = _condition(branch.test, names, runtime), _parts(branch.body, names, runtime)
         if test is None or body is None:
             return None
         branches.append((test, body))
-    otherwise = _parts(node.else_, names, loops)
+    otherwise = _parts(node.else_, names, runtime)
     return None if otherwise is None else Choice(tuple(branches), otherwise)
 
 
@@ -262,6 +281,8 @@ def _branch(choice: Choice, values: Mapping[str, Any]) -> Parts | None:
         value = values.get(test.root, _UNSURE) if test.attr is None else _value(values, test.root, test.attr)
         if value is _UNSURE:
             return None
+        if test.compare is not None:  # (a missing value is None here, Undefined in Jinja2: equal to no text)
+            value = (value == test.compare[1]) == (test.compare[0] == "==")
         if value:
             return body
     return choice.otherwise
