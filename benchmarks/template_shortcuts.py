@@ -54,7 +54,7 @@ def shortcuts(config: str) -> Iterator[None]:
     if config != "on":
         PlainTemplate.render = lambda self, values, show: None  # type: ignore[method-assign]
     if config == "bound off":
-        PlainTemplate.from_tree = classmethod(lambda cls, tree: None)  # type: ignore[method-assign,assignment]
+        PlainTemplate.from_tree = classmethod(lambda cls, tree, **_: None)  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:

@@ -795,7 +795,24 @@ def run() -> None:
         sys.argv[1:2] == ["docs"] and "--serve" in sys.argv
     ):
         gc.disable()
-    main(prog_name="journeyc")
+    try:
+        main(prog_name="journeyc")
+    except SystemExit as done:
+        if "temporalio.bridge" not in sys.modules:
+            raise
+        _exit_now(done.code)
+
+
+def _exit_now(code: object) -> None:
+    """End a process that used Temporal's client without the interpreter's shutdown: the client's threads (Rust,
+    outside Python's control) may still run while the interpreter tears down, and then it aborts (SIGABRT), a
+    known issue of temporalio (sdk-python #300). Everything the command wrote is flushed first."""
+    status = code if isinstance(code, int) else 0 if code is None else 1
+    if not isinstance(code, int) and code is not None:
+        print(code, file=sys.stderr)  # (what SystemExit("message") prints)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":  # pragma: no cover

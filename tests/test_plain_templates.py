@@ -166,3 +166,154 @@ def test_values_that_are_not_obvious_are_left_to_jinja():
     assert template.render({"offer": None}, str) == "none"  # no offer: every field missing
     assert template.render({"offer": "a text"}, str) is None  # Jinja2 decides what a text's `code` is
     assert template.render({}, str) is None  # a root not given at all
+
+
+# --- loops: the runtime's render only (`from_tree(tree, loops=True)`) -------------------------------------------
+
+
+def plain_in_runtime(text: str) -> PlainTemplate | None:
+    return PlainTemplate.from_tree(ENVS[TEXT].parse(text), runtime=True)
+
+
+@st.composite
+def loop_blocks(draw) -> str:
+    """A `{% for %}` over a root's attribute, its body reading the item and the roots; mostly plain, sometimes
+    not (a loop named `loop`, an `else`, a filter, a list read from a dict's method)."""
+    name = draw(st.sampled_from(["item", "item", "item", "profile", "loop"]))
+    body = []
+    for _ in range(draw(st.integers(0, 3))):
+        attr = draw(st.sampled_from(["name", "name", "variant", "first_name", "items"]))
+        default = draw(st.sampled_from(["", " | default('An item')", " | d('<&>')", " | default('An item')"]))
+        reads = st.sampled_from([
+            f"{{{{ {name}.{attr}{default} }}}}",
+            f"{{% if {name}.{attr} %}} ({{{{ {name}.{attr}{default} }}}}){{% endif %}}",
+            f"{{% if {name} %}}*{{% else %}}-{{% endif %}}",
+            "{{ profile.first_name | d('you') }}",
+            f"{{% if {name}.{attr} == 'a' %}}=a{{% elif profile.first_name != \"Ada & Bo\" %}}!{{% endif %}}",
+        ])  # fmt: skip
+        body.append(draw(reads if draw(st.integers(0, 3)) else texts))
+    source = draw(st.sampled_from(["trigger.products"] * 4 + ["trigger.lines", "trigger.items", "profile.first_name"]))
+    tail = draw(st.sampled_from([""] * 6 + ["{% else %}none", " if item"]))
+    head = f"{{% for {name} in {source}{tail if tail.startswith(' if') else ''} %}}"
+    end = (tail if tail.startswith("{%") else "") + "{% endfor %}"
+    around = st.lists(st.one_of(texts, plain_placeholders()), max_size=2).map("".join)
+    return draw(around) + head + "".join(body) + end + draw(around)
+
+
+item_fields = st.fixed_dictionaries(
+    {}, optional={"name": st.one_of(st.text(alphabet="ab<>&'é /", max_size=5), scalars), "variant": scalars,
+                  "first_name": scalars},
+)  # fmt: skip
+items = st.one_of(
+    item_fields,
+    item_fields,
+    item_fields,
+    st.none(),
+    st.just("a text"),
+    st.just(3),
+)  # fmt: skip
+loop_holders = st.one_of(
+    st.fixed_dictionaries({}, optional={"products": st.one_of(st.lists(items, max_size=4), scalars),
+                                        "lines": st.lists(items, max_size=2), "items": st.lists(items, max_size=1)}),
+    st.fixed_dictionaries({"products": st.lists(items, min_size=1, max_size=4), "lines": st.lists(items, max_size=2)}),
+    st.fixed_dictionaries({"products": st.lists(items, min_size=1, max_size=4), "lines": st.lists(items, max_size=2)}),
+    holders,
+)  # fmt: skip
+usual = st.one_of(st.just({"first_name": "Ada & Bo", "code": "<X>"}), st.just({}), holders)
+loop_values = st.fixed_dictionaries({"profile": usual, "trigger": loop_holders, "offer": usual})
+
+
+def test_a_cart_loop_renders_without_jinja():
+    text = (
+        "Hi {{ profile.first_name | default('there') }}{% if trigger.products %}:\n"
+        '{% for item in trigger.products %}&bull; {{ item.name | default("An item") }}'
+        "{% if item.variant %} ({{ item.variant }}){% endif %}<br />\n{% endfor %}{% endif %}"
+    )
+    template = plain_in_runtime(text)
+    assert template is not None
+    assert plain(text) is None  # the checks leave loops out
+    products = [{"name": "Dress <no. 3>", "variant": "M"}, {"name": None}, {}]
+    for values in ({"profile": {"first_name": "Ada"}, "trigger": {"products": products}, "offer": None},
+                   {"profile": {}, "trigger": {"products": []}, "offer": None},
+                   {"profile": {}, "trigger": {}, "offer": None}):  # fmt: skip
+        for mode in (TEXT, HTML):
+            rendered = template.render(values, _SHOW[mode])
+            assert rendered is not None
+            assert rendered == jinja(text, values, mode)
+    assert "Dress &lt;no. 3&gt; (M)" in template.render({"profile": {}, "trigger": {"products": products}}, _SHOW[HTML])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["{% for x in trigger.lines %}{{ loop.index }}{% endfor %}", "{% for x in trigger.lines %}a{% else %}b{% endfor %}",
+     "{% for x in trigger.lines if x %}a{% endfor %}", "{% for a, b in trigger.lines %}a{% endfor %}",
+     "{% for x in trigger.lines %}{% for y in x.sizes %}{{ y.name }}{% endfor %}{% endfor %}",
+     "{% for x in trigger %}a{% endfor %}", "{% for x in items %}a{% endfor %}",
+     "{% for loop in trigger.lines %}{{ loop.name }}{% endfor %}", "{% for x in trigger.lines %}{{ x }}{% endfor %}",
+     "{% for x in trigger.lines %}{{ x.items }}{% endfor %}", "{% for x in trigger.items %}a{% endfor %}"],
+)  # fmt: skip
+def test_any_other_loop_is_left_to_jinja(text):
+    assert plain_in_runtime(text) is None
+
+
+def test_a_loop_over_what_is_not_an_obvious_list_is_left_to_jinja():
+    template = plain_in_runtime("{% for x in trigger.lines %}{{ x.name | d('-') }}{% endfor %}")
+    assert template is not None
+    for items in (None, "ab", {"name": 1}, [{"name": 1}] * 1001, ["a text"]):
+        assert template.render({"trigger": {"lines": items}}, str) is None
+    assert template.render({"trigger": {}}, str) is None  # (missing: the sandbox fails iterating it)
+    assert template.render({"trigger": {"lines": [None, {"name": 2}]}}, str) == "-2"
+
+
+@st.composite
+def comparisons(draw) -> str:
+    """`{% if root.attr == 'text' %}` and the like, mostly of the plain kind (`==` or `!=` with text)."""
+    read = f"{draw(roots)}.{draw(attrs)}" if draw(st.integers(0, 4)) else draw(roots)
+    read = draw(st.sampled_from([read, "profile.tier", "offer.code", "profile.tier"]))
+    op = draw(st.sampled_from(["==", "!=", "==", "!=", "<", "is", "in"]))
+    const = draw(st.sampled_from(["'gold'", '"a"', "''", "3", "none", "'é<'"]))
+    otherwise = draw(st.sampled_from(["", "{% else %}no", "{% elif offer.code == 'a' %}c{% else %}-"]))
+    return (
+        f"{draw(texts)}{{% if {read} {op} {const} %}}yes {{{{ profile.first_name | d('x') }}}}{otherwise}{{% endif %}}"
+    )
+
+
+compared = st.one_of(scalars, st.sampled_from(["gold", "a", "", "é<", "silver"]))
+compared_holders = st.one_of(
+    st.dictionaries(st.sampled_from(["first_name", "code", "tier", "items"]), compared, max_size=3), holders
+)
+compared_values = st.fixed_dictionaries({"profile": compared_holders, "trigger": holders, "offer": compared_holders})
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(4000), deadline=None)
+@given(
+    st.one_of(st.tuples(loop_blocks(), loop_values), st.tuples(comparisons(), compared_values)),
+    st.sampled_from([TEXT, HTML, URL]),
+)
+def test_a_runtime_render_with_loops_and_comparisons_is_what_the_sandbox_renders(example, mode):
+    text, values = example
+    try:
+        template = plain_in_runtime(text)
+    except TemplateSyntaxError:
+        return
+    if template is None:
+        return
+    rendered = template.render(values, _SHOW[mode])
+    if rendered is not None:
+        assert rendered == jinja(text, values, mode)
+
+
+def test_a_comparison_with_text_renders_without_jinja_in_the_runtime_only():
+    text = '{% if profile.tier == "gold" %}Gold: 20%{% elif profile.tier != "silver" %}15%{% else %}10%{% endif %}'
+    assert plain(text) is None  # the checks leave comparisons out
+    template = plain_in_runtime(text)
+    assert template is not None
+    for profile, shown in (({"tier": "gold"}, "Gold: 20%"), ({"tier": "silver"}, "10%"), ({}, "15%"),
+                           ({"tier": None}, "15%"), (None, "15%"), ({"tier": 3}, "15%")):  # fmt: skip
+        assert template.render({"profile": profile}, str) == shown == jinja(text, {"profile": profile}, TEXT)
+    assert template.render({"profile": "a text"}, str) is None  # Jinja2 decides what a text's `tier` is
+    for other in ("{% if profile.tier < 'b' %}a{% endif %}", "{% if profile.tier == 3 %}a{% endif %}",
+                  "{% if profile == 'a' %}a{% endif %}", "{% if profile.tier == profile.x %}a{% endif %}",
+                  "{% if 'a' == profile.tier %}a{% endif %}", "{% if profile.a == 'a' == profile.b %}a{% endif %}"):  # fmt: skip
+        assert plain_in_runtime(other) is None

@@ -13,11 +13,18 @@ A template is plain when its tree holds only
 - `{{ root.attr }}`, where root is `profile`, `trigger` or `offer` and attr is not the name of a method of dict
   (`profile.items` reads the dict's method, not a trait);
 - `{{ root.attr | default('text') }}` (or `| d('text')`): one text argument;
-- `{% if test %}`, `{% elif test %}`, `{% else %}`, `{% endif %}`, where test is `root` or `root.attr`.
+- `{% if test %}`, `{% elif test %}`, `{% else %}`, `{% endif %}`, where test is `root` or `root.attr`;
+- for the runtime's render only (`from_tree(tree, runtime=True)`): `{% for name in root.attr %}...{% endfor %}`
+  (no `else`, filter or recursion, none inside another), whose body is plain with `name` as one more root
+  (`{{ item.name | default("An item") }}`); and tests `root.attr == 'text'` or `!=` (`profile.tier == "gold"`).
+  The checks leave both out (they bound lengths from `reads`, `tests` and `texts`; a loop's length depends on its
+  list).
 
 `PlainTemplate.render` gives exactly what the message sandbox (runtime/sandbox.py) renders, or None whenever that
 is not obvious from the values, and the caller then renders with Jinja2: a read of a missing value without a
-default (Jinja2 fails the render), a root that is not a dict or None, a root not given at all.
+default (Jinja2 fails the render), a root that is not a dict or None, a root not given at all, a loop over
+anything but a list of at most `_MOST_ITEMS` items (the sandbox counts loops' turns), a render with a loop
+longer than the sandbox's `MAX_OUTPUT`.
 A value is missing when it is absent or None: `default` replaces it and `{% if %}` finds it false.
 tests/test_plain_templates.py compares the two on random templates and values.
 """
@@ -29,6 +36,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import nodes
+
+from journeyc.runtime.sandbox import MAX_OUTPUT
 
 ROOTS = ("profile", "trigger", "offer")
 Show = Callable[[Any], str]  # how a value is written: str, an HTML escape, a URL quote
@@ -49,6 +58,7 @@ class Test:
 
     root: str
     attr: str | None
+    compare: tuple[str, str] | None = None  # ("==" or "!=", the text compared with): the runtime's render only
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +69,19 @@ class Choice:
     otherwise: Parts
 
 
-Part = str | Read | Choice
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """`{% for name in root.attr %}body{% endfor %}` (the runtime's render only)."""
+
+    name: str
+    items: Test
+    body: Parts
+
+
+Part = str | Read | Choice | Loop
 Parts = tuple[Part, ...]
 _UNSURE = object()  # a value only Jinja2 can decide about
+_MOST_ITEMS = 1000  # a loop over more is left to the sandbox, which counts loops' turns (MAX_LOOP_TURNS)
 
 
 class PlainTemplate:
@@ -71,9 +91,11 @@ class PlainTemplate:
         self.parts = parts
 
     @classmethod
-    def from_tree(cls, tree: nodes.Template) -> PlainTemplate | None:
-        """The template of Jinja2's tree, when it is plain (see the module's docstring); None otherwise."""
-        parts = _parts(tree.body)
+    def from_tree(cls, tree: nodes.Template, *, runtime: bool = False) -> PlainTemplate | None:
+        """The template of Jinja2's tree, when it is plain (see the module's docstring); None otherwise.
+        `runtime`: loops over a root's list and comparisons with text may be part of it (the runtime's render;
+        not the checks, which read `reads`, `tests` and `texts`)."""
+        parts = _parts(tree.body, ROOTS, runtime)
         return None if parts is None else cls(parts)
 
     def render(self, values: Mapping[str, Any], show: Show) -> str | None:
@@ -103,31 +125,53 @@ def _walk(parts: Parts) -> Iterator[Part]:
             for _, body in part.branches:
                 yield from _walk(body)
             yield from _walk(part.otherwise)
+        elif isinstance(part, Loop):
+            yield from _walk(part.body)
 
 
 # --- recognition, on Jinja2's tree ------------------------------------------------------------------------------
 
 
-def _parts(body: list[nodes.Node]) -> Parts | None:
+def _parts(body: list[nodes.Node], names: tuple[str, ...], runtime: bool) -> Parts | None:
+    """`names`: the roots a read may start from (ROOTS, and the name of the loop it is in); `runtime`: see
+    `PlainTemplate.from_tree`."""
     parts: list[Part] = []
     for node in body:
         if isinstance(node, nodes.Output):
             for child in node.nodes:
-                part = child.data if isinstance(child, nodes.TemplateData) else _read(child)
+                part = child.data if isinstance(child, nodes.TemplateData) else _read(child, names)
                 if part is None:
                     return None
                 parts.append(part)
         elif isinstance(node, nodes.If):
-            choice = _choice(node)
+            choice = _choice(node, names, runtime)
             if choice is None:
                 return None
             parts.append(choice)
+        elif isinstance(node, nodes.For) and runtime and names is ROOTS:  # (not inside another loop)
+            loop = _loop(node, names)
+            if loop is None:
+                return None
+            parts.append(loop)
         else:
             return None
     return tuple(parts)
 
 
-def _read(node: nodes.Node) -> Read | None:
+def _loop(node: nodes.For, names: tuple[str, ...]) -> Loop | None:
+    if node.else_ or node.test is not None or node.recursive:
+        return None
+    target = node.target
+    if not isinstance(target, nodes.Name) or target.ctx != "store" or target.name == "loop":
+        return None
+    items = _test(node.iter, names)
+    if items is None or items.attr is None:
+        return None
+    body = _parts(node.body, (*names, target.name), True)
+    return None if body is None else Loop(target.name, items, body)
+
+
+def _read(node: nodes.Node, names: tuple[str, ...]) -> Read | None:
     default = None
     if isinstance(node, nodes.Filter):
         if node.name not in ("default", "d") or node.kwargs or node.dyn_args or node.dyn_kwargs:
@@ -137,31 +181,46 @@ def _read(node: nodes.Node) -> Read | None:
         if node.node is None:  # a filter block, `{% filter default("x") %}`
             return None
         default, node = node.args[0].value, node.node
-    test = _test(node)
+    test = _test(node, names)
     if test is None or test.attr is None:
         return None
     return Read(test.root, test.attr, default)
 
 
-def _test(node: nodes.Node | None) -> Test | None:
+def _test(node: nodes.Node | None, names: tuple[str, ...]) -> Test | None:
     if isinstance(node, nodes.Name):
-        return Test(node.name, None) if node.ctx == "load" and node.name in ROOTS else None
+        return Test(node.name, None) if node.ctx == "load" and node.name in names else None
     if isinstance(node, nodes.Getattr) and node.ctx == "load" and not hasattr(dict, node.attr):
-        root = _test(node.node)
+        root = _test(node.node, names)
         return Test(root.root, node.attr) if root is not None and root.attr is None else None
     return None
 
 
-def _choice(node: nodes.If) -> Choice | None:
+def _condition(node: nodes.Node, names: tuple[str, ...], runtime: bool) -> Test | None:
+    """An `{% if %}`'s test: `root`, `root.attr`, or (`runtime`) `root.attr == 'text'` or `!=`."""
+    if not (runtime and isinstance(node, nodes.Compare)):
+        return _test(node, names)
+    if len(node.ops) != 1 or node.ops[0].op not in ("eq", "ne"):
+        return None
+    const = node.ops[0].expr
+    if not isinstance(const, nodes.Const) or type(const.value) is not str:
+        return None
+    read = _test(node.expr, names)
+    if read is None or read.attr is None:
+        return None
+    return Test(read.root, read.attr, ("==" if node.ops[0].op == "eq" else "!=", const.value))
+
+
+def _choice(node: nodes.If, names: tuple[str, ...], runtime: bool) -> Choice | None:
     branches: list[tuple[Test, Parts]] = []
     for branch in (node, *node.elif_):
         if branch is not node and (branch.elif_ or branch.else_):
             return None  # not a tree Jinja2's parser makes
-        test, body = _test(branch.test), _parts(branch.body)
+        test, body = _condition(branch.test, names, runtime), _parts(branch.body, names, runtime)
         if test is None or body is None:
             return None
         branches.append((test, body))
-    otherwise = _parts(node.else_)
+    otherwise = _parts(node.else_, names, runtime)
     return None if otherwise is None else Choice(tuple(branches), otherwise)
 
 
@@ -185,12 +244,28 @@ def _fill(parts: Parts, values: Mapping[str, Any], show: Show, out: list[str]) -
                     return False  # a missing value shown: the sandbox fails the render, with its message
                 value = part.default
             out.append(show(value))
+        elif type(part) is Loop:
+            if not _turn(part, values, show, out):
+                return False
         else:
             # a Choice (the ignore: `type(part) is str` is exact, so mypy keeps str's subclasses in the union)
             body = _branch(part, values)  # type: ignore[arg-type]
             if body is None or not _fill(body, values, show, out):
                 return False
     return True
+
+
+def _turn(loop: Loop, values: Mapping[str, Any], show: Show, out: list[str]) -> bool:
+    """A loop's body for each item of its list, the item under the loop's name (in a copy of `values`)."""
+    items = _value(values, loop.items.root, loop.items.attr)  # type: ignore[arg-type]  # (a loop's has an attr)
+    if type(items) is not list or len(items) > _MOST_ITEMS:
+        return False  # (None or missing: Jinja2 fails iterating it; anything else it decides)
+    inner = dict(values)
+    for item in items:
+        inner[loop.name] = item
+        if not _fill(loop.body, inner, show, out):
+            return False
+    return sum(map(len, out)) <= MAX_OUTPUT  # (beyond it the sandbox fails the render)
 
 
 def _value(values: Mapping[str, Any], root: str, attr: str) -> Any:
@@ -206,6 +281,8 @@ def _branch(choice: Choice, values: Mapping[str, Any]) -> Parts | None:
         value = values.get(test.root, _UNSURE) if test.attr is None else _value(values, test.root, test.attr)
         if value is _UNSURE:
             return None
+        if test.compare is not None:  # (a missing value is None here, Undefined in Jinja2: equal to no text)
+            value = (value == test.compare[1]) == (test.compare[0] == "==")
         if value:
             return body
     return choice.otherwise

@@ -194,7 +194,7 @@ def _json_mode(kind: str | None, key: str) -> str:
 
 def _plain_form(env: MessageSandbox, source: str) -> PlainTemplate | None:
     try:
-        return PlainTemplate.from_tree(env.parse(source))
+        return PlainTemplate.from_tree(env.parse(source), runtime=True)
     except TemplateSyntaxError:
         return None  # compiling it fails every send that renders it
 
