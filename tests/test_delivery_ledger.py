@@ -313,3 +313,18 @@ def test_a_worker_killed_in_the_middle_of_a_send_leaves_exactly_one_message_afte
         Ledger(ledger).deliver_once(provider, delivery)  # and one more, after it succeeded
 
         assert receiver.received == {counted_as: 1}
+
+
+def test_a_batch_of_log_records_is_appended_once_each_in_one_write(tmp_path):
+    """The live runtime logs a wake's decisions as one batch (one write, one flush): a key already in the file, or
+    twice in the batch, is written once, and a line cut short by a crash stays a line of its own."""
+    log = tmp_path / "decisions.jsonl"
+    log.write_bytes(b'{"key": "a", "status": "sent"}\n{"key": "cut short')  # a crash mid-line
+    provider = FileProvider(log)
+    batch = [("a", {"status": "sent"}), ("b", {"status": "dropped"}), ("b", {"status": "dropped"}), ("c", {})]
+    assert provider.append_all(batch) == 2
+    assert provider.append_all(batch) == 0
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert lines[1] == '{"key": "cut short'
+    assert [json.loads(line)["key"] for line in lines[2:]] == ["b", "c"]
+    assert FileProvider(log).append_once("c", {}) is False  # another writer reads the keys from the file

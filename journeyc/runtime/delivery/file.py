@@ -78,23 +78,40 @@ class FileProvider:
         line = (json.dumps({**record, "key": key}, ensure_ascii=False) + "\n").encode("utf-8")
         return self._append(key, line).detail == str(self.path)
 
+    def append_all(self, records: list[tuple[str, dict[str, Any]]]) -> int:
+        """`append_once` of each (key, record), in one write and one flush to disk; how many were appended."""
+        lines = [(key, (json.dumps({**record, "key": key}, ensure_ascii=False) + "\n").encode("utf-8"))
+                 for key, record in records]  # fmt: skip
+        return len(self._append_lines(lines))
+
     def _append(self, key: str, line: bytes) -> Receipt:
+        if not self._append_lines([(key, line)]):
+            return Receipt(self.name, f"already in {self.path}")
+        return Receipt(self.name, str(self.path))
+
+    def _append_lines(self, lines: list[tuple[str, bytes]]) -> list[str]:
+        """Append each line whose key is not in the file yet (nor earlier in `lines`); the keys appended."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
             descriptor = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX)
                 complete = self._read_new_lines(descriptor)
-                if key in self._keys:
-                    return Receipt(self.name, f"already in {self.path}")
-                data = line if complete else b"\n" + line  # a line cut short by a crash stays a line of its own
+                new: dict[str, bytes] = {}
+                for key, line in lines:
+                    if key not in self._keys and key not in new:
+                        new[key] = line
+                if not new:
+                    return []
+                data = b"".join(new.values())
+                data = data if complete else b"\n" + data  # a line cut short by a crash stays a line of its own
                 _write_all(descriptor, data)
                 os.fsync(descriptor)
-                self._keys.add(key)
+                self._keys.update(new)
                 self._offset += len(data)
             finally:
                 os.close(descriptor)  # (releases the flock)
-        return Receipt(self.name, str(self.path))
+        return list(new)
 
     def _read_new_lines(self, descriptor: int) -> bool:
         """Learn the keys written since the last look; whether the file is empty or ends with a line break."""
