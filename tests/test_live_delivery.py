@@ -82,6 +82,39 @@ def expected_sends(project, calls, until) -> tuple[int, int]:
     return sum(r["channel"] == "email" for r in sent), sum(r["channel"] == "sms" for r in sent)
 
 
+def one_customer_served(dev_server, project, task_queue: str, customer: str, done_when) -> None:
+    """A worker serves one customer's calls (calls_for) until `done_when(calls, t0)()` holds, and two seconds more
+    (time for a wrong extra delivery to show); then it stops."""
+    settings = project.settings(task_queue)
+
+    async def scenario() -> None:
+        from journeyc.runtime.temporal.worker import serve
+
+        client = await dev_server.client()
+        stop = asyncio.Event()
+        worker = asyncio.create_task(serve(client, settings, stop))
+        t0 = time.time()
+        calls = calls_for([customer], t0)
+        await send_calls(client, project.deployment.project, settings.task_queue, project.deployment.version,
+                         project.entries(calls))  # fmt: skip
+        await wait_for(done_when(calls, t0), timeout=40)
+        await asyncio.sleep(2.0)
+        stop.set()
+        await worker
+
+    asyncio.run(scenario())
+
+
+def all_sent(project, smtp: SmtpReceiver, hook: WebhookReceiver):
+    """Done when every email and text the simulator sends for the calls has arrived."""
+
+    def done_when(calls, t0):
+        emails, texts = expected_sends(project, calls, t0 + 30)
+        return lambda: len(smtp.received) >= emails and len(hook.received) >= texts
+
+    return done_when
+
+
 def test_a_killed_worker_finishes_every_run_and_sends_each_message_once(
     dev_server,
     tmp_path,
@@ -134,25 +167,7 @@ def test_emails_and_texts_arrive_as_built_and_a_failing_provider_delivers_once(
     smtp, hook = receivers
     project = shop(tmp_path, smtp, hook)
     hook.answer_next(500, 500)  # the SMS provider fails twice, then takes it
-    settings = project.settings("delivery")
-
-    async def scenario() -> None:
-        from journeyc.runtime.temporal.worker import serve
-
-        client = await dev_server.client()
-        stop = asyncio.Event()
-        worker = asyncio.create_task(serve(client, settings, stop))
-        t0 = time.time()
-        calls = calls_for(["ada"], t0)
-        await send_calls(client, project.deployment.project, settings.task_queue, project.deployment.version,
-                         project.entries(calls))  # fmt: skip
-        emails, texts = expected_sends(project, calls, t0 + 30)
-        await wait_for(lambda: len(smtp.received) >= emails and len(hook.received) >= texts, timeout=40)
-        await asyncio.sleep(1.0)
-        stop.set()
-        await worker
-
-    asyncio.run(scenario())
+    one_customer_served(dev_server, project, "delivery", "ada", all_sent(project, smtp, hook))
     # The text: one delivery after two 500s, its body signed with the secret.
     assert list(hook.received.values()) == [1]
     [request] = [r for r in hook.requests if r.status == 200]
@@ -183,24 +198,8 @@ def test_a_provider_that_refuses_for_good_gets_one_attempt_and_the_send_is_logge
     smtp, hook = receivers
     project = shop(tmp_path, smtp, hook)
     hook.answer_next(400)  # the SMS provider refuses the text: no attempt will do better
-    settings = project.settings("refusal")
-
-    async def scenario() -> None:
-        from journeyc.runtime.temporal.worker import serve
-
-        client = await dev_server.client()
-        stop = asyncio.Event()
-        worker = asyncio.create_task(serve(client, settings, stop))
-        t0 = time.time()
-        calls = calls_for(["bea"], t0)
-        await send_calls(client, project.deployment.project, settings.task_queue, project.deployment.version,
-                         project.entries(calls))  # fmt: skip
-        await wait_for(lambda: any(r["status"] == "failed" for r in project.logged()), timeout=40)
-        await asyncio.sleep(2.0)  # (time for a wrong retry to show)
-        stop.set()
-        await worker
-
-    asyncio.run(scenario())
+    one_customer_served(dev_server, project, "refusal", "bea",
+                        lambda calls, t0: lambda: any(r["status"] == "failed" for r in project.logged()))  # fmt: skip
     [failed] = [r for r in project.logged() if r["status"] == "failed"]
     assert failed["channel"] == "sms" and failed["journey"] == "one_time_password"
     assert "400" in failed["reason"]

@@ -25,6 +25,7 @@ from typing import cast
 
 from journeyc.runtime.delivery.model import Delivery, PermanentDeliveryError, Receipt, TransientDeliveryError
 from journeyc.runtime.delivery.settings import SmtpSettings
+from journeyc.runtime.delivery.tls import system_tls
 from journeyc.runtime.durations import UNITS
 from journeyc.runtime.unsubscribe import make_token
 
@@ -66,19 +67,9 @@ class SmtpProvider:
         self.credentials = (username, password) if username is not None and password is not None else None
         self.unsubscribe_secret = unsubscribe_secret
         self.tls_context = tls_context
-        self._default_tls: ssl.SSLContext | None = None
         self.clock = clock
         # smtplib would ask the DNS for this machine's full name on every connection (socket.getfqdn).
         self.local_hostname = socket.gethostname() or "localhost"
-
-    def _tls(self) -> ssl.SSLContext:
-        """The TLS settings of every connection: the given ones, or the system's trusted certificates, loaded once
-        (loading them took most of a delivery's time when done for each connection: benchmarks/README.md)."""
-        if self.tls_context is not None:
-            return self.tls_context
-        if self._default_tls is None:
-            self._default_tls = ssl.create_default_context()  # (an SSLContext is safe to share between threads)
-        return self._default_tls
 
     def compose(self, delivery: Delivery) -> EmailMessage:
         """The email for a delivery; PermanentDeliveryError when it cannot be made (not email, no address, no body)."""
@@ -138,7 +129,7 @@ class SmtpProvider:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        context = self._tls()
+        context = self.tls_context or system_tls()
         if s.security == "tls":
             return smtplib.SMTP_SSL(
                 s.host, s.port, local_hostname=self.local_hostname, timeout=s.timeout_seconds, context=context

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from journeyc.runtime.delivery.model import Delivery, PermanentDeliveryError, Receipt, TransientDeliveryError
 from journeyc.runtime.delivery.settings import WebhookSettings
+from journeyc.runtime.delivery.tls import system_tls
 
 BODY_FIELDS: tuple[str, ...] = (
     "key",
@@ -90,18 +91,8 @@ class WebhookProvider:
         self.settings = settings
         self.secret = secret
         self.tls_context = tls_context
-        self._default_tls: ssl.SSLContext | None = None
         self.clock = clock
         self.url = urlsplit(settings.url)
-
-    def _tls(self) -> ssl.SSLContext:
-        """The TLS settings of every connection: the given ones, or the system's trusted certificates, loaded once
-        (loading them took most of a delivery's time when done for each connection: benchmarks/README.md)."""
-        if self.tls_context is not None:
-            return self.tls_context
-        if self._default_tls is None:
-            self._default_tls = ssl.create_default_context()  # (an SSLContext is safe to share between threads)
-        return self._default_tls
 
     def request(self, delivery: Delivery) -> tuple[bytes, dict[str, str]]:
         """The body and headers of a delivery's POST."""
@@ -123,7 +114,7 @@ class WebhookProvider:
         target = (url.path or "/") + (f"?{url.query}" if url.query else "")
         timeout = self.settings.timeout_seconds
         if url.scheme == "https":
-            context = self._tls()
+            context = self.tls_context or system_tls()
             connection: http.client.HTTPConnection = http.client.HTTPSConnection(
                 url.hostname or "", url.port, timeout=timeout, context=context
             )
