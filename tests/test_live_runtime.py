@@ -173,7 +173,9 @@ def test_a_wait_decides_by_the_events_own_time_through_an_outage_and_a_slow_hand
 
     async def scenario() -> list[dict]:
         client = await dev_server.client()
-        t0 = time.time()
+        # Whole seconds: a call's timestamp keeps only whole seconds, so what is in time must stay in time once cut
+        # (from t1 = 10.6, "OTP Requested" at 10 and "OTP Verified" at 13.1 -> 13: the wait's deadline itself).
+        t0 = float(int(time.time()))
         down = [identify("out", t0, **reachable(day)), track("out", t0, "OTP Requested", code="111111"),
                 track("out", t0 + 1, "OTP Verified")]  # fmt: skip
         for call in down:  # no worker runs: the calls wait in the workflow's history
@@ -183,7 +185,7 @@ def test_a_wait_decides_by_the_events_own_time_through_an_outage_and_a_slow_hand
         await asyncio.sleep(max(0.0, t0 + 6 - time.time()))  # well past the 3-second wait
         stop = asyncio.Event()
         worker = asyncio.create_task(serve(client, settings, stop))
-        t1 = time.time()
+        t1 = float(int(time.time()))
         slow = [identify("slow", t1, **reachable(day)), track("slow", t1, "OTP Requested", code="222222")]
         await send_calls(client, project.deployment.project, "late", project.deployment.version,
                          project.entries(slow))  # fmt: skip
