@@ -58,6 +58,7 @@ def comments_in(text: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow  # (every comment of every project file, each file formatted: about 20 s)
 def test_every_comment_of_every_project_file_is_kept_in_order():
     for name, text in TEXTS.items():
         formatted = format_source(text, name).text

@@ -150,6 +150,7 @@ def generated(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.mark.slow  # (random edit sequences, a cold check after each: 8-18 s)
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
@@ -160,6 +161,7 @@ def test_edits_of_the_demo_project_check_as_a_cold_check_does(tmp_path_factory, 
     run_edits(root, steps)
 
 
+@pytest.mark.slow  # (random edit sequences, a cold check after each: 8-18 s)
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )

@@ -19,6 +19,8 @@ from journeyc.lsp.positions import Lines
 from journeyc.lsp.symbols import document_symbols
 from journeyc.pipeline import check_project
 
+pytestmark = pytest.mark.slow  # (the review pairs typed into a language server over stdio: about 11 s)
+
 client = client_fixture()
 
 
