@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -61,6 +62,7 @@ class Ledger:
         self.path = path
         self.lease_seconds = lease_seconds
         self.clock = clock
+        self._connections = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as connection:
             connection.execute("PRAGMA journal_mode=WAL")  # (readers never wait for the writer)
@@ -135,22 +137,24 @@ class Ledger:
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        """A connection of its own for each use: sqlite3 connections are not shared between threads."""
-        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
+        """This thread's connection to the file (sqlite3 connections are not shared between threads), opened on
+        its first use and kept: a delivery uses it three times, and opening one costs as much as a commit."""
+        connection = self._connections.__dict__.get("connection")
+        if connection is None or self._connections.pid != os.getpid():  # (a forked child opens its own)
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             # In WAL mode, NORMAL syncs at checkpoints, not at each commit: a commit survives the worker's crash
             # (it is in the operating system's hands), and only a power loss can take the last few. Syncing each
             # of a delivery's two commits made every delivery of the machine wait in line for the disk (about 20
             # per second here, benchmarks/README.md). What a lost row can cause is one more attempt of a send,
             # which the far side recognises by its key, as after a crash between sending and "delivered".
             connection.execute("PRAGMA synchronous=NORMAL")
+            self._connections.connection, self._connections.pid = connection, os.getpid()
+        try:
             yield connection
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             raise
-        finally:
-            connection.close()
 
 
 _token: tuple[int, str] | None = None  # (pid, token) of this process
