@@ -99,6 +99,8 @@ class SmtpReceiver(_Counts):
         self.messages: list[EmailMessage] = []  # every accepted message, in order
         self.raw: list[bytes] = []  # each as it came (headers as the sender wrote them)
         self.envelopes: list[tuple[str, list[str]]] = []  # (MAIL FROM, RCPT TOs) of each
+        self.peers: list[tuple[str, int]] = []  # the client's address and port of each: one port per connection
+        self._transports: list[asyncio.BaseTransport] = []  # the connections messages came on
         self.credentials = credentials
         options: dict[str, Any] = {"server_hostname": "localhost", "port": 0, "hostname": LOOPBACK}
         if credentials is not None:
@@ -122,6 +124,20 @@ class SmtpReceiver(_Counts):
         """Hold each of the next `count` messages `seconds` before accepting it, if its sender still waits."""
         with self.changed:
             self.holds.extend([seconds] * count)
+
+    def hang_up(self) -> None:
+        """Close every connection a message came on, as a server closes idle connections (the client is not told
+        until it next writes)."""
+        loop = self.controller.loop
+        closed = threading.Event()
+
+        def close() -> None:
+            for transport in self._transports:
+                transport.close()
+            loop.call_soon(closed.set)
+
+        loop.call_soon_threadsafe(close)
+        assert closed.wait(5)
 
     def by_message_id(self, message_id: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["Message-ID"] == message_id]
@@ -167,6 +183,9 @@ class _SmtpHandler:
             receiver.messages.append(message)
             receiver.raw.append(raw)
             receiver.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
+            receiver.peers.append(tuple(session.peer))
+            if server.transport is not None:
+                receiver._transports.append(server.transport)
             receiver.received[str(message["Message-ID"])] += 1
             receiver.changed.notify_all()
         return "250 2.0.0 accepted"

@@ -6,6 +6,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from journeyc.runtime.delivery import (
     providers_from_settings,
     read_delivery_settings,
 )
+from journeyc.runtime.delivery import smtp as smtp_module
 from journeyc.runtime.delivery.settings import SmtpSettings
 from journeyc.runtime.unsubscribe import verify_token
 
@@ -141,6 +143,64 @@ def test_a_4xx_reply_is_transient_and_a_5xx_reply_is_permanent_with_the_servers_
     assert smtp_receiver.messages == []
     provider.deliver(sample_delivery())
     assert len(smtp_receiver.messages) == 1
+
+
+def test_deliveries_one_after_another_share_one_connection_and_each_arrives_once(smtp_receiver: SmtpReceiver) -> None:
+    provider = provider_for(smtp_receiver)
+    keys = [f"key-{n}" for n in range(5)]
+    for key in keys:
+        provider.deliver(sample_delivery(key=key))
+
+    assert [m["Message-ID"] for m in smtp_receiver.messages] == [message_id(key, SENDER) for key in keys]
+    assert len(set(smtp_receiver.peers)) == 1  # one connection, kept open between deliveries
+
+
+def test_a_kept_connection_the_server_closed_is_replaced_and_the_message_sent_once(smtp_receiver: SmtpReceiver) -> None:
+    provider = provider_for(smtp_receiver)
+    provider.deliver(sample_delivery(key="first"))
+    smtp_receiver.hang_up()  # (as a server closes a connection left idle)
+    provider.deliver(sample_delivery(key="second"))
+
+    assert smtp_receiver.received == {message_id("first", SENDER): 1, message_id("second", SENDER): 1}
+    assert len(set(smtp_receiver.peers)) == 2
+
+
+def test_a_connection_idle_too_long_or_after_a_refusal_is_not_used_again(
+    smtp_receiver: SmtpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provider = provider_for(smtp_receiver)
+    provider.deliver(sample_delivery(key="first"))
+    monkeypatch.setattr(smtp_module, "KEEP_IDLE_SECONDS", 0.0)
+    provider.deliver(sample_delivery(key="after a pause"))  # (the kept one is too old: a new connection)
+    monkeypatch.undo()
+    smtp_receiver.refuse_next(1, "451 4.3.0 try again later")
+    with pytest.raises(TransientDeliveryError):
+        provider.deliver(sample_delivery(key="refused"))
+    provider.deliver(sample_delivery(key="refused"))  # (its retry: the refused connection was closed)
+
+    assert len(smtp_receiver.messages) == 3
+    assert len(set(smtp_receiver.peers)) == 3
+
+
+def test_threads_delivering_at_once_each_take_a_connection_of_their_own(smtp_receiver: SmtpReceiver) -> None:
+    provider = provider_for(smtp_receiver)
+    keys = [f"key-{n}" for n in range(40)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(lambda key: provider.deliver(sample_delivery(key=key)), keys))
+
+    assert smtp_receiver.received == {message_id(key, SENDER): 1 for key in keys}
+    assert len(set(smtp_receiver.peers)) <= 6 and len(provider._kept) <= smtp_module.KEEP_AT_MOST
+
+
+def test_closing_the_provider_says_goodbye_on_its_kept_connections(smtp_receiver: SmtpReceiver) -> None:
+    provider = provider_for(smtp_receiver)
+    provider.deliver(sample_delivery())
+    [(client, _)] = provider._kept
+    provider.close()
+
+    assert provider._kept == [] and client.sock is None  # (smtplib drops its socket once closed)
+    provider.deliver(sample_delivery(key="later"))  # a closed provider opens a new connection when used again
+    assert len(set(smtp_receiver.peers)) == 2
 
 
 def test_a_refused_connection_is_transient() -> None:

@@ -47,6 +47,13 @@ class DeliveryService:
         """
         return self.ledger.deliver_once(self.router.provider_for(delivery.channel, delivery.kind), delivery)
 
+    def close(self) -> None:
+        """Close what the providers keep open between deliveries (SMTP connections): the worker is stopping."""
+        for provider in {id(p): p for p in [*self.router.routes.values(), self.router.default]}.values():
+            close = getattr(provider, "close", None)
+            if close is not None:
+                close()
+
 
 def providers_from_settings(settings: DeliverySettings, project_root: Path, environ: Mapping[str, str]) -> Router:
     """A router over the configured providers; DeliverySettingsError for a secret's variable that is not set.

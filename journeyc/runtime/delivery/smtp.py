@@ -15,6 +15,7 @@ import hashlib
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -48,8 +49,18 @@ def header_safe(value: object) -> str:
     return " ".join(part.strip() for part in str(value).splitlines() if part.strip())
 
 
+KEEP_IDLE_SECONDS = 10.0  # a connection unused this long is closed rather than used again (servers wait minutes)
+KEEP_AT_MOST = 8  # connections kept open between deliveries, per provider (one per activity thread in use)
+
+
 class SmtpProvider:
-    """Sends each email delivery to one SMTP server; a connection per delivery, so threads need no coordination."""
+    """Sends each email delivery to one SMTP server.
+
+    Connections are kept open between deliveries and used again (one delivery at a time on each; threads take one
+    from the provider's pool and give it back): opening one costs a TCP handshake, the greeting and EHLO, plus TLS
+    and AUTH where configured, which is more than sending a short message. A kept connection the server has
+    closed, or that it refuses to start a new message on, is replaced once by a new one: nothing was sent on it.
+    """
 
     name = "smtp"
 
@@ -70,6 +81,8 @@ class SmtpProvider:
         self.clock = clock
         # smtplib would ask the DNS for this machine's full name on every connection (socket.getfqdn).
         self.local_hostname = socket.gethostname() or "localhost"
+        self._kept: list[tuple[smtplib.SMTP, float]] = []  # idle connections and when each was last used
+        self._lock = threading.Lock()
 
     def compose(self, delivery: Delivery) -> EmailMessage:
         """The email for a delivery; PermanentDeliveryError when it cannot be made (not email, no address, no body)."""
@@ -117,56 +130,103 @@ class SmtpProvider:
         email = self.compose(delivery)
         sender = parseaddr(self.settings.sender)[1]
         to = _address(delivery.to)
+        client = self._take()
         try:
-            client = self._connect()
-            try:
-                code, reply = self._send(client, sender, to, email)
-            finally:
-                _close(client)
+            if client is not None:
+                try:
+                    self._start(client, sender, to, email)
+                except (smtplib.SMTPServerDisconnected, smtplib.SMTPSenderRefused, OSError):
+                    # (closed by the server while idle, or refusing more messages on it: nothing was sent)
+                    _close(client)
+                    client = None
+            if client is None:
+                client = self._connect()
+                self._start(client, sender, to, email)
+            code, reply = client.data(email.as_bytes(policy=self._policy(email, sender, to)))
+            if code != 250:
+                raise smtplib.SMTPDataError(code, reply)
         except (smtplib.SMTPException, OSError) as error:
+            if client is not None:
+                _close(client)
             raise _failure(error) from error
+        except BaseException:
+            if client is not None:
+                _close(client)
+            raise
+        self._give_back(client)
         return Receipt(self.name, f"{code} {_text(reply)}")
 
+    def close(self) -> None:
+        """Say goodbye on every kept connection (a worker that stops)."""
+        with self._lock:
+            kept, self._kept = self._kept, []
+        for client, _ in kept:
+            _close(client)
+
+    def _take(self) -> smtplib.SMTP | None:
+        """The connection used last, if one is kept and was used recently; the stale ones are closed."""
+        now = time.monotonic()
+        stale: list[smtplib.SMTP] = []
+        taken = None
+        with self._lock:
+            while self._kept and taken is None:
+                client, used = self._kept.pop()
+                if now - used <= KEEP_IDLE_SECONDS:
+                    taken = client
+                else:
+                    stale.append(client)
+            stale += [client for client, used in self._kept if now - used > KEEP_IDLE_SECONDS]
+            self._kept = [(client, used) for client, used in self._kept if now - used <= KEEP_IDLE_SECONDS]
+        for client in stale:
+            _close(client)
+        return taken
+
+    def _give_back(self, client: smtplib.SMTP) -> None:
+        with self._lock:
+            if len(self._kept) < KEEP_AT_MOST:
+                self._kept.append((client, time.monotonic()))
+                return
+        _close(client)
+
     def _connect(self) -> smtplib.SMTP:
+        """A new connection, greeted, secured and logged in as configured."""
         s = self.settings
         context = self.tls_context or system_tls()
         if s.security == "tls":
-            return smtplib.SMTP_SSL(
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
                 s.host, s.port, local_hostname=self.local_hostname, timeout=s.timeout_seconds, context=context
             )
-        client = smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname, timeout=s.timeout_seconds)
-        if s.security == "starttls":
-            try:
+        else:
+            client = smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname, timeout=s.timeout_seconds)
+        try:
+            if s.security == "starttls":
                 client.starttls(context=context)
                 client.ehlo()
-            except BaseException:
-                _close(client)
-                raise
+            client.ehlo_or_helo_if_needed()
+            if self.credentials is not None:
+                client.login(*self.credentials)
+        except BaseException:
+            _close(client)
+            raise
         return client
 
-    def _send(self, client: smtplib.SMTP, sender: str, to: str, email: EmailMessage) -> tuple[int, bytes]:
-        """MAIL, RCPT and DATA one by one (smtplib's sendmail drops the server's answer to the message)."""
-        client.ehlo_or_helo_if_needed()
-        if self.credentials is not None:
-            client.login(*self.credentials)
-        options: list[str] = []
-        # An EmailMessage() carries email.policy.default, an EmailPolicy (typeshed types the attribute as the base)
-        policy = cast(EmailPolicy, email.policy).clone(linesep="\r\n", refold_source="none")  # (ours stay folded)
-        if not (sender + to).isascii():
-            if not client.has_extn("smtputf8"):
-                raise PermanentDeliveryError("the smtp server does not accept addresses that are not ASCII (SMTPUTF8)")
-            options = ["SMTPUTF8", "BODY=8BITMIME"]
-            policy = policy.clone(utf8=True)
+    def _start(self, client: smtplib.SMTP, sender: str, to: str, email: EmailMessage) -> None:
+        """MAIL and RCPT (smtplib's sendmail would drop the server's answer to the message, which DATA gives)."""
+        options = ["SMTPUTF8", "BODY=8BITMIME"] if not (sender + to).isascii() else []
+        if options and not client.has_extn("smtputf8"):
+            raise PermanentDeliveryError("the smtp server does not accept addresses that are not ASCII (SMTPUTF8)")
         code, reply = client.mail(sender, options)
         if code != 250:
             raise smtplib.SMTPSenderRefused(code, reply, sender)
         code, reply = client.rcpt(to)
         if code not in (250, 251):
             raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
-        code, reply = client.data(email.as_bytes(policy=policy))
-        if code != 250:
-            raise smtplib.SMTPDataError(code, reply)
-        return code, reply
+
+    @staticmethod
+    def _policy(email: EmailMessage, sender: str, to: str) -> EmailPolicy:
+        # An EmailMessage() carries email.policy.default, an EmailPolicy (typeshed types the attribute as the base)
+        policy = cast(EmailPolicy, email.policy).clone(linesep="\r\n", refold_source="none")  # (ours stay folded)
+        return policy.clone(utf8=True) if not (sender + to).isascii() else policy
 
 
 def _address(to: str | None) -> str:

@@ -65,5 +65,8 @@ def make_worker(client: Client, settings: WorkerSettings) -> Worker:
 
 async def serve(client: Client, settings: WorkerSettings, stop: asyncio.Event) -> None:
     """Run a worker until `stop` is set; then shut it down gracefully (activities in flight finish)."""
-    async with make_worker(client, settings):
-        await stop.wait()
+    try:
+        async with make_worker(client, settings):
+            await stop.wait()
+    finally:
+        settings.delivery.close()
