@@ -34,7 +34,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
+from cleanup import sigterm_exits  # noqa: E402
 from intake_load import customer_log, disorderly, send_all  # noqa: E402
 
 from journeyc.load import find_project  # noqa: E402
@@ -98,6 +100,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=500)
     parser.add_argument("--batch", type=int, default=20)
     options = parser.parse_args()
+    sigterm_exits()  # (a benchmark killed by `timeout` still stops its dev server, worker and intake)
     per_customer = options.events // options.customers
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)

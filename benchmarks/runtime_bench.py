@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from cleanup import sigterm_exits  # noqa: E402
 from raw_workflow import Empty  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
@@ -261,6 +262,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
+    sigterm_exits()  # (a benchmark killed by `timeout` still stops its dev server)
     work = Path(tempfile.mkdtemp(prefix="journeyc-runtime-bench-"))
     smtp = arrivals = Arrivals(work)
     smtp.start()

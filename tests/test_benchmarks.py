@@ -4,14 +4,17 @@ share writes a project that checks clean, the same one every time. (The figures 
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from conftest import REPO, check
 
 sys.path.insert(0, str(REPO / "benchmarks"))
+from cleanup import children
 from compare_outputs import differences  # (benchmarks/ is not a package: its scripts import each other so)
 from project_gen import generate
 
@@ -116,3 +119,39 @@ def test_intake_bench_at_a_small_size() -> None:
     assert re.search(r"intake: \d+ calls \(\d+ duplicates\) accepted in \d+\.\d s", out), out
     assert re.search(r"request latency \(a batch of 10\): p50 \d+ ms", out), out
     assert "workflows' counts" in out, out
+
+
+def test_a_benchmark_ended_by_sigterm_stops_the_dev_server_it_started() -> None:
+    bench = subprocess.Popen([sys.executable, str(REPO / "benchmarks" / "runtime_bench.py"), "--events", "2000"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        servers: list[int] = []
+        while not servers and time.monotonic() < deadline and bench.poll() is None:
+            servers = [pid for pid in children(bench.pid) if b"start-dev" in _command(pid)]
+            time.sleep(0.2)
+        assert servers, "the benchmark started no dev server"
+        time.sleep(2)  # (the server up and the benchmark at work)
+        bench.send_signal(signal.SIGTERM)
+        _, stderr = bench.communicate(timeout=30)
+    finally:
+        if bench.poll() is None:
+            bench.kill()
+    assert bench.returncode == 143
+    assert b"Traceback" not in stderr
+    assert not _running(servers[0]), "the dev server outlived the benchmark"
+
+
+def _command(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _running(pid: int) -> bool:
+    """Whether the process runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
