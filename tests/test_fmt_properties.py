@@ -19,6 +19,8 @@ from journeyc.fmt.comments import tokens_of
 from journeyc.syntax.grammar import GRAMMAR, WholeWords
 from journeyc.syntax.parser import lark_parser, parse_source
 
+pytestmark = pytest.mark.slow  # (generated edits of whole projects, formatted and checked)
+
 FILES = sorted(
     [*REPO.glob("journeys/**/*.journey"), *REPO.glob("examples/**/*.journey"), *REPO.glob("stdlib/*.journey")]
 )
@@ -58,7 +60,6 @@ def comments_in(text: str) -> list[str]:
     return found
 
 
-@pytest.mark.slow  # (every comment of every project file, each file formatted: about 20 s)
 def test_every_comment_of_every_project_file_is_kept_in_order():
     for name, text in TEXTS.items():
         formatted = format_source(text, name).text

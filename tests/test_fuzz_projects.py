@@ -46,6 +46,8 @@ from fuzz_oracles import (
 from journeyc.build_folder import BuildFolderError, open_build_folder
 from journeyc.watch import watch
 
+pytestmark = pytest.mark.slow  # (hostile projects through every command, each a process of its own)
+
 SAMPLE_LOG = REPO / "journeys" / "events" / "sample.jsonl"
 EXAMPLES = int(os.environ.get("JOURNEYC_FUZZ_EXAMPLES", "40"))
 FIRST_SEED = int(os.environ.get("JOURNEYC_FUZZ_SEED", "0"))
@@ -89,7 +91,6 @@ def project_round(seed: int, work: Path, subprocess_every: int = SUBPROCESS_EVER
     return ProjectOutcome(exit_code, built)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(FIRST_SEED, FIRST_SEED + EXAMPLES))
 def test_a_mutated_project_never_crashes(seed, tmp_path):
     project_round(seed, tmp_path / "case")

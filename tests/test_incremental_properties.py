@@ -19,6 +19,8 @@ from journeyc.incremental.engine import Incremental
 from journeyc.load import find_project
 from journeyc.pipeline import check_project
 
+pytestmark = pytest.mark.slow  # (each example's every edit against a cold check)
+
 NAME = re.compile(r"\b(send (?:\w+ )?|with offer |in segment |entering segment |owner |category |on )([a-z_]\w*)")
 EVENT = re.compile(r'(trigger|goal|exit on|for|any|no|after) "([^"]+)"')
 NUMBER = re.compile(r"\b\d+\b")
@@ -150,7 +152,6 @@ def generated(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.mark.slow  # (random edit sequences, a cold check after each: 8-18 s)
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
@@ -161,7 +162,6 @@ def test_edits_of_the_demo_project_check_as_a_cold_check_does(tmp_path_factory, 
     run_edits(root, steps)
 
 
-@pytest.mark.slow  # (random edit sequences, a cold check after each: 8-18 s)
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )

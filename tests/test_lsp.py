@@ -12,6 +12,9 @@ from lsp_client import CART, Editor, apply, client_fixture, codes, demo_project
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+# The language server end to end, a process per test (its parts are tested fast in test_lsp_parts.py).
+pytestmark = pytest.mark.slow
+
 client = client_fixture()
 
 

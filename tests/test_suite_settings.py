@@ -9,6 +9,8 @@ import sys
 import pytest
 from conftest import REPO
 
+pytestmark = pytest.mark.slow  # (each case runs pytest itself)
+
 SHOW = "from conftest import examples; from hypothesis import settings; print(examples(1000), settings().max_examples)"
 
 

@@ -20,6 +20,8 @@ import journeyc.syntax.parser
 from journeyc.collector import collector_paused, collector_paused_young
 from journeyc.watch import Round, watch
 
+pytestmark = pytest.mark.slow  # (`journeyc watch` end to end: processes and file-system events, about 10 s)
+
 TIMEOUT = 30
 
 
@@ -140,7 +142,6 @@ def watch_command(*args: str) -> tuple[str, str, str, int]:
     return seen, out, err, process.returncode
 
 
-@pytest.mark.slow
 def test_ctrl_c_stops_the_command_cleanly(project):
     seen, out, err, returncode = watch_command(str(project), "--no-build")
     assert "no problems found" in seen
@@ -216,7 +217,6 @@ def test_a_journey_file_that_cannot_be_read_does_not_delete_its_module(project, 
         assert not round_.built and (out / "journeys" / "cart_recovery.py").is_file()
 
 
-@pytest.mark.slow
 def test_the_command_says_when_it_did_not_build(project):
     cart = project / "cart.journey"
     cart.write_text(cart.read_text().replace('"Checkout Started"', '"Checkout Startd"'))
