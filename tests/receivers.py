@@ -359,3 +359,17 @@ def smtp_receiver() -> Iterator[SmtpReceiver]:
 def webhook_receiver() -> Iterator[WebhookReceiver]:
     with WebhookReceiver("test-webhook-secret") as receiver:
         yield receiver
+
+
+def smtp_settings(smtp: SmtpReceiver, unsubscribe_url: str, secret_env: str) -> str:
+    """The `[delivery.email]` table of a journeyc.toml that sends through `smtp`, with one-click unsubscribe."""
+    return f"""
+[delivery.email]
+provider = "smtp"
+host = "127.0.0.1"
+port = {smtp.port}
+from = "Shop <hello@shop.example>"
+security = "none"
+unsubscribe-url = "{unsubscribe_url}"
+unsubscribe-secret-env = "{secret_env}"
+"""

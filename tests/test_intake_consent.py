@@ -14,7 +14,7 @@ import pytest
 import requests
 from intake_support import ENVIRON, FEEDBACK_SECRET, running_intake
 from live_support import identify, live_project, reachable, track, wait_for
-from receivers import SmtpReceiver
+from receivers import SmtpReceiver, smtp_settings
 
 from journeyc.runtime.delivery.webhook import sign
 from journeyc.runtime.temporal.devserver import free_port
@@ -23,16 +23,9 @@ pytestmark = pytest.mark.slow  # (a real Temporal dev server and SMTP server, wa
 
 
 def _email_settings(smtp: SmtpReceiver, intake_port: int) -> str:
-    return f"""
-[delivery.email]
-provider = "smtp"
-host = "127.0.0.1"
-port = {smtp.port}
-from = "Shop <hello@shop.example>"
-security = "none"
-unsubscribe-url = "http://127.0.0.1:{intake_port}/v1/unsubscribe/{{token}}"
-unsubscribe-secret-env = "JOURNEYC_UNSUBSCRIBE_SECRET"
-"""
+    return smtp_settings(
+        smtp, f"http://127.0.0.1:{intake_port}/v1/unsubscribe/{{token}}", "JOURNEYC_UNSUBSCRIBE_SECRET"
+    )
 
 
 def _signed(body: dict) -> tuple[bytes, dict[str, str]]:

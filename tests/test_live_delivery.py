@@ -23,7 +23,7 @@ from live_support import (
     worker_process,
     zone_at,
 )
-from receivers import SmtpReceiver, WebhookReceiver
+from receivers import SmtpReceiver, WebhookReceiver, smtp_settings
 
 from journeyc.runtime.delivery import verify_signature
 from journeyc.runtime.temporal.client import send_calls
@@ -35,21 +35,15 @@ pytestmark = pytest.mark.slow  # (a real Temporal dev server, waits of seconds)
 
 
 def delivery_settings(smtp: SmtpReceiver, hook: WebhookReceiver) -> str:
-    return f"""
-[delivery.email]
-provider = "smtp"
-host = "127.0.0.1"
-port = {smtp.port}
-from = "Shop <hello@shop.example>"
-security = "none"
-unsubscribe-url = "http://127.0.0.1:9/v1/unsubscribe/{{token}}"
-unsubscribe-secret-env = "TEST_UNSUBSCRIBE_SECRET"
-
+    return (
+        smtp_settings(smtp, "http://127.0.0.1:9/v1/unsubscribe/{token}", "TEST_UNSUBSCRIBE_SECRET")
+        + f"""
 [delivery.sms]
 provider = "webhook"
 url = "{hook.url("/sms")}"
 secret-env = "TEST_SMS_SECRET"
 """
+    )
 
 
 @pytest.fixture
