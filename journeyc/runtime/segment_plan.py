@@ -33,6 +33,7 @@ class SegmentPlan:
                 if name in segment_reads[later].segments:
                     self.dependents[name] |= self.dependents[later]
         self.on_profile = self.affected({n for n, r in segment_reads.items() if r.profile})
+        self.filters = keys.filters  # an indexed behaviour's key -> its filter (see `moved_by`)
         self._affected: dict[tuple[str, ...], list[str]] = {}  # see `moved_by`
         # Each segment's test (is the customer of a context in it now?) and next-change function (when may that
         # change by time alone? None: never).
@@ -57,17 +58,21 @@ class SegmentPlan:
             found |= self.dependents[name]
         return [name for name in self.order if name in found]
 
-    def moved_by(self, history: History, event: str, joined: Collection[Any]) -> list[str]:
-        """The segments an event may have moved: those that read it, unless only through indexed behaviours
-        whose filters it failed (their measures did not change), with the segments that refer to them."""
-        built = history.indexes
+    def moved_by(
+        self, history: History, event: str, joined: Collection[Any], properties: Mapping[str, Any]
+    ) -> list[str]:
+        """The segments an event (its name, the keys of the indexes it joined, its properties) may have moved:
+        those that read it, unless only through indexable behaviours whose filters it fails (their measures did
+        not change), with the segments that refer to them. A behaviour whose index the customer has not built yet
+        (no evaluation needed it so far: an `and` decided by another item) has its filter tested here."""
+        built, filters = history.indexes, self.filters
         moved: tuple[str, ...] = ()
         for name, node_keys in self.readers.get(event, ()):
             if node_keys is None:
                 moved += (name,)
                 continue
             for key in node_keys:
-                if key in joined or key not in built:
+                if key in joined or (key not in built and filters[key](properties)):
                     moved += (name,)
                     break
         if not moved:

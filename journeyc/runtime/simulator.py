@@ -289,7 +289,11 @@ class Simulator:
         if first or merged:
             self.update_segments(customer, self.segments.order)
         else:
-            moved = self.segments.moved_by(customer.history, name, joined) if name in self.segments.readers else []
+            moved = (
+                self.segments.moved_by(customer.history, name, joined, entry.data)
+                if name in self.segments.readers
+                else []
+            )
             if changed:
                 moved = self.segments.affected({*moved, *self.segments.on_profile})
             if moved:
