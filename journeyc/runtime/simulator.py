@@ -239,10 +239,13 @@ class Simulator:
         customer = self.customers.get(key)
         first = customer is None  # the first time: every segment is evaluated once
         if merged:
-            if customer is None and any(source in self.customers for source in merged):
-                customer = self.customer(key)
-            for source in merged:
-                if customer is not None:
+            # (Most ties merge no one: a web call's anonymousId, seen for the first time, has no customer yet. Only
+            # a customer merged in re-evaluates every segment.)
+            merged = tuple(source for source in merged if source in self.customers)
+            if merged:
+                if customer is None:
+                    customer = self.customer(key)
+                for source in merged:
                     self.merge(source, customer)
         if kind not in ("identify", "track"):  # page, screen, group, alias: counted; they start no customer
             self.calls[kind] = self.calls.get(kind, 0) + 1
