@@ -517,23 +517,27 @@ class Simulator:
         while self.pending:
             batch, self.pending = self.pending, []
             for attempt in self.policy.by_priority(batch):
-                for record in self.policy.decide(attempt, self.ledger, self.schedule_deferred):
+                decision = self.policy.decision(attempt, self.ledger, self.schedule_deferred)
+                traced = self.trace is None or attempt.user_id in self.trace
+                # (The outbox record only for whoever reads it: a run without outbox or timeline makes none.)
+                if self.keep_outbox or self.on_record is not None or self.on_decision is not None or traced:
+                    record = self.policy.record(attempt, decision)
                     if self.keep_outbox:
                         self.outbox.append(record)
                     if self.on_record is not None:
                         self.on_record(record)
                     if self.on_decision is not None:
                         self.on_decision(record, attempt)
-                    status = record["status"]
-                    if status == "deferred":  # (schedule_deferred wrote its timeline line)
-                        continue
-                    stats = self.stats[record["journey"]]
-                    if status == "sent":
-                        stats.sent += 1
-                    else:
-                        stats.dropped[record["reason"]] = stats.dropped.get(record["reason"], 0) + 1
-                    if self.trace is None or attempt.user_id in self.trace:
-                        self._write(self.customer(attempt.user_id), attempt.line, _send_line(record))
+                status = decision.status
+                if status == "deferred":  # (schedule_deferred wrote its timeline line)
+                    continue
+                stats = self.stats[attempt.journey]
+                if status == "sent":
+                    stats.sent += 1
+                else:
+                    stats.dropped[decision.reason] = stats.dropped.get(decision.reason, 0) + 1  # type: ignore[index]  # (a drop has a reason)
+                if traced:
+                    self._write(self.customer(attempt.user_id), attempt.line, _send_line(record))
 
     def _write(self, customer: Customer, line: list[Any] | None, what: str) -> None:
         """Fill in a send's timeline line, or add a line when it was filled already (a send held, then decided)."""

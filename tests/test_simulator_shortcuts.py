@@ -1,0 +1,44 @@
+"""The simulator's shortcuts when no one reads what they leave out give what the full run gives: the demo
+company's journeys over generated traffic (benchmarks/simulate_workloads.py), run as `journeyc simulate` runs
+without `--outbox` or `--customer` and with every record and timeline kept, count the same."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+
+import pytest
+from conftest import REPO, check
+
+from journeyc.build import build_outputs
+from journeyc.runtime.eventlog import read_log
+from journeyc.runtime.simulator import Simulator
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from simulate_workloads import WORKLOADS, end_of, write_log  # (benchmarks/ is not a package)
+
+
+@pytest.mark.parametrize("workload", ["send_heavy", "waiting_runs"])
+def test_a_run_that_keeps_no_outbox_record_counts_every_send_as_one_that_keeps_them(tmp_path, workload):
+    build = build_outputs(check(REPO / "journeys"))
+    log = tmp_path / "log.jsonl"
+    write_log(log, WORKLOADS[workload], 3000, 300, seed=11)
+    data = {name: json.loads(build[f"data/{name}.json"]) for name in ("events", "shapes", "profile")}
+    with log.open(encoding="utf-8") as handle:
+        entries = read_log(handle, data["events"], data["shapes"], data["profile"]).entries
+    bare = Simulator(build, trace=(), keep_outbox=False)  # (as `journeyc simulate` runs: no record made)
+    full = Simulator(build)  # every record kept, every customer's timeline
+    for simulator in (bare, full):
+        simulator.run_log(entries, end_of(WORKLOADS[workload]))
+
+    assert not bare.outbox and not bare.log
+    assert bare.stats == full.stats
+    decided = Counter((r["journey"], r["status"], r["reason"]) for r in full.outbox if r["status"] != "deferred")
+    counted = Counter()
+    for name, stats in bare.stats.items():
+        counted[(name, "sent", None)] += stats.sent
+        for reason, dropped in stats.dropped.items():
+            counted[(name, "dropped", reason)] += dropped
+    assert +counted == decided
+    assert {"sent", "dropped"} <= {r["status"] for r in full.outbox}
