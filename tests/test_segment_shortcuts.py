@@ -133,14 +133,28 @@ PROFILE = '{"kind": "compare", "op": "==", "left": {"kind": "path", "parts": ["p
 LAST = '{"kind": "compare", "op": ">", "left": {"kind": "last", "event": "Order Completed", "property": "total"}, "right": {"kind": "const", "value": 100}}'  # fmt: skip
 
 
+ORDERED = frozenset({"Order Completed"})
+VIEWS = '{"kind": "behaviour", "event": "Product Viewed", "op": ">=", "threshold": 3, "window": {"kind": "last", "duration": {"seconds": 2592000}}}'  # fmt: skip
+NOT_ORDERED = f'{{"kind": "not", "item": {BEHAVIOUR}}}'
+
+
 @pytest.mark.parametrize(
     ("text", "idle"),
     [
-        (BEHAVIOUR, (frozenset({"Order Completed"}), False)),
-        (f'{{"kind": "not", "item": {BEHAVIOUR}}}', (frozenset({"Order Completed"}), True)),
-        (LAST, (frozenset({"Order Completed"}), False)),
-        (f'{{"kind": "and", "items": [{BEHAVIOUR}, {PROFILE}]}}', None),  # reads the profile: never skipped
+        (BEHAVIOUR, ((ORDERED, False),)),
+        (NOT_ORDERED, ((ORDERED, True),)),
+        (LAST, ((ORDERED, False),)),
         ('{"kind": "in_segment", "segment": "other"}', None),  # follows another segment
+        # An `and` whose item is False over no events (an `or`: True) is decided by it while the customer has none
+        # of its events, whatever the other items read (here the profile).
+        (f'{{"kind": "and", "items": [{BEHAVIOUR}, {PROFILE}]}}', ((ORDERED, False),)),
+        (f'{{"kind": "or", "items": [{NOT_ORDERED}, {PROFILE}]}}', ((ORDERED, True),)),
+        (f'{{"kind": "or", "items": [{BEHAVIOUR}, {PROFILE}]}}', None),  # False decides no `or`
+        (f'{{"kind": "and", "items": [{NOT_ORDERED}, {PROFILE}]}}', None),  # True decides no `and`
+        (
+            f'{{"kind": "and", "items": [{VIEWS}, {BEHAVIOUR}]}}',  # dress_enthusiasts' shape
+            ((ORDERED | {"Product Viewed"}, False), (frozenset({"Product Viewed"}), False), (ORDERED, False)),
+        ),
     ],
 )
 def test_only_segments_reading_nothing_but_history_are_skipped_with_their_value_over_no_events(text, idle):

@@ -366,9 +366,10 @@ class Simulator:
         states, idle = self.segments.states, self.segments.idle
         named = customer.history.named
         for name in names:
-            shortcut = idle.get(name)
-            if shortcut is not None and shortcut[0].isdisjoint(named):  # (none of its events: see SegmentPlan.idle)
-                member, change = shortcut[1], None
+            for events, value in idle.get(name, ()):  # (none of these events: see SegmentPlan.idle)
+                if events.isdisjoint(named):
+                    member, change = value, None
+                    break
             else:
                 if ctx is None:
                     ctx = customer.context(self.now)
