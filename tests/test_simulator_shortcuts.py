@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO, check
 
 from journeyc.build import build_outputs
-from journeyc.runtime.eventlog import read_log
+from journeyc.runtime.eventlog import LogEntry, parse_time, read_log
 from journeyc.runtime.simulator import Simulator
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -42,3 +42,29 @@ def test_a_run_that_keeps_no_outbox_record_counts_every_send_as_one_that_keeps_t
             counted[(name, "dropped", reason)] += dropped
     assert +counted == decided
     assert {"sent", "dropped"} <= {r["status"] for r in full.outbox}
+
+
+class Recording(Simulator):
+    """Records the order it is given the calls in."""
+
+    def handle(self, entry: LogEntry) -> None:
+        self.handled.append(entry.line)
+        super().handle(entry)
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_calls_out_of_time_order_are_simulated_by_time_then_line(tmp_path, shuffled):
+    # Times out of order with ties: sorted by time alone (stably) when the entries come in line order, as the
+    # reader gives them; by (time, line) otherwise.
+    build = build_outputs(check(REPO / "journeys"))
+    data = {name: json.loads(build[f"data/{name}.json"]) for name in ("events", "shapes", "profile")}
+    times = ["2026-03-02T10:00:05Z", "2026-03-02T10:00:01Z", "2026-03-02T10:00:05Z", "2026-03-02T10:00:01Z",
+             "2026-03-02T09:00:00Z", "2026-03-02T10:00:05Z"]  # fmt: skip
+    calls = [{"type": "identify", "userId": f"u{n}", "traits": {}, "timestamp": t} for n, t in enumerate(times)]
+    entries = read_log([json.dumps(c) for c in calls], data["events"], data["shapes"], data["profile"]).entries
+    if shuffled:
+        entries = [entries[n] for n in (3, 0, 5, 1, 4, 2)]
+    simulator = Recording(build)
+    simulator.handled = []
+    simulator.run_log(entries, parse_time("2026-03-03T00:00:00Z"))
+    assert simulator.handled == [5, 2, 4, 1, 3, 6]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from journeyc.runtime.profile import TIME_ZONE_TRAIT
 from journeyc.runtime.program import Program
 
 __all__ = ["Customer", "Journey", "Run", "Simulator", "Stats"]
+
+_TIME, _LINE = attrgetter("time"), attrgetter("line")  # (of a LogEntry)
 
 
 @dataclass
@@ -119,7 +122,12 @@ class Simulator:
         in_order = all(
             a.time < b.time or (a.time == b.time and a.line < b.line) for a, b in itertools.pairwise(entries)
         )
-        ordered = entries if in_order else sorted(entries, key=lambda e: (e.time, e.line))
+        if in_order:
+            ordered = entries
+        elif all(map(operator.lt, lines := [*map(_LINE, entries)], itertools.islice(lines, 1, None))):
+            ordered = sorted(entries, key=_TIME)  # (stable: entries of one time stay in line order)
+        else:
+            ordered = sorted(entries, key=lambda e: (e.time, e.line))
         timers = self.timers
         for done, entry in enumerate(ordered, start=1):
             if done % 50_000 == 0:
