@@ -379,8 +379,8 @@ class Simulator:
                     member, change = value, None
                     break
             else:
-                if ctx is None:
-                    ctx = customer.context(self.now)
+                if ctx is None:  # (Customer.context without its keyword arguments: once per evaluation)
+                    ctx = customer.history.context(self.now, customer.profile, customer.segments.__contains__)
                 member, change = states[name](ctx)
             if member and name not in customer.segments:
                 customer.segments.add(name)
