@@ -544,7 +544,8 @@ class Simulator:
                 if status == "sent":
                     stats.sent += 1
                 else:
-                    stats.dropped[decision.reason] = stats.dropped.get(decision.reason, 0) + 1  # type: ignore[index]  # (a drop has a reason)
+                    reason = str(decision.reason)  # (a drop always has one)
+                    stats.dropped[reason] = stats.dropped.get(reason, 0) + 1
                 if traced:
                     self._write(self.customer(attempt.user_id), attempt.line, _send_line(record))
 
