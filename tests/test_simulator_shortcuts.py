@@ -1,18 +1,21 @@
-"""The simulator's shortcuts when no one reads what they leave out give what the full run gives: the demo
-company's journeys over generated traffic (benchmarks/simulate_workloads.py), run as `journeyc simulate` runs
-without `--outbox` or `--customer` and with every record and timeline kept, count the same."""
+"""The simulator's shortcuts give what the full run gives: the demo company's journeys over generated traffic
+(benchmarks/simulate_workloads.py), run as `journeyc simulate` runs without `--outbox` or `--customer` and with
+every record and timeline kept, count the same; the order of a log out of time order; the entry rule that keeps
+a customer out, found apart from its words (which only a timeline shows)."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 from conftest import REPO, check
 
 from journeyc.build import build_outputs
 from journeyc.runtime.eventlog import LogEntry, parse_time, read_log
+from journeyc.runtime.journey_runs import Journey, refusal, refusing_rule
 from journeyc.runtime.simulator import Simulator
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -68,3 +71,32 @@ def test_calls_out_of_time_order_are_simulated_by_time_then_line(tmp_path, shuff
     simulator.handled = []
     simulator.run_log(entries, parse_time("2026-03-03T00:00:00Z"))
     assert simulator.handled == [5, 2, 4, 1, 3, 6]
+
+
+WEEK = {"seconds": 604800}
+
+
+@pytest.mark.parametrize(
+    ("rule", "past", "words"),
+    [
+        ({"kind": "once"}, [(0.0, None)], "entry once ever (entered at 1970-01-01T00:00:00Z)"),
+        ({"kind": "once_per", "period": WEEK}, [(0.0, None), (3600.0, None)],
+         "entry at most once every 7 days (entered at 1970-01-01T01:00:00Z)"),
+        ({"kind": "max_times", "times": 2}, [(0.0, None), (3600.0, None)], "entry at most 2 times (entered 2 times)"),
+    ],
+)  # fmt: skip
+def test_an_entry_rule_that_keeps_a_customer_out_is_found_and_put_in_words(rule, past, words):
+    journey = Journey("j", None, None, None, [rule], None, [], run=None)
+    assert refusing_rule(journey, past, (), {}, 7200.0) is rule
+    assert refusal(rule, past, {}) == words
+    assert refusing_rule(journey, past[:1] if rule["kind"] == "max_times" else [], (), {}, 7200.0) is None
+    assert refusing_rule(journey, past, (), {}, 3600.0 + 604800.0) is (None if rule["kind"] == "once_per" else rule)
+
+
+def test_one_active_run_per_key_keeps_out_a_second_run_for_the_same_key_only():
+    rule = {"kind": "one_active", "key": {"name": "order_id"}}
+    journey = Journey("j", None, None, None, [rule], None, [], run=None)
+    running = SimpleNamespace(done=False, journey=journey, trigger={"order_id": "o-1"})
+    assert refusing_rule(journey, [(0.0, "o-1")], [running], {"order_id": "o-1"}, 1.0) is rule
+    assert refusal(rule, [], {"order_id": "o-1"}) == "one active run per order_id (one is running for 'o-1')"
+    assert refusing_rule(journey, [(0.0, "o-1")], [running], {"order_id": "o-2"}, 1.0) is None

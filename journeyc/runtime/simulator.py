@@ -23,7 +23,7 @@ from journeyc.runtime.customers import Customer, merge_customers
 from journeyc.runtime.eventlog import LogEntry, format_time
 from journeyc.runtime.history import History
 from journeyc.runtime.identity import Identities, name_of
-from journeyc.runtime.journey_runs import Journey, Run, entry_refused
+from journeyc.runtime.journey_runs import Journey, Run, refusal, refusing_rule
 from journeyc.runtime.policy import Attempt, Ledger
 from journeyc.runtime.profile import TIME_ZONE_TRAIT
 from journeyc.runtime.program import Program
@@ -409,10 +409,12 @@ class Simulator:
         key_name = journey.key_name
         key = props.get(key_name) if props and key_name else None
         if journey.entry:
-            refused = entry_refused(journey, customer.entries.get(journey.name, []), self.active.get(customer.key, ()),
-                                    props or {}, self.now)  # fmt: skip
-            if refused is not None:
-                return self._not_entered(journey, customer, refused)
+            past = customer.entries.get(journey.name, [])
+            rule = refusing_rule(journey, past, self.active.get(customer.key, ()), props or {}, self.now)
+            if rule is not None:
+                if self.traces(customer):  # (the words only for a timeline that shows them)
+                    self._not_entered(journey, customer, refusal(rule, past, props or {}))
+                return
         trigger = None
         if event is not None:
             trigger = self.trigger_values.complete(event)
