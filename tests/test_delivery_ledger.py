@@ -31,7 +31,7 @@ from journeyc.runtime.delivery import (
     message_id,
 )
 from journeyc.runtime.delivery.settings import SmtpSettings, WebhookSettings
-from journeyc.runtime.policy import Attempt, ContactPolicy
+from journeyc.runtime.policy import Attempt, ContactPolicy, Decision
 
 webhook_receiver = receivers.webhook_receiver  # (the fixture)
 REPO = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def test_an_outbox_line_is_the_simulators_record_and_the_key(tmp_path: Path) -> 
     assert receipt == Receipt("file", str(tmp_path / "outbox.jsonl"))
     [record] = lines(tmp_path / "outbox.jsonl")
     attempt = Attempt(0, "u", "j", "1", "email", "m", None, None, None, None, {})
-    simulator_fields = list(ContactPolicy._record(attempt, "email", "lifecycle", None, {}))
+    simulator_fields = list(ContactPolicy.record(attempt, Decision("sent", "email", "lifecycle", None, {})))
     assert list(record) == [*simulator_fields, "key"]
     assert record == {
         "time": "2026-04-14T14:00:00Z",

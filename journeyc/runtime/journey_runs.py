@@ -200,26 +200,39 @@ class Run:
         self.sim.finish(self, "exited")
 
 
-def entry_refused(
+def refusing_rule(
     journey: Journey, past: list[tuple[float, Any]], runs: Iterable[Run], props: Mapping[str, Any], now: float
-) -> str | None:
-    """Why the journey's entry rules keep a customer out now, or None when they let them in. `past`: the
-    customer's entries into the journey (time, key), oldest first; `runs`: the customer's runs in progress."""
+) -> Mapping[str, Any] | None:
+    """The first of the journey's entry rules that keeps a customer out now, or None when they let them in.
+    `past`: the customer's entries into the journey (time, key), oldest first; `runs`: its runs in progress."""
     for rule in journey.entry:
         kind = rule.get("kind")
         if kind == "once" and past:
-            return f"entry once ever (entered at {format_time(past[0][0])})"
+            return rule
         if kind == "once_per" and past and now - past[-1][0] < rule["period"]["seconds"]:  # the latest entry
-            every = describe(rule["period"]["seconds"], largest="day")
-            return f"entry at most once every {every} (entered at {format_time(past[-1][0])})"
+            return rule
         if kind == "max_times" and len(past) >= rule["times"]:
-            return f"entry at most {rule['times']} times (entered {len(past)} times)"
+            return rule
         if kind == "one_active":
             name = (rule.get("key") or {}).get("name", "")
             key = props.get(name)
             if any(not r.done and r.journey is journey and r.trigger and r.trigger.get(name) == key for r in runs):
-                return f"one active run per {name} (one is running for {key!r})"
+                return rule
     return None
+
+
+def refusal(rule: Mapping[str, Any], past: list[tuple[float, Any]], props: Mapping[str, Any]) -> str:
+    """Why an entry rule that `refusing_rule` found keeps the customer out, in words (for a timeline)."""
+    kind = rule.get("kind")
+    if kind == "once":
+        return f"entry once ever (entered at {format_time(past[0][0])})"
+    if kind == "once_per":
+        every = describe(rule["period"]["seconds"], largest="day")
+        return f"entry at most once every {every} (entered at {format_time(past[-1][0])})"
+    if kind == "max_times":
+        return f"entry at most {rule['times']} times (entered {len(past)} times)"
+    name = (rule.get("key") or {}).get("name", "")
+    return f"one active run per {name} (one is running for {props.get(name)!r})"
 
 
 def is_journey_module(path: str) -> bool:

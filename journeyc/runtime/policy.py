@@ -12,7 +12,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from journeyc.runtime.conditions import Context, Event, evaluate
 from journeyc.runtime.durations import UNITS
@@ -45,6 +45,17 @@ class Attempt:
     ended: Callable[[], bool] | None = field(default=None, compare=False)  # its goal or an exit event came since
     owner: Any = field(default=None, compare=False)  # the run that sent it (the executor's object)
     line: Any = field(default=None, compare=False)  # the executor's timeline line for it, filled in when decided
+
+
+class Decision(NamedTuple):
+    """What the policy decided of one attempt: "sent" (with its content), "dropped" (with its reason) or
+    "deferred" (held for quiet hours), and the channel and category it was decided for."""
+
+    status: str
+    channel: str | None
+    category: str | None
+    reason: str | None
+    content: dict[str, Any] | None
 
 
 def _bounced(ledger: Ledger, user_id: str, address: Any) -> bool:
@@ -198,10 +209,15 @@ class ContactPolicy:
     def decide(self, attempt: Attempt, ledger: Ledger, defer: Callable[[Attempt], None]) -> list[dict[str, Any]]:
         """The outbox record for one attempt, decided against the customer's `ledger` (which a send joins); a
         record of status "deferred" when quiet hours hold it (`defer` schedules it again for their end)."""
+        return [self.record(attempt, self.decision(attempt, ledger, defer))]
+
+    def decision(self, attempt: Attempt, ledger: Ledger, defer: Callable[[Attempt], None]) -> Decision:
+        """`decide` without the outbox record: what an executor needs to count the send (the record, which
+        `record` makes of it, only for whoever keeps or reads records)."""
         category = self.category(attempt)
         if attempt.deferred_from is not None and attempt.ended is not None and attempt.ended():
             # Held for quiet hours, and the journey ended meanwhile (a goal, an exit): it never goes out.
-            return [self._record(attempt, attempt.channel, category, "quiet_hours", None)]
+            return Decision("dropped", attempt.channel, category, "quiet_hours", None)
         channel_name, consent, address = self._route(attempt.channel, attempt.message)
         profile = attempt.profile
         reason = None
@@ -230,7 +246,7 @@ class ContactPolicy:
                 end, action = quiet
                 if action == "defer":
                     defer(replace(attempt, due=end, deferred_from=attempt.deferred_from or attempt.due))
-                    return [self._record(attempt, channel_name, category, "quiet_hours", None, "deferred")]
+                    return Decision("deferred", channel_name, category, "quiet_hours", None)
                 reason = "quiet_hours"
         content = None
         if reason is None:
@@ -239,7 +255,8 @@ class ContactPolicy:
                 reason = "render_error"
         if reason is None:
             ledger.sent.setdefault(attempt.user_id, []).append((attempt.due, category, channel_name))
-        return [self._record(attempt, channel_name, category, reason, content)]
+            return Decision("sent", channel_name, category, None, content)
+        return Decision("dropped", channel_name, category, reason, None)
 
     def _route(self, channel: str | None, message: str) -> tuple[str | None, str | None, str | None]:
         """The channel a send goes out on, the consent trait it needs and the trait holding the address."""
@@ -277,14 +294,7 @@ class ContactPolicy:
         return False
 
     @staticmethod
-    def _record(
-        attempt: Attempt,
-        channel: str | None,
-        category: str | None,
-        reason: str | None,
-        content: Mapping[str, Any] | None,
-        status: str = "",
-    ) -> dict[str, Any]:
+    def record(attempt: Attempt, decision: Decision) -> dict[str, Any]:
         """The outbox record of a decision: "sent", "dropped" (with its reason) or "deferred" (held for quiet
         hours: decided again when they end, in a record of its own)."""
         user_id, anonymous_id = ids_of(attempt.user_id)  # (the executor's key of the customer)
@@ -295,13 +305,13 @@ class ContactPolicy:
             "journey": attempt.journey,
             "run": attempt.run,
             "step": attempt.step,
-            "channel": channel,
+            "channel": decision.channel,
             "message": attempt.message,
-            "category": category,
-            "status": status or ("sent" if reason is None else "dropped"),
-            "reason": reason,
+            "category": decision.category,
+            "status": decision.status,
+            "reason": decision.reason,
             "offer": attempt.offer,
             "arm": attempt.arm,
             "deferred_from": format_time(attempt.deferred_from) if attempt.deferred_from is not None else None,
-            "content": content if reason is None else None,
+            "content": decision.content,
         }

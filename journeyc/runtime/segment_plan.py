@@ -33,6 +33,7 @@ class SegmentPlan:
                 if name in segment_reads[later].segments:
                     self.dependents[name] |= self.dependents[later]
         self.on_profile = self.affected({n for n, r in segment_reads.items() if r.profile})
+        self.filters = keys.filters  # an indexed behaviour's key -> its filter (see `moved_by`)
         self._affected: dict[tuple[str, ...], list[str]] = {}  # see `moved_by`
         # Each segment's test (is the customer of a context in it now?) and next-change function (when may that
         # change by time alone? None: never).
@@ -42,13 +43,25 @@ class SegmentPlan:
         self.states = {name: compile_value_and_change(segments[name]["condition"]) for name in self.order}
         # A segment whose condition reads nothing but the history has, while the customer has none of the events
         # it reads, the value it has over an empty history, and time alone cannot change it (no event to count or
-        # to drop out of a window): segment -> (its events, that value). Most customers have none of a segment's
-        # events most of the time (a first call, a customer who never ordered), and it spares their evaluation.
-        self.idle: dict[str, tuple[frozenset[str], bool]] = {}
-        empty = Context(0.0, {}, ())
+        # to drop out of a window). So has an `and` (an `or`) one of whose items is such a condition and False
+        # (True) over an empty history, while the customer has none of that item's events: that item decides it.
+        # Segment -> those (events, value) pairs. Most customers have none of a segment's events most of the time
+        # (a first call, a customer who never ordered), and it spares their evaluation.
+        self.idle: dict[str, tuple[tuple[frozenset[str], bool], ...]] = {}
         for name in self.order:
-            if _history_only(segments[name]["condition"]) and self.changes[name](empty) is None:
-                self.idle[name] = (frozenset(segment_reads[name].events), bool(self.tests[name](empty)))
+            condition = segments[name]["condition"]
+            parts = [(condition, None)]
+            if condition is not None and condition["kind"] in ("and", "or"):
+                parts += [(item, condition["kind"] == "or") for item in condition["items"]]
+            shortcuts = []
+            for part, deciding in parts:
+                value = _value_over_no_events(part)
+                if value is not None and (deciding is None or value == deciding):
+                    shortcut = (frozenset(reads(part).events), value)
+                    if shortcut not in shortcuts:
+                        shortcuts.append(shortcut)
+            if shortcuts:
+                self.idle[name] = tuple(shortcuts)
 
     def affected(self, names: Collection[str]) -> list[str]:
         """`names` and every segment that refers to one of them (directly or not), in evaluation order."""
@@ -57,17 +70,21 @@ class SegmentPlan:
             found |= self.dependents[name]
         return [name for name in self.order if name in found]
 
-    def moved_by(self, history: History, event: str, joined: Collection[Any]) -> list[str]:
-        """The segments an event may have moved: those that read it, unless only through indexed behaviours
-        whose filters it failed (their measures did not change), with the segments that refer to them."""
-        built = history.indexes
+    def moved_by(
+        self, history: History, event: str, joined: Collection[Any], properties: Mapping[str, Any]
+    ) -> list[str]:
+        """The segments an event (its name, the keys of the indexes it joined, its properties) may have moved:
+        those that read it, unless only through indexable behaviours whose filters it fails (their measures did
+        not change), with the segments that refer to them. A behaviour whose index the customer has not built yet
+        (no evaluation needed it so far: an `and` decided by another item) has its filter tested here."""
+        built, filters = history.indexes, self.filters
         moved: tuple[str, ...] = ()
         for name, node_keys in self.readers.get(event, ()):
             if node_keys is None:
                 moved += (name,)
                 continue
             for key in node_keys:
-                if key in joined or key not in built:
+                if key in joined or (key not in built and filters[key](properties)):
                     moved += (name,)
                     break
         if not moved:
@@ -76,6 +93,17 @@ class SegmentPlan:
         if affected is None:
             affected = self._affected[moved] = self.affected(moved)
         return affected
+
+
+_EMPTY = Context(0.0, {}, ())
+
+
+def _value_over_no_events(condition: Condition | None) -> bool | None:
+    """The value of a condition that reads nothing but the history (see `_history_only`) over a history without
+    any of the events it reads, when time alone cannot change it there; None for any other condition."""
+    if not _history_only(condition) or compile_next_change(condition)(_EMPTY) is not None:
+        return None
+    return bool(compile_condition(condition)(_EMPTY))
 
 
 def _history_only(condition: Condition | None) -> bool:

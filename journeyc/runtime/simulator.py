@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -22,12 +23,14 @@ from journeyc.runtime.customers import Customer, merge_customers
 from journeyc.runtime.eventlog import LogEntry, format_time
 from journeyc.runtime.history import History
 from journeyc.runtime.identity import Identities, name_of
-from journeyc.runtime.journey_runs import Journey, Run, entry_refused
+from journeyc.runtime.journey_runs import Journey, Run, refusal, refusing_rule
 from journeyc.runtime.policy import Attempt, Ledger
 from journeyc.runtime.profile import TIME_ZONE_TRAIT
 from journeyc.runtime.program import Program
 
 __all__ = ["Customer", "Journey", "Run", "Simulator", "Stats"]
+
+_TIME, _LINE = attrgetter("time"), attrgetter("line")  # (of a LogEntry)
 
 
 @dataclass
@@ -119,7 +122,12 @@ class Simulator:
         in_order = all(
             a.time < b.time or (a.time == b.time and a.line < b.line) for a, b in itertools.pairwise(entries)
         )
-        ordered = entries if in_order else sorted(entries, key=lambda e: (e.time, e.line))
+        if in_order:
+            ordered = entries
+        elif all(map(operator.lt, lines := [*map(_LINE, entries)], itertools.islice(lines, 1, None))):
+            ordered = sorted(entries, key=_TIME)  # (stable: entries of one time stay in line order)
+        else:
+            ordered = sorted(entries, key=lambda e: (e.time, e.line))
         timers = self.timers
         for done, entry in enumerate(ordered, start=1):
             if done % 50_000 == 0:
@@ -239,10 +247,13 @@ class Simulator:
         customer = self.customers.get(key)
         first = customer is None  # the first time: every segment is evaluated once
         if merged:
-            if customer is None and any(source in self.customers for source in merged):
-                customer = self.customer(key)
-            for source in merged:
-                if customer is not None:
+            # (Most ties merge no one: a web call's anonymousId, seen for the first time, has no customer yet. Only
+            # a customer merged in re-evaluates every segment.)
+            merged = tuple(source for source in merged if source in self.customers)
+            if merged:
+                if customer is None:
+                    customer = self.customer(key)
+                for source in merged:
                     self.merge(source, customer)
         if kind not in ("identify", "track"):  # page, screen, group, alias: counted; they start no customer
             self.calls[kind] = self.calls.get(kind, 0) + 1
@@ -289,7 +300,11 @@ class Simulator:
         if first or merged:
             self.update_segments(customer, self.segments.order)
         else:
-            moved = self.segments.moved_by(customer.history, name, joined) if name in self.segments.readers else []
+            moved = (
+                self.segments.moved_by(customer.history, name, joined, entry.data)
+                if name in self.segments.readers
+                else []
+            )
             if changed:
                 moved = self.segments.affected({*moved, *self.segments.on_profile})
             if moved:
@@ -359,12 +374,13 @@ class Simulator:
         states, idle = self.segments.states, self.segments.idle
         named = customer.history.named
         for name in names:
-            shortcut = idle.get(name)
-            if shortcut is not None and shortcut[0].isdisjoint(named):  # (none of its events: see SegmentPlan.idle)
-                member, change = shortcut[1], None
+            for events, value in idle.get(name, ()):  # (none of these events: see SegmentPlan.idle)
+                if events.isdisjoint(named):
+                    member, change = value, None
+                    break
             else:
-                if ctx is None:
-                    ctx = customer.context(self.now)
+                if ctx is None:  # (Customer.context without its keyword arguments: once per evaluation)
+                    ctx = customer.history.context(self.now, customer.profile, customer.segments.__contains__)
                 member, change = states[name](ctx)
             if member and name not in customer.segments:
                 customer.segments.add(name)
@@ -393,10 +409,12 @@ class Simulator:
         key_name = journey.key_name
         key = props.get(key_name) if props and key_name else None
         if journey.entry:
-            refused = entry_refused(journey, customer.entries.get(journey.name, []), self.active.get(customer.key, ()),
-                                    props or {}, self.now)  # fmt: skip
-            if refused is not None:
-                return self._not_entered(journey, customer, refused)
+            past = customer.entries.get(journey.name, [])
+            rule = refusing_rule(journey, past, self.active.get(customer.key, ()), props or {}, self.now)
+            if rule is not None:
+                if self.traces(customer):  # (the words only for a timeline that shows them)
+                    self._not_entered(journey, customer, refusal(rule, past, props or {}))
+                return
         trigger = None
         if event is not None:
             trigger = self.trigger_values.complete(event)
@@ -510,23 +528,28 @@ class Simulator:
         while self.pending:
             batch, self.pending = self.pending, []
             for attempt in self.policy.by_priority(batch):
-                for record in self.policy.decide(attempt, self.ledger, self.schedule_deferred):
+                decision = self.policy.decision(attempt, self.ledger, self.schedule_deferred)
+                traced = self.trace is None or attempt.user_id in self.trace
+                # (The outbox record only for whoever reads it: a run without outbox or timeline makes none.)
+                if self.keep_outbox or self.on_record is not None or self.on_decision is not None or traced:
+                    record = self.policy.record(attempt, decision)
                     if self.keep_outbox:
                         self.outbox.append(record)
                     if self.on_record is not None:
                         self.on_record(record)
                     if self.on_decision is not None:
                         self.on_decision(record, attempt)
-                    status = record["status"]
-                    if status == "deferred":  # (schedule_deferred wrote its timeline line)
-                        continue
-                    stats = self.stats[record["journey"]]
-                    if status == "sent":
-                        stats.sent += 1
-                    else:
-                        stats.dropped[record["reason"]] = stats.dropped.get(record["reason"], 0) + 1
-                    if self.trace is None or attempt.user_id in self.trace:
-                        self._write(self.customer(attempt.user_id), attempt.line, _send_line(record))
+                status = decision.status
+                if status == "deferred":  # (schedule_deferred wrote its timeline line)
+                    continue
+                stats = self.stats[attempt.journey]
+                if status == "sent":
+                    stats.sent += 1
+                else:
+                    reason = str(decision.reason)  # (a drop always has one)
+                    stats.dropped[reason] = stats.dropped.get(reason, 0) + 1
+                if traced:
+                    self._write(self.customer(attempt.user_id), attempt.line, _send_line(record))
 
     def _write(self, customer: Customer, line: list[Any] | None, what: str) -> None:
         """Fill in a send's timeline line, or add a line when it was filled already (a send held, then decided)."""

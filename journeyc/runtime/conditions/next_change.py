@@ -59,7 +59,13 @@ def compile_value_and_change(condition: Condition | None) -> Callable[[Context],
                 latest = time if latest is None else max(latest, time)
         if latest is not None:
             return deciding, latest
-        return not deciding, _earliest((moves(ctx, event) for _, moves in ranked), ctx.now)
+        # (`_earliest` of every item's next change, without a generator: a customer in the segment, every time.)
+        now, earliest = ctx.now, None
+        for _, moves in ranked:
+            time = moves(ctx, event)
+            if time is not None and time > now and (earliest is None or time < earliest):
+                earliest = time
+        return not deciding, earliest
 
     return value_and_change
 
