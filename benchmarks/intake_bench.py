@@ -100,9 +100,9 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=500)
     parser.add_argument("--batch", type=int, default=20)
     options = parser.parse_args()
-    sigterm_exits()  # (a benchmark killed by `timeout` still stops its dev server, worker and intake)
     per_customer = options.events // options.customers
     with tempfile.TemporaryDirectory() as folder:
+        sigterm_exits(lambda: shutil.rmtree(folder, ignore_errors=True))  # (`timeout` stops the servers too)
         work = Path(folder)
         root = work / "shop"
         shutil.copytree(REPO / "tests" / "live_project", root)

@@ -262,8 +262,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
-    sigterm_exits()  # (a benchmark killed by `timeout` still stops its dev server)
     work = Path(tempfile.mkdtemp(prefix="journeyc-runtime-bench-"))
+    sigterm_exits(lambda: shutil.rmtree(work, ignore_errors=True))  # (`timeout` stops the servers too)
     smtp = arrivals = Arrivals(work)
     smtp.start()
     try:
