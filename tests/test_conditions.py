@@ -13,6 +13,7 @@ import sys
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -308,9 +309,11 @@ def test_a_compiled_comparison_with_a_constant_gives_what_the_oracle_gives() -> 
     """Every operator and every pair of values, the constant on either side: the compiled fast path for plain
     values must give the plain comparison's answer, and leave every other value to it."""
     for op, read, constant in itertools.product(OPS, VALUES, VALUES):
-        c = ctx(event={"value": read})
-        for condition in (compare(op, path("value"), const(constant)), compare(op, const(constant), path("value"))):
-            assert compile_condition(condition)(c) is oracle.evaluate(condition, c), condition
+        # (The event as a dict, the usual case, as another mapping, and a list item that is not one.)
+        for event in ({"value": read}, MappingProxyType({"value": read}), read):
+            c = ctx(event=event)
+            for condition in (compare(op, path("value"), const(constant)), compare(op, const(constant), path("value"))):
+                assert compile_condition(condition)(c) is oracle.evaluate(condition, c), (condition, event)
 
 
 @pytest.mark.parametrize(("op", "expected"), [("==", False), ("!=", True), ("<", False), ("<=", False), (">", False)])

@@ -24,7 +24,7 @@ from journeyc.runtime.history import History, Keys
 from journeyc.runtime.identity import ids_of
 
 
-@dataclass
+@dataclass(slots=True)  # (no __dict__: one per customer, and read at every event)
 class Customer:
     key: str  # the userId, or the anonymous key of an anonymousId (identity.anonymous_key)
     profile: dict[str, Any]
@@ -69,7 +69,7 @@ class Customer:
     def set_from_context(self, name: str, value: Any) -> bool:
         """A trait a call's context gives (a time zone, a push token); an identify's own value wins. Whether the
         profile changed."""
-        if name in self.given or self.profile.get(name) == value:
+        if self.profile.get(name) == value or name in self.given:  # (the usual: the value it has already)
             return False
         self.profile[name] = value
         self.from_context = interned(self.from_context.union((name,)))

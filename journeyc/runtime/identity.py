@@ -48,6 +48,11 @@ class Resolution(NamedTuple):
 _ALONE: tuple[str, ...] = ()
 
 
+def _resolved(key: str) -> Resolution:
+    """A call about `key` that merges no one (a Resolution without the Python-level __new__ of a NamedTuple)."""
+    return tuple.__new__(Resolution, (key, _ALONE))
+
+
 class Identities:
     """The ties between ids, as calls make them. Deterministic: the same calls in the same order give the same
     customers, whatever ran before."""
@@ -59,14 +64,19 @@ class Identities:
         """The customer of a call with these ids (`previous_id`: an alias's), and the customers it merges."""
         if user_id is None:
             assert anonymous_id is not None
-            return Resolution(self.find(anonymous_key(anonymous_id)), _ALONE)
-        key = self.find(user_id) if user_id in self.merged_into else user_id
-        if anonymous_id is None and previous_id is None:
-            return Resolution(key, _ALONE)
+            return _resolved(self.find(anonymous_key(anonymous_id)))
+        merged_into = self.merged_into
+        key = self.find(user_id) if user_id in merged_into else user_id
+        if previous_id is None:
+            if anonymous_id is None:
+                return _resolved(key)
+            anonymous = _ANONYMOUS + anonymous_id
+            if anonymous in merged_into:  # (the usual web call: its anonymousId was tied before)
+                return _resolved(key)
         merged: list[str] = []
         if anonymous_id is not None:
             anonymous = anonymous_key(anonymous_id)
-            if anonymous not in self.merged_into:  # not tied to a userId yet
+            if anonymous not in merged_into:  # not tied to a userId yet
                 self.merged_into[anonymous] = key
                 merged.append(anonymous)
         if previous_id is not None:

@@ -266,7 +266,9 @@ class Simulator:
             customer = self.customer(key)
         traced = self.trace is None or key in self.trace
         changed = False
-        if entry.timezone is not None or entry.device_token is not None:
+        zone = entry.timezone
+        if entry.device_token is not None or (zone is not None and customer.profile.get(TIME_ZONE_TRAIT) != zone):
+            # (A web call repeats the customer's time zone: nothing to apply, the usual case.)
             changed = self._apply_context(customer, entry)
         if kind == "identify":
             customer.set_traits(entry.data, self.defaults)

@@ -91,15 +91,26 @@ def against(op: str, constant: Any, constant_first: bool = False) -> Callable[[A
     Comparing with a constant is the usual case (`category == "dresses"`, `total >= 100`, a behaviour's threshold):
     for a value of a plain type (see `_PLAIN`) the plain comparison is the answer, and anything else (None, a
     boolean, a Decimal, a subclass, ...) takes `compare`."""
-    plain = _PLAIN.get(type(constant))
-    if plain is None or op not in _OPERATORS:
+    plain = plain_test(op, constant, constant_first)
+    if plain is None:
         if constant_first:
             return lambda value: compare(op, constant, value)
         return lambda value: compare(op, value, constant)
-    test = _OPERATORS[_MIRRORED[op] if constant_first else op]  # value <op> constant
+    test, types = plain
     if constant_first:
-        return lambda value: test(value, constant) if type(value) in plain else compare(op, constant, value)
-    return lambda value: test(value, constant) if type(value) in plain else compare(op, value, constant)
+        return lambda value: test(value, constant) if type(value) in types else compare(op, constant, value)
+    return lambda value: test(value, constant) if type(value) in types else compare(op, value, constant)
+
+
+def plain_test(
+    op: str, constant: Any, constant_first: bool = False
+) -> tuple[Callable[[Any, Any], bool], tuple[type, ...]] | None:
+    """For a constant of a plain type: the operator comparing a value with it, `test(value, constant)`, and the
+    types of value for which that is `compare`'s answer (see `against`); None for any other constant."""
+    plain = _PLAIN.get(type(constant))
+    if plain is None or op not in _OPERATORS:
+        return None
+    return _OPERATORS[_MIRRORED[op] if constant_first else op], plain  # value <op> constant
 
 
 def as_number(value: Any) -> float:
