@@ -17,7 +17,7 @@ from journeyc.runtime.eventlog import LogEntry, read_log
 from journeyc.runtime.history import History, Keys
 from journeyc.runtime.identity import anonymous_key
 from journeyc.runtime.program import Program
-from journeyc.runtime.segment_plan import SegmentPlan
+from journeyc.runtime.segment_plan import SegmentPlan, only_raises
 from journeyc.runtime.simulator import Simulator
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -54,7 +54,7 @@ def simulated(
         program.segments.idle.clear()
     if every_reader:
         plan = program.segments
-        plan.moved_by = lambda _history, event, _joined, _properties: plan.affected(  # type: ignore[method-assign]
+        plan.moved_by = lambda _history, event, _joined, _properties, _members=(): plan.affected(  # type: ignore[method-assign]
             {name for name, _ in plan.readers.get(event, ())}
         )
     simulator = simulator_type(program)  # every customer's timeline kept
@@ -156,3 +156,45 @@ NOT_ORDERED = f'{{"kind": "not", "item": {BEHAVIOUR}}}'
 def test_only_segments_reading_nothing_but_history_are_skipped_with_their_value_over_no_events(text, idle):
     plan = SegmentPlan({"s": {"condition": json.loads(text)}, "other": {"condition": None}}, Keys())
     assert plan.idle.get("s") == idle
+
+
+SUM = '{"kind": "behaviour", "event": "Order Completed", "op": ">=", "threshold": 100, "window": null, "sum_of": "total"}'  # fmt: skip
+AT_MOST = '{"kind": "behaviour", "event": "Order Completed", "op": "<=", "threshold": 2, "window": null}'
+NONE_RECENT = '{"kind": "behaviour", "event": "Order Completed", "op": "==", "threshold": 0, "window": {"kind": "last", "duration": {"seconds": 7776000}}}'  # fmt: skip
+ORDERED_AFTER_VIEWS = '{"kind": "behaviour", "event": "Order Completed", "op": ">=", "threshold": 1, "window": null, "where": {"kind": "compare", "op": ">", "left": {"kind": "last", "event": "Product Viewed", "property": "price"}, "right": {"kind": "const", "value": 0}}}'  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "event", "raises"),
+    [
+        (BEHAVIOUR, "Order Completed", True),  # any "Order Completed"
+        (VIEWS, "Product Viewed", True),  # at least 3 in last 30 days
+        (VIEWS, "Order Completed", True),  # (does not read it)
+        (f'{{"kind": "and", "items": [{VIEWS}, {BEHAVIOUR}]}}', "Product Viewed", True),  # dress_enthusiasts' shape
+        (f'{{"kind": "or", "items": [{VIEWS}, {PROFILE}]}}', "Product Viewed", True),
+        (NOT_ORDERED, "Order Completed", False),  # an order takes the customer out
+        (f'{{"kind": "not", "item": {AT_MOST}}}', "Order Completed", True),  # more than 2 orders
+        (AT_MOST, "Order Completed", False),
+        (NONE_RECENT, "Order Completed", False),  # lapsed_customers' `no ... in last 90 days`
+        (SUM, "Order Completed", False),  # a total may be negative
+        (LAST, "Order Completed", False),  # the last order's total goes either way
+        (ORDERED_AFTER_VIEWS, "Product Viewed", False),  # a filter reading history
+        ('{"kind": "in_segment", "segment": "other"}', "Product Viewed", False),  # the other segment may move
+    ],
+)
+def test_an_event_that_only_brings_customers_in_is_known(text, event, raises):
+    assert only_raises(json.loads(text), event) is raises
+
+
+def test_a_view_keeps_a_dress_enthusiast_in_without_evaluating_the_segment_again():
+    # A member's dress view moves nothing (the count only grows); anyone else's moves the segment.
+    condition = {"kind": "and", "items": [json.loads(VIEWS.replace('"window"', '"where": ' + DRESSES + ', "window"')),
+                                          json.loads(BEHAVIOUR)]}  # fmt: skip
+    keys = Keys()
+    plan = SegmentPlan({"s": {"condition": condition}}, keys)
+    history = History(keys)
+    event = Event("Product Viewed", 10.0, {"category": "dresses"})
+    joined = history.append(event)
+    assert plan.moved_by(history, "Product Viewed", joined, event.properties, members={"s"}) == []
+    assert plan.moved_by(history, "Product Viewed", joined, event.properties, members=set()) == ["s"]
+    assert plan.moved_by(history, "Order Completed", set(), {}, members={"s"}) == []  # (an order: also only in)

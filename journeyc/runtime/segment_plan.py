@@ -7,7 +7,7 @@ the segments that refer to them), an identify those that read the profile, a tim
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Container, Mapping
 from typing import Any
 
 from journeyc.runtime.conditions import Context, compile_condition, compile_next_change, compile_value_and_change, reads
@@ -33,6 +33,12 @@ class SegmentPlan:
                 if name in segment_reads[later].segments:
                     self.dependents[name] |= self.dependents[later]
         self.on_profile = self.affected({n for n, r in segment_reads.items() if r.profile})
+        # Event -> the segments it reads that it can only bring a customer into, never take one out of (see
+        # `only_raises`): while the customer is in one, the event need not evaluate it again.
+        self.kept_in: dict[str, frozenset[str]] = {
+            event: frozenset(name for name, _ in readers if only_raises(segments[name]["condition"], event))
+            for event, readers in self.readers.items()
+        }
         self.filters = keys.filters  # an indexed behaviour's key -> its filter (see `moved_by`)
         self._affected: dict[tuple[str, ...], list[str]] = {}  # see `moved_by`
         # Each segment's test (is the customer of a context in it now?) and next-change function (when may that
@@ -71,15 +77,24 @@ class SegmentPlan:
         return [name for name in self.order if name in found]
 
     def moved_by(
-        self, history: History, event: str, joined: Collection[Any], properties: Mapping[str, Any]
+        self,
+        history: History,
+        event: str,
+        joined: Collection[Any],
+        properties: Mapping[str, Any],
+        members: Container[str] = (),
     ) -> list[str]:
-        """The segments an event (its name, the keys of the indexes it joined, its properties) may have moved:
-        those that read it, unless only through indexable behaviours whose filters it fails (their measures did
-        not change), with the segments that refer to them. A behaviour whose index the customer has not built yet
-        (no evaluation needed it so far: an `and` decided by another item) has its filter tested here."""
+        """The segments an event (its name, the keys of the indexes it joined, its properties) may have moved for
+        a customer in `members`: those that read it, unless only through indexable behaviours whose filters it
+        fails (their measures did not change) or unless it can only keep the customer in a segment they are in,
+        with the segments that refer to them. A behaviour whose index the customer has not built yet (no
+        evaluation needed it so far: an `and` decided by another item) has its filter tested here."""
         built, filters = history.indexes, self.filters
+        kept_in = self.kept_in.get(event)
         moved: tuple[str, ...] = ()
         for name, node_keys in self.readers.get(event, ()):
+            if kept_in and name in kept_in and name in members:
+                continue
             if node_keys is None:
                 moved += (name,)
                 continue
@@ -96,6 +111,33 @@ class SegmentPlan:
 
 
 _EMPTY = Context(0.0, {}, ())
+_RISING = (">=", ">")  # a count compared so grows True, never False, as events are added (and `<`, `<=`: False)
+
+
+def only_raises(condition: Condition | None, event: str, raised: bool = True) -> bool:
+    """Whether one more `event` in the history can only turn the condition from False to True (`raised`; else
+    only from True to False), never the other way, at that moment and at any later one; and so never make the
+    moment at which time alone changes it earlier while it holds (an `in last` window's count drops below its
+    threshold later, if anything, with one more event inside). Conservative: False whenever unsure.
+
+    So it is for a count of the event compared with `>=` or `>` (`at least 3 "Product Viewed" in last 30 days`,
+    `any "Order Completed"`), under `and` and `or`, and under `not` the other way; a part that does not read the
+    event is unchanged by it. A sum (`sum_of`), a `last X of` value of the event, an `==` or `at most` count, a
+    filter that reads history, and `in segment` (the other segment may move) are not."""
+    if condition is None:
+        return True
+    if condition["kind"] == "and" or condition["kind"] == "or":
+        return all(only_raises(item, event, raised) for item in condition["items"])
+    if condition["kind"] == "not":
+        return only_raises(condition["item"], event, not raised)
+    read = reads(condition)
+    if read.segments:
+        return False
+    if condition["kind"] != "behaviour" or condition["event"] != event:
+        return event not in read.events
+    where = reads(condition.get("where"))
+    rising = condition["op"] in (_RISING if raised else ("<", "<="))
+    return rising and condition.get("sum_of") is None and not where.events and not where.segments
 
 
 def _value_over_no_events(condition: Condition | None) -> bool | None:

@@ -303,7 +303,7 @@ class Simulator:
             self.update_segments(customer, self.segments.order)
         else:
             moved = (
-                self.segments.moved_by(customer.history, name, joined, entry.data)
+                self.segments.moved_by(customer.history, name, joined, entry.data, customer.segments)
                 if name in self.segments.readers
                 else []
             )
