@@ -65,17 +65,19 @@ class History:
     def append(self, event: Event) -> Set[Key]:
         """Add an event no earlier than any before it; returns the keys of the indexes it joined."""
         self.events.append(event)
-        same = self.named.get(event.name)
+        name = event.name
+        same = self.named.get(name)
         if same is None:
-            self.named[event.name] = [event]
+            self.named[name] = [event]
         else:
             same.append(event)
-        indexes = self._by_event.get(event.name)
+        indexes = self._by_event.get(name)
         if not indexes:
             return _NOTHING
         joined: set[Key] | None = None
+        properties = event.properties
         for key, keep, node, matches, counted in indexes:
-            if keep(event.properties):
+            if keep(properties):
                 matches.times.append(event.time)
                 matches.contributions.append(1 if counted else contribution(node, event))
                 if joined is None:
