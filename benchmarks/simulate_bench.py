@@ -164,7 +164,7 @@ def bench(workload: Workload, log: Path, until: float, profile: bool, progress: 
         data = {name: json.loads(build[f"data/{name}.json"]) for name in ("events", "shapes", "profile")}
         with collector_paused(freeze=True):  # (`journeyc simulate` runs with the collector off)
             started = time.process_time()
-            with log.open(encoding="utf-8", errors="replace", newline="\n") as handle:
+            with log.open("rb") as handle:  # (as `journeyc simulate` opens it)
                 read = read_log(handle, data["events"], data["shapes"], data["profile"])
             reading = time.process_time() - started
             # As `journeyc simulate` runs: no --customer, so no timeline kept; records not kept in memory.

@@ -402,8 +402,9 @@ def simulate(path: str | None, events_file: str, until: str, outbox: str | None,
         click.echo(f"\rsimulating: {done:,} of {total:,} events", nl=False, err=True)
 
     show = progress if sys.stderr.isatty() else None
-    # Lines end at \n only: a lone \r inside a line is JSON whitespace, not the end of a call.
-    with open(events_file, encoding="utf-8", errors="replace", newline="\n") as handle, _stopped_by_sigterm():
+    # Read in binary mode: orjson reads the bytes as they are (read_log reads a line that is not UTF-8 as text mode
+    # with errors="replace" would). Lines end at \n only: a lone \r inside a line is JSON whitespace.
+    with open(events_file, "rb") as handle, _stopped_by_sigterm():
         simulation = simulate_to_outbox(result, handle, end, target, show, trace={customer} if customer else ())
     if show is not None:
         click.echo("", err=True)

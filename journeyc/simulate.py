@@ -26,7 +26,7 @@ class Simulation:
 
 def simulate(
     result: CheckResult,
-    lines: Iterable[str],
+    lines: Iterable[str | bytes],
     until: float,
     progress: Any = None,
     trace: Collection[str] | None = None,
@@ -61,7 +61,7 @@ def customer_keys(entries: list[LogEntry], ids: Collection[str], until: float) -
 
 def simulate_to_outbox(
     result: CheckResult,
-    lines: Iterable[str],
+    lines: Iterable[str | bytes],
     until: float,
     outbox: Path | None,
     progress: Any = None,

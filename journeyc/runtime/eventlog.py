@@ -55,31 +55,35 @@ class ReadLog:
 
 
 def read_log(
-    lines: Iterable[str],
+    lines: Iterable[str | bytes],
     events: Mapping[str, Any],
     shapes: Mapping[str, Any],
     profile: Mapping[str, Any] | None = None,
 ) -> ReadLog:
     """Parse and validate every line; `events` and `shapes` are the tracking plan (data/events.json,
-    data/shapes.json), `profile` the declared profile (data/profile.json; None: traits are kept as sent)."""
+    data/shapes.json), `profile` the declared profile (data/profile.json; None: traits are kept as sent).
+
+    `lines`: text, or the bytes of a file opened in binary mode, which is faster (orjson reads UTF-8 as it is) and
+    reads the same: a line that is not UTF-8 is read as text mode with errors="replace" reads it (U+FFFD)."""
     out = ReadLog()
     reader = CallReader(events, shapes, profile).read
     accept, reject = out.entries.append, out.rejected.append
     seen: set[str] = set()  # the messageIds of the calls accepted
+    loads, digits_as_zeros, long_number = orjson.loads, _DIGITS_AS_ZEROS, _LONG_NUMBER
     for number, raw in enumerate(lines, start=1):
-        if raw and raw[0] == "\ufeff":
-            raw = raw[1:]
-        record = _orjson_loads(raw)
-        if record is _UNSURE:
+        # (_orjson_loads on bytes, inline: once per line)
+        if type(raw) is bytes and raw.translate(digits_as_zeros).find(long_number) < 0:
             try:
-                record = json.loads(raw)
-            except RecursionError:
-                reject(Rejection(number, "not JSON (nested too deeply)"))
-                continue
-            except ValueError as error:  # (a number of more than 4,300 digits is a ValueError with no `msg`)
-                if raw.strip():
-                    reason = getattr(error, "msg", None) or "a number with too many digits"
-                    reject(Rejection(number, f"not JSON ({reason})"))
+                record = loads(raw)
+            except orjson.JSONDecodeError:
+                record = _UNSURE
+        else:
+            record = _orjson_loads(raw)
+        if record is _UNSURE:
+            record, reason = _read_otherwise(raw)
+            if reason is not None:
+                if reason:
+                    reject(Rejection(number, reason))
                 continue
         entry, problems = reader(record, number)
         if entry is None:
@@ -115,15 +119,40 @@ _DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 _LONG_NUMBER = b"0" * 19  # an integer of 19 digits or more may be beyond 64 bits
 
 
-def _orjson_loads(line: str) -> Any:
-    """orjson's reading of a line if it is surely the same as `json.loads`'s; else _UNSURE."""
-    try:
-        data = line.encode()
-    except (UnicodeEncodeError, AttributeError):  # a lone surrogate; bytes, which json.loads reads too
-        return _UNSURE
+def _orjson_loads(line: str | bytes) -> Any:
+    """orjson's reading of a line if it is surely the same as `json.loads`'s; else _UNSURE. orjson refuses bytes
+    that are not UTF-8 and a byte order mark: those lines are _UNSURE, read as text by `_read_otherwise`."""
+    if type(line) is bytes:
+        data = line
+    else:
+        try:
+            data = line.encode()  # type: ignore[union-attr]
+        except (UnicodeEncodeError, AttributeError):  # a lone surrogate; neither text nor bytes
+            return _UNSURE
     if data.translate(_DIGITS_AS_ZEROS).find(_LONG_NUMBER) >= 0:  # (find is quicker than `in` on bytes)
         return _UNSURE
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         return _UNSURE
+
+
+def _read_otherwise(raw: str | bytes) -> tuple[Any, str | None]:
+    """A line `_orjson_loads` was unsure of, read as text: (its value, None), or (None, the reason to reject it),
+    or (None, "") for a blank line. Bytes are decoded as text mode with errors="replace" decodes them (every
+    line ends at a \n, which no UTF-8 sequence holds: decoding line by line is decoding the file)."""
+    line = raw.decode("utf-8", "replace") if type(raw) is bytes else raw
+    if type(line) is str and line[:1] == "\ufeff":  # (a file saved by a Windows tool)
+        line = line[1:]
+        record = _orjson_loads(line)
+        if record is not _UNSURE:
+            return record, None
+    try:
+        return json.loads(line), None
+    except RecursionError:
+        return None, "not JSON (nested too deeply)"
+    except ValueError as error:  # (a number of more than 4,300 digits is a ValueError with no `msg`)
+        if not line.strip():
+            return None, ""
+        reason = getattr(error, "msg", None) or "a number with too many digits"
+        return None, f"not JSON ({reason})"

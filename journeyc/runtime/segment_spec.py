@@ -97,6 +97,7 @@ class CallReader:
             if new in self.events and old not in self.events:
                 self.events[old] = (self.events[new][0], new)
         self.profile = ProfileReader(profile, checks)
+        self.zones: set[str] = set()  # the context.timezone names `_context` accepted (at most the IANA names)
 
     def read(self, record: Any, line: int = 0) -> Reading:
         """One call, with the number of its line (0 when it has none)."""
@@ -124,12 +125,20 @@ class CallReader:
             if problem is not None:
                 return None, [problem]
         context = record.get("context")
-        zone = token = None
+        token = None
         problems: list[Problem] | tuple[Problem, ...] = _FINE
-        if context is not None:
+        if context is None:
+            zone = None
+        elif not (  # (the usual context at once: no device, and no time zone or one `_context` accepted before)
+            type(context) is dict
+            and context.get("device") is None
+            and ((zone := context.get("timezone")) is None or (type(zone) is str and zone in self.zones))
+        ):
             zone, token, problems = _context(context)
             if problems and problems[0].field == "context":
                 return None, problems
+            if zone is not None:
+                self.zones.add(zone)
         message_id = record.get("messageId")
         if type(message_id) is not str:
             message_id = None

@@ -1,0 +1,69 @@
+"""The call reader's shortcuts read as the long way does: the usual context (no device, a time zone accepted
+before) without `_context`, and the usual times from tables (times.parse_time)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from conftest import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from journeyc.runtime import segment_spec
+from journeyc.runtime.segment_spec import CallReader
+from journeyc.runtime.times import parse_time
+
+ZONES = ["Europe/London", "europe/london", "Mars/Olympus", "America", "UTC", "", "../etc", "zone.tab", 7, None, [1], {}]
+CONTEXTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "timezone": st.sampled_from(ZONES),
+        "device": st.sampled_from([None, {}, {"token": "tok-1"}, {"token": ""}, {"token": 5}, "phone"]),
+        "library": st.just({"name": "analytics.js"}),
+    },
+) | st.sampled_from([None, [], "x", 3])
+
+
+def call(context) -> dict:
+    record = {"type": "identify", "userId": "u1", "timestamp": "2026-03-02T10:00:00Z"}
+    if context is not None:
+        record["context"] = context
+    return record
+
+
+def readings(reader: CallReader, contexts) -> list:
+    return [reader.read(call(context), line) for line, context in enumerate(contexts, start=1)]
+
+
+@settings(max_examples=examples(300))
+@given(st.lists(CONTEXTS, max_size=8))
+def test_a_reader_that_has_seen_time_zones_reads_each_context_as_a_new_reader_does(contexts):
+    """The zones a reader accepted before are taken without `_context`: the same entries and problems as a reader
+    that reads each call afresh, and only zones that name one are remembered."""
+    seasoned = CallReader({}, {}, None)
+    readings(seasoned, contexts)  # every zone of the list seen once
+    fresh = [CallReader({}, {}, None).read(call(context), line) for line, context in enumerate(contexts, start=1)]
+    assert readings(seasoned, contexts) == fresh
+    assert all(segment_spec.zone_named(zone) is not None for zone in seasoned.zones)
+
+
+def test_a_known_time_zone_with_a_device_still_reads_its_token():
+    reader = CallReader({}, {}, None)
+    reader.read(call({"timezone": "Europe/London"}), 1)
+    entry, problems = reader.read(call({"timezone": "Europe/London", "device": {"token": "tok-1"}}), 2)
+    assert (entry.timezone, entry.device_token, problems) == ("Europe/London", "tok-1", ())
+    entry, problems = reader.read(call({"timezone": "Mars/Olympus"}), 3)
+    assert entry.timezone is None
+    assert [str(p) for p in problems] == ['context.timezone: "Mars/Olympus" is not a time zone (ignored)']
+
+
+@settings(max_examples=examples(300))
+@given(st.datetimes(dt.datetime(1, 1, 2), dt.datetime(9999, 12, 30)), st.integers(0, 999))
+def test_a_usual_time_read_from_the_tables_is_the_float_datetime_gives(moment, milliseconds):
+    """A time of an hour read before comes from the tables: the same float (not an int) as datetime's reading."""
+    whole = moment.strftime("%Y-%m-%dT%H:%M:%S").rjust(19, "0")
+    for text in (whole + "Z", f"{whole}.{milliseconds:03d}Z"):
+        parse_time(text[:14] + "00:00Z")  # the hour read before
+        expected = dt.datetime.fromisoformat(text).timestamp()
+        got = parse_time(text)
+        assert (type(got), got) == (float, expected)
