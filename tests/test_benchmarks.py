@@ -4,6 +4,7 @@ share writes a project that checks clean, the same one every time. (The figures 
 from __future__ import annotations
 
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -84,6 +85,15 @@ def test_simulate_bench_at_its_smallest() -> None:
         row = rf"^  {workload} +[\d,]+ +[\d,]+ +[\d,]+ +\d+\.\dx +[\d,]+ +[\d,]+  (PASS|FAIL)$"
         assert re.search(row, out, re.M), (workload, out)
         assert re.search(rf"^{workload}: .*\n  log +[\d,]+ events +[\d,]+ customers", out, re.M), (workload, out)
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed (apt install valgrind)")
+def test_simulate_instructions_at_a_small_size() -> None:
+    out = run("simulate_instructions.py", "--workload", "mixed", "--events", "300")
+    row = re.search(r"^  mixed +([\d,]+) +([\d,]+) +([\d,]+)$", out, re.M)
+    assert row, out
+    reading, simulating, both = (int(figure.replace(",", "")) for figure in row.groups())
+    assert reading > 0 and simulating > 0 and abs(reading + simulating - both) <= 1, out
 
 
 def test_compare_outputs_against_the_last_commit() -> None:
