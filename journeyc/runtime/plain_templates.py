@@ -103,6 +103,11 @@ class PlainTemplate:
         out: list[str] = []
         return "".join(out) if _fill(self.parts, values, show, out) else None
 
+    def renders(self, values: Mapping[str, Any], show: Show) -> bool:
+        """Whether `render` gives a text for these values (`render(values, show) is not None`), found without
+        writing the text: for a caller that only needs to know whether a message renders."""
+        return _measure(self.parts, values, show, 0) is not None
+
     def reads(self) -> Iterator[Read]:
         """Every `{{ root.attr }}` of the template, in every branch, in order."""
         return (part for part in _walk(self.parts) if isinstance(part, Read))
@@ -253,6 +258,48 @@ def _fill(parts: Parts, values: Mapping[str, Any], show: Show, out: list[str]) -
             if body is None or not _fill(body, values, show, out):
                 return False
     return True
+
+
+def _measure(parts: Parts, values: Mapping[str, Any], show: Show, length: int) -> int | None:
+    """`_fill` counting the text instead of writing it: its length after these parts (`length` before them), or
+    None where `_fill` fails. (Every value is still written by `show`, which may fail, and a loop still fails
+    past MAX_OUTPUT counting all that came before, as `_turn` does.)"""
+    for part in parts:
+        if type(part) is str:
+            length += len(part)
+        elif type(part) is Read:
+            holder = values.get(part.root, _UNSURE)  # (as in `_fill`)
+            if type(holder) is dict:
+                value = holder.get(part.attr)
+            elif holder is None:
+                value = None
+            else:
+                return None
+            if value is None:
+                if part.default is None:
+                    return None
+                value = part.default
+            length += len(show(value))
+        elif type(part) is Loop:
+            items = _value(values, part.items.root, part.items.attr)  # type: ignore[arg-type]  # (as in `_turn`)
+            if type(items) is not list or len(items) > _MOST_ITEMS:
+                return None
+            inner = dict(values)
+            for item in items:
+                inner[part.name] = item
+                measured = _measure(part.body, inner, show, length)
+                if measured is None:
+                    return None
+                length = measured
+            if length > MAX_OUTPUT:
+                return None
+        else:
+            body = _branch(part, values)  # type: ignore[arg-type]  # (a Choice: see `_fill`)
+            measured = None if body is None else _measure(body, values, show, length)
+            if measured is None:
+                return None
+            length = measured
+    return length
 
 
 def _turn(loop: Loop, values: Mapping[str, Any], show: Show, out: list[str]) -> bool:

@@ -211,9 +211,12 @@ class ContactPolicy:
         record of status "deferred" when quiet hours hold it (`defer` schedules it again for their end)."""
         return [self.record(attempt, self.decision(attempt, ledger, defer))]
 
-    def decision(self, attempt: Attempt, ledger: Ledger, defer: Callable[[Attempt], None]) -> Decision:
+    def decision(
+        self, attempt: Attempt, ledger: Ledger, defer: Callable[[Attempt], None], *, content: bool = True
+    ) -> Decision:
         """`decide` without the outbox record: what an executor needs to count the send (the record, which
-        `record` makes of it, only for whoever keeps or reads records)."""
+        `record` makes of it, only for whoever keeps or reads records). `content=False`: a send's content is
+        not rendered, only found renderable (its decision's content is None), for an executor no one reads."""
         category = self.category(attempt)
         if attempt.deferred_from is not None and attempt.ended is not None and attempt.ended():
             # Held for quiet hours, and the journey ended meanwhile (a goal, an exit): it never goes out.
@@ -248,14 +251,17 @@ class ContactPolicy:
                     defer(replace(attempt, due=end, deferred_from=attempt.deferred_from or attempt.due))
                     return Decision("deferred", channel_name, category, "quiet_hours", None)
                 reason = "quiet_hours"
-        content = None
+        rendered = None
         if reason is None:
-            content = self.renderer.render(attempt.message, attempt.profile, attempt.trigger, attempt.offer)
-            if content is None:
+            if content:
+                rendered = self.renderer.render(attempt.message, profile, attempt.trigger, attempt.offer)
+                if rendered is None:
+                    reason = "render_error"
+            elif not self.renderer.renders(attempt.message, profile, attempt.trigger, attempt.offer):
                 reason = "render_error"
         if reason is None:
             ledger.sent.setdefault(attempt.user_id, []).append((attempt.due, category, channel_name))
-            return Decision("sent", channel_name, category, None, content)
+            return Decision("sent", channel_name, category, None, rendered)
         return Decision("dropped", channel_name, category, reason, None)
 
     def _route(self, channel: str | None, message: str) -> tuple[str | None, str | None, str | None]:

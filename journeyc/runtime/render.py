@@ -98,11 +98,7 @@ class MessageRenderer:
         self, message: str, profile: Mapping[str, Any], trigger: Mapping[str, Any] | None, offer: str | None
     ) -> dict[str, Any] | None:
         """The message's content fields rendered for one send; None when a template fails (a render_error)."""
-        values: dict[str, Any] = {
-            "profile": profile,
-            "trigger": trigger or {},
-            "offer": self._offer_values(offer) if offer and offer in self.offers else None,
-        }
+        values = self._values(profile, trigger, offer)
         content: dict[str, Any] = {}
         try:
             for field in self._fields(message):
@@ -120,12 +116,47 @@ class MessageRenderer:
             return None
         return content
 
-    def text(self, source: str, mode: str, values: Mapping[str, Any]) -> str:
-        """One template rendered: directly when it is plain and its values are plain, in the sandbox otherwise."""
+    def renders(
+        self, message: str, profile: Mapping[str, Any], trigger: Mapping[str, Any] | None, offer: str | None
+    ) -> bool:
+        """Whether `render` gives content (not None), found without writing what the plain templates would write:
+        what a decision needs when no one reads the content. Any other template is rendered as `render` does."""
+        values = self._values(profile, trigger, offer)
         try:
-            plain = self.plain[source]
+            for field in self._fields(message):
+                mode = field.mode
+                if mode == VALUE:
+                    continue
+                if mode == BODY:
+                    self._body(field.source, values)
+                    continue
+                plain = self._plain(field.source)
+                if plain is None or not plain.renders(values, _SHOW[mode]):
+                    self.text(field.source, mode, values)  # (Jinja2 decides: it may render what plain left)
+        except Exception:  # as in `render`
+            return False
+        return True
+
+    def _values(
+        self, profile: Mapping[str, Any], trigger: Mapping[str, Any] | None, offer: str | None
+    ) -> dict[str, Any]:
+        """What templates read: `profile`, `trigger` and `offer`."""
+        return {
+            "profile": profile,
+            "trigger": trigger or {},
+            "offer": self._offer_values(offer) if offer and offer in self.offers else None,
+        }
+
+    def _plain(self, source: str) -> PlainTemplate | None:
+        try:
+            return self.plain[source]
         except KeyError:
             plain = self.plain[source] = _plain_form(self.envs[TEXT], source)
+            return plain
+
+    def text(self, source: str, mode: str, values: Mapping[str, Any]) -> str:
+        """One template rendered: directly when it is plain and its values are plain, in the sandbox otherwise."""
+        plain = self._plain(source)
         if plain is not None:
             rendered = plain.render(values, _SHOW[mode])
             if rendered is not None:

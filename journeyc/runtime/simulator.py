@@ -528,10 +528,12 @@ class Simulator:
         while self.pending:
             batch, self.pending = self.pending, []
             for attempt in self.policy.by_priority(batch):
-                decision = self.policy.decision(attempt, self.ledger, self.schedule_deferred)
                 traced = self.trace is None or attempt.user_id in self.trace
-                # (The outbox record only for whoever reads it: a run without outbox or timeline makes none.)
-                if self.keep_outbox or self.on_record is not None or self.on_decision is not None or traced:
+                # (The outbox record, and the content in it, only for whoever reads it: a run without outbox or
+                # timeline makes neither.)
+                read = self.keep_outbox or self.on_record is not None or self.on_decision is not None or traced
+                decision = self.policy.decision(attempt, self.ledger, self.schedule_deferred, content=read)
+                if read:
                     record = self.policy.record(attempt, decision)
                     if self.keep_outbox:
                         self.outbox.append(record)
