@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from journeyc.runtime.conditions import Context, Event, evaluate
@@ -23,6 +23,7 @@ from journeyc.runtime.render import MessageRenderer
 from journeyc.runtime.zones import local_datetime, zone_named
 
 DAY = UNITS["day"]
+_NO_RULES: frozenset[str] = frozenset()
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -45,6 +46,13 @@ class Attempt:
     ended: Callable[[], bool] | None = field(default=None, compare=False)  # its goal or an exit event came since
     owner: Any = field(default=None, compare=False)  # the run that sent it (the executor's object)
     line: Any = field(default=None, compare=False)  # the executor's timeline line for it, filled in when decided
+
+    def deferred_to(self, due: float) -> Attempt:
+        """This attempt held for quiet hours until `due`: `dataclasses.replace(self, due=due, deferred_from=...)`
+        (the time it was first due), without the field lookups of `replace`."""
+        return Attempt(due, self.user_id, self.journey, self.step, self.channel, self.message, self.offer, self.arm,
+                       self.journey_category, self.trigger, self.profile, self.deferred_from or self.due, self.run,
+                       self.home, self.ended, self.owner, self.line)  # fmt: skip
 
 
 class Decision(NamedTuple):
@@ -223,32 +231,24 @@ class ContactPolicy:
             return Decision("dropped", attempt.channel, category, "quiet_hours", None)
         channel_name, consent, address = self._route(attempt.channel, attempt.message)
         profile = attempt.profile
+        exempt = self.exemptions.get(category, _NO_RULES)  # (`exempt` inline: the rules it is exempt from)
         reason = None
-        if (
-            consent
-            and not self.exempt(category, "consent")
-            and category != "transactional"
-            and not profile.get(consent)
-        ):
+        if consent and "consent" not in exempt and category != "transactional" and not profile.get(consent):
             reason = "consent"
         elif address and not profile.get(address):
             reason = "no_address"
         elif address and ledger.undeliverable and _bounced(ledger, attempt.user_id, profile[address]):
             reason = "undeliverable"
-        elif not self.exempt(category, "suppression") and self._suppressed(
-            ledger, attempt.user_id, attempt.due, category
-        ):
+        elif "suppression" not in exempt and self._suppressed(ledger, attempt.user_id, attempt.due, category):
             reason = "suppressed"
-        elif not self.exempt(category, "caps") and self._over_cap(
-            ledger, attempt.user_id, attempt.due, category, channel_name
-        ):
+        elif "caps" not in exempt and self._over_cap(ledger, attempt.user_id, attempt.due, category, channel_name):
             reason = "cap"
-        elif not self.exempt(category, "quiet_hours"):
+        elif "quiet_hours" not in exempt:
             quiet = self._quiet_end(profile, attempt.due, channel_name)
             if quiet is not None:
                 end, action = quiet
                 if action == "defer":
-                    defer(replace(attempt, due=end, deferred_from=attempt.deferred_from or attempt.due))
+                    defer(attempt.deferred_to(end))
                     return Decision("deferred", channel_name, category, "quiet_hours", None)
                 reason = "quiet_hours"
         rendered = None
@@ -285,18 +285,22 @@ class ContactPolicy:
         history = ledger.sent.get(user_id)
         if not history:
             return False
-        old = next((n for n, (time, _, _) in enumerate(history) if when - time < self.longest_cap), len(history))
-        del history[:old]  # outside every cap window from now on
+        if when - history[0][0] >= self.longest_cap:  # (the usual case, the oldest still in a window, skips this)
+            old = next((n for n, (time, _, _) in enumerate(history) if when - time < self.longest_cap), len(history))
+            del history[:old]  # outside every cap window from now on
         for categories, channels, window, limit in self.caps:
             if (categories and category not in categories) or (channels and channel not in channels):
                 continue
-            count = sum(
-                1
-                for time, cat, chan in history
-                if when - time < window and (not categories or cat in categories) and (not channels or chan in channels)
-            )
-            if count >= limit:
-                return True
+            count = 0
+            for time, cat, chan in history:
+                if (
+                    when - time < window
+                    and (not categories or cat in categories)
+                    and (not channels or chan in channels)
+                ):
+                    count += 1
+                    if count >= limit:
+                        return True
         return False
 
     @staticmethod
