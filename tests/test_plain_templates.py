@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from jinja2 import TemplateSyntaxError
 
 from journeyc.runtime.plain_templates import PlainTemplate, Read
-from journeyc.runtime.render import _SHOW, HTML, TEXT, URL, message_sandboxes
+from journeyc.runtime.render import _SHOW, _STRETCH, HTML, TEXT, URL, message_sandboxes
 from journeyc.runtime.sandbox import MAX_OUTPUT
 
 ENVS = message_sandboxes()
@@ -350,8 +350,9 @@ def test_whether_a_plain_template_renders_is_what_its_render_gives(example, mode
     if template is None:
         return
     rendered = outcome(lambda: template.render(values, _SHOW[mode]))
-    renders = outcome(lambda: template.renders(values, _SHOW[mode]))
-    assert renders == (rendered if isinstance(rendered, type) else rendered is not None)
+    expected = rendered if isinstance(rendered, type) else rendered is not None
+    assert outcome(lambda: template.renders(values, _SHOW[mode])) == expected
+    assert outcome(lambda: template.renders(values, _SHOW[mode], _STRETCH[mode])) == expected
 
 
 def test_whether_a_template_renders_counts_what_its_values_are_written_as_and_a_loop_counts_what_came_before():
@@ -370,3 +371,14 @@ def test_whether_a_template_renders_counts_what_its_values_are_written_as_and_a_
         flat.renders(surrogate, _SHOW[URL])
     assert flat.renders(surrogate, _SHOW[TEXT])
     assert not flat.renders({"profile": {"first_name": None}}, str)
+
+
+@pytest.mark.parametrize("stretch", [None, _STRETCH[HTML]])
+def test_texts_counted_without_writing_them_are_written_when_their_bound_passes_the_most_a_loop_may_write(stretch):
+    template = plain_in_runtime("{{ profile.first_name }}{% for item in trigger.products %}x{% endfor %}")
+    assert template is not None
+    html = _SHOW[HTML]
+    for name, renders in (("a" * (MAX_OUTPUT // 2), True), ("<" * (MAX_OUTPUT // 2), False)):
+        values = {"profile": {"first_name": name}, "trigger": {"products": [{}]}}
+        assert (template.render(values, html) is not None) == renders  # ("<" is written "&lt;": 4 characters)
+        assert template.renders(values, html, stretch) == renders

@@ -81,6 +81,7 @@ class Loop:
 Part = str | Read | Choice | Loop
 Parts = tuple[Part, ...]
 _UNSURE = object()  # a value only Jinja2 can decide about
+_LONG = object()  # a bound on a render's length past MAX_OUTPUT (see `_measure`)
 _MOST_ITEMS = 1000  # a loop over more is left to the sandbox, which counts loops' turns (MAX_LOOP_TURNS)
 
 
@@ -103,10 +104,15 @@ class PlainTemplate:
         out: list[str] = []
         return "".join(out) if _fill(self.parts, values, show, out) else None
 
-    def renders(self, values: Mapping[str, Any], show: Show) -> bool:
+    def renders(self, values: Mapping[str, Any], show: Show, stretch: int | None = None) -> bool:
         """Whether `render` gives a text for these values (`render(values, show) is not None`), found without
-        writing the text: for a caller that only needs to know whether a message renders."""
-        return _measure(self.parts, values, show, 0) is not None
+        writing the text: for a caller that only needs to know whether a message renders. `stretch`: when `show`
+        never fails on a text (an exact str) and writes at most that many characters for each of its own, texts
+        are counted without writing them (a loop's bound past MAX_OUTPUT then renders to find out)."""
+        measured = _measure(self.parts, values, show, stretch, 0)
+        if measured is _LONG:
+            return self.render(values, show) is not None
+        return measured is not None
 
     def reads(self) -> Iterator[Read]:
         """Every `{{ root.attr }}` of the template, in every branch, in order."""
@@ -260,10 +266,12 @@ def _fill(parts: Parts, values: Mapping[str, Any], show: Show, out: list[str]) -
     return True
 
 
-def _measure(parts: Parts, values: Mapping[str, Any], show: Show, length: int) -> int | None:
+def _measure(parts: Parts, values: Mapping[str, Any], show: Show, stretch: int | None, length: int) -> Any:
     """`_fill` counting the text instead of writing it: its length after these parts (`length` before them), or
-    None where `_fill` fails. (Every value is still written by `show`, which may fail, and a loop still fails
-    past MAX_OUTPUT counting all that came before, as `_turn` does.)"""
+    None where `_fill` fails. Every value is written by `show`, which may fail, except a text when `stretch` is
+    given (see `PlainTemplate.renders`: its length times `stretch` is counted, a bound), and a loop fails past
+    MAX_OUTPUT counting all that came before, as `_turn` does (_LONG: a bound past it, which only `_fill` can
+    decide)."""
     for part in parts:
         if type(part) is str:
             length += len(part)
@@ -279,7 +287,10 @@ def _measure(parts: Parts, values: Mapping[str, Any], show: Show, length: int) -
                 if part.default is None:
                     return None
                 value = part.default
-            length += len(show(value))
+            if type(value) is str and stretch is not None:
+                length += len(value) * stretch
+            else:
+                length += len(show(value))
         elif type(part) is Loop:
             items = _value(values, part.items.root, part.items.attr)  # type: ignore[arg-type]  # (as in `_turn`)
             if type(items) is not list or len(items) > _MOST_ITEMS:
@@ -287,17 +298,17 @@ def _measure(parts: Parts, values: Mapping[str, Any], show: Show, length: int) -
             inner = dict(values)
             for item in items:
                 inner[part.name] = item
-                measured = _measure(part.body, inner, show, length)
+                measured = _measure(part.body, inner, show, stretch, length)
                 if measured is None:
                     return None
                 length = measured
             if length > MAX_OUTPUT:
-                return None
+                return None if stretch is None else _LONG
         else:
             body = _branch(part, values)  # type: ignore[arg-type]  # (a Choice: see `_fill`)
-            measured = None if body is None else _measure(body, values, show, length)
-            if measured is None:
-                return None
+            measured = None if body is None else _measure(body, values, show, stretch, length)
+            if measured is None or measured is _LONG:
+                return measured
             length = measured
     return length
 

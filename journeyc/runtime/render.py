@@ -62,6 +62,9 @@ def one_line(text: str) -> str:
 # How each kind of field is rendered: its environment and how a plain template writes a value alike.
 TEXT, HTML, URL, BODY, VALUE = "text", "html", "url", "body", "value"
 _SHOW: dict[str, Show] = {TEXT: str, HTML: _html_value, URL: url_value}
+# The most characters each writes for one of a text's (an exact str, on which it never fails): str writes it as it
+# is, an HTML escape writes `&amp;`, `&lt;`, `&gt;`, `&#39;` or `&#34;` at most; a URL quote fails on a lone surrogate.
+_STRETCH: dict[str, int | None] = {TEXT: 1, HTML: 5, URL: None}
 
 
 def message_sandboxes() -> dict[str, MessageSandbox]:
@@ -90,6 +93,7 @@ class MessageRenderer:
         self.fields: dict[str, list[_Field]] = {}  # message -> its fields, worked out once
         self.offer_values: dict[str, dict[str, Any]] = {}  # offer -> what templates read as `offer`
         self.plain: dict[str, PlainTemplate | None] = {}  # template text -> its plain form, if it has one
+        self.checks: dict[str, list[tuple[_Field, PlainTemplate | None]]] = {}  # message -> its fields' plain forms
         self.compiled: dict[tuple[str, str], Template] = {}
         self.expressions: dict[str, TemplateExpression] = {}
         self.bodies: dict[str, JsonBody] = {}
@@ -123,16 +127,22 @@ class MessageRenderer:
         what a decision needs when no one reads the content. Any other template is rendered as `render` does."""
         values = self._values(profile, trigger, offer)
         try:
-            for field in self._fields(message):
+            checks = self.checks.get(message)
+            if checks is None:
+                checks = self.checks[message] = [
+                    (field, self._plain(field.source) if field.mode in _SHOW else None)
+                    for field in self._fields(message)
+                ]
+            for field, plain in checks:
                 mode = field.mode
+                if plain is not None and plain.renders(values, _SHOW[mode], _STRETCH[mode]):
+                    continue
                 if mode == VALUE:
                     continue
                 if mode == BODY:
                     self._body(field.source, values)
                     continue
-                plain = self._plain(field.source)
-                if plain is None or not plain.renders(values, _SHOW[mode]):
-                    self.text(field.source, mode, values)  # (Jinja2 decides: it may render what plain left)
+                self.text(field.source, mode, values)  # (Jinja2 decides: it may render what plain left)
         except Exception:  # as in `render`
             return False
         return True
