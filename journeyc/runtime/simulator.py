@@ -148,11 +148,12 @@ class Simulator:
 
     def advance(self, to: float) -> None:
         """Fire every timer due at or before `to`, in time order."""
-        while self.timers and self.timers[0][0] <= to:
-            time, timer_id, target = heapq.heappop(self.timers)
-            if timer_id not in self.live_timers:
-                continue
-            self.live_timers.discard(timer_id)
+        timers, live = self.timers, self.live_timers
+        while timers and timers[0][0] <= to:
+            time, timer_id, target = heapq.heappop(timers)
+            if timer_id not in live:
+                continue  # (cancelled)
+            live.discard(timer_id)
             self.now = time
             if type(target) is Run:  # (the usual timer: a run's wait is over)
                 if not target.done:
@@ -519,9 +520,11 @@ class Simulator:
         # the policy has decided (sends due at one instant are decided together, by priority).
         customer = run.customer
         line = self.note(customer, "") if self.trace is None or customer.key in self.trace else None
-        self.pending.append(Attempt(self.now, customer.key, run.journey.name, step, channel, message, offer,
-                                    run.arm_name, run.journey.category, run.trigger, customer.profile, run=run.id,
-                                    home=run.home, ended=lambda: run.interrupted, owner=run, line=line))  # fmt: skip
+        journey = run.journey
+        # (Every field by position: half the cost of keywords, for a dataclass of 17 fields.)
+        self.pending.append(Attempt(self.now, customer.key, journey.name, step, channel, message, offer, run.arm_name,
+                                    journey.category, run.trigger, customer.profile, None, run.id, run.home,
+                                    lambda: run.interrupted, run, line))  # fmt: skip
 
     def flush(self) -> None:
         """Decide the sends due now, highest priority first."""
