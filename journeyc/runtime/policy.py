@@ -24,6 +24,7 @@ from journeyc.runtime.zones import local_datetime, zone_named
 
 DAY = UNITS["day"]
 _NO_RULES: frozenset[str] = frozenset()
+_NO_MESSAGE: Mapping[str, Any] = {}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -145,7 +146,8 @@ class ContactPolicy:
         return exempt is not None and rule in exempt
 
     def category(self, attempt: Attempt) -> str | None:
-        message = self.messages.get(attempt.message, {})
+        """The attempt's category: its message's, else its journey's (`decision` reads it inline)."""
+        message = self.messages.get(attempt.message, _NO_MESSAGE)
         return message.get("category") or attempt.journey_category
 
     def by_priority(self, attempts: list[Attempt]) -> list[Attempt]:
@@ -225,7 +227,7 @@ class ContactPolicy:
         """`decide` without the outbox record: what an executor needs to count the send (the record, which
         `record` makes of it, only for whoever keeps or reads records). `content=False`: a send's content is
         not rendered, only found renderable (its decision's content is None), for an executor no one reads."""
-        category = self.category(attempt)
+        category = self.messages.get(attempt.message, _NO_MESSAGE).get("category") or attempt.journey_category
         if attempt.deferred_from is not None and attempt.ended is not None and attempt.ended():
             # Held for quiet hours, and the journey ended meanwhile (a goal, an exit): it never goes out.
             return Decision("dropped", attempt.channel, category, "quiet_hours", None)

@@ -129,15 +129,10 @@ class MessageRenderer:
         try:
             checks = self.checks.get(message)
             if checks is None:
-                checks = self.checks[message] = [
-                    (field, self._plain(field.source) if field.mode in _SHOW else None)
-                    for field in self._fields(message)
-                ]
+                checks = self.checks[message] = self._checks(message)
             for field, plain in checks:
                 mode = field.mode
                 if plain is not None and plain.renders(values, _SHOW[mode], _STRETCH[mode]):
-                    continue
-                if mode == VALUE:
                     continue
                 if mode == BODY:
                     self._body(field.source, values)
@@ -146,6 +141,20 @@ class MessageRenderer:
         except Exception:  # as in `render`
             return False
         return True
+
+    def _checks(self, message: str) -> list[tuple[_Field, PlainTemplate | None]]:
+        """The message's fields that a render may fail, each with its plain form (None: not plain, or a JSON
+        body). Left out: a content value, and a plain text without a placeholder, a test or a loop (its render
+        writes it as it is: nothing fails, and without a loop no length is counted)."""
+        checks = []
+        for field in self._fields(message):
+            if field.mode == VALUE:
+                continue
+            plain = self._plain(field.source) if field.mode in _SHOW else None
+            if plain is not None and all(type(part) is str for part in plain.parts):
+                continue
+            checks.append((field, plain))
+        return checks
 
     def _values(
         self, profile: Mapping[str, Any], trigger: Mapping[str, Any] | None, offer: str | None
