@@ -465,12 +465,16 @@ class Simulator:
                 self.finish(run, "completed")
             return
         kind = request[0]
-        if kind == "until":
-            run.timer = self.schedule(request[1], run)
-        elif kind == "event":
-            _, event, where, deadline = request
-            run.waiting_for = (event, where, deadline)
-            run.timer = self.schedule(deadline, run)
+        if kind == "until" or kind == "event":
+            if kind == "until":
+                time = request[1]
+            else:
+                _, event, where, time = request
+                run.waiting_for = (event, where, time)
+            run.timer = timer_id = self.next_id  # (`schedule` inline: once per wait of every run)
+            self.next_id = timer_id + 1
+            heapq.heappush(self.timers, (time, timer_id, run))
+            self.live_timers.add(timer_id)
         else:  # "restored": a run brought back to its wait, whose timer (and deadline) came back with it
             run.restoring = False
             if len(request) == 3 and run.waiting_for is not None:
@@ -487,7 +491,9 @@ class Simulator:
         if run.done:
             return
         run.done = True
-        self.cancel_timer(run)
+        if run.timer is not None:  # (`cancel_timer` inline)
+            self.live_timers.discard(run.timer)
+            run.timer = None
         stats = self.stats[run.journey.name]
         if how == "converted":
             self._count_conversion(run)
@@ -498,10 +504,13 @@ class Simulator:
             run.goal_until = run.entered_at + window
             self.counting.setdefault(run.customer.key, []).append(run)
             self.closing.append(run)
-        self._retire(run)
+        if not run.held:  # (`_retire` inline: the run is done)
+            runs = self.active.get(run.customer.key)
+            if runs is not None and run in runs:
+                runs.remove(run)
         if how != "completed" and not run.coroutine.cr_running:
             run.coroutine.close()  # (an `exit` step ends its own coroutine by returning)
-        if self.traces(run.customer):
+        if self.trace is None or run.customer.key in self.trace:
             self.note(run.customer, f'{how} journey "{run.journey.name}"')
 
     def count_arm(self, run: Run, experiment: str, arm: str | None) -> None:
