@@ -158,7 +158,7 @@ class Simulator:
             if type(target) is Run:  # (the usual timer: a run's wait is over)
                 if not target.done:
                     target.timer = None
-                    if target.waiting_for is not None:
+                    if target.waiting_for is not None and (self.trace is None or target.customer.key in self.trace):
                         target._note(f'stopped waiting for "{target.waiting_for[0]}" (timed out)')
                     target.waiting_for = None
                     self.resume(target, False)
@@ -423,7 +423,7 @@ class Simulator:
         customer.entries.setdefault(journey.name, []).append((self.now, key))
         self.active.setdefault(customer.key, []).append(run)
         self.stats[journey.name].entered += 1
-        if self.traces(customer):
+        if self.trace is None or customer.key in self.trace:
             self.note(customer, f'entered journey "{journey.name}"')
         self.resume(run, None)
 
