@@ -238,22 +238,29 @@ def _choice(node: nodes.If, names: tuple[str, ...], runtime: bool) -> Choice | N
 # --- rendering --------------------------------------------------------------------------------------------------
 
 
+def _shown(read: Read, values: Mapping[str, Any]) -> Any:
+    """What a read writes: its value, or its default when the value is missing; _UNSURE when the render fails
+    (a missing value without a default: the sandbox fails it, with its message) or only Jinja2 can tell."""
+    holder = values.get(read.root, _UNSURE)  # (`_value` inline: this is most of a send's rendering)
+    if type(holder) is dict:
+        value = holder.get(read.attr)
+    elif holder is None:
+        value = None
+    else:
+        return _UNSURE
+    if value is None:
+        return _UNSURE if read.default is None else read.default
+    return value
+
+
 def _fill(parts: Parts, values: Mapping[str, Any], show: Show, out: list[str]) -> bool:
     for part in parts:
         if type(part) is str:
             out.append(part)
         elif type(part) is Read:
-            holder = values.get(part.root, _UNSURE)  # (inlined `_value`: this is most of a send's rendering)
-            if type(holder) is dict:
-                value = holder.get(part.attr)
-            elif holder is None:
-                value = None
-            else:
+            value = _shown(part, values)
+            if value is _UNSURE:
                 return False
-            if value is None:
-                if part.default is None:
-                    return False  # a missing value shown: the sandbox fails the render, with its message
-                value = part.default
             out.append(show(value))
         elif type(part) is Loop:
             if not _turn(part, values, show, out):
@@ -276,17 +283,9 @@ def _measure(parts: Parts, values: Mapping[str, Any], show: Show, stretch: int |
         if type(part) is str:
             length += len(part)
         elif type(part) is Read:
-            holder = values.get(part.root, _UNSURE)  # (as in `_fill`)
-            if type(holder) is dict:
-                value = holder.get(part.attr)
-            elif holder is None:
-                value = None
-            else:
+            value = _shown(part, values)
+            if value is _UNSURE:
                 return None
-            if value is None:
-                if part.default is None:
-                    return None
-                value = part.default
             if type(value) is str and stretch is not None:
                 length += len(value) * stretch
             else:
