@@ -26,6 +26,7 @@ default (Jinja2 fails the render), a root that is not a dict or None, a root not
 anything but a list of at most `_MOST_ITEMS` items (the sandbox counts loops' turns), a render with a loop
 longer than the sandbox's `MAX_OUTPUT`.
 A value is missing when it is absent or None: `default` replaces it and `{% if %}` finds it false.
+`PlainTemplate.renders` says whether `render` gives a text, counting its length instead of writing it.
 tests/test_plain_templates.py compares the two on random templates and values.
 """
 

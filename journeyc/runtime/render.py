@@ -3,7 +3,9 @@
 `MessageRenderer(data, templates).render(message, profile, trigger, offer)` fills in every template file the build
 wrote for the message (templates/<channel>/<message>.*, see emit/templates.py) with the customer's profile, the
 journey's trigger properties and the offer's fields, and gives the content fields, or None when a template fails
-(a `render_error`: a missing value shown, a limit of the sandbox passed, a syntax error).
+(a `render_error`: a missing value shown, a limit of the sandbox passed, a syntax error). `renders(...)` says only
+whether `render` gives content, without writing what the plain templates would write (for a decision whose
+content no one reads: `journeyc simulate` without `--outbox` or `--customer`).
 
 How each field is written:
 
@@ -62,8 +64,9 @@ def one_line(text: str) -> str:
 # How each kind of field is rendered: its environment and how a plain template writes a value alike.
 TEXT, HTML, URL, BODY, VALUE = "text", "html", "url", "body", "value"
 _SHOW: dict[str, Show] = {TEXT: str, HTML: _html_value, URL: url_value}
-# The most characters each writes for one of a text's (an exact str, on which it never fails): str writes it as it
-# is, an HTML escape writes `&amp;`, `&lt;`, `&gt;`, `&#39;` or `&#34;` at most; a URL quote fails on a lone surrogate.
+# How many characters each writes at most for one character of a text (an exact str): str writes it as it is, an
+# HTML escape `&amp;`, `&lt;`, `&gt;`, `&#39;` or `&#34;` at most, and neither fails on a text; a URL quote fails
+# on a lone surrogate (None: its texts are written to find out). See PlainTemplate.renders.
 _STRETCH: dict[str, int | None] = {TEXT: 1, HTML: 5, URL: None}
 
 
