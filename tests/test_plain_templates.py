@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from jinja2 import TemplateSyntaxError
 
 from journeyc.runtime.plain_templates import PlainTemplate, Read
-from journeyc.runtime.render import _SHOW, HTML, TEXT, URL, message_sandboxes
+from journeyc.runtime.render import _SHOW, _STRETCH, HTML, TEXT, URL, message_sandboxes
+from journeyc.runtime.sandbox import MAX_OUTPUT
 
 ENVS = message_sandboxes()
 
@@ -175,6 +176,14 @@ def plain_in_runtime(text: str) -> PlainTemplate | None:
     return PlainTemplate.from_tree(ENVS[TEXT].parse(text), runtime=True)
 
 
+def plain_template_of(text: str) -> PlainTemplate | None:
+    """`plain_in_runtime`, None for a text that is not a template at all."""
+    try:
+        return plain_in_runtime(text)
+    except TemplateSyntaxError:
+        return None
+
+
 @st.composite
 def loop_blocks(draw) -> str:
     """A `{% for %}` over a root's attribute, its body reading the item and the roots; mostly plain, sometimes
@@ -293,12 +302,9 @@ compared_values = st.fixed_dictionaries({"profile": compared_holders, "trigger":
 )
 def test_a_runtime_render_with_loops_and_comparisons_is_what_the_sandbox_renders(example, mode):
     text, values = example
-    try:
-        template = plain_in_runtime(text)
-    except TemplateSyntaxError:
-        return
+    template = plain_template_of(text)
     if template is None:
-        return
+        return  # not a template (the sandbox fails every render of it), or rendered by Jinja2
     rendered = template.render(values, _SHOW[mode])
     if rendered is not None:
         assert rendered == jinja(text, values, mode)
@@ -317,3 +323,64 @@ def test_a_comparison_with_text_renders_without_jinja_in_the_runtime_only():
                   "{% if profile == 'a' %}a{% endif %}", "{% if profile.tier == profile.x %}a{% endif %}",
                   "{% if 'a' == profile.tier %}a{% endif %}", "{% if profile.a == 'a' == profile.b %}a{% endif %}"):  # fmt: skip
         assert plain_in_runtime(other) is None
+
+
+# --- whether a template renders, found without writing it (`PlainTemplate.renders`) ----------------------------
+
+
+def outcome(call: Any) -> Any:
+    """What a call gives, or the type of what it raises."""
+    try:
+        return call()
+    except Exception as error:
+        return type(error)
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(4000), deadline=None)
+@given(
+    st.one_of(
+        st.tuples(blocks(), values),
+        st.tuples(loop_blocks(), loop_values),
+        st.tuples(comparisons(), compared_values),
+    ),
+    st.sampled_from([TEXT, HTML, URL]),
+)
+def test_whether_a_plain_template_renders_is_what_its_render_gives(example, mode):
+    text, values = example
+    template = plain_template_of(text)
+    if template is None:
+        return
+    rendered = outcome(lambda: template.render(values, _SHOW[mode]))
+    expected = rendered if isinstance(rendered, type) else rendered is not None
+    assert outcome(lambda: template.renders(values, _SHOW[mode])) == expected
+    assert outcome(lambda: template.renders(values, _SHOW[mode], _STRETCH[mode])) == expected
+
+
+def test_whether_a_template_renders_counts_what_its_values_are_written_as_and_a_loop_counts_what_came_before():
+    template = plain_in_runtime("{{ profile.first_name }}{% for item in trigger.products %}x{% endfor %}")
+    assert template is not None
+    small = {"profile": {"first_name": "Ann"}, "trigger": {"products": [{}, {}]}}
+    assert template.renders(small, str) and template.render(small, str) == "Annxx"
+    long = {"profile": {"first_name": "a" * MAX_OUTPUT}, "trigger": {"products": [{}]}}
+    assert template.render(long, str) is None  # past MAX_OUTPUT with the loop: left to the sandbox
+    assert not template.renders(long, str)
+    surrogate = {"profile": {"first_name": "\ud800"}, "trigger": {"products": []}}
+    assert outcome(lambda: template.render(surrogate, _SHOW[URL])) is UnicodeEncodeError
+    flat = plain("Hi {{ profile.first_name }}")
+    assert flat is not None
+    with pytest.raises(UnicodeEncodeError):  # (a URL cannot write it: the message's render fails)
+        flat.renders(surrogate, _SHOW[URL])
+    assert flat.renders(surrogate, _SHOW[TEXT])
+    assert not flat.renders({"profile": {"first_name": None}}, str)
+
+
+@pytest.mark.parametrize("stretch", [None, _STRETCH[HTML]])
+def test_texts_counted_without_writing_them_are_written_when_their_bound_passes_the_most_a_loop_may_write(stretch):
+    template = plain_in_runtime("{{ profile.first_name }}{% for item in trigger.products %}x{% endfor %}")
+    assert template is not None
+    html = _SHOW[HTML]
+    for name, renders in (("a" * (MAX_OUTPUT // 2), True), ("<" * (MAX_OUTPUT // 2), False)):
+        values = {"profile": {"first_name": name}, "trigger": {"products": [{}]}}
+        assert (template.render(values, html) is not None) == renders  # ("<" is written "&lt;": 4 characters)
+        assert template.renders(values, html, stretch) == renders

@@ -210,3 +210,62 @@ def test_reading_a_dicts_attribute_at_once_is_what_jinja2_reads(values, attribut
     env = MessageSandbox()
     for obj in (values, {attribute: "kept", **values}, {attribute: None}):
         assert seen(env.getattr(obj, attribute)) == seen(jinja_getattr(env, obj, attribute))
+
+
+# --- whether a message renders, found without writing its plain templates (`MessageRenderer.renders`) ----------
+
+SHORTCUT_MESSAGES = (
+    WEBHOOK
+    + """
+message cart on email {
+  subject "{{ profile.first_name | default('Hi') }}, order {{ trigger.order_id }}"
+  html "<p>{% for item in trigger.products %}{{ item.name | default('An item') }} {{ item.sku }}{% endfor %}</p>"
+  text "{% if trigger.coupon == 'SPRING' %}{{ trigger.coupon }}{% else %}{{ profile.first_name }}{% endif %}"
+}
+message big on email {
+  subject "Your order"
+  text "{{ trigger.coupon * trigger.revenue | int }}"
+}
+journey to_cart { owner growth category transactional trigger "Order Completed" entry at most 10 times
+  send email cart
+  send email big }
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def shortcut(tmp_path_factory) -> MessageRenderer:
+    root = tmp_path_factory.mktemp("shortcut") / "project"
+    shutil.copytree(BASE, root)
+    (root / "messages.journey").write_text('import "company.journey"\n' + SHORTCUT_MESSAGES, encoding="utf-8")
+    result = check(root)
+    assert result.errors == 0, [d.message for d in result.diagnostics if d.severity == "error"]
+    build = build_outputs(result)
+    data = {
+        p.removeprefix("data/").removesuffix(".json"): json.loads(b) for p, b in build.items() if p.startswith("data/")
+    }
+    templates = {p: b.decode("utf-8") for p, b in build.items() if p.startswith("templates/")}
+    return MessageRenderer(data, templates)
+
+
+shown = st.one_of(st.none(), st.integers(-3, 10**9), st.floats(allow_nan=False), st.booleans(),
+                  st.text(alphabet="ab<&\"'/\n\u2028é", max_size=6), st.sampled_from(["SPRING", "ab", HOSTILE]),
+                  st.lists(st.integers(), max_size=2))  # fmt: skip
+products = st.lists(st.one_of(st.fixed_dictionaries({}, optional={"name": shown, "sku": shown}), shown), max_size=3)
+holders = st.dictionaries(st.sampled_from(["first_name", "order_id", "coupon", "revenue", "products"]),
+                          st.one_of(shown, products), max_size=5)  # fmt: skip
+
+
+@settings(max_examples=examples(1500), deadline=None)
+@given(st.sampled_from(["cart", "big", "order_to_crm", "missing"]), holders, st.one_of(st.none(), holders))
+def test_whether_a_message_renders_is_what_its_render_gives(shortcut, message, profile, trigger):
+    assert shortcut.renders(message, profile, trigger, None) == (
+        shortcut.render(message, profile, trigger, None) is not None
+    )
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.sampled_from(["cart_reminder", "cart_discount", "cart_nudge", "otp", "shipped", "welcome_offer"]),
+       holders, st.one_of(st.none(), holders), st.sampled_from([None, "CART10", "WELCOME10", "NONE"]))  # fmt: skip
+def test_whether_a_demo_message_renders_is_what_its_render_gives(demo, message, profile, trigger, offer):
+    assert demo.renders(message, profile, trigger, offer) == (demo.render(message, profile, trigger, offer) is not None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from dataclasses import fields, replace
 from types import SimpleNamespace
 
 import pytest
@@ -16,6 +17,7 @@ from conftest import REPO, check
 from journeyc.build import build_outputs
 from journeyc.runtime.eventlog import LogEntry, parse_time, read_log
 from journeyc.runtime.journey_runs import Journey, refusal, refusing_rule
+from journeyc.runtime.policy import Attempt
 from journeyc.runtime.simulator import Simulator
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -100,3 +102,19 @@ def test_one_active_run_per_key_keeps_out_a_second_run_for_the_same_key_only():
     assert refusing_rule(journey, [(0.0, "o-1")], [running], {"order_id": "o-1"}, 1.0) is rule
     assert refusal(rule, [], {"order_id": "o-1"}) == "one active run per order_id (one is running for 'o-1')"
     assert refusing_rule(journey, [(0.0, "o-1")], [running], {"order_id": "o-2"}, 1.0) is None
+
+
+@pytest.mark.parametrize("deferred_from", [None, 5.0])
+def test_an_attempt_held_for_quiet_hours_is_the_attempt_replaced_field_by_field(deferred_from):
+    def ended() -> bool:
+        return False
+
+    owner, line = object(), [0.0, "c", "", "UTC"]
+    attempt = Attempt(10.0, "c", "j", "2", "sms", "m", "CART10", "a", "promotional", {"order_id": "o"},
+                      {"first_name": "Ann"}, deferred_from, "j#1", "c", ended, owner, line)  # fmt: skip
+    held = attempt.deferred_to(50.0)
+    expected = replace(attempt, due=50.0, deferred_from=deferred_from or 10.0)
+    for name in (f.name for f in fields(Attempt)):  # (every field, those left out of == too, by identity)
+        assert getattr(held, name) is getattr(expected, name) or getattr(held, name) == getattr(expected, name), name
+    assert held.ended is ended and held.owner is owner and held.line is line and held.trigger is attempt.trigger
+    assert (held.due, held.deferred_from) == (50.0, deferred_from or 10.0)

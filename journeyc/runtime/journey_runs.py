@@ -58,6 +58,8 @@ class Journey:
 class _Suspend:
     """What generated code awaits when it must wait: the request goes to the scheduler."""
 
+    __slots__ = ("request",)  # (no __dict__: every waiting run holds one)
+
     def __init__(self, request: tuple[Any, ...]) -> None:
         self.request = request
 
@@ -118,7 +120,9 @@ class Run:
         self.coroutine = journey.run(self)
 
     def context(self, event: Mapping[str, Any] | None = None) -> Context:
-        return self.customer.context(self.sim.now, trigger=self.trigger, entered_at=self.entered_at, event=event)
+        customer = self.customer  # (Customer.context without its keyword arguments passed on: once per test)
+        return customer.history.context(self.sim.now, customer.profile, customer.segments.__contains__,
+                                        trigger=self.trigger, entered_at=self.entered_at, event=event)  # fmt: skip
 
     # The contract (journeyc.runtime.JourneyRun)
     async def send(self, step: str, *, channel: str | None, message: str, offer: str | None = None) -> None:

@@ -26,6 +26,7 @@ default (Jinja2 fails the render), a root that is not a dict or None, a root not
 anything but a list of at most `_MOST_ITEMS` items (the sandbox counts loops' turns), a render with a loop
 longer than the sandbox's `MAX_OUTPUT`.
 A value is missing when it is absent or None: `default` replaces it and `{% if %}` finds it false.
+`PlainTemplate.renders` says whether `render` gives a text, counting its length instead of writing it.
 tests/test_plain_templates.py compares the two on random templates and values.
 """
 
@@ -81,6 +82,7 @@ class Loop:
 Part = str | Read | Choice | Loop
 Parts = tuple[Part, ...]
 _UNSURE = object()  # a value only Jinja2 can decide about
+_LONG = object()  # a bound on a render's length past MAX_OUTPUT (see `_measure`)
 _MOST_ITEMS = 1000  # a loop over more is left to the sandbox, which counts loops' turns (MAX_LOOP_TURNS)
 
 
@@ -102,6 +104,16 @@ class PlainTemplate:
         """The rendered text, each value written by `show`; None when Jinja2 should render it."""
         out: list[str] = []
         return "".join(out) if _fill(self.parts, values, show, out) else None
+
+    def renders(self, values: Mapping[str, Any], show: Show, stretch: int | None = None) -> bool:
+        """Whether `render` gives a text for these values (`render(values, show) is not None`), found without
+        writing the text: for a caller that only needs to know whether a message renders. `stretch`: when `show`
+        never fails on a text (an exact str) and writes at most that many characters for each of its own, texts
+        are counted without writing them (a loop's bound past MAX_OUTPUT then renders to find out)."""
+        measured = _measure(self.parts, values, show, stretch, 0)
+        if measured is _LONG:
+            return self.render(values, show) is not None
+        return measured is not None
 
     def reads(self) -> Iterator[Read]:
         """Every `{{ root.attr }}` of the template, in every branch, in order."""
@@ -227,22 +239,29 @@ def _choice(node: nodes.If, names: tuple[str, ...], runtime: bool) -> Choice | N
 # --- rendering --------------------------------------------------------------------------------------------------
 
 
+def _shown(read: Read, values: Mapping[str, Any]) -> Any:
+    """What a read writes: its value, or its default when the value is missing; _UNSURE when the render fails
+    (a missing value without a default: the sandbox fails it, with its message) or only Jinja2 can tell."""
+    holder = values.get(read.root, _UNSURE)  # (`_value` inline: this is most of a send's rendering)
+    if type(holder) is dict:
+        value = holder.get(read.attr)
+    elif holder is None:
+        value = None
+    else:
+        return _UNSURE
+    if value is None:
+        return _UNSURE if read.default is None else read.default
+    return value
+
+
 def _fill(parts: Parts, values: Mapping[str, Any], show: Show, out: list[str]) -> bool:
     for part in parts:
         if type(part) is str:
             out.append(part)
         elif type(part) is Read:
-            holder = values.get(part.root, _UNSURE)  # (inlined `_value`: this is most of a send's rendering)
-            if type(holder) is dict:
-                value = holder.get(part.attr)
-            elif holder is None:
-                value = None
-            else:
+            value = _shown(part, values)
+            if value is _UNSURE:
                 return False
-            if value is None:
-                if part.default is None:
-                    return False  # a missing value shown: the sandbox fails the render, with its message
-                value = part.default
             out.append(show(value))
         elif type(part) is Loop:
             if not _turn(part, values, show, out):
@@ -253,6 +272,45 @@ def _fill(parts: Parts, values: Mapping[str, Any], show: Show, out: list[str]) -
             if body is None or not _fill(body, values, show, out):
                 return False
     return True
+
+
+def _measure(parts: Parts, values: Mapping[str, Any], show: Show, stretch: int | None, length: int) -> Any:
+    """`_fill` counting the text instead of writing it: its length after these parts (`length` before them), or
+    None where `_fill` fails. Every value is written by `show`, which may fail, except a text when `stretch` is
+    given (see `PlainTemplate.renders`: its length times `stretch` is counted, a bound), and a loop fails past
+    MAX_OUTPUT counting all that came before, as `_turn` does (_LONG: a bound past it, which only `_fill` can
+    decide)."""
+    for part in parts:
+        if type(part) is str:
+            length += len(part)
+        elif type(part) is Read:
+            value = _shown(part, values)
+            if value is _UNSURE:
+                return None
+            if type(value) is str and stretch is not None:
+                length += len(value) * stretch
+            else:
+                length += len(show(value))
+        elif type(part) is Loop:
+            items = _value(values, part.items.root, part.items.attr)  # type: ignore[arg-type]  # (as in `_turn`)
+            if type(items) is not list or len(items) > _MOST_ITEMS:
+                return None
+            inner = dict(values)
+            for item in items:
+                inner[part.name] = item
+                measured = _measure(part.body, inner, show, stretch, length)
+                if measured is None:
+                    return None
+                length = measured
+            if length > MAX_OUTPUT:
+                return None if stretch is None else _LONG
+        else:
+            body = _branch(part, values)  # type: ignore[arg-type]  # (a Choice: see `_fill`)
+            measured = None if body is None else _measure(body, values, show, stretch, length)
+            if measured is None or measured is _LONG:
+                return measured
+            length = measured
+    return length
 
 
 def _turn(loop: Loop, values: Mapping[str, Any], show: Show, out: list[str]) -> bool:

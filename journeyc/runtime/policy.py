@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from journeyc.runtime.conditions import Context, Event, evaluate
@@ -23,6 +23,8 @@ from journeyc.runtime.render import MessageRenderer
 from journeyc.runtime.zones import local_datetime, zone_named
 
 DAY = UNITS["day"]
+_NO_RULES: frozenset[str] = frozenset()
+_NO_MESSAGE: Mapping[str, Any] = {}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -45,6 +47,13 @@ class Attempt:
     ended: Callable[[], bool] | None = field(default=None, compare=False)  # its goal or an exit event came since
     owner: Any = field(default=None, compare=False)  # the run that sent it (the executor's object)
     line: Any = field(default=None, compare=False)  # the executor's timeline line for it, filled in when decided
+
+    def deferred_to(self, due: float) -> Attempt:
+        """This attempt held for quiet hours until `due`: `dataclasses.replace(self, due=due, deferred_from=...)`
+        (the time it was first due), without the field lookups of `replace`."""
+        return Attempt(due, self.user_id, self.journey, self.step, self.channel, self.message, self.offer, self.arm,
+                       self.journey_category, self.trigger, self.profile, self.deferred_from or self.due, self.run,
+                       self.home, self.ended, self.owner, self.line)  # fmt: skip
 
 
 class Decision(NamedTuple):
@@ -137,7 +146,8 @@ class ContactPolicy:
         return exempt is not None and rule in exempt
 
     def category(self, attempt: Attempt) -> str | None:
-        message = self.messages.get(attempt.message, {})
+        """The attempt's category: its message's, else its journey's (`decision` reads it inline)."""
+        message = self.messages.get(attempt.message, _NO_MESSAGE)
         return message.get("category") or attempt.journey_category
 
     def by_priority(self, attempts: list[Attempt]) -> list[Attempt]:
@@ -211,51 +221,49 @@ class ContactPolicy:
         record of status "deferred" when quiet hours hold it (`defer` schedules it again for their end)."""
         return [self.record(attempt, self.decision(attempt, ledger, defer))]
 
-    def decision(self, attempt: Attempt, ledger: Ledger, defer: Callable[[Attempt], None]) -> Decision:
+    def decision(
+        self, attempt: Attempt, ledger: Ledger, defer: Callable[[Attempt], None], *, content: bool = True
+    ) -> Decision:
         """`decide` without the outbox record: what an executor needs to count the send (the record, which
-        `record` makes of it, only for whoever keeps or reads records)."""
-        category = self.category(attempt)
+        `record` makes of it, only for whoever keeps or reads records). `content=False`: a send's content is
+        not rendered, only found renderable (its decision's content is None), for an executor no one reads."""
+        category = self.messages.get(attempt.message, _NO_MESSAGE).get("category") or attempt.journey_category
         if attempt.deferred_from is not None and attempt.ended is not None and attempt.ended():
             # Held for quiet hours, and the journey ended meanwhile (a goal, an exit): it never goes out.
             return Decision("dropped", attempt.channel, category, "quiet_hours", None)
         channel_name, consent, address = self._route(attempt.channel, attempt.message)
         profile = attempt.profile
+        exempt = self.exemptions.get(category, _NO_RULES)  # (`exempt` inline: the rules it is exempt from)
         reason = None
-        if (
-            consent
-            and not self.exempt(category, "consent")
-            and category != "transactional"
-            and not profile.get(consent)
-        ):
+        if consent and "consent" not in exempt and category != "transactional" and not profile.get(consent):
             reason = "consent"
         elif address and not profile.get(address):
             reason = "no_address"
         elif address and ledger.undeliverable and _bounced(ledger, attempt.user_id, profile[address]):
             reason = "undeliverable"
-        elif not self.exempt(category, "suppression") and self._suppressed(
-            ledger, attempt.user_id, attempt.due, category
-        ):
+        elif "suppression" not in exempt and self._suppressed(ledger, attempt.user_id, attempt.due, category):
             reason = "suppressed"
-        elif not self.exempt(category, "caps") and self._over_cap(
-            ledger, attempt.user_id, attempt.due, category, channel_name
-        ):
+        elif "caps" not in exempt and self._over_cap(ledger, attempt.user_id, attempt.due, category, channel_name):
             reason = "cap"
-        elif not self.exempt(category, "quiet_hours"):
+        elif "quiet_hours" not in exempt:
             quiet = self._quiet_end(profile, attempt.due, channel_name)
             if quiet is not None:
                 end, action = quiet
                 if action == "defer":
-                    defer(replace(attempt, due=end, deferred_from=attempt.deferred_from or attempt.due))
+                    defer(attempt.deferred_to(end))
                     return Decision("deferred", channel_name, category, "quiet_hours", None)
                 reason = "quiet_hours"
-        content = None
+        rendered = None
         if reason is None:
-            content = self.renderer.render(attempt.message, attempt.profile, attempt.trigger, attempt.offer)
-            if content is None:
+            if content:
+                rendered = self.renderer.render(attempt.message, profile, attempt.trigger, attempt.offer)
+                if rendered is None:
+                    reason = "render_error"
+            elif not self.renderer.renders(attempt.message, profile, attempt.trigger, attempt.offer):
                 reason = "render_error"
         if reason is None:
             ledger.sent.setdefault(attempt.user_id, []).append((attempt.due, category, channel_name))
-            return Decision("sent", channel_name, category, None, content)
+            return Decision("sent", channel_name, category, None, rendered)
         return Decision("dropped", channel_name, category, reason, None)
 
     def _route(self, channel: str | None, message: str) -> tuple[str | None, str | None, str | None]:
@@ -279,18 +287,22 @@ class ContactPolicy:
         history = ledger.sent.get(user_id)
         if not history:
             return False
-        old = next((n for n, (time, _, _) in enumerate(history) if when - time < self.longest_cap), len(history))
-        del history[:old]  # outside every cap window from now on
+        if when - history[0][0] >= self.longest_cap:  # (the usual case, the oldest still in a window, skips this)
+            old = next((n for n, (time, _, _) in enumerate(history) if when - time < self.longest_cap), len(history))
+            del history[:old]  # outside every cap window from now on
         for categories, channels, window, limit in self.caps:
             if (categories and category not in categories) or (channels and channel not in channels):
                 continue
-            count = sum(
-                1
-                for time, cat, chan in history
-                if when - time < window and (not categories or cat in categories) and (not channels or chan in channels)
-            )
-            if count >= limit:
-                return True
+            count = 0
+            for time, cat, chan in history:
+                if (
+                    when - time < window
+                    and (not categories or cat in categories)
+                    and (not channels or chan in channels)
+                ):
+                    count += 1
+                    if count >= limit:
+                        return True
         return False
 
     @staticmethod

@@ -3,7 +3,9 @@
 `MessageRenderer(data, templates).render(message, profile, trigger, offer)` fills in every template file the build
 wrote for the message (templates/<channel>/<message>.*, see emit/templates.py) with the customer's profile, the
 journey's trigger properties and the offer's fields, and gives the content fields, or None when a template fails
-(a `render_error`: a missing value shown, a limit of the sandbox passed, a syntax error).
+(a `render_error`: a missing value shown, a limit of the sandbox passed, a syntax error). `renders(...)` says only
+whether `render` gives content, without writing what the plain templates would write (for a decision whose
+content no one reads: `journeyc simulate` without `--outbox` or `--customer`).
 
 How each field is written:
 
@@ -62,6 +64,10 @@ def one_line(text: str) -> str:
 # How each kind of field is rendered: its environment and how a plain template writes a value alike.
 TEXT, HTML, URL, BODY, VALUE = "text", "html", "url", "body", "value"
 _SHOW: dict[str, Show] = {TEXT: str, HTML: _html_value, URL: url_value}
+# How many characters each writes at most for one character of a text (an exact str): str writes it as it is, an
+# HTML escape `&amp;`, `&lt;`, `&gt;`, `&#39;` or `&#34;` at most, and neither fails on a text; a URL quote fails
+# on a lone surrogate (None: its texts are written to find out). See PlainTemplate.renders.
+_STRETCH: dict[str, int | None] = {TEXT: 1, HTML: 5, URL: None}
 
 
 def message_sandboxes() -> dict[str, MessageSandbox]:
@@ -90,6 +96,7 @@ class MessageRenderer:
         self.fields: dict[str, list[_Field]] = {}  # message -> its fields, worked out once
         self.offer_values: dict[str, dict[str, Any]] = {}  # offer -> what templates read as `offer`
         self.plain: dict[str, PlainTemplate | None] = {}  # template text -> its plain form, if it has one
+        self.checks: dict[str, list[tuple[_Field, PlainTemplate | None]]] = {}  # message -> its fields' plain forms
         self.compiled: dict[tuple[str, str], Template] = {}
         self.expressions: dict[str, TemplateExpression] = {}
         self.bodies: dict[str, JsonBody] = {}
@@ -98,11 +105,7 @@ class MessageRenderer:
         self, message: str, profile: Mapping[str, Any], trigger: Mapping[str, Any] | None, offer: str | None
     ) -> dict[str, Any] | None:
         """The message's content fields rendered for one send; None when a template fails (a render_error)."""
-        values: dict[str, Any] = {
-            "profile": profile,
-            "trigger": trigger or {},
-            "offer": self._offer_values(offer) if offer and offer in self.offers else None,
-        }
+        values = self._values(profile, trigger, offer)
         content: dict[str, Any] = {}
         try:
             for field in self._fields(message):
@@ -120,12 +123,62 @@ class MessageRenderer:
             return None
         return content
 
-    def text(self, source: str, mode: str, values: Mapping[str, Any]) -> str:
-        """One template rendered: directly when it is plain and its values are plain, in the sandbox otherwise."""
+    def renders(
+        self, message: str, profile: Mapping[str, Any], trigger: Mapping[str, Any] | None, offer: str | None
+    ) -> bool:
+        """Whether `render` gives content (not None), found without writing what the plain templates would write:
+        what a decision needs when no one reads the content. Any other template is rendered as `render` does."""
+        values = self._values(profile, trigger, offer)
         try:
-            plain = self.plain[source]
+            checks = self.checks.get(message)
+            if checks is None:
+                checks = self.checks[message] = self._checks(message)
+            for field, plain in checks:
+                mode = field.mode
+                if plain is not None and plain.renders(values, _SHOW[mode], _STRETCH[mode]):
+                    continue
+                if mode == BODY:
+                    self._body(field.source, values)
+                    continue
+                self.text(field.source, mode, values)  # (Jinja2 decides: it may render what plain left)
+        except Exception:  # as in `render`
+            return False
+        return True
+
+    def _checks(self, message: str) -> list[tuple[_Field, PlainTemplate | None]]:
+        """The message's fields that a render may fail, each with its plain form (None: not plain, or a JSON
+        body). Left out: a content value, and a plain text without a placeholder, a test or a loop (its render
+        writes it as it is: nothing fails, and without a loop no length is counted)."""
+        checks = []
+        for field in self._fields(message):
+            if field.mode == VALUE:
+                continue
+            plain = self._plain(field.source) if field.mode in _SHOW else None
+            if plain is not None and all(type(part) is str for part in plain.parts):
+                continue
+            checks.append((field, plain))
+        return checks
+
+    def _values(
+        self, profile: Mapping[str, Any], trigger: Mapping[str, Any] | None, offer: str | None
+    ) -> dict[str, Any]:
+        """What templates read: `profile`, `trigger` and `offer`."""
+        return {
+            "profile": profile,
+            "trigger": trigger or {},
+            "offer": self._offer_values(offer) if offer and offer in self.offers else None,
+        }
+
+    def _plain(self, source: str) -> PlainTemplate | None:
+        try:
+            return self.plain[source]
         except KeyError:
             plain = self.plain[source] = _plain_form(self.envs[TEXT], source)
+            return plain
+
+    def text(self, source: str, mode: str, values: Mapping[str, Any]) -> str:
+        """One template rendered: directly when it is plain and its values are plain, in the sandbox otherwise."""
+        plain = self._plain(source)
         if plain is not None:
             rendered = plain.render(values, _SHOW[mode])
             if rendered is not None:
