@@ -104,7 +104,9 @@ def main() -> int:
                      for what in ("read", "simulate") for which in (empty, log)}  # fmt: skip
             reading = count["read", log] - count["read", empty]
             simulating = count["simulate", log] - count["simulate", empty] - reading
-            print(f"  {name:<15} {reading / calls:>9,.0f} {simulating / calls:>11,.0f} {(reading + simulating) / calls:>9,.0f}")
+            print(
+                f"  {name:<15} {reading / calls:>9,.0f} {simulating / calls:>11,.0f} {(reading + simulating) / calls:>9,.0f}"
+            )
     return 0
 
 
