@@ -467,16 +467,12 @@ class Simulator:
                 self.finish(run, "completed")
             return
         kind = request[0]
-        if kind == "until" or kind == "event":
-            if kind == "until":
-                time = request[1]
-            else:
-                _, event, where, time = request
-                run.waiting_for = (event, where, time)
-            run.timer = timer_id = self.next_id  # (`schedule` inline: once per wait of every run)
-            self.next_id = timer_id + 1
-            heapq.heappush(self.timers, (time, timer_id, run))
-            self.live_timers.add(timer_id)
+        if kind == "until":
+            run.timer = self.schedule(request[1], run)
+        elif kind == "event":
+            _, event, where, deadline = request
+            run.waiting_for = (event, where, deadline)
+            run.timer = self.schedule(deadline, run)
         else:  # "restored": a run brought back to its wait, whose timer (and deadline) came back with it
             run.restoring = False
             if len(request) == 3 and run.waiting_for is not None:
@@ -493,9 +489,7 @@ class Simulator:
         if run.done:
             return
         run.done = True
-        if run.timer is not None:  # (`cancel_timer` inline)
-            self.live_timers.discard(run.timer)
-            run.timer = None
+        self.cancel_timer(run)
         stats = self.stats[run.journey.name]
         if how == "converted":
             self._count_conversion(run)
