@@ -64,10 +64,23 @@ def instructions(valgrind: str, *args: str) -> int:
     raise SystemExit("valgrind printed no instruction count")
 
 
+def positive(text: str) -> int:
+    """A count of calls given on the command line: a whole number, at least 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} calls: give at least 1")
+    return number
+
+
 def main() -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--workload", action="append", choices=sorted(WORKLOADS), help="this one (repeatable)")
-    args.add_argument("--events", type=int, default=DEFAULT_EVENTS, help=f"calls per log (default {DEFAULT_EVENTS:,})")
+    args.add_argument(
+        "--events", type=positive, default=DEFAULT_EVENTS, help=f"calls per log (default {DEFAULT_EVENTS:,})"
+    )
     args.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
     args.add_argument("--child", nargs=4, help=argparse.SUPPRESS)  # build file, log, until, read|simulate
     opts = args.parse_args()
