@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import TemplateSyntaxError
 
-from journeyc.runtime.plain_templates import PlainTemplate, Read
+from journeyc.runtime.plain_templates import NEEDED, SHOWN, TESTED, Loop, PlainTemplate, Read, _walk
 from journeyc.runtime.render import _SHOW, _STRETCH, HTML, TEXT, URL, message_sandboxes
 from journeyc.runtime.sandbox import MAX_OUTPUT
 
@@ -384,3 +384,58 @@ def test_texts_counted_without_writing_them_are_written_when_their_bound_passes_
         values = {"profile": {"first_name": name}, "trigger": {"products": [{}]}}
         assert (template.render(values, html) is not None) == renders  # ("<" is written "&lt;": 4 characters)
         assert template.renders(values, html, stretch) == renders
+
+
+# --- what values are enough for a template to render (`PlainTemplate.needs`) ------------------------------------
+
+
+def found_as_needed(values: dict[str, Any], root: str, attr: str, how: int) -> bool:
+    """Whether `values` give `root.attr` as `needs` asks (the oracle: the definitions in its docstring)."""
+    holder = values[root]
+    if holder is None:
+        return how != NEEDED
+    if type(holder) is not dict:
+        return False
+    value = holder.get(attr)
+    if how == TESTED:
+        return True
+    return type(value) is str or (value is None and how == SHOWN)
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(4000), deadline=None)
+@given(
+    st.one_of(
+        st.tuples(blocks(), values), st.tuples(comparisons(), compared_values), st.tuples(loop_blocks(), loop_values)
+    ),
+    st.sampled_from([TEXT, HTML]),
+)
+def test_a_template_whose_needs_are_met_renders(example, mode):
+    text, values = example
+    template = plain_template_of(text)
+    if template is None:
+        return
+    needs = template.needs()
+    if needs is None:
+        assert any(type(part) is Loop for part in _walk(template.parts))
+        return
+    if all(found_as_needed(values, root, attr, how) for (root, attr), how in needs.items()):
+        assert template.renders(values, _SHOW[mode], _STRETCH[mode])
+        assert template.render(values, _SHOW[mode]) is not None
+
+
+def test_a_template_needs_what_it_reads_and_tests_in_every_branch():
+    template = plain_in_runtime(
+        "{{ profile.first_name | d('x') }}{% if offer %}{{ offer.code }}{% elif trigger.coupon == 'a' %}"
+        "{{ profile.first_name }}{% else %}{{ trigger.total | default('0') }}{% endif %}"
+    )
+    assert template is not None
+    assert template.needs() == {
+        ("profile", "first_name"): NEEDED,  # (read without a default in one branch: the stricter)
+        ("offer", "code"): NEEDED,
+        ("trigger", "coupon"): TESTED,
+        ("trigger", "total"): SHOWN,
+    }
+    assert template.renders({"profile": {"first_name": "A"}, "offer": None, "trigger": {"total": 3}}, str)
+    loop = plain_in_runtime("{% for item in trigger.products %}{{ item.name }}{% endfor %}")
+    assert loop is not None and loop.needs() is None

@@ -83,6 +83,7 @@ Part = str | Read | Choice | Loop
 Parts = tuple[Part, ...]
 _UNSURE = object()  # a value only Jinja2 can decide about
 _LONG = object()  # a bound on a render's length past MAX_OUTPUT (see `_measure`)
+TESTED, SHOWN, NEEDED = 0, 1, 2  # how a value must be found (see `PlainTemplate.needs`), each stricter than the last
 _MOST_ITEMS = 1000  # a loop over more is left to the sandbox, which counts loops' turns (MAX_LOOP_TURNS)
 
 
@@ -114,6 +115,26 @@ class PlainTemplate:
         if measured is _LONG:
             return self.render(values, show) is not None
         return measured is not None
+
+    def needs(self) -> dict[tuple[str, str], int] | None:
+        """What values are enough for `renders` to hold whatever its stretch (None: a template with a loop,
+        whose length only a count can bound): each `root.attr` it reads or tests, in any branch, with how it must
+        be found. Its root (a dict or None) must be one `_value` reads (TESTED); its value, when present, an
+        exact str, which needs no `show` (SHOWN: a read with a default); present and an exact str (NEEDED: a read
+        without). A test of a root alone reads `values[root]`, always there. Enough, not needed: a branch not
+        taken may read what is missing (MessageRenderer.renders then asks `renders`)."""
+        needs: dict[tuple[str, str], int] = {}
+        for part in _walk(self.parts):
+            if type(part) is Loop:
+                return None
+            if type(part) is Read:
+                how = NEEDED if part.default is None else SHOWN
+                needs[part.root, part.attr] = max(how, needs.get((part.root, part.attr), TESTED))
+            elif type(part) is Choice:
+                for test, _ in part.branches:
+                    if test.attr is not None:
+                        needs.setdefault((test.root, test.attr), TESTED)
+        return needs
 
     def reads(self) -> Iterator[Read]:
         """Every `{{ root.attr }}` of the template, in every branch, in order."""

@@ -35,7 +35,7 @@ from markupsafe import escape
 
 from journeyc.runtime.durations import UNITS
 from journeyc.runtime.json_body import JsonBody
-from journeyc.runtime.plain_templates import PlainTemplate, Show
+from journeyc.runtime.plain_templates import NEEDED, ROOTS, TESTED, PlainTemplate, Show
 from journeyc.runtime.sandbox import MessageSandbox
 
 HEADER_FIELDS: dict[str, frozenset[str]] = {
@@ -86,6 +86,12 @@ class _Field:
         self.header = header
 
 
+# What `renders` checks of a message: the values enough for some fields (see `_checks`), the other fields, and every
+# field that a render may fail with its plain form.
+_Checks = tuple[tuple[tuple[int, str, int], ...], list[tuple[_Field, PlainTemplate | None]],
+                list[tuple[_Field, PlainTemplate | None]]]  # fmt: skip
+
+
 class MessageRenderer:
     def __init__(self, data: Mapping[str, Any], templates: Mapping[str, str]) -> None:
         self.channels: Mapping[str, Any] = data.get("channels", {})
@@ -96,7 +102,7 @@ class MessageRenderer:
         self.fields: dict[str, list[_Field]] = {}  # message -> its fields, worked out once
         self.offer_values: dict[str, dict[str, Any]] = {}  # offer -> what templates read as `offer`
         self.plain: dict[str, PlainTemplate | None] = {}  # template text -> its plain form, if it has one
-        self.checks: dict[str, list[tuple[_Field, PlainTemplate | None]]] = {}  # message -> its fields' plain forms
+        self.checks: dict[str, _Checks] = {}  # message -> its fields' plain forms, and what `renders` checks first
         self.compiled: dict[tuple[str, str], Template] = {}
         self.expressions: dict[str, TemplateExpression] = {}
         self.bodies: dict[str, JsonBody] = {}
@@ -128,11 +134,29 @@ class MessageRenderer:
     ) -> bool:
         """Whether `render` gives content (not None), found without writing what the plain templates would write:
         what a decision needs when no one reads the content. Any other template is rendered as `render` does."""
+        plan = self.checks.get(message)
+        if plan is None:
+            plan = self.checks[message] = self._checks(message)
+        needs, rest, checks = plan
+        if needs:  # (`_values` and `PlainTemplate.renders` of the fields that need only these values, at once)
+            roots = (profile, trigger or {}, self._offer_values(offer) if offer and offer in self.offers else None)
+            for root, attr, how in needs:
+                holder = roots[root]
+                if type(holder) is dict:
+                    value = holder.get(attr)
+                    if value is None:
+                        if how == NEEDED:
+                            break
+                    elif how != TESTED and type(value) is not str:
+                        break
+                elif holder is not None or how == NEEDED:
+                    break
+            else:
+                if not rest:
+                    return True
+                checks = rest
         values = self._values(profile, trigger, offer)
         try:
-            checks = self.checks.get(message)
-            if checks is None:
-                checks = self.checks[message] = self._checks(message)
             for field, plain in checks:
                 mode = field.mode
                 if plain is not None and plain.renders(values, _SHOW[mode], _STRETCH[mode]):
@@ -145,11 +169,15 @@ class MessageRenderer:
             return False
         return True
 
-    def _checks(self, message: str) -> list[tuple[_Field, PlainTemplate | None]]:
+    def _checks(self, message: str) -> _Checks:
         """The message's fields that a render may fail, each with its plain form (None: not plain, or a JSON
         body). Left out: a content value, and a plain text without a placeholder, a test or a loop (its render
-        writes it as it is: nothing fails, and without a loop no length is counted)."""
+        writes it as it is: nothing fails, and without a loop no length is counted). Then what `renders` checks
+        first: the values that are enough for the plain text and HTML fields without a loop to render (`needs`,
+        as (index of the root in ROOTS, attr, how), see `PlainTemplate.needs`), and the fields left (`rest`)."""
         checks = []
+        needs: dict[tuple[str, str], int] = {}
+        rest = []
         for field in self._fields(message):
             if field.mode == VALUE:
                 continue
@@ -157,7 +185,15 @@ class MessageRenderer:
             if plain is not None and all(type(part) is str for part in plain.parts):
                 continue
             checks.append((field, plain))
-        return checks
+            # (a stretch: its texts are counted, never shown, so only a value that is not a str needs `show`)
+            found = plain.needs() if plain is not None and _STRETCH[field.mode] is not None else None
+            if found is None:
+                rest.append((field, plain))
+                continue
+            for key, how in found.items():
+                needs[key] = max(how, needs.get(key, TESTED))
+        quick = tuple((ROOTS.index(root), attr, how) for (root, attr), how in needs.items())
+        return quick, rest, checks
 
     def _values(
         self, profile: Mapping[str, Any], trigger: Mapping[str, Any] | None, offer: str | None
