@@ -67,6 +67,42 @@ class Decision(NamedTuple):
     content: dict[str, Any] | None
 
 
+class SendPlan:
+    """What the policy decides the same way for every send of one message on one channel in one journey's category,
+    worked out at its first send: its category and channel, the rules that apply to it (its exemptions and the
+    transactional category's free pass to consent applied), and the decisions that carry nothing of the send."""
+
+    __slots__ = ("address", "caps", "category", "channel", "consent", "deferred", "dropped", "quiet", "sent",
+                 "suppressible")  # fmt: skip
+
+    def __init__(self, policy: ContactPolicy, channel: str | None, message: str, journey_category: str | None) -> None:
+        self.category = category = policy.messages.get(message, _NO_MESSAGE).get("category") or journey_category
+        name, consent, self.address = policy._route(channel, message)
+        self.channel = name
+        exempt = policy.exemptions.get(category, _NO_RULES)
+        self.consent = consent if "consent" not in exempt and category != "transactional" else None
+        self.suppressible = "suppression" not in exempt
+        # The caps that count this send (None: exempt from caps; still asked, to trim the customer's history).
+        self.caps = None if "caps" in exempt else [
+            (categories, channels, window, limit) for categories, channels, window, limit in policy.caps
+            if not ((categories and category not in categories) or (channels and name not in channels))
+        ]  # fmt: skip
+        self.quiet = () if "quiet_hours" in exempt else tuple(
+            rule[1:] for rule in policy.quiet_hours if rule[0] is None or name in rule[0]
+        )  # fmt: skip
+        # (A decision is a tuple: one serves every send it tells of.)
+        self.sent = Decision("sent", name, category, None, None)
+        self.deferred = Decision("deferred", name, category, "quiet_hours", None)
+        self.dropped: dict[str, Decision] = {}  # reason -> the decision
+
+    def drop(self, reason: str) -> Decision:
+        """The decision that drops a send of this plan for `reason`."""
+        decision = self.dropped.get(reason)
+        if decision is None:
+            decision = self.dropped[reason] = Decision("dropped", self.channel, self.category, reason, None)
+        return decision
+
+
 def _bounced(ledger: Ledger, user_id: str, address: Any) -> bool:
     return type(address) is str and address in ledger.undeliverable.get(user_id, ())
 
@@ -111,6 +147,7 @@ class ContactPolicy:
         self.priority = [c["name"] for c in self.policy.get("priority", ())]
         self.routes: dict[tuple[str | None, str], tuple[str | None, str | None, str | None]] = {}  # see `_route`
         self.zones: dict[Any, zoneinfo.ZoneInfo] = {}  # a profile's time zone value -> its zone
+        self.plans: dict[tuple[str, str | None, str | None], SendPlan] = {}  # (message, channel, journey category)
         self.rank = {name: n for n, name in enumerate(self.priority)}
         # The rules as sets, worked out once: which rules each category is exempt from, and each cap's scope.
         self.exemptions: dict[str | None, set[str]] = {}
@@ -199,17 +236,14 @@ class ContactPolicy:
                 return candidate
         return now + DAY
 
-    def _quiet_end(self, profile: Mapping[str, Any], when: float, channel: str | None) -> tuple[float, str] | None:
-        """If `when` is inside quiet hours for this channel: (their end, "defer"/"drop")."""
-        minutes = None  # the local time of day, worked out once a rule applies to the channel
-        for channels, start, end, until, action in self.quiet_hours:
-            if channels is not None and channel not in channels:
-                continue
-            if minutes is None:
-                local = local_datetime(when, self.zone_of(profile))
-                if local is None:  # past the year 9999: no quiet hours there
-                    return None
-                minutes = local.hour * 60 + local.minute
+    def _quiet_end(self, profile: Mapping[str, Any], when: float, rules: tuple[Any, ...]) -> tuple[float, str] | None:
+        """If `when` is inside one of these quiet hours (those of the send's channel: see SendPlan): (their end,
+        "defer"/"drop")."""
+        local = local_datetime(when, self.zone_of(profile))
+        if local is None:  # past the year 9999: no quiet hours there
+            return None
+        minutes = local.hour * 60 + local.minute
+        for start, end, until, action in rules:
             inside = start <= minutes < end if start <= end else (minutes >= start or minutes < end)
             if inside:
                 return self.next_local_time(profile, when, until["hour"], until["minute"], None), action
@@ -227,44 +261,47 @@ class ContactPolicy:
         """`decide` without the outbox record: what an executor needs to count the send (the record, which
         `record` makes of it, only for whoever keeps or reads records). `content=False`: a send's content is
         not rendered, only found renderable (its decision's content is None), for an executor no one reads."""
-        category = self.messages.get(attempt.message, _NO_MESSAGE).get("category") or attempt.journey_category
+        key = (attempt.message, attempt.channel, attempt.journey_category)
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.plans[key] = SendPlan(self, attempt.channel, attempt.message, attempt.journey_category)
         if attempt.deferred_from is not None and attempt.ended is not None and attempt.ended():
             # Held for quiet hours, and the journey ended meanwhile (a goal, an exit): it never goes out.
-            return Decision("dropped", attempt.channel, category, "quiet_hours", None)
-        channel_name, consent, address = self._route(attempt.channel, attempt.message)
+            return Decision("dropped", attempt.channel, plan.category, "quiet_hours", None)
         profile = attempt.profile
-        exempt = self.exemptions.get(category, _NO_RULES)  # (`exempt` inline: the rules it is exempt from)
+        consent, address = plan.consent, plan.address
         reason = None
-        if consent and "consent" not in exempt and category != "transactional" and not profile.get(consent):
+        if consent and not profile.get(consent):
             reason = "consent"
         elif address and not profile.get(address):
             reason = "no_address"
         elif address and ledger.undeliverable and _bounced(ledger, attempt.user_id, profile[address]):
             reason = "undeliverable"
-        elif "suppression" not in exempt and self._suppressed(ledger, attempt.user_id, attempt.due, category):
+        elif plan.suppressible and self._suppressed(ledger, attempt.user_id, attempt.due, plan.category):
             reason = "suppressed"
-        elif "caps" not in exempt and self._over_cap(ledger, attempt.user_id, attempt.due, category, channel_name):
+        elif plan.caps is not None and self._over_cap(ledger, attempt.user_id, attempt.due, plan.caps):
             reason = "cap"
-        elif "quiet_hours" not in exempt:
-            quiet = self._quiet_end(profile, attempt.due, channel_name)
+        elif plan.quiet:
+            quiet = self._quiet_end(profile, attempt.due, plan.quiet)
             if quiet is not None:
                 end, action = quiet
                 if action == "defer":
                     defer(attempt.deferred_to(end))
-                    return Decision("deferred", channel_name, category, "quiet_hours", None)
+                    return plan.deferred
                 reason = "quiet_hours"
-        rendered = None
-        if reason is None:
-            if content:
-                rendered = self.renderer.render(attempt.message, profile, attempt.trigger, attempt.offer)
-                if rendered is None:
-                    reason = "render_error"
-            elif not self.renderer.renders(attempt.message, profile, attempt.trigger, attempt.offer):
-                reason = "render_error"
-        if reason is None:
-            ledger.sent.setdefault(attempt.user_id, []).append((attempt.due, category, channel_name))
-            return Decision("sent", channel_name, category, None, rendered)
-        return Decision("dropped", channel_name, category, reason, None)
+        if reason is not None:
+            return plan.drop(reason)
+        if content:
+            rendered = self.renderer.render(attempt.message, profile, attempt.trigger, attempt.offer)
+            if rendered is None:
+                return plan.drop("render_error")
+            decision = Decision("sent", plan.channel, plan.category, None, rendered)
+        elif self.renderer.renders(attempt.message, profile, attempt.trigger, attempt.offer):
+            decision = plan.sent
+        else:
+            return plan.drop("render_error")
+        ledger.sent.setdefault(attempt.user_id, []).append((attempt.due, plan.category, plan.channel))
+        return decision
 
     def _route(self, channel: str | None, message: str) -> tuple[str | None, str | None, str | None]:
         """The channel a send goes out on, the consent trait it needs and the trait holding the address."""
@@ -283,16 +320,15 @@ class ContactPolicy:
         windows[:] = [(until, cats) for until, cats in windows if when < until]  # over for good
         return any(category in cats for _, cats in windows)
 
-    def _over_cap(self, ledger: Ledger, user_id: str, when: float, category: str | None, channel: str | None) -> bool:
+    def _over_cap(self, ledger: Ledger, user_id: str, when: float, caps: list[Any]) -> bool:
+        """Whether one of `caps` (those that count the send: see SendPlan) has reached its limit."""
         history = ledger.sent.get(user_id)
         if not history:
             return False
         if when - history[0][0] >= self.longest_cap:  # (the usual case, the oldest still in a window, skips this)
             old = next((n for n, (time, _, _) in enumerate(history) if when - time < self.longest_cap), len(history))
             del history[:old]  # outside every cap window from now on
-        for categories, channels, window, limit in self.caps:
-            if (categories and category not in categories) or (channels and channel not in channels):
-                continue
+        for categories, channels, window, limit in caps:
             count = 0
             for time, cat, chan in history:
                 if (
