@@ -60,7 +60,7 @@ def test_a_trigger_is_completed_as_its_declared_types_say(plan, data):
         trigger = completer.complete(SimpleNamespace(name=name, properties=properties))
         expected = oracle(properties, plan["events"][name].get("properties", ()), plan["shapes"])
         assert trigger == expected
-        assert list(trigger) == list(expected)  # (the same order of keys)
+        assert repr(trigger) == repr(expected)  # (the same order of keys, in objects and list items too)
         assert trigger is not properties
 
 
@@ -72,3 +72,13 @@ def test_a_cart_product_left_without_a_field_reads_it_as_none_in_a_list_of_its_o
     assert trigger["products"][0]["name"] == "Dress" and trigger["products"][0]["variant"] is None
     assert trigger["products"] is not products and trigger["products"][0] is not products[0]
     assert trigger["coupon"] is None and list(trigger)[:2] == ["order_id", "products"]
+
+
+def test_past_the_sets_of_keys_a_plan_keeps_the_missing_properties_are_found_each_time(plan):
+    completer = TriggerValues(plan["events"], plan["shapes"])
+    declared = plan["events"]["Checkout Started"]["properties"]
+    for n in range(300):  # (more sets of keys than a plan keeps, each sent twice)
+        properties = {f"extra{n}": n, "coupon": None, **({"order_id": "o-1"} if n % 2 else {})}
+        for _ in range(2):
+            trigger = completer.complete(SimpleNamespace(name="Checkout Started", properties=properties))
+            assert repr(trigger) == repr(oracle(properties, declared, plan["shapes"]))

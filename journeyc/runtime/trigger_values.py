@@ -21,6 +21,19 @@ class TriggerEvent(Protocol):
 
 
 Completer = Callable[[Any], Any]  # a value of a declared type -> the value completed
+_MOST_SHAPES = 256  # the sets of keys sent whose missing properties a plan keeps (the others are found each time)
+
+
+class _Plan:
+    """How the values of one list of declared properties are completed (see `TriggerValues._plan`)."""
+
+    __slots__ = ("completers", "missing", "names")
+
+    def __init__(self, names: list[str], completers: list[tuple[str, Completer]]) -> None:
+        self.names = names  # every declared property, in order
+        self.completers = completers  # those whose values are completed inside (an object, a list, a shape)
+        # The keys of values as sent (in order) -> the declared properties they leave out, each None, in order.
+        self.missing: dict[tuple[str, ...], dict[str, None]] = {}
 
 
 class TriggerValues:
@@ -28,28 +41,44 @@ class TriggerValues:
         """`events`, `shapes`: the tracking plan (data/events.json, data/shapes.json)."""
         self.events = events
         self.shapes = shapes
-        self._plans: dict[int, tuple[Any, list[tuple[str, Completer | None]]]] = {}
+        self._plans: dict[int, tuple[Any, _Plan]] = {}
+        self._by_event: dict[str, _Plan] = {}  # event name -> the plan of its properties
 
     def complete(self, event: TriggerEvent) -> dict[str, Any]:
         """A copy of the event's properties with every declared property present, that a run keeps as its own."""
-        return self._complete(event.properties, self.events.get(event.name, {}).get("properties", ()))
+        plan = self._by_event.get(event.name)
+        if plan is None:
+            plan = self._by_event[event.name] = self._plan(self.events.get(event.name, {}).get("properties", ()))
+        return self._complete(event.properties, plan)
 
-    def _complete(self, values: Mapping[str, Any], props: Any) -> dict[str, Any]:
+    @staticmethod
+    def _complete(values: Mapping[str, Any], plan: _Plan) -> dict[str, Any]:
         out = dict(values)
-        for name, completer in self._plan(props):
-            if completer is None:
-                if name not in out:
-                    out[name] = None
-            else:
-                out[name] = completer(out.get(name))
+        # The declared properties left out go after those sent, in declared order, each None (what completing a
+        # missing value gives, an object's or a list's too: they complete only a dict or a list). The same keys
+        # sent leave out the same ones: found once per set of keys.
+        keys = tuple(out)
+        missing = plan.missing.get(keys)
+        if missing is None:
+            missing = {name: None for name in plan.names if name not in out}
+            if len(plan.missing) < _MOST_SHAPES:
+                plan.missing[keys] = missing
+        if missing:
+            out.update(missing)
+        for name, completer in plan.completers:
+            value = out[name]
+            if value is not None:
+                out[name] = completer(value)
         return out
 
-    def _plan(self, props: Any) -> list[tuple[str, Completer | None]]:
-        """The declared properties in order, each with how its values are completed inside (an object, a list,
-        a shape; None: kept as they are), worked out once per list of properties."""
+    def _plan(self, props: Any) -> _Plan:
+        """The declared properties in order, and how the values of those of an object, a list or a shape are
+        completed inside, worked out once per list of properties."""
         known = self._plans.get(id(props))
         if known is None or known[0] is not props:
-            plan = [(prop["name"], self._completer(prop["type"])) for prop in props]
+            names = [prop["name"] for prop in props]
+            completers = [(prop["name"], self._completer(prop["type"])) for prop in props]
+            plan = _Plan(names, [(name, completer) for name, completer in completers if completer is not None])
             known = self._plans[id(props)] = (props, plan)
         return known[1]
 
@@ -62,7 +91,16 @@ class TriggerValues:
             kind = spec.get("kind")
         if kind == "object":
             fields = spec.get("fields", ())
-            return lambda value: self._complete(value, fields) if isinstance(value, dict) else value
+            plans: list[_Plan] = []  # (its plan at its first value: a shape may hold itself)
+
+            def complete_object(value: Any) -> Any:
+                if not isinstance(value, dict):
+                    return value
+                if not plans:
+                    plans.append(self._plan(fields))
+                return self._complete(value, plans[0])
+
+            return complete_object
         if kind == "list":
             item_spec = spec.get("item")
             if item_spec is None:  # (not a build's: a list declares its items; fails as it always did, on a list)
