@@ -104,7 +104,7 @@ class Run:
         self.key = key
         self.entered_at = sim.now
         self.arm_name: str | None = None
-        self.arms: list[tuple[str, str | None]] = []
+        self.arms: tuple[tuple[str, str | None], ...] = ()  # (experiment, arm): a tuple, most runs have none
         self.waiting_for: tuple[str, Any, float] | None = None  # (event, where, deadline) while in wait_for
         self.timer: int | None = None  # the id of the pending timer
         self.done = False
@@ -197,7 +197,7 @@ class Run:
             self._note(f'experiment "{experiment}": ' + (f'arm "{chosen}"' if chosen else "holdout (no message)"))
             self.journal.append(chosen)
         self.arm_name = chosen
-        self.arms.append((experiment, chosen))
+        self.arms += ((experiment, chosen),)
         return chosen
 
     def exit(self, step: str) -> None:
