@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import TemplateSyntaxError
 
-from journeyc.runtime.plain_templates import NEEDED, SHOWN, TESTED, Loop, PlainTemplate, Read, _walk
+from journeyc.runtime.plain_templates import NEEDED, ROOTS, SHOWN, TESTED, PlainTemplate, Read
 from journeyc.runtime.render import _SHOW, _STRETCH, HTML, TEXT, URL, message_sandboxes
 from journeyc.runtime.sandbox import MAX_OUTPUT
 
@@ -389,17 +389,8 @@ def test_texts_counted_without_writing_them_are_written_when_their_bound_passes_
 # --- what values are enough for a template to render (`PlainTemplate.needs`) ------------------------------------
 
 
-def found_as_needed(values: dict[str, Any], root: str, attr: str, how: int) -> bool:
-    """Whether `values` give `root.attr` as `needs` asks (the oracle: the definitions in its docstring)."""
-    holder = values[root]
-    if holder is None:
-        return how != NEEDED
-    if type(holder) is not dict:
-        return False
-    value = holder.get(attr)
-    if how == TESTED:
-        return True
-    return type(value) is str or (value is None and how == SHOWN)
+def roots_of(values: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(values.get(root) for root in ROOTS)
 
 
 @pytest.mark.slow
@@ -415,27 +406,70 @@ def test_a_template_whose_needs_are_met_renders(example, mode):
     template = plain_template_of(text)
     if template is None:
         return
-    needs = template.needs()
-    if needs is None:
-        assert any(type(part) is Loop for part in _walk(template.parts))
-        return
-    if all(found_as_needed(values, root, attr, how) for (root, attr), how in needs.items()):
+    if template.needs(_STRETCH[mode]).met(roots_of(values)):
         assert template.renders(values, _SHOW[mode], _STRETCH[mode])
         assert template.render(values, _SHOW[mode]) is not None
 
 
-def test_a_template_needs_what_it_reads_and_tests_in_every_branch():
-    template = plain_in_runtime(
-        "{{ profile.first_name | d('x') }}{% if offer %}{{ offer.code }}{% elif trigger.coupon == 'a' %}"
-        "{{ profile.first_name }}{% else %}{{ trigger.total | default('0') }}{% endif %}"
-    )
+CART = (
+    "{{ profile.first_name | d('x') }}{% if offer %}{{ offer.code }}{% elif trigger.coupon == 'a' %}"
+    "{{ profile.first_name }}{% else %}{{ trigger.total | default('0') }}{% endif %}{% if trigger.products %}"
+    "{% for item in trigger.products %}{{ item.name | d('An item') }}{% if item.variant %} ({{ item.variant }})"
+    "{% endif %}{{ item.sku }}{% endfor %}{% endif %}"
+)
+
+
+def test_a_template_needs_what_it_reads_and_tests_in_every_branch_and_loop():
+    template = plain_in_runtime(CART)
     assert template is not None
-    assert template.needs() == {
+    needs = template.needs(1)
+    assert needs.values == {
         ("profile", "first_name"): NEEDED,  # (read without a default in one branch: the stricter)
         ("offer", "code"): NEEDED,
         ("trigger", "coupon"): TESTED,
         ("trigger", "total"): SHOWN,
+        ("trigger", "products"): TESTED,
     }
-    assert template.renders({"profile": {"first_name": "A"}, "offer": None, "trigger": {"total": 3}}, str)
-    loop = plain_in_runtime("{% for item in trigger.products %}{{ item.name }}{% endfor %}")
-    assert loop is not None and loop.needs() is None
+    # (a read in the branch its own test takes needs no more than a default's: it is there when it is shown)
+    assert needs.items == {("trigger", "products"): {"name": SHOWN, "variant": SHOWN, "sku": NEEDED}}
+    products = [{"name": "Dress", "sku": "D1"}, {"variant": "red", "sku": "D2"}]
+    cart = {"profile": {"first_name": "A"}, "offer": {"code": "C"}, "trigger": {"total": "3", "products": products}}
+    assert needs.met(roots_of(cart)) and template.renders(cart, str)
+    # Not met: missing, not a str (`show` may fail on one: an int of 5,000 digits), not a dict, not a list.
+    for wrong, renders in (([{"name": "Dress"}], False), ([{"sku": "D1", "variant": 3}], True), ([{"sku": 1}], True),
+                           (["D1"], False), ("D1", False), ([None], False)):  # fmt: skip
+        other = {**cart, "trigger": {"products": wrong}}
+        assert not needs.met(roots_of(other))  # (then `renders` finds out)
+        assert template.renders(other, str) == renders
+    assert not needs.met(roots_of({**cart, "trigger": {}}))  # (enough, not needed: no list, no loop)
+    assert template.renders({**cart, "trigger": {}}, str)
+
+
+def test_a_loops_bound_counts_every_text_and_read_once_more_than_its_items():
+    template = plain_in_runtime("{{ profile.first_name }}{% for item in trigger.products %}x{% endfor %}")
+    assert template is not None
+    for length, items, met in ((MAX_OUTPUT // 10 - 1, 4, True), (MAX_OUTPUT // 10, 4, False)):
+        values = {"profile": {"first_name": "a" * length}, "trigger": {"products": [{}] * items}}
+        # bound: (1 text + 2 * longest * 1 read) * (1 + 4 items) <= MAX_OUTPUT
+        assert template.needs(2).met(roots_of(values)) == met
+        assert template.renders(values, str, 2)  # (the render itself is shorter than the bound)
+    flat = plain("Hi {{ profile.first_name }}")
+    assert flat is not None and flat.needs(5).met(({"first_name": "a" * MAX_OUTPUT}, None, None))  # (no loop)
+
+
+def test_only_a_test_of_truth_makes_a_read_in_its_branch_need_less():
+    for text, how in (("{% if trigger.coupon %}{{ trigger.coupon }}{% endif %}", SHOWN),
+                      ("{% if trigger.coupon != 'a' %}{{ trigger.coupon }}{% endif %}", NEEDED),
+                      ("{% if trigger.coupon %}{% else %}{{ trigger.coupon }}{% endif %}", NEEDED),
+                      ("{% for trigger in trigger.products %}{% if trigger.coupon %}{% endif %}{% endfor %}"
+                       "{% if trigger.coupon %}{% for trigger in trigger.products %}{{ trigger.coupon }}{% endfor %}"
+                       "{% endif %}", None)):  # fmt: skip
+        template = plain_in_runtime(text)
+        assert template is not None
+        needs = template.needs(1)
+        if how is None:  # (inside the loop, `trigger` is its item: the test outside is of another value)
+            assert needs.items == {("trigger", "products"): {"coupon": NEEDED}}
+            continue
+        assert needs.values == {("trigger", "coupon"): how}
+        missing = {"trigger": {}}
+        assert needs.met(roots_of(missing)) == (how == SHOWN) == template.renders(missing, str)

@@ -116,24 +116,11 @@ class PlainTemplate:
             return self.render(values, show) is not None
         return measured is not None
 
-    def needs(self) -> dict[tuple[str, str], int] | None:
-        """What values are enough for `renders` to hold whatever its stretch (None: a template with a loop,
-        whose length only a count can bound): each `root.attr` it reads or tests, in any branch, with how it must
-        be found. Its root (a dict or None) must be one `_value` reads (TESTED); its value, when present, an
-        exact str, which needs no `show` (SHOWN: a read with a default); present and an exact str (NEEDED: a read
-        without). A test of a root alone reads `values[root]`, always there. Enough, not needed: a branch not
-        taken may read what is missing (MessageRenderer.renders then asks `renders`)."""
-        needs: dict[tuple[str, str], int] = {}
-        for part in _walk(self.parts):
-            if type(part) is Loop:
-                return None
-            if type(part) is Read:
-                how = NEEDED if part.default is None else SHOWN
-                needs[part.root, part.attr] = max(how, needs.get((part.root, part.attr), TESTED))
-            elif type(part) is Choice:
-                for test, _ in part.branches:
-                    if test.attr is not None:
-                        needs.setdefault((test.root, test.attr), TESTED)
+    def needs(self, stretch: int) -> Needs:
+        """What values are enough for `renders(values, show, stretch)` to hold, `show` writing any exact str
+        (see `Needs`)."""
+        needs = Needs(stretch)
+        needs.gather(self.parts, None)
         return needs
 
     def reads(self) -> Iterator[Read]:
@@ -149,6 +136,139 @@ class PlainTemplate:
     def texts(self) -> Iterator[str]:
         """Every piece of literal text, in every branch."""
         return (part for part in _walk(self.parts) if isinstance(part, str))
+
+
+class Needs:
+    """Values enough for plain templates to render (`PlainTemplate.renders` with `stretch`: each exact str it shows
+    counted, never written), whatever their branches take: each `root.attr` they read or test in any branch must
+    be found as it needs (TESTED: its root a dict or None, as `_value` reads it; SHOWN, a read with a default: its
+    value, when present, an exact str; NEEDED, a read without: present and an exact str); each list a loop goes
+    through a list of at most _MOST_ITEMS, whose items (dicts or None) have the attributes its body reads and
+    tests as they need; and a bound on what they write (their texts, in every branch, and their reads, each the
+    longest value or default found, for each item and once more) at most MAX_OUTPUT, past which a loop fails.
+    Enough, not needed: a branch not taken may read what is missing (the caller then asks `renders`)."""
+
+    __slots__ = ("_lists", "_roots", "defaults", "items", "reads", "stretch", "texts", "values")
+
+    def __init__(self, stretch: int) -> None:
+        self.stretch = stretch
+        self.values: dict[tuple[str, str], int] = {}  # (root, attr) -> how it must be found
+        self.items: dict[tuple[str, str], dict[str, int]] = {}  # a loop's (root, attr) -> its items' attr -> how
+        self.texts = 0  # characters of texts, in every branch (a loop's body once)
+        self.reads = 0  # reads, in every branch (a loop's body once)
+        self.defaults = 0  # the longest default
+        self._roots: tuple[tuple[int, str, int], ...] | None = None  # see `_ready`
+        self._lists: tuple[tuple[int, str, tuple[tuple[str, int], ...], bool], ...] = ()
+
+    def gather(self, parts: Parts, loop: Loop | None, guarded: frozenset[tuple[str, str]] = frozenset()) -> None:
+        """Add what these parts need (`loop`: the one they are the body of; `guarded`: the values found true by
+        the tests of the branches they are in, which a read of them there needs as a default's: when present,
+        an exact str)."""
+        for part in parts:
+            if type(part) is str:
+                self.texts += len(part)
+            elif type(part) is Read:
+                self.reads += 1
+                self.defaults = max(self.defaults, len(part.default or ""))
+                sure = part.default is not None or (part.root, part.attr) in guarded
+                self._need(part.root, part.attr, SHOWN if sure else NEEDED, loop)
+            elif type(part) is Loop:
+                self.items.setdefault((part.items.root, part.items.attr), {})  # type: ignore[arg-type]
+                self.gather(part.body, part, frozenset(g for g in guarded if g[0] != part.name))  # (its name hides)
+            elif type(part) is Choice:
+                for test, body in part.branches:
+                    if test.attr is None:  # (a root alone reads `values[root]`, always there)
+                        self.gather(body, loop, guarded)
+                        continue
+                    self._need(test.root, test.attr, TESTED, loop)
+                    self.gather(body, loop, guarded | {(test.root, test.attr)} if test.compare is None else guarded)
+                self.gather(part.otherwise, loop, guarded)
+
+    def _need(self, root: str, attr: str, how: int, loop: Loop | None) -> None:
+        if loop is not None and root == loop.name:  # (the item: the loop's name hides a root of that name)
+            wanted = self.items[loop.items.root, loop.items.attr]  # type: ignore[index]
+            wanted[attr] = max(how, wanted.get(attr, TESTED))
+        else:
+            self.values[root, attr] = max(how, self.values.get((root, attr), TESTED))
+
+    def add(self, other: Needs) -> None:
+        """What `other` needs too (for several templates at once: each one's bound is within the sum's)."""
+        for key, how in other.values.items():
+            self.values[key] = max(how, self.values.get(key, TESTED))
+        for key, wanted in other.items.items():
+            mine = self.items.setdefault(key, {})
+            for attr, how in wanted.items():
+                mine[attr] = max(how, mine.get(attr, TESTED))
+        self.texts += other.texts
+        self.reads += other.reads
+        self.defaults = max(self.defaults, other.defaults)
+        self.stretch = max(self.stretch, other.stretch)
+
+    def met(self, roots: tuple[Any, ...]) -> bool:
+        """Whether these values of ROOTS (in its order) are found as needed."""
+        if self._roots is None:
+            self._ready()
+        for index, attr, how in self._roots:  # type: ignore[union-attr]
+            holder = roots[index]
+            if type(holder) is dict:
+                value = holder.get(attr)
+                if value is None:
+                    if how == NEEDED:
+                        return False
+                elif how != TESTED and type(value) is not str:
+                    return False
+            elif holder is not None or how == NEEDED:
+                return False
+        return not self._lists or self._bounded(roots)
+
+    def _bounded(self, roots: tuple[Any, ...]) -> bool:
+        """`met` for the lists, once the roots' values are: their items, and the bound on what is written."""
+        longest = self.defaults
+        for index, attr, _ in self._roots:  # type: ignore[union-attr]
+            holder = roots[index]
+            value = holder.get(attr) if type(holder) is dict else None
+            if type(value) is str and len(value) > longest:
+                longest = len(value)
+        count = 0
+        for index, attr, wanted, strict in self._lists:
+            holder = roots[index]
+            items = holder.get(attr) if type(holder) is dict else None
+            if type(items) is not list or len(items) > _MOST_ITEMS:
+                return False
+            count += len(items)
+            for item in items:
+                found = _found(item, wanted, strict)
+                if found is None:
+                    return False
+                if found > longest:
+                    longest = found
+        return (self.texts + self.stretch * longest * self.reads) * (1 + count) <= MAX_OUTPUT
+
+    def _ready(self) -> None:
+        """The needs as (index of the root in ROOTS: outside a loop's body a read starts from one, attr, how), and
+        the lists as (index, attr, their items' (attr, how), whether one of them is NEEDED)."""
+        self._roots = tuple((ROOTS.index(root), attr, how) for (root, attr), how in self.values.items())
+        self._lists = tuple((ROOTS.index(root), attr, tuple(wanted.items()), NEEDED in wanted.values())
+                            for (root, attr), wanted in self.items.items())  # fmt: skip
+
+
+def _found(holder: Any, wanted: tuple[tuple[str, int], ...], strict: bool) -> int | None:
+    """The length of the longest exact str of `wanted` in `holder` (0: none), or None when one is not found as
+    it needs (see `Needs`); `strict`: one of them is NEEDED."""
+    if type(holder) is dict:
+        longest = 0
+        for attr, how in wanted:
+            value = holder.get(attr)
+            if value is None:
+                if how == NEEDED:
+                    return None
+            elif type(value) is str:
+                if len(value) > longest:
+                    longest = len(value)
+            elif how != TESTED:
+                return None
+        return longest
+    return 0 if holder is None and not strict else None
 
 
 def _walk(parts: Parts) -> Iterator[Part]:

@@ -35,7 +35,7 @@ from markupsafe import escape
 
 from journeyc.runtime.durations import UNITS
 from journeyc.runtime.json_body import JsonBody
-from journeyc.runtime.plain_templates import NEEDED, ROOTS, TESTED, PlainTemplate, Show
+from journeyc.runtime.plain_templates import Needs, PlainTemplate, Show
 from journeyc.runtime.sandbox import MessageSandbox
 
 HEADER_FIELDS: dict[str, frozenset[str]] = {
@@ -86,10 +86,9 @@ class _Field:
         self.header = header
 
 
-# What `renders` checks of a message: the values enough for some fields (see `_checks`), the other fields, and every
-# field that a render may fail with its plain form.
-_Checks = tuple[tuple[tuple[int, str, int], ...], list[tuple[_Field, PlainTemplate | None]],
-                list[tuple[_Field, PlainTemplate | None]]]  # fmt: skip
+# What `renders` checks of a message: the values enough for its plain text and HTML fields (see `_checks`), the
+# other fields, and every field that a render may fail with its plain form.
+_Checks = tuple[Needs | None, list[tuple[_Field, PlainTemplate | None]], list[tuple[_Field, PlainTemplate | None]]]
 
 
 class MessageRenderer:
@@ -138,20 +137,9 @@ class MessageRenderer:
         if plan is None:
             plan = self.checks[message] = self._checks(message)
         needs, rest, checks = plan
-        if needs:  # (`_values` and `PlainTemplate.renders` of the fields that need only these values, at once)
+        if needs is not None:  # (the fields that need only what `needs` checks: no `_values`, no measure each)
             roots = (profile, trigger or {}, self._offer_values(offer) if offer and offer in self.offers else None)
-            for root, attr, how in needs:
-                holder = roots[root]
-                if type(holder) is dict:
-                    value = holder.get(attr)
-                    if value is None:
-                        if how == NEEDED:
-                            break
-                    elif how != TESTED and type(value) is not str:
-                        break
-                elif holder is not None or how == NEEDED:
-                    break
-            else:
+            if needs.met(roots):
                 if not rest:
                     return True
                 checks = rest
@@ -173,10 +161,10 @@ class MessageRenderer:
         """The message's fields that a render may fail, each with its plain form (None: not plain, or a JSON
         body). Left out: a content value, and a plain text without a placeholder, a test or a loop (its render
         writes it as it is: nothing fails, and without a loop no length is counted). Then what `renders` checks
-        first: the values that are enough for the plain text and HTML fields without a loop to render (`needs`,
-        as (index of the root in ROOTS, attr, how), see `PlainTemplate.needs`), and the fields left (`rest`)."""
+        first: the values enough for the plain text and HTML fields to render (`needs`, see `Needs`; None when
+        there are none), and the fields left (`rest`: a URL, a JSON body, a template Jinja2 renders)."""
         checks = []
-        needs: dict[tuple[str, str], int] = {}
+        needs = None
         rest = []
         for field in self._fields(message):
             if field.mode == VALUE:
@@ -185,15 +173,15 @@ class MessageRenderer:
             if plain is not None and all(type(part) is str for part in plain.parts):
                 continue
             checks.append((field, plain))
-            # (a stretch: its texts are counted, never shown, so only a value that is not a str needs `show`)
-            found = plain.needs() if plain is not None and _STRETCH[field.mode] is not None else None
-            if found is None:
+            # (with a stretch, texts are counted, never shown: see PlainTemplate.renders)
+            stretch = _STRETCH[field.mode] if plain is not None else None
+            if plain is None or stretch is None:
                 rest.append((field, plain))
                 continue
-            for key, how in found.items():
-                needs[key] = max(how, needs.get(key, TESTED))
-        quick = tuple((ROOTS.index(root), attr, how) for (root, attr), how in needs.items())
-        return quick, rest, checks
+            if needs is None:
+                needs = Needs(stretch)
+            needs.add(plain.needs(stretch))
+        return needs, rest, checks
 
     def _values(
         self, profile: Mapping[str, Any], trigger: Mapping[str, Any] | None, offer: str | None
