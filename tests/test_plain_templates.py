@@ -441,8 +441,15 @@ def test_a_template_needs_what_it_reads_and_tests_in_every_branch_and_loop():
         other = {**cart, "trigger": {"products": wrong}}
         assert not needs.met(roots_of(other))  # (then `renders` finds out)
         assert template.renders(other, str) == renders
-    assert not needs.met(roots_of({**cart, "trigger": {}}))  # (enough, not needed: no list, no loop)
-    assert template.renders({**cart, "trigger": {}}, str)
+    for empty in ({}, {"products": None}, {"products": []}, {"products": ""}):  # (its test is false: no loop)
+        assert needs.met(roots_of({**cart, "trigger": empty})) and template.renders({**cart, "trigger": empty}, str)
+    bare = plain_in_runtime("{% for item in trigger.products %}{{ item.sku }}{% endfor %}")
+    assert bare is not None
+    assert not bare.needs(1).met(({}, {}, None))  # (enough, not needed: a loop over no list fails the render)
+    assert not bare.renders({"trigger": {}}, str)
+    both = plain_in_runtime("{% if trigger.products %}{% for i in trigger.products %}{% endfor %}{% endif %}"
+                            "{% for item in trigger.products %}{% endfor %}")  # fmt: skip
+    assert both is not None and not both.needs(1).met(({}, {}, None))
 
 
 def test_a_loops_bound_counts_every_text_and_read_once_more_than_its_items():

@@ -143,22 +143,24 @@ class Needs:
     counted, never written), whatever their branches take: each `root.attr` they read or test in any branch must
     be found as it needs (TESTED: its root a dict or None, as `_value` reads it; SHOWN, a read with a default: its
     value, when present, an exact str; NEEDED, a read without: present and an exact str); each list a loop goes
-    through a list of at most _MOST_ITEMS, whose items (dicts or None) have the attributes its body reads and
+    through (but a false one whose loops are all in the branch its own test takes: `{% if trigger.products %}`)
+    a list of at most _MOST_ITEMS, whose items (dicts or None) have the attributes its body reads and
     tests as they need; and a bound on what they write (their texts, in every branch, and their reads, each the
     longest value or default found, for each item and once more) at most MAX_OUTPUT, past which a loop fails.
     Enough, not needed: a branch not taken may read what is missing (the caller then asks `renders`)."""
 
-    __slots__ = ("_lists", "_roots", "defaults", "items", "reads", "stretch", "texts", "values")
+    __slots__ = ("_lists", "_roots", "defaults", "items", "reads", "stretch", "texts", "unguarded", "values")
 
     def __init__(self, stretch: int) -> None:
         self.stretch = stretch
         self.values: dict[tuple[str, str], int] = {}  # (root, attr) -> how it must be found
         self.items: dict[tuple[str, str], dict[str, int]] = {}  # a loop's (root, attr) -> its items' attr -> how
+        self.unguarded: set[tuple[str, str]] = set()  # the lists a loop goes through whatever they are
         self.texts = 0  # characters of texts, in every branch (a loop's body once)
         self.reads = 0  # reads, in every branch (a loop's body once)
         self.defaults = 0  # the longest default
         self._roots: tuple[tuple[int, str, int], ...] | None = None  # see `_ready`
-        self._lists: tuple[tuple[int, str, tuple[tuple[str, int], ...], bool], ...] = ()
+        self._lists: tuple[tuple[int, str, tuple[tuple[str, int], ...], bool, bool], ...] = ()
 
     def gather(self, parts: Parts, loop: Loop | None, guarded: frozenset[tuple[str, str]] = frozenset()) -> None:
         """Add what these parts need (`loop`: the one they are the body of; `guarded`: the values found true by
@@ -173,7 +175,10 @@ class Needs:
                 sure = part.default is not None or (part.root, part.attr) in guarded
                 self._need(part.root, part.attr, SHOWN if sure else NEEDED, loop)
             elif type(part) is Loop:
-                self.items.setdefault((part.items.root, part.items.attr), {})  # type: ignore[arg-type]
+                key = (part.items.root, part.items.attr)
+                self.items.setdefault(key, {})  # type: ignore[arg-type]
+                if key not in guarded:  # (a loop in the branch its list's own test takes goes round only a true one)
+                    self.unguarded.add(key)  # type: ignore[arg-type]
                 self.gather(part.body, part, frozenset(g for g in guarded if g[0] != part.name))  # (its name hides)
             elif type(part) is Choice:
                 for test, body in part.branches:
@@ -199,6 +204,7 @@ class Needs:
             mine = self.items.setdefault(key, {})
             for attr, how in wanted.items():
                 mine[attr] = max(how, mine.get(attr, TESTED))
+        self.unguarded |= other.unguarded
         self.texts += other.texts
         self.reads += other.reads
         self.defaults = max(self.defaults, other.defaults)
@@ -230,9 +236,11 @@ class Needs:
             if type(value) is str and len(value) > longest:
                 longest = len(value)
         count = 0
-        for index, attr, wanted, strict in self._lists:
+        for index, attr, wanted, strict, guarded in self._lists:
             holder = roots[index]
             items = holder.get(attr) if type(holder) is dict else None
+            if guarded and not items:
+                continue  # (its test is false: no loop goes through it)
             if type(items) is not list or len(items) > _MOST_ITEMS:
                 return False
             count += len(items)
@@ -246,10 +254,11 @@ class Needs:
 
     def _ready(self) -> None:
         """The needs as (index of the root in ROOTS: outside a loop's body a read starts from one, attr, how), and
-        the lists as (index, attr, their items' (attr, how), whether one of them is NEEDED)."""
+        the lists as (index, attr, their items' (attr, how), whether one of them is NEEDED, whether every loop
+        through it is in a branch its test takes)."""
         self._roots = tuple((ROOTS.index(root), attr, how) for (root, attr), how in self.values.items())
-        self._lists = tuple((ROOTS.index(root), attr, tuple(wanted.items()), NEEDED in wanted.values())
-                            for (root, attr), wanted in self.items.items())  # fmt: skip
+        self._lists = tuple((ROOTS.index(root), attr, tuple(wanted.items()), NEEDED in wanted.values(),
+                             (root, attr) not in self.unguarded) for (root, attr), wanted in self.items.items())  # fmt: skip
 
 
 def _found(holder: Any, wanted: tuple[tuple[str, int], ...], strict: bool) -> int | None:
