@@ -26,7 +26,9 @@ default (Jinja2 fails the render), a root that is not a dict or None, a root not
 anything but a list of at most `_MOST_ITEMS` items (the sandbox counts loops' turns), a render with a loop
 longer than the sandbox's `MAX_OUTPUT`.
 A value is missing when it is absent or None: `default` replaces it and `{% if %}` finds it false.
-`PlainTemplate.renders` says whether `render` gives a text, counting its length instead of writing it.
+`PlainTemplate.renders` says whether `render` gives a text, counting its length instead of writing it;
+`PlainTemplate.needs` what values are enough for it to (`Needs`: checked without walking the template, which
+`MessageRenderer.renders` does first for every plain field of a message at once).
 tests/test_plain_templates.py compares the two on random templates and values.
 """
 
