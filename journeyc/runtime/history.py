@@ -2,7 +2,7 @@
 
 `History` holds the events in time order, the same events by name, and, for each behaviour whose filter reads
 only the event (`conditions.event_only`), the times and contributions of the events that match it, kept up to
-date as events arrive. Its `context` gives conditions those indexes (`Context.named`, `Context.matches`); the
+date as events arrive. Its `context` gives conditions those indexes (it is the context's `Indexes`); the
 results are the same as a scan of the whole history, only faster. Events must be appended in time order and
 conditions evaluated at or after the last one (the simulator's clock only moves forward).
 """
@@ -45,13 +45,13 @@ class Keys:
 
 
 _NOTHING: frozenset[Key] = frozenset()
-_UNKNOWN = Matches([], [])  # (a node not looked at yet: `matches` tells it from a node known not to be indexed)
 
 
 class History:
-    """One customer's events, by time and by name, with the behaviour indexes built so far."""
+    """One customer's events, by time and by name, with the behaviour indexes built so far: the `Indexes` of the
+    contexts it gives."""
 
-    __slots__ = ("_by_event", "_by_node", "_keys", "events", "indexes", "named")
+    __slots__ = ("_by_event", "_keys", "events", "indexes", "known", "named")
 
     def __init__(self, keys: Keys) -> None:
         self.events: list[Event] = []
@@ -60,7 +60,8 @@ class History:
         self.indexes: dict[Key, Matches] = {}  # by key, each built on the first evaluation that needs it
         # event -> (key, its filter, node, index, whether each match adds 1): the indexes an event may join
         self._by_event: dict[str, list[tuple[Key, Keep, BehaviourCondition, Matches, bool]]] = {}
-        self._by_node: dict[int, Matches | None] = {}  # id of a node Keys holds (so the id stays its own) -> index
+        # id of a node Keys holds (so the id stays its own) -> its index, once built (`Indexes.known`)
+        self.known: dict[int, Matches] = {}
 
     def append(self, event: Event) -> Set[Key]:
         """Add an event no earlier than any before it; returns the keys of the indexes it joined."""
@@ -88,12 +89,11 @@ class History:
 
     def matches(self, node: BehaviourCondition) -> Matches | None:
         """The index of a behaviour node, built on first use; None if its filter reads more than the event."""
-        known = self._by_node.get(id(node), _UNKNOWN)
-        if known is not _UNKNOWN:
+        known = self.known.get(id(node))
+        if known is not None:
             return known
-        key = self._keys.key(node)  # (Keys now holds the node)
+        key = self._keys.key(node)  # (Keys now holds the node; it knows the nodes that are not indexed)
         if key is None:
-            self._by_node[id(node)] = None
             return None
         matches = self.indexes.get(key)
         if matches is None:
@@ -102,7 +102,7 @@ class History:
             matches = self.indexes[key] = Matches([e.time for e in events], [contribution(node, e) for e in events])
             counted = node.get("sum_of") is None  # (as `contribution` has it)
             self._by_event.setdefault(node["event"], []).append((key, keep, node, matches, counted))
-        self._by_node[id(node)] = matches
+        self.known[id(node)] = matches
         return matches
 
     def context(
@@ -116,4 +116,4 @@ class History:
         event: Mapping[str, Any] | None = None,
     ) -> Context:
         """A context over this history and its indexes."""
-        return Context(now, profile, self.events, trigger, entered_at, event, in_segment, self.named, self.matches)
+        return Context(now, profile, self.events, trigger, entered_at, event, in_segment, self)

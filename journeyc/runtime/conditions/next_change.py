@@ -16,8 +16,16 @@ from journeyc.runtime.conditions.compile import Test, compile_path, compile_test
 from journeyc.runtime.conditions.context import Context, Matches
 from journeyc.runtime.conditions.data import BehaviourCondition, Condition, ListPredicateCondition
 from journeyc.runtime.conditions.reads import reads
-from journeyc.runtime.conditions.values import against, value_kind
-from journeyc.runtime.conditions.windows import contribution, first_recent, in_window, last_seconds, measure, named
+from journeyc.runtime.conditions.values import against, count_test, value_kind
+from journeyc.runtime.conditions.windows import (
+    contribution,
+    first_flipping_drop,
+    first_recent,
+    in_window,
+    last_seconds,
+    measure,
+    named,
+)
 
 __all__ = ["compile_next_change", "compile_value_and_change"]
 
@@ -154,11 +162,15 @@ def _compile_behaviour_change(node: BehaviourCondition) -> Change:
                 return t
         return None
 
+    indexed_change = None if seconds is None else _compile_indexed_change(node, seconds)
+    node_id = id(node)  # (the function holds the node: its id stays its own)
+
     def change(ctx: Context, _event: Any) -> float | None:
-        matches = ctx.matches(node) if ctx.matches is not None else None
+        indexes = ctx.indexes
+        matches = None if indexes is None else indexes.known.get(node_id) or indexes.matches(node)
         if matches is None:
             return scanned(ctx)  # (the event a behaviour's filter tests is each history event's)
-        return None if seconds is None else _indexed_change(node, matches, seconds, ctx.now, holds)
+        return None if indexed_change is None else indexed_change(matches, ctx.now)
 
     return change
 
@@ -166,47 +178,28 @@ def _compile_behaviour_change(node: BehaviourCondition) -> Change:
 _ORDERINGS = ("<", "<=", ">", ">=")
 
 
-def _indexed_change(
-    node: BehaviourCondition, matches: Matches, seconds: float, now: float, holds: Callable[[Any], bool]
-) -> float | None:
-    """A behaviour's next change for an `in last` window over indexed matches (none after now, a fixed filter):
-    the first drop time at which `measure op threshold` flips (`holds(measure)`). A measure that can only go down
-    (a count, or a sum of values >= 0) under an ordering operator flips at most once, so that drop is found by
-    bisection; otherwise the drops are walked in order, as the scan walks them."""
-    times = matches.times
-    count = len(times)
-    first = first_recent(times, now, seconds)
-    if first == count:
-        return None
-    contributions = None if node.get("sum_of") is None else matches.contributions
+def _compile_indexed_change(node: BehaviourCondition, seconds: float) -> Callable[[Matches, float], float | None]:
+    """A behaviour's next change for an `in last` window over indexed matches (none after now, a fixed filter), as
+    a function of the matches and now, built once: the first drop time at which `measure op threshold` flips. A
+    measure that can only go down (a count, or a sum of values >= 0) under an ordering operator flips at most
+    once (see `first_flipping_drop`)."""
+    counted = node.get("sum_of") is None
+    ordering = node["op"] in _ORDERINGS
+    op, threshold = node["op"], node["threshold"]
+    holds: Callable[[Any], bool] = count_test(op, threshold) if counted else against(op, threshold)
 
-    def value(k: int) -> bool:
-        """The value once the events before k have dropped out (matches[k:] left inside), added up in the same
-        order as a scan adds them (same float rounding)."""
-        return holds(count - k if contributions is None else sum(contributions[k:]))
+    def change(matches: Matches, now: float) -> float | None:
+        times = matches.times
+        first = first_recent(times, now, seconds)
+        if counted:
+            current = holds(len(times) - first)
+            return first_flipping_drop(times, None, first, seconds, holds, current, ordering)
+        contributions = matches.contributions
+        current = holds(sum(contributions[first:]))
+        once = ordering and all(value_kind(c) == "number" and c >= 0 for c in contributions[first:])  # (falling)
+        return first_flipping_drop(times, contributions, first, seconds, holds, current, once)
 
-    current = value(first)
-    falling = contributions is None or all(value_kind(c) == "number" and c >= 0 for c in contributions[first:])
-    if falling and node["op"] in _ORDERINGS:
-        if value(count) == current:
-            return None  # not even once every event has dropped out: it never flips (the usual answer)
-        low, high = first + 1, count  # the first k whose drop flips the value: every later one flips it too
-        while low < high:
-            middle = (low + high) // 2
-            if value(middle) != current:  # (events dropping together flip together: the time is that of their drop)
-                high = middle
-            else:
-                low = middle + 1
-        return times[low - 1] + seconds
-    k = first + 1
-    while k <= count:
-        drop = times[k - 1] + seconds
-        while k < count and times[k] + seconds == drop:  # events that drop out together (their times sorted)
-            k += 1
-        if value(k) != current:
-            return drop
-        k += 1
-    return None
+    return change
 
 
 def _compile_list_change(condition: ListPredicateCondition) -> Change:
