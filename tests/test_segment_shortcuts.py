@@ -137,19 +137,23 @@ NOT_ORDERED = f'{{"kind": "not", "item": {BEHAVIOUR}}}'
 @pytest.mark.parametrize(
     ("text", "idle"),
     [
-        (BEHAVIOUR, ((ORDERED, False),)),
-        (NOT_ORDERED, ((ORDERED, True),)),
-        (LAST, ((ORDERED, False),)),
+        (BEHAVIOUR, (("Order Completed", False),)),
+        (NOT_ORDERED, (("Order Completed", True),)),
+        (LAST, (("Order Completed", False),)),
         ('{"kind": "in_segment", "segment": "other"}', None),  # follows another segment
         # An `and` whose item is False over no events (an `or`: True) is decided by it while the customer has none
         # of its events, whatever the other items read (here the profile).
-        (f'{{"kind": "and", "items": [{BEHAVIOUR}, {PROFILE}]}}', ((ORDERED, False),)),
-        (f'{{"kind": "or", "items": [{NOT_ORDERED}, {PROFILE}]}}', ((ORDERED, True),)),
+        (f'{{"kind": "and", "items": [{BEHAVIOUR}, {PROFILE}]}}', (("Order Completed", False),)),
+        (f'{{"kind": "or", "items": [{NOT_ORDERED}, {PROFILE}]}}', (("Order Completed", True),)),
         (f'{{"kind": "or", "items": [{BEHAVIOUR}, {PROFILE}]}}', None),  # False decides no `or`
         (f'{{"kind": "and", "items": [{NOT_ORDERED}, {PROFILE}]}}', None),  # True decides no `and`
-        (
-            f'{{"kind": "and", "items": [{VIEWS}, {BEHAVIOUR}]}}',  # dress_enthusiasts' shape
-            ((ORDERED | {"Product Viewed"}, False), (frozenset({"Product Viewed"}), False), (ORDERED, False)),
+        (  # dress_enthusiasts' shape (no views or no order decides it, so neither does having neither)
+            f'{{"kind": "and", "items": [{VIEWS}, {BEHAVIOUR}]}}',
+            (("Product Viewed", False), ("Order Completed", False)),
+        ),
+        (  # (two events: a set of names)
+            f'{{"kind": "and", "items": [{{"kind": "or", "items": [{VIEWS}, {BEHAVIOUR}]}}, {PROFILE}]}}',
+            ((ORDERED | {"Product Viewed"}, False),),
         ),
     ],
 )

@@ -16,9 +16,7 @@ from typing import Any
 from journeyc.runtime.conditions import Context, Event, Matches, contribution, event_filter, event_only
 from journeyc.runtime.conditions.data import BehaviourCondition
 
-Key = tuple[
-    str, str, str | None
-]  # (event name, the filter as canonical JSON, sum_of): equal behaviours share one index
+Key = int  # an index's number: equal behaviours (event name, filter, sum_of) share one index
 Keep = Callable[[Mapping[str, Any] | None], bool]  # a filter as a function of the event's properties
 
 
@@ -28,6 +26,9 @@ class Keys:
 
     def __init__(self) -> None:
         self._by_id: dict[int, tuple[BehaviourCondition, Key | None]] = {}  # holds the node: its id stays its own
+        # (event name, the filter as canonical JSON, sum_of) -> its key: a small int, hashed at once where a
+        # customer's indexes and an event's joined keys are looked up
+        self._numbers: dict[tuple[str, str, str | None], Key] = {}
         self.filters: dict[Key, Keep] = {}
 
     def key(self, node: BehaviourCondition) -> Key | None:
@@ -38,7 +39,9 @@ class Keys:
         where = node.get("where")
         key = None
         if event_only(where):
-            key = (node["event"], json.dumps(where, sort_keys=True), node.get("sum_of"))
+            key = self._numbers.setdefault(
+                (node["event"], json.dumps(where, sort_keys=True), node.get("sum_of")), len(self._numbers)
+            )
             self.filters.setdefault(key, event_filter(where))
         self._by_id[id(node)] = (node, key)
         return key
