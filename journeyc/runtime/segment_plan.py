@@ -7,7 +7,7 @@ the segments that refer to them), an identify those that read the profile, a tim
 
 from __future__ import annotations
 
-from collections.abc import Collection, Container, Mapping
+from collections.abc import Collection, Container, Mapping, Sequence
 from typing import Any
 
 from journeyc.runtime.conditions import Context, compile_condition, compile_next_change, compile_value_and_change, reads
@@ -81,6 +81,12 @@ class SegmentPlan:
                     shortcuts.append(shortcut)
             if shortcuts:
                 self.idle[name] = tuple(shortcuts)
+        # What `moved_by` reads per event: each reader, its index keys (None: read otherwise), whether the event
+        # only keeps a member in it, and its idle shortcuts.
+        self.reading: dict[str, list[tuple[str, tuple[Key, ...] | None, bool, tuple[Shortcut, ...]]]] = {
+            event: [(name, keys, name in self.kept_in[event], self.idle.get(name, ())) for name, keys in readers]
+            for event, readers in self.readers.items()
+        }
 
     def affected(self, names: Collection[str]) -> list[str]:
         """`names` and every segment that refers to one of them (directly or not), in evaluation order."""
@@ -96,27 +102,41 @@ class SegmentPlan:
         joined: Container[Key],
         properties: Mapping[str, Any],
         members: Container[str] = (),
-    ) -> list[str]:
+    ) -> Sequence[str]:
         """The segments an event (its name, the keys of the indexes it joined, its properties) may have moved for
-        a customer in `members`: those that read it, unless only through indexable behaviours whose filters it
-        fails (their measures did not change) or unless it can only keep the customer in a segment they are in,
-        with the segments that refer to them. A behaviour whose index the customer has not built yet (no
-        evaluation needed it so far: an `and` decided by another item) has its filter tested here."""
-        built, filters = history.indexes, self.filters
-        kept_in = self.kept_in.get(event)
+        a customer in `members`: those that read it, unless
+        - only through indexable behaviours whose filters it fails (their measures did not change). A behaviour
+          whose index the customer has not built yet (no evaluation needed it so far: an `and` decided by another
+          item) has its filter tested here;
+        - it can only keep the customer in a segment they are in (`kept_in`);
+        - `idle` decides the segment (the customer, this event in their history, still has none of the events
+          of a shortcut): it has the value it had at the customer's first evaluation (every segment is evaluated
+          at a customer's first call, after a merge and after a build switch, and they had none of those events
+          then either: a history only grows), so the customer is in it or not already, and no time-based check
+          of it is due;
+        with the segments that refer to them."""
+        built, filters, named = history.indexes, self.filters, history.named
         moved: tuple[str, ...] = ()
-        for name, node_keys in self.readers.get(event, ()):
-            if kept_in and name in kept_in and name in members:
+        for name, node_keys, kept, idle in self.reading.get(event, ()):
+            if kept and name in members:
+                continue
+            decided = False
+            for absent, _ in idle:  # (a look-up or two, before any filter is tested)
+                if (absent not in named) if isinstance(absent, str) else absent.isdisjoint(named):
+                    decided = True
+                    break
+            if decided:
                 continue
             if node_keys is None:
                 moved += (name,)
                 continue
             for key in node_keys:
-                if key in joined or (key not in built and filters[key](properties)):
+                # (A key the customer has not built is in no `joined`: the filter decides.)
+                if key in joined if key in built else filters[key](properties):
                     moved += (name,)
                     break
         if not moved:
-            return []
+            return ()
         affected = self._affected.get(moved)  # (few distinct sets of segments move together: worked out once each)
         if affected is None:
             affected = self._affected[moved] = self.affected(moved)
