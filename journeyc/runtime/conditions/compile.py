@@ -13,6 +13,7 @@ rules that the tests compare these functions with.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -78,7 +79,10 @@ def evaluate(condition: Condition | None, ctx: Context) -> bool:
 def event_filter(condition: Condition | None) -> Callable[[Mapping[str, Any] | None], bool]:
     """An event-only condition (see `event_only`) made into a function of the event's properties, built once: its
     compiled form given the event alone, over one shared context that holds nothing else (which is all it reads;
-    no context is built per call, and none is changed)."""
+    no context is built per call, and none is changed). No condition (a behaviour without `where`) takes every
+    event, with no Python frame: `_NOTHING_ELSE is not properties` is True for anything a caller can pass."""
+    if condition is None:
+        return partial(operator.is_not, _NOTHING_ELSE)
     return partial(compile_test(condition), _NOTHING_ELSE)
 
 
