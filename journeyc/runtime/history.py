@@ -102,8 +102,9 @@ class History:
         if matches is None:
             keep = self._keys.filters[key]
             events = [e for e in self.named.get(node["event"], ()) if keep(e.properties)]
-            matches = self.indexes[key] = Matches([e.time for e in events], [contribution(node, e) for e in events])
-            counted = node.get("sum_of") is None  # (as `contribution` has it)
+            counted = node.get("sum_of") is None  # (as `contribution` has it: each adds 1)
+            contributions: list[float] = [1] * len(events) if counted else [contribution(node, e) for e in events]
+            matches = self.indexes[key] = Matches([e.time for e in events], contributions)
             self._by_event.setdefault(node["event"], []).append((key, keep, node, matches, counted))
         self.known[id(node)] = matches
         return matches
