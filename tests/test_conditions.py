@@ -21,6 +21,8 @@ from conftest import REPO
 from oracles import conditions as oracle
 
 from journeyc.runtime.conditions import Context, Event, compile_condition, compile_next_change, evaluate
+from journeyc.runtime.conditions.values import compare as compare_values
+from journeyc.runtime.conditions.values import count_test
 
 DAY = 86400.0
 NOW = 1_760_000_000.0  # a fixed virtual "now" (UTC epoch seconds)
@@ -314,6 +316,15 @@ def test_a_compiled_comparison_with_a_constant_gives_what_the_oracle_gives() -> 
             c = ctx(event=event)
             for condition in (compare(op, path("value"), const(constant)), compare(op, const(constant), path("value"))):
                 assert compile_condition(condition)(c) is oracle.evaluate(condition, c), (condition, event)
+
+
+def test_a_count_compared_with_a_threshold_as_compare_does() -> None:
+    """`count_test` (a behaviour's count against its threshold, in C for a number) is `compare` on every count a
+    behaviour gives (an int >= 0) and every operator and threshold, numbers or not."""
+    for op, threshold in itertools.product(OPS, VALUES):
+        test = count_test(op, threshold)
+        for count in range(4):
+            assert test(count) is compare_values(op, count, threshold), (op, threshold, count)
 
 
 @pytest.mark.parametrize(("op", "expected"), [("==", False), ("!=", True), ("<", False), ("<=", False), (">", False)])

@@ -268,6 +268,12 @@ def test_an_event_filter_gives_what_the_oracle_gives(condition, event):
     )
 
 
+def test_no_filter_takes_every_event():
+    # (A behaviour without `where`: its filter is called without a Python frame.)
+    for event in ({}, {"category": "dresses"}, None, [], "text", Context(START, {}, [])):
+        assert event_filter(None)(event) is True is oracle.evaluate(None, Context(START, {}, [], event=None))
+
+
 segment_leaves = st.builds(lambda name: {"kind": "in_segment", "segment": name}, st.sampled_from(["vip", "lapsed"]))
 last_leaves = st.builds(
     lambda op, value: compare(op, {"kind": "last", "event": "Order Completed", "property": "price"}, const(value)),

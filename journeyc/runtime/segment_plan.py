@@ -7,12 +7,16 @@ the segments that refer to them), an identify those that read the profile, a tim
 
 from __future__ import annotations
 
-from collections.abc import Collection, Container, Mapping
+from collections.abc import Collection, Container, Mapping, Sequence
 from typing import Any
 
 from journeyc.runtime.conditions import Context, compile_condition, compile_next_change, compile_value_and_change, reads
 from journeyc.runtime.conditions.data import Condition, Operand
-from journeyc.runtime.history import History, Keys
+from journeyc.runtime.history import History, Key, Keys
+
+# A segment's idle shortcut (see `SegmentPlan.idle`): while the customer has none of these events (a single one as
+# its name), the segment has this value.
+Shortcut = tuple[str | frozenset[str], bool]
 
 
 class SegmentPlan:
@@ -21,11 +25,12 @@ class SegmentPlan:
         segment_reads = {name: reads(segments[name]["condition"]) for name in self.order}
         # The segments that read an event, through the keys of their indexed behaviours (None when they read it
         # otherwise), and the segments that refer to each segment.
-        self.readers: dict[str, list[tuple[str, tuple[Any, ...] | None]]] = {}
+        self.readers: dict[str, list[tuple[str, tuple[Key, ...] | None]]] = {}
         for name, read in segment_reads.items():
             for event in sorted(read.events):
-                node_keys = tuple(keys.key(node) for node in read.behaviours if node["event"] == event)
-                opaque = event in read.lasts or None in node_keys
+                found = [keys.key(node) for node in read.behaviours if node["event"] == event]
+                node_keys = tuple(key for key in found if key is not None)
+                opaque = event in read.lasts or len(node_keys) < len(found)
                 self.readers.setdefault(event, []).append((name, None if opaque else node_keys))
         self.dependents = {name: {name} for name in self.order}  # a segment and those referring to it
         for name in reversed(self.order):  # referring segments come later in the order
@@ -33,6 +38,8 @@ class SegmentPlan:
                 if name in segment_reads[later].segments:
                     self.dependents[name] |= self.dependents[later]
         self.on_profile = self.affected({n for n, r in segment_reads.items() if r.profile})
+        # Whether any segment refers to a segment (`in segment`): only then does an evaluation need `in_segment`.
+        self.refers = any(r.segments for r in segment_reads.values())
         # Event -> the segments it reads that it can only bring a customer into, never take one out of (see
         # `only_raises`): while the customer is in one, the event need not evaluate it again.
         self.kept_in: dict[str, frozenset[str]] = {
@@ -51,23 +58,35 @@ class SegmentPlan:
         # it reads, the value it has over an empty history, and time alone cannot change it (no event to count or
         # to drop out of a window). So has an `and` (an `or`) one of whose items is such a condition and False
         # (True) over an empty history, while the customer has none of that item's events: that item decides it.
-        # Segment -> those (events, value) pairs. Most customers have none of a segment's events most of the time
-        # (a first call, a customer who never ordered), and it spares their evaluation.
-        self.idle: dict[str, tuple[tuple[frozenset[str], bool], ...]] = {}
+        # Segment -> those (events, value) pairs, a single event as its name (`absent`; a set of names is looked
+        # up name by name in the customer's events, a name at once), and none whose events hold those of another
+        # with its value (that one decides whenever it does). Most customers have none of a segment's events most
+        # of the time (a first call, a customer who never ordered), and it spares their evaluation.
+        self.idle: dict[str, tuple[Shortcut, ...]] = {}
         for name in self.order:
             condition = segments[name]["condition"]
             parts = [(condition, None)]
             if condition is not None and condition["kind"] in ("and", "or"):
                 parts += [(item, condition["kind"] == "or") for item in condition["items"]]
-            shortcuts = []
+            decided: list[tuple[frozenset[str], bool]] = []
             for part, deciding in parts:
                 value = _value_over_no_events(part)
                 if value is not None and (deciding is None or value == deciding):
-                    shortcut = (frozenset(reads(part).events), value)
-                    if shortcut not in shortcuts:
-                        shortcuts.append(shortcut)
+                    decided.append((frozenset(reads(part).events), value))
+            shortcuts: list[Shortcut] = []
+            for events, value in decided:
+                implied = any(other < events and same == value for other, same in decided)
+                shortcut = (next(iter(events)) if len(events) == 1 else events, value)
+                if not implied and shortcut not in shortcuts:
+                    shortcuts.append(shortcut)
             if shortcuts:
                 self.idle[name] = tuple(shortcuts)
+        # What `moved_by` reads per event: each reader, its index keys (None: read otherwise), whether the event
+        # only keeps a member in it, and its idle shortcuts.
+        self.reading: dict[str, list[tuple[str, tuple[Key, ...] | None, bool, tuple[Shortcut, ...]]]] = {
+            event: [(name, keys, name in self.kept_in[event], self.idle.get(name, ())) for name, keys in readers]
+            for event, readers in self.readers.items()
+        }
 
     def affected(self, names: Collection[str]) -> list[str]:
         """`names` and every segment that refers to one of them (directly or not), in evaluation order."""
@@ -80,30 +99,44 @@ class SegmentPlan:
         self,
         history: History,
         event: str,
-        joined: Collection[Any],
+        joined: Container[Key],
         properties: Mapping[str, Any],
         members: Container[str] = (),
-    ) -> list[str]:
+    ) -> Sequence[str]:
         """The segments an event (its name, the keys of the indexes it joined, its properties) may have moved for
-        a customer in `members`: those that read it, unless only through indexable behaviours whose filters it
-        fails (their measures did not change) or unless it can only keep the customer in a segment they are in,
-        with the segments that refer to them. A behaviour whose index the customer has not built yet (no
-        evaluation needed it so far: an `and` decided by another item) has its filter tested here."""
-        built, filters = history.indexes, self.filters
-        kept_in = self.kept_in.get(event)
+        a customer in `members`: those that read it, unless
+        - only through indexable behaviours whose filters it fails (their measures did not change). A behaviour
+          whose index the customer has not built yet (no evaluation needed it so far: an `and` decided by another
+          item) has its filter tested here;
+        - it can only keep the customer in a segment they are in (`kept_in`);
+        - `idle` decides the segment (the customer, this event in their history, still has none of the events
+          of a shortcut): it has the value it had at the customer's first evaluation (every segment is evaluated
+          at a customer's first call, after a merge and after a build switch, and they had none of those events
+          then either: a history only grows), so the customer is in it or not already, and no time-based check
+          of it is due;
+        with the segments that refer to them."""
+        built, filters, named = history.indexes, self.filters, history.named
         moved: tuple[str, ...] = ()
-        for name, node_keys in self.readers.get(event, ()):
-            if kept_in and name in kept_in and name in members:
+        for name, node_keys, kept, idle in self.reading.get(event, ()):
+            if kept and name in members:
+                continue
+            decided = False
+            for absent, _ in idle:  # (a look-up or two, before any filter is tested)
+                if (absent not in named) if isinstance(absent, str) else absent.isdisjoint(named):
+                    decided = True
+                    break
+            if decided:
                 continue
             if node_keys is None:
                 moved += (name,)
                 continue
             for key in node_keys:
-                if key in joined or (key not in built and filters[key](properties)):
+                # (A key the customer has not built is in no `joined`: the filter decides.)
+                if key in joined if key in built else filters[key](properties):
                     moved += (name,)
                     break
         if not moved:
-            return []
+            return ()
         affected = self._affected.get(moved)  # (few distinct sets of segments move together: worked out once each)
         if affected is None:
             affected = self._affected[moved] = self.affected(moved)

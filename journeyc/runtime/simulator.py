@@ -373,32 +373,37 @@ class Simulator:
         if not names:
             return
         ctx = None
-        soonest: float | None = None
-        states, idle = self.segments.states, self.segments.idle
+        now, soonest = self.now, None
+        plan, segments = self.segments, customer.segments
+        states, idle = plan.states, plan.idle
         named = customer.history.named
         for name in names:
-            for events, value in idle.get(name, ()):  # (none of these events: see SegmentPlan.idle)
-                if events.isdisjoint(named):
+            for absent, value in idle.get(name, ()):  # (none of these events: see SegmentPlan.idle)
+                if (absent not in named) if isinstance(absent, str) else absent.isdisjoint(named):
                     member, change = value, None
                     break
             else:
                 if ctx is None:  # (Customer.context without its keyword arguments: once per evaluation)
-                    ctx = customer.history.context(self.now, customer.profile, customer.segments.__contains__)
+                    # (`in segment` reads the set as it changes here; a build without one needs no bound method.)
+                    in_segment = segments.__contains__ if plan.refers else None
+                    ctx = customer.history.context(now, customer.profile, in_segment)
                 member, change = states[name](ctx)
-            if member and name not in customer.segments:
-                customer.segments.add(name)
-                if self.traces(customer):
-                    self.note(customer, f'entered segment "{name}"')
-                for journey in self.started_by_segment.get(name, ()):
-                    self.maybe_enter(journey, customer, None)
-            elif not member:
-                customer.segments.discard(name)
-            if change is not None and change > self.now:
-                soonest = change if soonest is None else min(soonest, change)
-        pending = self.segment_checks.get(customer.key)
-        if soonest is not None and (pending is None or pending <= self.now or soonest < pending):
-            self.segment_checks[customer.key] = soonest
-            self.schedule(soonest, customer.key)
+            if member:
+                if name not in segments:
+                    segments.add(name)
+                    if self.traces(customer):
+                        self.note(customer, f'entered segment "{name}"')
+                    for journey in self.started_by_segment.get(name, ()):
+                        self.maybe_enter(journey, customer, None)
+            elif name in segments:
+                segments.discard(name)
+            if change is not None and change > now and (soonest is None or change < soonest):
+                soonest = change
+        if soonest is not None:
+            pending = self.segment_checks.get(customer.key)
+            if pending is None or pending <= self.now or soonest < pending:
+                self.segment_checks[customer.key] = soonest
+                self.schedule(soonest, customer.key)
 
     # ------------------------------------------------------------ runs
     def maybe_enter(self, journey: Journey, customer: Customer, event: Event | None) -> None:

@@ -1,8 +1,8 @@
 """The rules of journeyc/runtime/conditions/data.py read as plainly as possible: an interpreter of conditions.
 
 `evaluate(condition, ctx)` and `next_change(condition, ctx)` walk the condition at every call, scan the whole
-history for every behaviour (they ignore the `named` and `matches` indexes of the context) and test a filter's
-event or a list item in a new Context. Only tests call them: the runtime's compiled functions
+history for every behaviour (they ignore the context's `indexes`) and test a filter's event or a list item in a
+new Context. Only tests call them: the runtime's compiled functions
 (`compile_condition`, `compile_next_change`) must give what they give. How values compare (values.py) is shared:
 it is tested on its own, value by value.
 """

@@ -2,7 +2,7 @@
 trigger and history. Standard library only: the runtime never imports the compiler.
 
 - data.py: the shape of a condition (TypedDicts, one per kind; `Condition` is their union) and what it means;
-- context.py: what a condition is read in (`Context`, `Event`, and the `Matches` of an index);
+- context.py: what a condition is read in (`Context`, `Event`, and the `Indexes` a caller may give);
 - compile.py: `compile_condition`, the one evaluator (a function built once per condition), `evaluate` over it,
   and `event_filter`;
 - next_change.py: `compile_next_change`, when a condition may next change with no new event (and
@@ -14,7 +14,7 @@ trigger and history. Standard library only: the runtime never imports the compil
 from __future__ import annotations
 
 from journeyc.runtime.conditions.compile import Compiled, compile_condition, evaluate, event_filter
-from journeyc.runtime.conditions.context import Context, Event, Matches
+from journeyc.runtime.conditions.context import Context, Event, Indexes, Matches
 from journeyc.runtime.conditions.data import Condition
 from journeyc.runtime.conditions.next_change import compile_next_change, compile_value_and_change
 from journeyc.runtime.conditions.reads import Reads, event_only, reads
@@ -25,6 +25,7 @@ __all__ = [
     "Condition",
     "Context",
     "Event",
+    "Indexes",
     "Matches",
     "Reads",
     "compile_condition",

@@ -6,13 +6,14 @@ or a list predicate tests is passed beside the context instead of in a new Conte
 event-only filter a function of the event's properties the same way, with no Context per call. `evaluate` is the
 same for a caller that holds no compiled function: it compiles each condition once, on first use.
 
-When the caller gives indexes (`Context.named`, `Context.matches`: see runtime/history.py), behaviours bisect
-instead of scanning; the results are the same. tests/oracles/conditions.py is a plain interpreter of the same
+When the caller gives indexes (`Context.indexes`: see runtime/history.py), behaviours bisect instead of scanning;
+the results are the same. tests/oracles/conditions.py is a plain interpreter of the same
 rules that the tests compare these functions with.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -26,7 +27,7 @@ from journeyc.runtime.conditions.data import (
     ListPredicateCondition,
     Operand,
 )
-from journeyc.runtime.conditions.values import against, compare, equal, path_source, plain_test, walk
+from journeyc.runtime.conditions.values import against, compare, count_test, equal, path_source, plain_test, walk
 from journeyc.runtime.conditions.windows import (
     contribution,
     first_inside,
@@ -78,7 +79,10 @@ def evaluate(condition: Condition | None, ctx: Context) -> bool:
 def event_filter(condition: Condition | None) -> Callable[[Mapping[str, Any] | None], bool]:
     """An event-only condition (see `event_only`) made into a function of the event's properties, built once: its
     compiled form given the event alone, over one shared context that holds nothing else (which is all it reads;
-    no context is built per call, and none is changed)."""
+    no context is built per call, and none is changed). No condition (a behaviour without `where`) takes every
+    event, with no Python frame: `_NOTHING_ELSE is not properties` is True for anything a caller can pass."""
+    if condition is None:
+        return partial(operator.is_not, _NOTHING_ELSE)
     return partial(compile_test(condition), _NOTHING_ELSE)
 
 
@@ -250,16 +254,23 @@ def _compile_behaviour(node: BehaviourCondition) -> Test:
     keep = None if where is None else compile_test(where)
     seconds = last_seconds(window)
     counted = node.get("sum_of") is None  # (as `contribution` has it)
+    # (A count is an int: `count_test` compares it with no Python frame.)
+    holds: Callable[[Any], bool] = count_test(node["op"], node["threshold"]) if counted else check
+    node_id = id(node)  # (the function holds the node: its id stays its own)
 
     def behaviour(ctx: Context, _event: Any) -> bool:
-        matches = ctx.matches(node) if ctx.matches is not None else None
-        if matches is not None:  # the measure over the indexed matches inside the window, `in last` at once
-            times = matches.times
-            if seconds is not None:
-                first = first_recent(times, ctx.now, seconds)
-            else:
-                first = first_inside(matches, window, ctx.now, ctx.entered_at)
-            return check(len(times) - first if counted else sum(matches.contributions[first:]))
+        indexes = ctx.indexes
+        if indexes is not None:
+            matches = indexes.known.get(node_id) or indexes.matches(node)  # (a Matches is never false)
+            if matches is not None:  # the measure over the indexed matches inside the window, `in last` at once
+                times = matches.times
+                if seconds is not None:
+                    first = first_recent(times, ctx.now, seconds)
+                elif window is None:
+                    first = 0
+                else:
+                    first = first_inside(matches, window, ctx.now, ctx.entered_at)
+                return holds(len(times) - first) if counted else holds(sum(matches.contributions[first:]))
         contributions = [
             (e.time, contribution(node, e))
             for e in named(name, ctx)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from journeyc.runtime.conditions.data import BehaviourCondition
 
-__all__ = ["Context", "Event", "Matches"]
+__all__ = ["Context", "Event", "Indexes", "Matches"]
 
 
 class Event(NamedTuple):
@@ -29,6 +29,25 @@ class Matches:
     contributions: list[float]
 
 
+class Indexes(Protocol):
+    """The indexes over `Context.history` a caller that keeps them gives (runtime/history.py's History); the
+    results are the same without them, only slower."""
+
+    @property
+    def named(self) -> Mapping[str, Sequence[Event]]:
+        """The history by event name, each in the same order."""
+
+    @property
+    def known(self) -> Mapping[int, Matches]:
+        """The Matches `matches` gave so far, by `id(node)`: a behaviour reads its own with one dict look-up
+        instead of a call (a node not in it asks `matches`)."""
+
+    def matches(self, node: BehaviourCondition) -> Matches | None:
+        """For a behaviour node, its Matches when every event of the history is at or before the context's `now`
+        and the node's filter reads only the event (see `event_only`); None when the caller cannot answer (then
+        the history is read)."""
+
+
 @dataclass(slots=True)
 class Context:
     """What a condition reads: the moment, the customer and, inside a filter, the event or list item tested."""
@@ -40,13 +59,9 @@ class Context:
     entered_at: float | None = None  # when the run entered (for `since entry` windows)
     event: Mapping[str, Any] | None = None  # inside a `where` filter: the event (or list item) being tested
     in_segment: Callable[[str], bool] | None = None
-    # Optional indexes a caller that keeps them may give (the simulator does); the results are the same without.
-    named: Mapping[str, Sequence[Event]] | None = None  # `history` by event name, each in the same order
-    # For a behaviour node, its Matches when every event of `history` is at or before `now` and the node's
-    # filter reads only the event (see `event_only`); None when the caller cannot answer (then `history` is read).
-    matches: Callable[[BehaviourCondition], Matches | None] | None = None
+    indexes: Indexes | None = None  # optional, from a caller that keeps them (the simulator does)
 
     def with_event(self, event: Mapping[str, Any] | None) -> Context:
         """This context testing another event or list item (a cheaper `dataclasses.replace`)."""
         return Context(self.now, self.profile, self.history, self.trigger, self.entered_at, event, self.in_segment,
-                       self.named, self.matches)  # fmt: skip
+                       self.indexes)  # fmt: skip

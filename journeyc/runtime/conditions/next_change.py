@@ -5,6 +5,10 @@ What time cannot change (no history read) is known when the function is built an
 `and` / `or` looks at its items cheapest first (those that cannot change, then those without an `in last` window),
 so that an item deciding it for good spares the walks over drop times. With the indexes of runtime/history.py a
 behaviour's drop times are bisected instead of scanned.
+
+A behaviour and an `and` / `or` compile to their value and next change at once (a `State`): a behaviour reads its
+index and finds where its window starts once for both, an `and` / `or` reads each item once for both.
+`compile_value_and_change` (what a segment is evaluated with) is that function.
 """
 
 from __future__ import annotations
@@ -12,18 +16,36 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from journeyc.runtime.conditions.compile import Test, compile_path, compile_test, failing
-from journeyc.runtime.conditions.context import Context, Matches
-from journeyc.runtime.conditions.data import BehaviourCondition, Condition, ListPredicateCondition
+from journeyc.runtime.conditions.compile import compile_path, compile_test, failing
+from journeyc.runtime.conditions.context import Context
+from journeyc.runtime.conditions.data import (
+    AndCondition,
+    BehaviourCondition,
+    Condition,
+    ListPredicateCondition,
+    OrCondition,
+)
 from journeyc.runtime.conditions.reads import reads
-from journeyc.runtime.conditions.values import against, value_kind
-from journeyc.runtime.conditions.windows import contribution, first_recent, in_window, last_seconds, measure, named
+from journeyc.runtime.conditions.values import against, count_test, value_kind
+from journeyc.runtime.conditions.windows import (
+    contribution,
+    first_flipping_drop,
+    first_inside,
+    first_recent,
+    in_window,
+    last_seconds,
+    measure,
+    named,
+)
 
 __all__ = ["compile_next_change", "compile_value_and_change"]
 
 # A condition's next change as a function of the context and of the event (or list item) it tests, as in
 # compile.Test; always a time after `ctx.now`, or None.
 Change = Callable[[Context, Any], "float | None"]
+# Its value and next change at once, a function of the context and of the event it tests (an `and` / `or`'s takes
+# the event as optional: the context's own by default).
+State = Callable[..., tuple[bool, "float | None"]]
 
 
 def compile_next_change(condition: Condition | None) -> Callable[[Context], float | None]:
@@ -37,37 +59,12 @@ def compile_next_change(condition: Condition | None) -> Callable[[Context], floa
 
 
 def compile_value_and_change(condition: Condition | None) -> Callable[[Context], tuple[bool, float | None]]:
-    """`(bool(compile_condition(c)(ctx)), compile_next_change(c)(ctx))` as one function built once: for an `and` /
-    `or` (a segment's usual shape) each item is tested once for both, where the two apart test them twice."""
-    if condition is None or (condition["kind"] != "and" and condition["kind"] != "or"):
-        test, change = compile_test(condition), compile_next_change(condition)
-        return lambda ctx: (bool(test(ctx, ctx.event)), change(ctx))
-    ranked = _ranked(condition["items"])
-    deciding = condition["kind"] == "or"  # as in _compile_and_or_change
-    if not ranked or all(moves is _never for _, moves in ranked):
-        test = compile_test(condition)
-        return lambda ctx: (bool(test(ctx, ctx.event)), None)
-
-    def value_and_change(ctx: Context) -> tuple[bool, float | None]:
-        event = ctx.event
-        latest = None
-        for test, moves in ranked:
-            if test(ctx, event) == deciding:  # (the whole has the deciding value too)
-                time = moves(ctx, event)
-                if time is None:
-                    return deciding, None
-                latest = time if latest is None else max(latest, time)
-        if latest is not None:
-            return deciding, latest
-        # (`_earliest` of every item's next change, without a generator: a customer in the segment, every time.)
-        now, earliest = ctx.now, None
-        for _, moves in ranked:
-            time = moves(ctx, event)
-            if time is not None and time > now and (earliest is None or time < earliest):
-                earliest = time
-        return not deciding, earliest
-
-    return value_and_change
+    """`(bool(compile_condition(c)(ctx)), compile_next_change(c)(ctx))` as one function built once: an `and` /
+    `or` (a segment's usual shape) reads each item once for both, a behaviour its index."""
+    state, _ = _compile_state(condition)
+    if condition is not None and (condition["kind"] == "and" or condition["kind"] == "or"):
+        return state  # (it reads the context's own event by default)
+    return lambda ctx: state(ctx, ctx.event)
 
 
 def _no_change(_ctx: Context) -> None:
@@ -92,12 +89,11 @@ def _compile_change(condition: Condition | None) -> Change:
         return _compile_last_change(sorted(reads(condition).lasts))
     if condition["kind"] == "in_segment":
         return _never
-    if condition["kind"] == "behaviour":
-        return _compile_behaviour_change(condition)
     if condition["kind"] == "list_predicate":
         return _compile_list_change(condition)
-    if condition["kind"] == "and" or condition["kind"] == "or":
-        return _compile_and_or_change(condition["kind"] == "or", condition["items"])
+    if condition["kind"] == "behaviour" or condition["kind"] == "and" or condition["kind"] == "or":
+        state, never = _compile_state(condition)
+        return _never if never else lambda ctx, event: state(ctx, event)[1]
     if condition["kind"] == "not":
         return _compile_change(condition["item"])
     return failing(f"unknown condition kind {kind!r}")
@@ -116,7 +112,68 @@ def _compile_last_change(events: Sequence[str]) -> Change:
     return change
 
 
-def _compile_behaviour_change(node: BehaviourCondition) -> Change:
+def _compile_state(condition: Condition | None) -> tuple[State, bool]:
+    """The condition's value and next change as one function, and whether time can never change it (its next
+    change is always None: `_compile_change` gives `_never`)."""
+    if condition is not None:
+        if condition["kind"] == "behaviour":
+            return _compile_behaviour_state(condition), False
+        if condition["kind"] == "and" or condition["kind"] == "or":
+            return _compile_and_or_state(condition)
+        if condition["kind"] == "not":
+            item, never = _compile_state(condition["item"])
+
+            def negated(ctx: Context, event: Any) -> tuple[bool, float | None]:
+                value, change = item(ctx, event)
+                return not value, change
+
+            return negated, never
+    test, change = compile_test(condition), _compile_change(condition)
+    if change is _never:
+        return lambda ctx, event: (bool(test(ctx, event)), None), True
+    return lambda ctx, event: (bool(test(ctx, event)), change(ctx, event)), False
+
+
+def _compile_behaviour_state(node: BehaviourCondition) -> State:
+    """A behaviour's value and next change. Over its index (see compile.py's behaviour, which reads it the same
+    way for the value alone) the window's start is found once for both; an `in last` window's next change is the
+    first drop of an event that flips the value (`first_flipping_drop`), none for any other window (no event
+    drops out of it and, indexed, none is after now)."""
+    window = node.get("window")
+    seconds = last_seconds(window)
+    counted = node.get("sum_of") is None
+    ordering = node["op"] in _ORDERINGS  # (a count only goes down as events drop out: it flips at most once)
+    op, threshold = node["op"], node["threshold"]
+    holds: Callable[[Any], bool] = count_test(op, threshold) if counted else against(op, threshold)
+    test, scanned = compile_test(node), _compile_scanned_change(node)  # without an index
+    node_id = id(node)  # (the function holds the node: its id stays its own)
+
+    def state(ctx: Context, event: Any) -> tuple[bool, float | None]:
+        indexes = ctx.indexes
+        matches = None if indexes is None else indexes.known.get(node_id) or indexes.matches(node)
+        if matches is None:
+            return test(ctx, event), scanned(ctx)
+        times = matches.times
+        if seconds is None:
+            first = 0 if window is None else first_inside(matches, window, ctx.now, ctx.entered_at)
+            return (holds(len(times) - first) if counted else holds(sum(matches.contributions[first:]))), None
+        first = first_recent(times, ctx.now, seconds)
+        if counted:
+            value = holds(len(times) - first)
+            if first == len(times) or (ordering and holds(0) == value):
+                return value, None  # (nothing left to drop out, or it never flips: first_flipping_drop's answer)
+            return value, first_flipping_drop(times, None, first, seconds, holds, value, ordering)
+        # A sum adds the values of matches[k:] in the order a scan adds them (the same float rounding).
+        contributions = matches.contributions
+        value = holds(sum(contributions[first:]))
+        falling = all(value_kind(c) == "number" and c >= 0 for c in contributions[first:])
+        return value, first_flipping_drop(times, contributions, first, seconds, holds, value, ordering and falling)
+
+    return state
+
+
+def _compile_scanned_change(node: BehaviourCondition) -> Callable[[Context], float | None]:
+    """A behaviour's next change over the history itself (no index)."""
     name, window, where = node["event"], node.get("window"), node.get("where")
     seconds = last_seconds(window)
     holds = against(node["op"], node["threshold"])
@@ -154,59 +211,10 @@ def _compile_behaviour_change(node: BehaviourCondition) -> Change:
                 return t
         return None
 
-    def change(ctx: Context, _event: Any) -> float | None:
-        matches = ctx.matches(node) if ctx.matches is not None else None
-        if matches is None:
-            return scanned(ctx)  # (the event a behaviour's filter tests is each history event's)
-        return None if seconds is None else _indexed_change(node, matches, seconds, ctx.now, holds)
-
-    return change
+    return scanned
 
 
 _ORDERINGS = ("<", "<=", ">", ">=")
-
-
-def _indexed_change(
-    node: BehaviourCondition, matches: Matches, seconds: float, now: float, holds: Callable[[Any], bool]
-) -> float | None:
-    """A behaviour's next change for an `in last` window over indexed matches (none after now, a fixed filter):
-    the first drop time at which `measure op threshold` flips (`holds(measure)`). A measure that can only go down
-    (a count, or a sum of values >= 0) under an ordering operator flips at most once, so that drop is found by
-    bisection; otherwise the drops are walked in order, as the scan walks them."""
-    times = matches.times
-    count = len(times)
-    first = first_recent(times, now, seconds)
-    if first == count:
-        return None
-    contributions = None if node.get("sum_of") is None else matches.contributions
-
-    def value(k: int) -> bool:
-        """The value once the events before k have dropped out (matches[k:] left inside), added up in the same
-        order as a scan adds them (same float rounding)."""
-        return holds(count - k if contributions is None else sum(contributions[k:]))
-
-    current = value(first)
-    falling = contributions is None or all(value_kind(c) == "number" and c >= 0 for c in contributions[first:])
-    if falling and node["op"] in _ORDERINGS:
-        if value(count) == current:
-            return None  # not even once every event has dropped out: it never flips (the usual answer)
-        low, high = first + 1, count  # the first k whose drop flips the value: every later one flips it too
-        while low < high:
-            middle = (low + high) // 2
-            if value(middle) != current:  # (events dropping together flip together: the time is that of their drop)
-                high = middle
-            else:
-                low = middle + 1
-        return times[low - 1] + seconds
-    k = first + 1
-    while k <= count:
-        drop = times[k - 1] + seconds
-        while k < count and times[k] + seconds == drop:  # events that drop out together (their times sorted)
-            k += 1
-        if value(k) != current:
-            return drop
-        k += 1
-    return None
 
 
 def _compile_list_change(condition: ListPredicateCondition) -> Change:
@@ -224,37 +232,46 @@ def _compile_list_change(condition: ListPredicateCondition) -> Change:
     return change
 
 
-def _compile_and_or_change(is_or: bool, items: Sequence[Condition]) -> Change:
+def _compile_and_or_state(condition: AndCondition | OrCondition) -> tuple[State, bool]:
     """An `and` that is False now stays False while any of its False items does: it may change only once all of
     them have changed, at the latest of their next changes, and never (None) if one of them cannot change. Dually
     for an `or` that is True now and its True items. Otherwise (every item of an `and` True, of an `or` False) it
-    changes as soon as any item does. The items are looked at cheapest first (their order changes no result)."""
-    ranked = _ranked(items)
-    if all(moves is _never for _, moves in ranked):
-        return _never
-    deciding = is_or  # an item with this value decides the whole: False in an `and`
+    changes as soon as any item does. The items are read cheapest first (their order changes no result), each
+    once for its value and its change; an item that decides the whole for good ends the reading."""
+    deciding = condition["kind"] == "or"  # an item with this value decides the whole: False in an `and`
+    parts = [(*_compile_state(item), item) for item in condition["items"]]
+    if all(never for _, never, _ in parts):
+        test = compile_test(condition)
 
-    def change(ctx: Context, event: Any) -> float | None:
-        latest = None  # the latest next change among the items holding the deciding value so far
-        for test, moves in ranked:
-            if test(ctx, event) == deciding:
-                time = moves(ctx, event)
+        def unchanging(ctx: Context, event: Any = _ITS_OWN) -> tuple[bool, float | None]:
+            return bool(test(ctx, ctx.event if event is _ITS_OWN else event)), None
+
+        return unchanging, True
+    # Cheapest first: those that cannot change, then those without an `in last` window.
+    ranked = [state for state, never, item in sorted(parts, key=lambda part: (not part[1], _windowed(part[2])))]
+
+    def state(ctx: Context, event: Any = _ITS_OWN) -> tuple[bool, float | None]:
+        if event is _ITS_OWN:
+            event = ctx.event
+        now = ctx.now
+        latest = earliest = None  # the latest change of the deciding items, the earliest of the others
+        for item in ranked:
+            value, time = item(ctx, event)
+            if value == deciding:  # (the whole has the deciding value too)
                 if time is None:
-                    return None  # that item decides the whole until an event comes: no need to look further
-                latest = time if latest is None else max(latest, time)
+                    return deciding, None  # that item decides the whole until an event comes
+                if latest is None or time > latest:
+                    latest = time
+            elif time is not None and time > now and (earliest is None or time < earliest):
+                earliest = time
         if latest is not None:
-            return latest
-        return _earliest((moves(ctx, event) for _, moves in ranked), ctx.now)
+            return deciding, latest
+        return not deciding, earliest
 
-    return change
+    return state, False
 
 
-def _ranked(items: Sequence[Condition]) -> list[tuple[Test, Change]]:
-    """The items of an `and` / `or`, each tested and changed, cheapest first (those that cannot change, then those
-    without an `in last` window)."""
-    parts: list[tuple[Test, Change, Condition]] = [(compile_test(item), _compile_change(item), item) for item in items]
-    order = sorted(parts, key=lambda part: (part[1] is not _never, _windowed(part[2])))
-    return [(test, moves) for test, moves, _ in order]
+_ITS_OWN: Any = object()  # (an `and` / `or` state called with the context alone: the event is the context's own)
 
 
 def _windowed(node: object) -> bool:

@@ -7,9 +7,10 @@ import numbers
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 
-__all__ = ["against", "as_number", "compare", "equal", "path_source", "value_kind", "walk"]
+__all__ = ["against", "as_number", "compare", "count_test", "equal", "path_source", "value_kind", "walk"]
 
 Source = Literal["profile", "trigger", "event"]
 
@@ -111,6 +112,15 @@ def plain_test(
     if plain is None or op not in _OPERATORS:
         return None
     return _OPERATORS[_MIRRORED[op] if constant_first else op], plain  # value <op> constant
+
+
+def count_test(op: str, constant: Any) -> Callable[[int], bool]:
+    """`compare(op, count, constant)` for a count (an int: a behaviour's `len`) as a function of the count, built
+    once. Against a number (a threshold), that is the plain comparison: `partial(operator.le, 3.0)(count)` is
+    `3.0 <= count`, `count >= 3.0`, called with no Python frame. Anything else goes through `against`."""
+    if type(constant) in (int, float) and op in _OPERATORS:
+        return partial(_OPERATORS[_MIRRORED[op]], constant)
+    return against(op, constant)
 
 
 def as_number(value: Any) -> float:

@@ -4,7 +4,8 @@ the measures (counts and sums) over them, scanned or bisected in an index. See d
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from journeyc.runtime.conditions.context import Context, Event, Matches
 from journeyc.runtime.conditions.data import BehaviourCondition, WindowData
@@ -12,6 +13,7 @@ from journeyc.runtime.conditions.values import as_number, walk
 
 __all__ = [
     "contribution",
+    "first_flipping_drop",
     "first_inside",
     "first_recent",
     "in_window",
@@ -23,8 +25,8 @@ __all__ = [
 
 
 def named(name: str, ctx: Context) -> Sequence[Event]:
-    """The history events that may be named `name` (all of them without the `named` index)."""
-    return ctx.history if ctx.named is None else ctx.named.get(name, ())
+    """The history events that may be named `name` (all of them without the indexes)."""
+    return ctx.history if ctx.indexes is None else ctx.indexes.named.get(name, ())
 
 
 def last_event(name: str, ctx: Context) -> Event | None:
@@ -99,3 +101,42 @@ def first_recent(times: Sequence[float], now: float, seconds: float) -> int:
     while first < len(times) and not now < times[first] + seconds:
         first += 1
     return first
+
+
+def first_flipping_drop(
+    times: Sequence[float],
+    contributions: Sequence[float] | None,
+    first: int,
+    seconds: float,
+    holds: Callable[[Any], bool],
+    current: bool,
+    once: bool,
+) -> float | None:
+    """When events dropping out of an `in last` window of `seconds` first flip a behaviour's value, `current` now:
+    the (sorted) `times` of its matches, those from `first` on inside the window now, `holds(measure)` its value
+    for a measure, and the measure once the events before k have dropped out: `count - k` for a count (no
+    `contributions`), else `sum(contributions[k:])`, added in the order a scan adds them (the same float
+    rounding); 0 once all have. Events that drop out together flip it together (the time is that of their drop).
+    When it can flip only once as events drop out (`once`: a measure that only goes down, compared with an
+    ordering operator), the drop is found by bisection; otherwise the drops are walked in order."""
+    count = len(times)
+    if once:
+        if holds(0) == current:
+            return None  # not even once every event has dropped out: it never flips (the usual answer)
+        low, high = first + 1, count  # the first k whose drop flips the value: every later one flips it too
+        while low < high:
+            middle = (low + high) // 2
+            if holds(count - middle if contributions is None else sum(contributions[middle:])) != current:
+                high = middle
+            else:
+                low = middle + 1
+        return times[low - 1] + seconds
+    k = first + 1
+    while k <= count:
+        drop = times[k - 1] + seconds
+        while k < count and times[k] + seconds == drop:  # events that drop out together (their times sorted)
+            k += 1
+        if holds(count - k if contributions is None else sum(contributions[k:])) != current:
+            return drop
+        k += 1
+    return None
