@@ -57,6 +57,17 @@ def test_a_known_time_zone_with_a_device_still_reads_its_token():
     assert [str(p) for p in problems] == ['context.timezone: "Mars/Olympus" is not a time zone (ignored)']
 
 
+def test_the_entries_of_a_time_zone_share_one_string():
+    """A zone's name is kept once: every entry of that zone holds the string of the first (a log has millions)."""
+    reader = CallReader({}, {}, None)
+    names = ["".join(["Europe/", "London"]) for _ in range(3)]  # three strings of the same text
+    entries = [reader.read(call({"timezone": name}), line)[0] for line, name in enumerate(names, start=1)]
+    assert [entry.timezone for entry in entries] == ["Europe/London"] * 3
+    assert entries[1].timezone is names[0] and entries[2].timezone is names[0]
+    entry, _ = reader.read(call({"timezone": "Mars/Olympus"}), 4)  # not a time zone: not kept
+    assert (entry.timezone, list(reader.zones)) == (None, ["Europe/London"])
+
+
 @settings(max_examples=examples(300))
 @given(st.datetimes(dt.datetime(1, 1, 2), dt.datetime(9999, 12, 30)), st.integers(0, 999))
 def test_a_usual_time_read_from_the_tables_is_the_float_datetime_gives(moment, milliseconds):
