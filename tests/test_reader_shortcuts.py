@@ -4,7 +4,9 @@ before) without `_context`, and the usual times from tables (times.parse_time)."
 from __future__ import annotations
 
 import datetime as dt
+import math
 
+import pytest
 from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,7 +71,11 @@ def test_the_entries_of_a_time_zone_share_one_string():
 
 
 @settings(max_examples=examples(300))
-@given(st.datetimes(dt.datetime(1, 1, 2), dt.datetime(9999, 12, 30)), st.integers(0, 999))
+@given(
+    st.datetimes(dt.datetime(1, 1, 2), dt.datetime(9999, 12, 30))
+    | st.datetimes(dt.datetime(1684, 12, 30), dt.datetime(2255, 12, 31)),  # (the hours the tables hold)
+    st.integers(0, 999),
+)
 def test_a_usual_time_read_from_the_tables_is_the_float_datetime_gives(moment, milliseconds):
     """A time of an hour read before comes from the tables: the same float (not an int) as datetime's reading."""
     whole = moment.strftime("%Y-%m-%dT%H:%M:%S").rjust(19, "0")
@@ -78,3 +84,18 @@ def test_a_usual_time_read_from_the_tables_is_the_float_datetime_gives(moment, m
         expected = dt.datetime.fromisoformat(text).timestamp()
         got = parse_time(text)
         assert (type(got), got) == (float, expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1970-01-01T00:00:00Z", "1970-01-01T00:00:00.000Z", "1969-12-31T23:59:59.999Z", "1969-12-31T23:00:00.001Z",
+     "1685-06-01T00:00:00.001Z", "2255-06-05T23:59:59.999Z", "2026-03-02T01:51:41.170Z", "2026-03-02T01:59:59Z",
+     "1684-01-01T00:00:00.500Z", "2256-01-01T00:00:00.500Z", "9999-12-31T23:59:59.999Z", "0001-01-01T00:00:00.001Z"],
+)  # fmt: skip
+def test_a_time_at_the_edges_of_the_tables_is_the_float_datetime_gives(text):
+    """Times around 1970 (0.0, negative), at the ends of the hours the tables hold (their microseconds are exact
+    floats) and beyond them (read by datetime each time)."""
+    for _ in range(2):  # (the first reading of an hour, then the tables)
+        got = parse_time(text)
+        expected = dt.datetime.fromisoformat(text).timestamp()
+        assert (type(got), math.copysign(1, got), got) == (float, math.copysign(1, expected), expected)
