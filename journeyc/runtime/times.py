@@ -45,7 +45,7 @@ _HOURS: dict[str, float] = {}  # "2026-03-02T10:" -> its microseconds since 1970
 _MINUTES_SECONDS = {f"{m:02d}:{s:02d}Z": (m * 60 + s) * 1e6 for m in range(60) for s in range(60)}  # "01:30Z"
 _BEFORE_FRACTION = {key[:5]: micros for key, micros in _MINUTES_SECONDS.items()}  # "01:30" (then ".250Z")
 _MILLISECONDS = {f".{n:03d}Z": n * 1000.0 for n in range(1000)}  # ".250Z" -> 250,000.0 microseconds
-_EXACT = 2**53 - 3600 * 10**6  # an hour's microseconds below this, plus those of its minutes, are exact floats
+_EXACT = 2**53 - _HOUR * 10**6  # an hour's microseconds below this, plus those of its minutes, are exact floats
 _USUAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z", re.ASCII)
 
 
