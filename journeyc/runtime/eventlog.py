@@ -66,14 +66,11 @@ def read_log(
     `lines`: text, or the bytes of a file opened in binary mode, which is faster (orjson reads UTF-8 as it is) and
     reads the same: a line that is not UTF-8 is read as text mode with errors="replace" reads it (U+FFFD)."""
     out = ReadLog()
-    calls = CallReader(events, shapes, profile)
-    reader = calls.read
+    reader = CallReader(events, shapes, profile).read
     accept, reject = out.entries.append, out.rejected.append
     seen: set[str] = set()  # the messageIds of the calls accepted
-    loads, digits_as_zeros, long_number, share_from = orjson.loads, _DIGITS_AS_ZEROS, _LONG_NUMBER, _SHARE_FROM
+    loads, digits_as_zeros, long_number = orjson.loads, _DIGITS_AS_ZEROS, _LONG_NUMBER
     for number, raw in enumerate(lines, start=1):
-        if number == share_from:
-            calls.share()
         # (_orjson_loads on bytes, inline: once per line)
         if type(raw) is bytes and raw.translate(digits_as_zeros).find(long_number) < 0:
             try:
@@ -117,10 +114,6 @@ def _reason(record: Any, problems: Sequence[Problem]) -> str:
     return said
 
 
-# The line from which calls of the same properties share them (CallReader.share). Writing each call's properties as
-# JSON costs more than it saves until calls repeat often (a product viewed again): in a long log, which is held all
-# at once, it saves a copy of each (send_heavy, 300,000 calls: 113 MB less, 1,000 instructions less a call).
-_SHARE_FROM = 20_000
 _UNSURE = object()  # what _orjson_loads gives for a line that `json.loads` should read
 _DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 _LONG_NUMBER = b"0" * 19  # an integer of 19 digits or more may be beyond 64 bits

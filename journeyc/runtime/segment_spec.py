@@ -20,13 +20,11 @@ What is read, after Segment's spec (Common fields, Identify, Track, Page, Screen
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-import orjson
-
-from journeyc.runtime.plan_types import Checked, Problem, TypeChecks, shown
+from journeyc.runtime.plan_types import Problem, TypeChecks, shown
 from journeyc.runtime.profile import ProfileReader
 from journeyc.runtime.times import parse_time
 from journeyc.runtime.zones import zone_named
@@ -92,11 +90,9 @@ class CallReader:
 
     def __init__(self, events: Mapping[str, Any], shapes: Mapping[str, Any], profile: Mapping[str, Any] | None) -> None:
         checks = TypeChecks(shapes)
-        # An event's name (as sent) -> its check (of its properties) and the name it is known by (a v1 name's v2
-        # event).
-        self.events: dict[str, tuple[Callable[[Mapping[str, Any]], Checked], str]] = {
-            name: (checks.properties(plan.get("properties", ()), "properties"), name) for name, plan in events.items()
-        }
+        # An event's name (as sent) -> its check and the name it is known by (a v1 name's v2 event).
+        self.events = {name: (checks.properties(plan.get("properties", ()), "properties"), name)
+                       for name, plan in events.items()}  # fmt: skip
         for old, new in V1_EVENT_NAMES.items():
             if new in self.events and old not in self.events:
                 self.events[old] = (self.events[new][0], new)
@@ -104,18 +100,6 @@ class CallReader:
         # The context.timezone names `_context` accepted (at most the IANA names), each to the one string kept for
         # it: the entries of a zone hold that string, not a copy each (a log has millions of calls).
         self.zones: dict[str, str] = {}
-
-    def share(self) -> None:
-        """From now on, calls of an event whose properties are those of a call read before (the same JSON) are given
-        the properties of that call (checked then), not a copy of their own: a log's calls are held all at once,
-        and many repeat (a product viewed again). For calls read from JSON: see `SharedProperties`. (An entry's
-        properties are read, never changed: a run that keeps them takes a copy, `TriggerValues.complete`.)"""
-        shared: dict[Any, Callable[[Mapping[str, Any]], Checked]] = {}  # (a v1 name's and its v2 event's: one)
-        for name, (check, known_as) in self.events.items():
-            if not isinstance(getattr(check, "__self__", None), SharedProperties):
-                if check not in shared:
-                    shared[check] = SharedProperties(check, self.events).checked
-                self.events[name] = (shared[check], known_as)
 
     def read(self, record: Any, line: int = 0) -> Reading:
         """One call, with the number of its line (0 when it has none)."""
@@ -201,61 +185,6 @@ class CallReader:
         if name not in self.events:
             return [Problem("event", f"{shown(name)} is not in the tracking plan")]
         return [Problem("properties", f"{shown(props)} is not an object")]
-
-
-class SharedProperties:
-    """An event's check of properties that gives the properties of a call equal to one read before (the same
-    JSON) as it gave them then, without checking them again: one dict for every call of the same values.
-
-    Calls are told apart by orjson's JSON of their properties, which is exact for the values JSON reads (dicts,
-    lists, text, integers, floats, true, false, null): two that write the same are the same, of the same types
-    (1, 1.0 and true; 0.0 and -0.0 write differently). orjson refuses what JSON cannot write (an integer beyond
-    64 bits, a lone surrogate, a subclass, a date) and writes NaN and infinities as null: those properties are
-    checked as they come, and so are those with null anywhere in them. When an event's properties rarely repeat
-    (an order's id), its plain check takes over in `events` after _TRIAL: keeping them would cost for nothing."""
-
-    __slots__ = ("check", "events", "hits", "kept", "misses")
-
-    def __init__(self, check: Callable[[Mapping[str, Any]], Checked], events: dict[str, tuple[Any, str]]) -> None:
-        self.check = check
-        self.events = events  # (the reader's, where this one's `checked` stands for `check`)
-        self.kept: dict[bytes, Mapping[str, Any]] = {}  # JSON -> the properties checked
-        self.hits = self.misses = 0
-
-    def checked(self, values: Mapping[str, Any]) -> Checked:
-        try:
-            key = orjson.dumps(values, option=_JSON_ONLY)
-        except TypeError:  # (orjson.JSONEncodeError): not JSON as JSON reads it
-            return self.check(values)
-        kept = self.kept.get(key)
-        if kept is not None:
-            self.hits += 1
-            return kept
-        checked = self.check(values)
-        # (null: also NaN or an infinity. `find`: `in` tries the bytes as an integer first, and raises and clears.)
-        if not isinstance(checked, list) and key.find(b"null") < 0:
-            self.misses += 1
-            if self.misses == _TRIAL and self.hits * _FEWEST_HITS < _TRIAL:
-                self._give_up()
-            else:
-                if len(self.kept) >= _MOST_KEPT:
-                    self.kept.clear()
-                # (A copy of the key, of a dict's JSON: orjson writes into a block of the C heap, shrunk to its size;
-                # kept, such blocks would split the heap into holes that a log's short-lived objects cannot reuse.)
-                self.kept[b"{" + key[1:]] = checked
-        return checked
-
-    def _give_up(self) -> None:
-        """The event's properties rarely repeat: its plain check again, for its names in the reader's events."""
-        self.kept = {}
-        for name, (check, known_as) in self.events.items():
-            if check == self.checked:
-                self.events[name] = (self.check, known_as)
-
-
-_JSON_ONLY = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
-_TRIAL, _FEWEST_HITS = 1000, 50  # kept after _TRIAL properties if 1 in _FEWEST_HITS calls had ones read before
-_MOST_KEPT = 1 << 16  # the properties kept per event at most
 
 
 def _ids(user_id: Any, anonymous_id: Any) -> tuple[str | None, str | None, Problem | None]:
