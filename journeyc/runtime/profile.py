@@ -46,6 +46,7 @@ class ProfileReader:
         # For the usual identify, checked at once: each scalar trait under its declared name -> its exact types
         # (a time zone trait -> _ZONE: text that names a zone).
         self.usual = {name: _ZONE if name in self.zones else types for name, types in self.exact_types.items()}
+        self.zone_names: set[str] = set()  # the time zones the usual identify named (at most the IANA names)
         # Each name a call may use for a declared trait: its own, and its other spelling if it is a reserved trait.
         self.names = {name: name for name in self.specs}
         for name in self.specs:
@@ -57,11 +58,15 @@ class ProfileReader:
         """The traits to set (under their declared names, made to fit their types) and the problems of the others."""
         if not self.declared:
             return dict(traits), []
-        usual = self.usual
+        usual, zone_names = self.usual, self.zone_names
         for sent, value in traits.items():  # the usual identify: every trait declared as sent, of its type
             types = usual.get(sent)
-            if types is None or type(value) not in types or (types is _ZONE and zone_named(value) is None):
+            if types is None or type(value) not in types:
                 return self._read_each(traits)
+            if types is _ZONE and value not in zone_names:  # (a zone named before, without zone_named)
+                if zone_named(value) is None:
+                    return self._read_each(traits)
+                zone_names.add(value)
         return traits, []
 
     def _read_each(self, traits: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:

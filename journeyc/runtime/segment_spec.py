@@ -97,7 +97,9 @@ class CallReader:
             if new in self.events and old not in self.events:
                 self.events[old] = (self.events[new][0], new)
         self.profile = ProfileReader(profile, checks)
-        self.zones: set[str] = set()  # the context.timezone names `_context` accepted (at most the IANA names)
+        # The context.timezone names `_context` accepted (at most the IANA names), each to the one string kept for
+        # it: the entries of a zone hold that string, not a copy each (a log has millions of calls).
+        self.zones: dict[str, str] = {}
 
     def read(self, record: Any, line: int = 0) -> Reading:
         """One call, with the number of its line (0 when it has none)."""
@@ -132,13 +134,16 @@ class CallReader:
         elif not (  # (the usual context at once: no device, and no time zone or one `_context` accepted before)
             type(context) is dict
             and context.get("device") is None
-            and ((zone := context.get("timezone")) is None or (type(zone) is str and zone in self.zones))
+            and (
+                (zone := context.get("timezone")) is None
+                or (type(zone) is str and (zone := self.zones.get(zone)) is not None)
+            )
         ):
             zone, token, problems = _context(context)
             if problems and problems[0].field == "context":
                 return None, problems
             if zone is not None:
-                self.zones.add(zone)
+                zone = self.zones.setdefault(zone, zone)
         message_id = record.get("messageId")
         if type(message_id) is not str:
             message_id = None

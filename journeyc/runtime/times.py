@@ -24,26 +24,28 @@ def parse_time(text: str) -> float:
     """An ISO 8601 time (a trailing Z or an offset; no offset means UTC) as epoch seconds. ValueError when it is
     not one, or when its UTC moment is outside the years 1 to 9999."""
     # The usual shapes from tables: the hour of a day (read before), then minute and second, 2026-03-02T10:00:00Z,
-    # or minute, second and millisecond, 2026-03-02T10:00:00.250Z (as analytics.js writes them).
+    # or minute, second and millisecond, 2026-03-02T10:00:00.250Z (as analytics.js writes them). Each in whole
+    # microseconds as a float: their sum is exact (a whole number below 2**53: _HOURS holds no hour beyond), and
+    # dividing it is datetime's timestamp() (microseconds since 1970 / 10**6, rounded once).
     hour = _HOURS.get(text[:14]) if type(text) is str else None
     if hour is not None:
         if len(text) == 20:  # (the only length _MINUTES_SECONDS can match)
             rest = _MINUTES_SECONDS.get(text[14:])
             if rest is not None:
-                return hour + rest  # (a float: an int plus a float, both whole and exact)
+                return (hour + rest) / 1e6
         else:
             seconds = _BEFORE_FRACTION.get(text[14:19])
             micros = _MILLISECONDS.get(text[19:])
             if seconds is not None and micros is not None:
-                # As datetime's timestamp() computes it (microseconds since 1970 / 10**6), so rounded the same.
-                return ((hour + seconds) * 1_000_000 + micros) / 1_000_000
+                return (hour + seconds + micros) / 1e6
     return _read_time(text)
 
 
-_HOURS: dict[str, int] = {}  # "2026-03-02T10:" -> its epoch seconds, once datetime has read a time of that hour
-_MINUTES_SECONDS = {f"{m:02d}:{s:02d}Z": float(m * 60 + s) for m in range(60) for s in range(60)}  # "01:30Z" -> 90.0
-_BEFORE_FRACTION = {key[:5]: int(value) for key, value in _MINUTES_SECONDS.items()}  # "01:30" (then ".250Z") -> 90
-_MILLISECONDS = {f".{n:03d}Z": n * 1000 for n in range(1000)}  # ".250Z" -> 250,000 microseconds
+_HOURS: dict[str, float] = {}  # "2026-03-02T10:" -> its microseconds since 1970, once datetime has read that hour
+_MINUTES_SECONDS = {f"{m:02d}:{s:02d}Z": (m * 60 + s) * 1e6 for m in range(60) for s in range(60)}  # "01:30Z"
+_BEFORE_FRACTION = {key[:5]: micros for key, micros in _MINUTES_SECONDS.items()}  # "01:30" (then ".250Z")
+_MILLISECONDS = {f".{n:03d}Z": n * 1000.0 for n in range(1000)}  # ".250Z" -> 250,000.0 microseconds
+_EXACT = 2**53 - _HOUR * 10**6  # an hour's microseconds below this, plus those of its minutes, are exact floats
 _USUAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z", re.ASCII)
 
 
@@ -59,8 +61,9 @@ def _read_time(text: str) -> float:
     if not EARLIEST <= seconds <= LATEST:
         raise ValueError(f"{text!r} is outside the years 0001 to 9999 in UTC")
     if _USUAL_TIME.fullmatch(text):  # a valid day and hour, valid with any minute, second and millisecond
-        whole = moment.replace(microsecond=0).timestamp()  # (exact: whole seconds)
-        _HOURS[text[:14]] = int(whole) - _BEFORE_FRACTION[text[14:19]]
+        hour = int(moment.replace(microsecond=0).timestamp()) * 10**6 - int(_BEFORE_FRACTION[text[14:19]])
+        if abs(hour) < _EXACT:  # (the years 1685 to 2255)
+            _HOURS[text[:14]] = float(hour)
     return seconds
 
 
