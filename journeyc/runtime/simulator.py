@@ -15,7 +15,7 @@ import operator
 from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from journeyc.runtime.conditions import Event
@@ -30,7 +30,7 @@ from journeyc.runtime.program import Program
 
 __all__ = ["Customer", "Journey", "Run", "Simulator", "Stats"]
 
-_TIME, _LINE = attrgetter("time"), attrgetter("line")  # (of a LogEntry)
+_LINE, _TIME = itemgetter(0), itemgetter(3)  # (a LogEntry's line and time: a tuple's items, read faster than by name)
 
 
 @dataclass
@@ -119,13 +119,13 @@ class Simulator:
     # ------------------------------------------------------------ the clock
     def run_log(self, entries: list[LogEntry], until: float, progress: Any = None) -> None:
         """Process the events up to `until`; `progress(done, total)` is called every 50,000 events."""
-        in_order = all(
-            a.time < b.time or (a.time == b.time and a.line < b.line) for a, b in itertools.pairwise(entries)
-        )
-        if in_order:
-            ordered = entries
-        elif all(map(operator.lt, lines := [*map(_LINE, entries)], itertools.islice(lines, 1, None))):
-            ordered = sorted(entries, key=_TIME)  # (stable: entries of one time stay in line order)
+        # In (time, line) order. A log's entries come in line order: then in time order already, or sorted by time
+        # (stable: entries of one time stay in line order). (Compared a list at a time: a log has millions.)
+        lines = [*map(_LINE, entries)]
+        if all(map(operator.lt, lines, itertools.islice(lines, 1, None))):
+            times = [*map(_TIME, entries)]
+            in_order = all(map(operator.le, times, itertools.islice(times, 1, None)))
+            ordered = entries if in_order else sorted(entries, key=_TIME)
         else:
             ordered = sorted(entries, key=lambda e: (e.time, e.line))
         timers = self.timers
