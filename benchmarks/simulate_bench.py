@@ -42,6 +42,7 @@ from journeyc.load import find_project  # noqa: E402
 from journeyc.pipeline import check_project  # noqa: E402
 from journeyc.runtime.eventlog import read_log  # noqa: E402
 from journeyc.runtime.simulator import Run, Simulator  # noqa: E402
+from journeyc.simulate import LOG_BUFFER  # noqa: E402
 
 TARGET_RATE = 50_000  # events per second of CPU time, one core
 TARGET_RUN_BYTES = 2048  # per waiting journey run
@@ -143,7 +144,7 @@ def bare_read(log: Path) -> tuple[float, float]:
     """CPU and wall seconds of reading the log line by line with orjson and nothing else: the floor."""
     with collector_paused():
         start = Clock()
-        with log.open("rb") as handle:
+        with log.open("rb", buffering=LOG_BUFFER) as handle:
             for line in handle:
                 orjson.loads(line)
         return Clock().since(start)
@@ -164,7 +165,7 @@ def bench(workload: Workload, log: Path, until: float, profile: bool, progress: 
         data = {name: json.loads(build[f"data/{name}.json"]) for name in ("events", "shapes", "profile")}
         with collector_paused(freeze=True):  # (`journeyc simulate` runs with the collector off)
             started = time.process_time()
-            with log.open("rb") as handle:  # (as `journeyc simulate` opens it)
+            with log.open("rb", buffering=LOG_BUFFER) as handle:  # (as `journeyc simulate` opens it)
                 read = read_log(handle, data["events"], data["shapes"], data["profile"])
             reading = time.process_time() - started
             # As `journeyc simulate` runs: no --customer, so no timeline kept; records not kept in memory.

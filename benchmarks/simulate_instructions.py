@@ -38,11 +38,12 @@ def child(build_file: Path, log: Path, until: float, simulate: bool) -> None:
     from journeyc.collector import collector_paused
     from journeyc.runtime.eventlog import read_log
     from journeyc.runtime.simulator import Simulator
+    from journeyc.simulate import LOG_BUFFER
 
     build = {path: bytes.fromhex(data) for path, data in json.loads(build_file.read_text()).items()}
     data = {name: json.loads(build[f"data/{name}.json"]) for name in ("events", "shapes", "profile")}
     with collector_paused(freeze=True):
-        with log.open("rb") as handle:
+        with log.open("rb", buffering=LOG_BUFFER) as handle:
             read = read_log(handle, data["events"], data["shapes"], data["profile"])
         simulator = Simulator(build, trace=(), keep_outbox=False)
         if simulate:

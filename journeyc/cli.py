@@ -385,7 +385,7 @@ def simulate(path: str | None, events_file: str, until: str, outbox: str | None,
     Exits 0 when the run completed (rejected events are reported, not fatal), 1 when the project has errors.
     """
     from journeyc.runtime.eventlog import parse_time
-    from journeyc.simulate import nobody, simulate_to_outbox, summary, timeline
+    from journeyc.simulate import LOG_BUFFER, nobody, simulate_to_outbox, summary, timeline
 
     try:
         end = parse_time(until)
@@ -404,7 +404,7 @@ def simulate(path: str | None, events_file: str, until: str, outbox: str | None,
     show = progress if sys.stderr.isatty() else None
     # Read in binary mode: orjson reads the bytes as they are (read_log reads a line that is not UTF-8 as text mode
     # with errors="replace" would). Lines end at \n only: a lone \r inside a line is JSON whitespace.
-    with open(events_file, "rb") as handle, _stopped_by_sigterm():
+    with open(events_file, "rb", buffering=LOG_BUFFER) as handle, _stopped_by_sigterm():
         simulation = simulate_to_outbox(result, handle, end, target, show, trace={customer} if customer else ())
     if show is not None:
         click.echo("", err=True)

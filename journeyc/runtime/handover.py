@@ -14,7 +14,6 @@ folded customer that this engine already ties to another (a hand-over that came 
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,7 +54,7 @@ def fold(engine: Simulator, programs: Mapping[str, Program], state: Mapping[str,
             engine.segment_checks.setdefault(key, other.segment_checks[key])
         _fold_ledger(engine, other, key)
     for time, timer_id, due in sorted(other.timers, key=lambda t: (t[0], t[1])):
-        if timer_id not in other.live_timers or _owner(due) not in taken:
+        if timer_id not in other.timers.live or _owner(due) not in taken:
             continue
         new_id = engine.schedule(time, due)
         if isinstance(due, Run) and due.timer == timer_id:
@@ -72,7 +71,6 @@ def fold(engine: Simulator, programs: Mapping[str, Program], state: Mapping[str,
             survivor = engine.customers[root]
             engine.merge(key, survivor)
             engine.update_segments(survivor, engine.segments.order)
-    heapq.heapify(engine.timers)
     if engine.pending:
         engine.flush()
     return brought

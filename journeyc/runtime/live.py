@@ -150,7 +150,7 @@ class CustomerDriver:
         at = min(max(entry.time, engine.now), wall)
         if at > entry.time:
             self.counts.late += 1
-        if engine.timers and engine.timers[0][0] <= at:
+        if engine.timers.due <= at:
             engine.advance(at)
         engine.now = at
         if entry.kind == UNDELIVERABLE:
@@ -172,7 +172,7 @@ class CustomerDriver:
         while self.held and self.held[0][0] <= release:
             self._apply_one(LogEntry(*heapq.heappop(self.held)[3]), wall)
         horizon = wall - max(self.grace, self.lateness)
-        if engine.timers and engine.timers[0][0] <= horizon:
+        if engine.timers.due <= horizon:
             engine.advance(horizon)
         engine.now = max(engine.now, horizon)
         cutoff = wall - DEDUPE_WINDOW
@@ -222,11 +222,10 @@ class CustomerDriver:
         """When the workflow must wake: for a timer (its due time plus the grace or the lateness), or for a held
         call (its time plus the lateness); None when nothing waits."""
         engine = self.engine
-        while engine.timers and engine.timers[0][1] not in engine.live_timers:  # (cancelled: drop them)
-            heapq.heappop(engine.timers)
         wakes = []
-        if engine.timers:
-            wakes.append(engine.timers[0][0] + max(self.grace, self.lateness))
+        first = engine.timers.first_live()
+        if first is not None:
+            wakes.append(first + max(self.grace, self.lateness))
         if self.held:
             wakes.append(self.held[0][0] + self.lateness)
         return min(wakes) if wakes else None

@@ -9,13 +9,12 @@ due; sends of one customer due at the same instant are decided in the policy's p
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import operator
 from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from journeyc.runtime.conditions import Event
@@ -27,10 +26,12 @@ from journeyc.runtime.journey_runs import Journey, Run, refusal, refusing_rule
 from journeyc.runtime.policy import Attempt, Ledger
 from journeyc.runtime.profile import TIME_ZONE_TRAIT
 from journeyc.runtime.program import Program
+from journeyc.runtime.timers import Timers
 
 __all__ = ["Customer", "Journey", "Run", "Simulator", "Stats"]
 
-_TIME, _LINE = attrgetter("time"), attrgetter("line")  # (of a LogEntry)
+_UNHEARD = (False, False, False, ())  # (what an event no policy, goal, segment or journey reads does)
+_LINE, _TIME = itemgetter(0), itemgetter(3)  # (a LogEntry's line and time: a tuple's items, read faster than by name)
 
 
 @dataclass
@@ -71,9 +72,7 @@ class Simulator:
         self.segment_checks: dict[str, float] = {}  # customer -> the pending time-based segment check
         self.ledger = Ledger()  # what the contact policy remembers of each customer (caps, suppressions)
         self.now = 0.0
-        self.timers: list[tuple[float, int, Any]] = []  # (time, id, a run, a customer (segments) or a deferred send)
-        self.live_timers: set[int] = set()
-        self.next_id = 0  # the id of the next timer
+        self.timers = Timers()  # what is due when: a run, a customer (its segments), a scheduled start or a held send
         self.calls: dict[str, int] = {}  # page, screen, group and alias calls applied, by type
         self.merges = 0  # customers merged into another (identity.py)
         self.outbox: list[dict[str, Any]] = []
@@ -105,6 +104,18 @@ class Simulator:
         self.scheduled = program.scheduled
         self.goal_events = program.goal_events
         self.check = program.check
+        # What a track event of each name does besides joining the history, read once per event: whether the
+        # policy suppresses sends after it, whether it is some journey's goal, whether a segment reads it, and the
+        # journeys it starts.
+        self.on_event = {
+            name: (
+                name in self.policy.suppressions,
+                name in self.goal_events,
+                name in self.segments.readers,
+                tuple(self.started_by_event.get(name, ())),
+            )
+            for name in {*self.policy.suppressions, *self.goal_events, *self.segments.readers, *self.started_by_event}
+        }
         for journey in program.journeys:
             self.stats.setdefault(journey.name, Stats())
 
@@ -136,7 +147,7 @@ class Simulator:
                     progress(done, len(ordered))
             if entry.time > until:
                 break
-            if timers and timers[0][0] <= entry.time:
+            if timers.due <= entry.time:
                 self.advance(entry.time)
             self.now = entry.time
             self.handle(entry)
@@ -148,9 +159,10 @@ class Simulator:
 
     def advance(self, to: float) -> None:
         """Fire every timer due at or before `to`, in time order."""
-        timers, live = self.timers, self.live_timers
-        while timers and timers[0][0] <= to:
-            time, timer_id, target = heapq.heappop(timers)
+        timers = self.timers
+        live = timers.live
+        while timers.due <= to:
+            time, timer_id, target = timers.pop()
             if timer_id not in live:
                 continue  # (cancelled)
             live.discard(timer_id)
@@ -185,11 +197,7 @@ class Simulator:
                 self.flush()
 
     def schedule(self, time: float, target: Any) -> int:
-        timer_id = self.next_id
-        self.next_id = timer_id + 1
-        heapq.heappush(self.timers, (time, timer_id, target))
-        self.live_timers.add(timer_id)
-        return timer_id
+        return self.timers.set(time, target)
 
     # ------------------------------------------------------------ customers
     def customer(self, key: str) -> Customer:
@@ -284,7 +292,8 @@ class Simulator:
         assert name is not None
         event: Event = entry  # type: ignore[assignment]  # a track entry reads as an Event (see LogEntry)
         joined = customer.history.append(event)
-        if name in self.policy.suppressions:
+        suppresses, ends_goals, read_by_segments, starts = self.on_event.get(name, _UNHEARD)
+        if suppresses:
             self.policy.record_event(self.ledger, key, event)
         if traced:
             self.note(customer, f'event "{name}"')
@@ -293,7 +302,7 @@ class Simulator:
             for run in list(runs):  # (a finished run still listens to its goal while a send of it is held)
                 if name in run.journey.ended_by or (run.waiting_for is not None and run.waiting_for[0] == name):
                     self.deliver(run, event)
-        if name in self.goal_events:
+        if ends_goals:
             for run in list(self.counting.get(key, ())):
                 if run.goal_until is not None and run.goal_until >= self.now:
                     self._deliver_after_the_end(run, event)
@@ -305,14 +314,14 @@ class Simulator:
         else:
             moved = (
                 self.segments.moved_by(customer.history, name, joined, entry.data, customer.segments)
-                if name in self.segments.readers
+                if read_by_segments
                 else []
             )
             if changed:
                 moved = self.segments.affected({*moved, *self.segments.on_profile})
             if moved:
                 self.update_segments(customer, moved)
-        for journey in self.started_by_event.get(name, ()):
+        for journey in starts:
             self.maybe_enter(journey, customer, event)
 
     def _apply_context(self, customer: Customer, entry: LogEntry) -> bool:
@@ -485,7 +494,7 @@ class Simulator:
 
     def cancel_timer(self, run: Run) -> None:
         if run.timer is not None:
-            self.live_timers.discard(run.timer)
+            self.timers.live.discard(run.timer)
             run.timer = None
 
     def finish(self, run: Run, how: str) -> None:

@@ -17,9 +17,9 @@ finishes on the build it started with.
 
 from __future__ import annotations
 
-import heapq
 from collections import deque
 from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from journeyc.runtime.customers import Customer, interned
@@ -31,6 +31,7 @@ from journeyc.runtime.segment_spec import LogEntry
 from journeyc.runtime.simulator import Simulator
 
 FORMAT = 1
+_DUE_ORDER = itemgetter(0, 1)  # a timer's time, then its id (unique: its target is never compared)
 
 
 class SnapshotError(RuntimeError):
@@ -54,8 +55,8 @@ def snapshot(engine: Simulator, *, log_lines: int | None = None) -> dict[str, An
     held = {key: [_attempt(a, run_id) for a in engine.held[key]] for key in sorted(engine.held) if engine.held[key]}
     held_at = {id(a): (key, n) for key in engine.held for n, a in enumerate(engine.held[key])}
     timers = []
-    for time, timer_id, target in sorted(engine.timers):
-        if timer_id not in engine.live_timers:
+    for time, timer_id, target in sorted(engine.timers, key=_DUE_ORDER):
+        if timer_id not in engine.timers.live:
             continue
         if isinstance(target, Run):
             what: Any = {"run": run_id(target)}
@@ -74,7 +75,7 @@ def snapshot(engine: Simulator, *, log_lines: int | None = None) -> dict[str, An
         "format": FORMAT,
         "version": engine.program.version,
         "now": engine.now,
-        "next_id": engine.next_id,
+        "next_id": engine.timers.next_id,
         "customers": [_customer(engine.customers[key]) for key in sorted(engine.customers)],
         "merged_into": dict(sorted(engine.identities.merged_into.items())),
         "ledger": {
@@ -114,7 +115,7 @@ def restore(
     for version, program in programs.items():
         engine.programs.setdefault(version, program)
     engine.now = state["now"]
-    engine.next_id = state["next_id"]
+    engine.timers.next_id = state["next_id"]
     for data in state["customers"]:
         customer = engine.customers[data["key"]] = _restored_customer(engine, data)
         del customer  # (kept in engine.customers)
@@ -146,8 +147,7 @@ def restore(
             target = ("schedule", journey, what["customer"])
         else:
             target = engine.held[what["held"]][what["at"]]
-        heapq.heappush(engine.timers, (time, timer_id, target))
-        engine.live_timers.add(timer_id)
+        engine.timers.put(time, timer_id, target)
     engine.segment_checks.update(state["segment_checks"])
     engine.calls.update(state["calls"])
     engine.merges = state["merges"]
